@@ -1,0 +1,91 @@
+//! The closed list of error codes of PROTOCOL.md §1.2.
+
+use serde::{Deserialize, Serialize};
+
+/// Every error code the server may send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Not UTF-8, not JSON, not an object, or no `type`.
+    BadFrame,
+    /// Length 0 or over the cap; the connection is closed.
+    FrameTooLarge,
+    /// A `type` this server does not know.
+    UnknownType,
+    /// A known type with missing or mistyped fields.
+    BadRequest,
+    /// The request needs a logged-in connection.
+    NotAuthenticated,
+    /// signup/login/resume on a connection already logged in.
+    AlreadyAuthenticated,
+    /// Wrong username, password or token.
+    BadCredentials,
+    /// signup with a name that exists.
+    UsernameTaken,
+    /// A username outside the allowed syntax.
+    InvalidUsername,
+    /// A password outside the rules of §0.
+    InvalidPassword,
+    /// A public key that does not parse or is too weak.
+    BadKey,
+    /// The named user does not exist.
+    NoSuchUser,
+    /// Too many failed logins; see `retry_after_ms`.
+    RateLimited,
+    /// The recipient has too many stored messages.
+    MailboxFull,
+    /// The server is at capacity; try again later.
+    ServerBusy,
+    /// A fault on the server side.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadFrame => "bad_frame",
+            ErrorCode::FrameTooLarge => "frame_too_large",
+            ErrorCode::UnknownType => "unknown_type",
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::NotAuthenticated => "not_authenticated",
+            ErrorCode::AlreadyAuthenticated => "already_authenticated",
+            ErrorCode::BadCredentials => "bad_credentials",
+            ErrorCode::UsernameTaken => "username_taken",
+            ErrorCode::InvalidUsername => "invalid_username",
+            ErrorCode::InvalidPassword => "invalid_password",
+            ErrorCode::BadKey => "bad_key",
+            ErrorCode::NoSuchUser => "no_such_user",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::MailboxFull => "mailbox_full",
+            ErrorCode::ServerBusy => "server_busy",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// Every code, for exhaustive tests and documentation.
+    pub const ALL: [ErrorCode; 16] = [
+        ErrorCode::BadFrame,
+        ErrorCode::FrameTooLarge,
+        ErrorCode::UnknownType,
+        ErrorCode::BadRequest,
+        ErrorCode::NotAuthenticated,
+        ErrorCode::AlreadyAuthenticated,
+        ErrorCode::BadCredentials,
+        ErrorCode::UsernameTaken,
+        ErrorCode::InvalidUsername,
+        ErrorCode::InvalidPassword,
+        ErrorCode::BadKey,
+        ErrorCode::NoSuchUser,
+        ErrorCode::RateLimited,
+        ErrorCode::MailboxFull,
+        ErrorCode::ServerBusy,
+        ErrorCode::Internal,
+    ];
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,155 @@
+//! Server-to-client messages: responses (which carry the request `id`,
+//! added by [`super::encode`]) and pushes (which carry none).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::ErrorCode;
+
+/// A user and whether they have a live session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserPresence {
+    /// Account name.
+    pub username: String,
+    /// At least one live session.
+    pub online: bool,
+}
+
+/// Every message the server sends, tagged by `type`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// First frame on every connection.
+    Hello {
+        /// Protocol version (1).
+        protocol: u32,
+        /// `chat-server/<version>`.
+        server: String,
+        /// The server's public key (SPKI PEM).
+        server_key: String,
+        /// Base64 of 32 random bytes; binds sealed credentials to this connection.
+        nonce: String,
+    },
+    /// The account was created.
+    SignupOk {
+        /// The new account.
+        username: String,
+    },
+    /// The connection is logged in.
+    LoginOk {
+        /// Who.
+        username: String,
+        /// Base64 of 32 random bytes, for `resume`.
+        token: String,
+        /// When the token expires at the latest (Unix ms).
+        token_expires: i64,
+    },
+    /// The token is revoked.
+    LogoutOk {},
+    /// The password changed; other tokens are revoked.
+    PasswordChanged {},
+    /// A page of the directory.
+    Users {
+        /// Sorted by username.
+        users: Vec<UserPresence>,
+        /// More names match after this page.
+        more: bool,
+    },
+    /// A user's identity key.
+    Key {
+        /// Whose key.
+        username: String,
+        /// SPKI PEM.
+        public_key: String,
+        /// fingerprint(public_key).
+        fingerprint: String,
+    },
+    /// The users are now watched.
+    WatchOk {
+        /// Their current presence.
+        users: Vec<UserPresence>,
+    },
+    /// The users are no longer watched.
+    UnwatchOk {
+        /// The names removed.
+        users: Vec<String>,
+    },
+    /// A watched user's first session came up or last went down.
+    Presence {
+        /// Who.
+        username: String,
+        /// Whether they are now online.
+        online: bool,
+        /// When (Unix ms).
+        ts: i64,
+    },
+    /// A watched user registered a new identity key.
+    KeyChanged {
+        /// Who.
+        username: String,
+        /// fingerprint of the new key.
+        fingerprint: String,
+    },
+    /// The message is durable.
+    Sent {
+        /// Server message id.
+        msg_id: String,
+        /// Server timestamp (Unix ms).
+        ts: i64,
+        /// The recipient had no live session.
+        queued: bool,
+    },
+    /// A message for this user.
+    Deliver {
+        /// Server message id, to ack.
+        msg_id: String,
+        /// Sender.
+        from: String,
+        /// Server timestamp of the send.
+        ts: i64,
+        /// The opaque envelope.
+        envelope: Map<String, Value>,
+    },
+    /// Keep-alive answer.
+    Pong {},
+    /// A request failed, or the connection is about to close.
+    Error {
+        /// What failed.
+        code: ErrorCode,
+        /// For people.
+        message: String,
+        /// With `rate_limited` (and `server_busy`): when to try again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
+    },
+}
+
+/// The `type` of every [`ServerMessage`] variant.
+pub(super) const SERVER_TYPES: &[&str] = &[
+    "hello",
+    "signup_ok",
+    "login_ok",
+    "logout_ok",
+    "password_changed",
+    "users",
+    "key",
+    "watch_ok",
+    "unwatch_ok",
+    "presence",
+    "key_changed",
+    "sent",
+    "deliver",
+    "pong",
+    "error",
+];
+
+impl ServerMessage {
+    /// An error with a message and no retry hint.
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
+        ServerMessage::Error {
+            code,
+            message: message.into(),
+            retry_after_ms: None,
+        }
+    }
+}
