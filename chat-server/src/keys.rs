@@ -1,0 +1,1 @@
+//! Server key loading and generation (being written).

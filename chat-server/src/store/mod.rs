@@ -1,0 +1,197 @@
+//! Durable state of the relay behind one trait, so that the SQLite store
+//! used on a single machine can be replaced by a PostgreSQL one when a
+//! cluster outgrows it, without touching the connection handlers.
+//!
+//! Every method may block (disk, fsync): callers are async and the trait is
+//! async for that reason; implementations keep the blocking work off the
+//! async workers themselves.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use std::future::Future;
+
+/// A row id of the `users` table.
+pub type UserId = i64;
+
+/// What the store needs to check a password.
+#[derive(Debug, Clone)]
+pub struct UserAuth {
+    /// Row id.
+    pub id: UserId,
+    /// Canonical username as stored.
+    pub username: String,
+    /// bcrypt hash (`$2b$...`).
+    pub password_hash: String,
+}
+
+/// A user's current identity key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRecord {
+    /// SubjectPublicKeyInfo PEM as registered.
+    pub public_key: String,
+    /// fingerprint(public_key), 64 hex chars.
+    pub fingerprint: String,
+}
+
+/// A stored envelope waiting for its recipient's ack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredMessage {
+    /// Monotonic per store; the order of delivery. Ascending `seq` is the
+    /// order in which sends were committed.
+    pub seq: i64,
+    /// The id given to clients (`msg_id`): a UUID v4 string.
+    pub msg_id: String,
+    /// Sender username.
+    pub sender: String,
+    /// Server timestamp of the send (Unix ms).
+    pub ts: i64,
+    /// The envelope as JSON text, exactly as received.
+    pub envelope: String,
+}
+
+/// A message to store.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// Sender username.
+    pub sender: String,
+    /// Recipient username (must exist).
+    pub recipient: String,
+    /// Envelope JSON text.
+    pub envelope: String,
+    /// Server timestamp (Unix ms).
+    pub ts: i64,
+    /// After this time (Unix ms) the message is purged unacked.
+    pub expires_at: i64,
+    /// Refuse with [`StoreError::MailboxFull`] when the recipient already has
+    /// this many stored.
+    pub mailbox_limit: u32,
+}
+
+/// A session token row (only its SHA-256 is ever stored).
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    /// Owner.
+    pub user_id: UserId,
+    /// SHA-256 of the raw token bytes.
+    pub token_hash: [u8; 32],
+    /// Creation (Unix ms).
+    pub created_at: i64,
+    /// Absolute expiry (Unix ms).
+    pub expires_at: i64,
+}
+
+/// Store failures callers distinguish.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// signup for a name that exists.
+    #[error("username is taken")]
+    UsernameTaken,
+    /// The named user does not exist.
+    #[error("no such user")]
+    NoSuchUser,
+    /// The recipient has `mailbox_limit` messages stored.
+    #[error("recipient mailbox is full")]
+    MailboxFull,
+    /// The store is shutting down or its writer died.
+    #[error("store is unavailable")]
+    Unavailable,
+    /// Anything else from the database.
+    #[error("database error: {0}")]
+    Db(String),
+}
+
+/// The relay's durable state. Every write is committed (durable against a
+/// crash of the process) before its future resolves.
+pub trait Store: Send + Sync + 'static {
+    /// Creates an account with its first identity key.
+    fn create_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        key: &KeyRecord,
+        now: i64,
+    ) -> impl Future<Output = Result<UserId, StoreError>> + Send;
+
+    /// Looks up an account for a password check (exact, case-sensitive).
+    fn user_auth(&self, username: &str) -> impl Future<Output = Result<Option<UserAuth>, StoreError>> + Send;
+
+    /// Replaces the password hash.
+    fn set_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The user's current identity key.
+    fn current_key(&self, username: &str) -> impl Future<Output = Result<Option<KeyRecord>, StoreError>> + Send;
+
+    /// Makes `key` current for `user`; the previous one is kept in history.
+    fn replace_key(
+        &self,
+        user: UserId,
+        key: &KeyRecord,
+        now: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Usernames starting with `prefix`, sorted, strictly after `after` when
+    /// given, at most `limit`.
+    fn list_users(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+
+    /// Whether the account exists.
+    fn user_exists(&self, username: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Stores a new session token hash.
+    fn insert_token(&self, token: NewToken) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Checks a token for `username`: valid when it exists, belongs to that
+    /// user, `now < expires_at`, and it was used within `idle_ms`. A valid
+    /// token's last use is set to `now`. Returns the user id when valid.
+    fn use_token(
+        &self,
+        username: &str,
+        token_hash: [u8; 32],
+        now: i64,
+        idle_ms: i64,
+    ) -> impl Future<Output = Result<Option<UserId>, StoreError>> + Send;
+
+    /// Revokes one token.
+    fn revoke_token(&self, token_hash: [u8; 32]) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Revokes every token of `user` except `keep` (when given).
+    fn revoke_tokens_except(
+        &self,
+        user: UserId,
+        keep: Option<[u8; 32]>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Stores a message durably; fails with `NoSuchUser` or `MailboxFull`.
+    fn enqueue(&self, msg: NewMessage) -> impl Future<Output = Result<StoredMessage, StoreError>> + Send;
+
+    /// Unacked, unexpired messages for `recipient` with `seq > after`,
+    /// ascending, at most `limit`.
+    fn pending(
+        &self,
+        recipient: &str,
+        after: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<StoredMessage>, StoreError>> + Send;
+
+    /// Deletes the listed messages if they are addressed to `recipient`
+    /// (ids of other users' messages and unknown ids are ignored).
+    fn ack(
+        &self,
+        recipient: &str,
+        msg_ids: &[String],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Deletes expired messages and expired tokens; returns how many
+    /// messages went.
+    fn purge_expired(&self, now: i64) -> impl Future<Output = Result<u64, StoreError>> + Send;
+}
