@@ -1,0 +1,202 @@
+//! The store's writes, each a plain function of the open transaction: the
+//! writer thread runs them inside one savepoint each, so they need not know
+//! about batching, and a failure here undoes only its own changes.
+
+use rusqlite::{Connection, OptionalExtension, ffi, params};
+
+use super::connection::{fk_means_no_user, is_constraint};
+use super::queries::user_id;
+use crate::store::{KeyRecord, NewMessage, NewToken, StoreError, StoredMessage, UserId};
+
+pub(super) fn create_user(
+    conn: &Connection,
+    username: &str,
+    password_hash: &str,
+    key: &KeyRecord,
+    now: i64,
+) -> Result<UserId, StoreError> {
+    // created_at keeps the seed's CURRENT_TIMESTAMP default.
+    let mut stmt =
+        conn.prepare_cached("INSERT INTO users (username, password_hash) VALUES (?1, ?2)")?;
+    stmt.execute([username, password_hash]).map_err(|e| {
+        if is_constraint(&e, ffi::SQLITE_CONSTRAINT_UNIQUE) {
+            StoreError::UsernameTaken
+        } else {
+            e.into()
+        }
+    })?;
+    let id = conn.last_insert_rowid();
+    insert_key(conn, id, key, now)?;
+    Ok(id)
+}
+
+pub(super) fn set_password(
+    conn: &Connection,
+    user: UserId,
+    password_hash: &str,
+) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1")?;
+    match stmt.execute(params![user, password_hash])? {
+        0 => Err(StoreError::NoSuchUser),
+        _ => Ok(()),
+    }
+}
+
+pub(super) fn replace_key(
+    conn: &Connection,
+    user: UserId,
+    key: &KeyRecord,
+    now: i64,
+) -> Result<(), StoreError> {
+    let current: Option<String> = conn
+        .prepare_cached(
+            "SELECT fingerprint FROM identity_keys WHERE user_id = ?1 AND replaced_at IS NULL",
+        )?
+        .query_row([user], |r| r.get(0))
+        .optional()?;
+    // Re-registering the current key (a retried login) is not a change and
+    // must not grow the history.
+    if current.as_deref() == Some(key.fingerprint.as_str()) {
+        return Ok(());
+    }
+    conn.prepare_cached(
+        "UPDATE identity_keys SET replaced_at = ?2 WHERE user_id = ?1 AND replaced_at IS NULL",
+    )?
+    .execute(params![user, now])?;
+    insert_key(conn, user, key, now)
+}
+
+fn insert_key(
+    conn: &Connection,
+    user: UserId,
+    key: &KeyRecord,
+    now: i64,
+) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO identity_keys (user_id, public_key, fingerprint, created_at) \
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    stmt.execute(params![user, key.public_key, key.fingerprint, now])
+        .map_err(fk_means_no_user)?;
+    Ok(())
+}
+
+pub(super) fn insert_token(conn: &Connection, token: &NewToken) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO tokens (token_hash, user_id, created_at, expires_at, last_used_at) \
+         VALUES (?1, ?2, ?3, ?4, ?3)",
+    )?;
+    stmt.execute(params![
+        token.token_hash,
+        token.user_id,
+        token.created_at,
+        token.expires_at
+    ])
+    .map_err(fk_means_no_user)?;
+    Ok(())
+}
+
+/// Marks a token used, re-checking validity under the write lock (it may
+/// have been revoked or have expired since the reader's check). Returns the
+/// owner and the absolute expiry when valid.
+pub(super) fn touch_token(
+    conn: &Connection,
+    user: UserId,
+    token_hash: &[u8; 32],
+    now: i64,
+    idle_ms: i64,
+) -> Result<Option<(UserId, i64)>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE tokens SET last_used_at = ?3 \
+         WHERE token_hash = ?1 AND user_id = ?2 AND expires_at > ?3 AND last_used_at > ?4 \
+         RETURNING expires_at",
+    )?;
+    let expires_at: Option<i64> = stmt
+        .query_row(
+            params![token_hash, user, now, now.saturating_sub(idle_ms)],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(expires_at.map(|expires_at| (user, expires_at)))
+}
+
+pub(super) fn revoke_token(conn: &Connection, token_hash: &[u8; 32]) -> Result<(), StoreError> {
+    conn.prepare_cached("DELETE FROM tokens WHERE token_hash = ?1")?
+        .execute([token_hash])?;
+    Ok(())
+}
+
+pub(super) fn revoke_tokens_except(
+    conn: &Connection,
+    user: UserId,
+    keep: Option<&[u8; 32]>,
+) -> Result<(), StoreError> {
+    // `IS NOT NULL` is true for every row, so `keep = None` revokes all.
+    conn.prepare_cached("DELETE FROM tokens WHERE user_id = ?1 AND token_hash IS NOT ?2")?
+        .execute(params![user, keep])?;
+    Ok(())
+}
+
+pub(super) fn enqueue(conn: &Connection, msg: &NewMessage) -> Result<StoredMessage, StoreError> {
+    let recipient = user_id(conn, &msg.recipient)?.ok_or(StoreError::NoSuchUser)?;
+    if mailbox_size(conn, recipient, msg)? >= i64::from(msg.mailbox_limit) {
+        return Err(StoreError::MailboxFull);
+    }
+    let msg_id = uuid::Uuid::new_v4().to_string();
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO messages (msg_id, sender, recipient_id, ts, expires_at, envelope) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    stmt.execute(params![
+        msg_id,
+        msg.sender,
+        recipient,
+        msg.ts,
+        msg.expires_at,
+        msg.envelope
+    ])?;
+    Ok(StoredMessage {
+        seq: conn.last_insert_rowid(),
+        msg_id,
+        sender: msg.sender.clone(),
+        ts: msg.ts,
+        envelope: msg.envelope.clone(),
+    })
+}
+
+/// Unexpired messages stored for `recipient`, counted no further than the
+/// limit (the answer is only compared with it). Expired ones awaiting the
+/// purge do not count: they will never be delivered.
+fn mailbox_size(conn: &Connection, recipient: UserId, msg: &NewMessage) -> Result<i64, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT count(*) FROM (SELECT 1 FROM messages \
+         WHERE recipient_id = ?1 AND expires_at > ?2 LIMIT ?3)",
+    )?;
+    let limit = i64::from(msg.mailbox_limit);
+    Ok(stmt.query_row(params![recipient, msg.ts, limit], |r| r.get(0))?)
+}
+
+pub(super) fn ack(
+    conn: &Connection,
+    recipient: &str,
+    msg_ids: &[String],
+) -> Result<(), StoreError> {
+    let Some(recipient) = user_id(conn, recipient)? else {
+        return Ok(());
+    };
+    let mut stmt =
+        conn.prepare_cached("DELETE FROM messages WHERE msg_id = ?1 AND recipient_id = ?2")?;
+    for msg_id in msg_ids {
+        stmt.execute(params![msg_id, recipient])?;
+    }
+    Ok(())
+}
+
+pub(super) fn purge_expired(conn: &Connection, now: i64) -> Result<u64, StoreError> {
+    let messages = conn
+        .prepare_cached("DELETE FROM messages WHERE expires_at <= ?1")?
+        .execute([now])?;
+    conn.prepare_cached("DELETE FROM tokens WHERE expires_at <= ?1")?
+        .execute([now])?;
+    Ok(u64::try_from(messages).unwrap_or(u64::MAX))
+}
