@@ -1,7 +1,121 @@
 //! chat-server: the SecureChat relay. It authenticates accounts, relays
 //! end-to-end envelopes it cannot open, keeps them durably until the
 //! recipient acknowledges them, and tells watchers about presence.
+//!
+//! The library is the whole server; `main.rs` only parses flags and calls
+//! [`start`]. Tests and benchmarks start it in-process the same way.
 
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod connection;
+pub mod context;
+mod delivery;
+pub mod handlers;
 pub mod keys;
+mod purge;
+pub mod router;
+pub mod server;
 pub mod store;
 pub mod tls;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use config::Config;
+
+/// Name of the database file in the data directory.
+pub const DB_FILE: &str = "chat-server.db";
+
+/// Everything needed to start a server.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where to listen (port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// Database and generated key.
+    pub data_dir: PathBuf,
+    /// An explicit key file instead of `<data_dir>/server_privkey.pem`.
+    pub key: Option<PathBuf>,
+    /// Bare TCP instead of TLS 1.3 (loopback only).
+    pub plaintext: bool,
+    /// Limits, timeouts and costs.
+    pub config: Config,
+}
+
+/// A server that is accepting connections.
+#[derive(Debug)]
+pub struct Running {
+    /// The bound address (with the real port when 0 was asked for).
+    pub addr: SocketAddr,
+    /// The server key's fingerprint.
+    pub fingerprint: String,
+    shutdown: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops accepting, ends every connection and waits for them.
+    pub async fn shutdown(self) {
+        self.shutdown.cancel();
+        let _ = self.task.await;
+    }
+
+    /// A token that stops the server when cancelled.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Waits until the server has stopped.
+    pub async fn wait(self) {
+        let _ = self.task.await;
+    }
+}
+
+/// Loads the key, opens the store, binds and starts serving.
+pub async fn start(opts: Options) -> anyhow::Result<Running> {
+    if opts.plaintext && !opts.listen.ip().is_loopback() {
+        bail!(
+            "--plaintext is refused on {}: without TLS, anyone on the network could read and alter the traffic; \
+             listen on a loopback address (127.0.0.1 or ::1) or drop --plaintext",
+            opts.listen.ip()
+        );
+    }
+    let (data_dir, key_path) = (opts.data_dir.clone(), opts.key.clone());
+    let (key, source) = tokio::task::spawn_blocking(move || keys::load_or_create(&data_dir, key_path.as_deref()))
+        .await
+        .context("key loading task failed")??;
+    match &source {
+        keys::KeySource::Generated { path } => tracing::info!(path = %path.display(), "generated a new server key"),
+        keys::KeySource::Loaded { path, .. } => tracing::info!(path = %path.display(), "loaded the server key"),
+    }
+    if let Some(warning) = source.warning() {
+        tracing::warn!("{warning}");
+    }
+    let key = Arc::new(key);
+    let db_path = opts.data_dir.join(DB_FILE);
+    let (config, key2) = (opts.config.clone(), key.clone());
+    let shared = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let store = store::SqliteStore::open(&db_path)
+            .with_context(|| format!("cannot open the database {}", db_path.display()))?;
+        let router: Arc<dyn router::Router> = Arc::new(router::LocalRouter::new());
+        Ok(Arc::new(context::Shared::new(config, store, router, key2)))
+    })
+    .await
+    .context("store opening task failed")??;
+    let tls = if opts.plaintext {
+        None
+    } else {
+        Some(tokio_rustls::TlsAcceptor::from(tls::server_config(&key)?))
+    };
+    let listener = server::bind(opts.listen, opts.config.backlog)
+        .with_context(|| format!("cannot listen on {}; is another server using that port?", opts.listen))?;
+    let addr = listener.local_addr()?;
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(server::run(listener, shared, tls, shutdown.clone()));
+    Ok(Running { addr, fingerprint: key.fingerprint().to_string(), shutdown, task })
+}

@@ -1,1 +1,83 @@
-fn main() {}
+//! The chat-server binary: flags in, [`chat_server::start`] out.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chat_server::cli::{Cli, Command, data_dir};
+use chat_server::keys;
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Some(Command::Fingerprint { data_dir: dir, key }) => fingerprint(dir, key),
+        None => serve(cli),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("chat-server: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn fingerprint(dir: Option<std::path::PathBuf>, key: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+    let path = match key {
+        Some(k) => k,
+        None => data_dir(dir)
+            .context("no data directory: pass --data-dir or --key")?
+            .join(keys::DEFAULT_KEY_FILE),
+    };
+    println!("{}", keys::fingerprint_of_file(&path)?);
+    Ok(())
+}
+
+fn serve(cli: Cli) -> anyhow::Result<()> {
+    let data_dir = data_dir(cli.run.data_dir.clone())
+        .context("cannot find a data directory (no HOME?); pass --data-dir")?;
+    let opts = chat_server::Options {
+        listen: cli.run.listen,
+        data_dir,
+        key: cli.run.key.clone(),
+        plaintext: cli.run.plaintext,
+        config: cli.run.config(),
+    };
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let running = chat_server::start(opts).await?;
+        println!("Server Listening on address {} port {}", running.addr.ip(), running.addr.port());
+        println!("Server fingerprint {}", running.fingerprint);
+        tracing::info!(
+            tls = !cli.run.plaintext,
+            fingerprint = %chat_proto::crypto::format_fingerprint(&running.fingerprint),
+            "ready"
+        );
+        let stop = running.shutdown_token();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("shutting down");
+            stop.cancel();
+        });
+        running.wait().await;
+        anyhow::Ok(())
+    })
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        // Without signal handlers the server still runs; it stops when killed.
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}

@@ -152,14 +152,15 @@ pub trait Store: Send + Sync + 'static {
 
     /// Checks a token for `username`: valid when it exists, belongs to that
     /// user, `now < expires_at`, and it was used within `idle_ms`. A valid
-    /// token's last use is set to `now`. Returns the user id when valid.
+    /// token's last use is set to `now`. Returns the user id and the
+    /// token's absolute expiry (Unix ms) when valid.
     fn use_token(
         &self,
         username: &str,
         token_hash: [u8; 32],
         now: i64,
         idle_ms: i64,
-    ) -> impl Future<Output = Result<Option<UserId>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<(UserId, i64)>, StoreError>> + Send;
 
     /// Revokes one token.
     fn revoke_token(&self, token_hash: [u8; 32]) -> impl Future<Output = Result<(), StoreError>> + Send;

@@ -1,1 +1,14 @@
-//! test support
+//! Test helpers shared by the workspace's integration tests: real servers
+//! started as child processes in temp dirs (killed on drop, killable with
+//! SIGKILL on demand), a wire client that speaks PROTOCOL.md §1 like any
+//! independent client would, and named waits with timeouts instead of bare
+//! sleeps.
+
+pub mod client;
+pub mod fixtures;
+pub mod server;
+pub mod wait;
+
+pub use client::WireClient;
+pub use server::ServerProcess;
+pub use wait::wait_for;

@@ -48,6 +48,9 @@ pub enum Request {
         /// Only users with a live session.
         #[serde(default)]
         online_only: bool,
+        /// Extension: only names sorted strictly after this one (paging).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<String>,
     },
     /// Fetch a user's identity key.
     GetKey {

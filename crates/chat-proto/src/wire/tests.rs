@@ -24,7 +24,8 @@ fn requests_decode_with_ids_and_ignore_unknown_fields() {
         Request::ListUsers {
             prefix: String::new(),
             limit: None,
-            online_only: false
+            online_only: false,
+            after: None
         }
     );
 }

@@ -1,0 +1,115 @@
+//! The command line of chat-server, in the library so that man pages and
+//! shell completions are generated from the same definition the binary
+//! parses.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Config;
+
+/// SecureChat relay server: accounts, presence and store-and-forward of
+/// end-to-end encrypted envelopes it cannot read.
+#[derive(Debug, Parser)]
+#[command(name = "chat-server", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do; without a command the server runs.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options of the running server.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the server key's fingerprint (lowercase hex SHA-256 of its
+    /// SubjectPublicKeyInfo), the value clients pin.
+    Fingerprint {
+        /// Data directory holding server_privkey.pem.
+        #[arg(long, value_name = "DIR", conflicts_with = "key", env = "CHAT_SERVER_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+        /// The private key file (PEM, PKCS#1 or PKCS#8).
+        #[arg(long, value_name = "PEM")]
+        key: Option<PathBuf>,
+    },
+}
+
+/// Options of the running server.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Address and port to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9876", env = "CHAT_SERVER_LISTEN")]
+    pub listen: SocketAddr,
+    /// Where the database and the generated key live [default: $STATE_DIRECTORY,
+    /// else the XDG data directory, e.g. ~/.local/share/chat-server].
+    #[arg(long, value_name = "DIR", env = "CHAT_SERVER_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Use this private key (PEM, PKCS#1 or PKCS#8) instead of
+    /// <data-dir>/server_privkey.pem.
+    #[arg(long, value_name = "PEM", env = "CHAT_SERVER_KEY")]
+    pub key: Option<PathBuf>,
+    /// Speak the protocol over bare TCP instead of TLS 1.3. Only allowed on
+    /// a loopback address (for tests and local development).
+    #[arg(long)]
+    pub plaintext: bool,
+    /// bcrypt cost for new password hashes (4 to 31). Lower it only for tests.
+    #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u32).range(4..=31))]
+    pub bcrypt_cost: u32,
+    /// Largest frame after login, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024, value_parser = clap::value_parser!(u32).range(1024..))]
+    pub max_frame: u32,
+    /// Largest frame before login, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024, value_parser = clap::value_parser!(u32).range(1024..))]
+    pub max_frame_pre_auth: u32,
+    /// Connections served at once; more are answered `server_busy`.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_connections: usize,
+    /// TCP listen backlog.
+    #[arg(long, value_name = "N", default_value_t = 4096)]
+    pub backlog: u32,
+    /// Close connections silent for this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 90)]
+    pub idle_timeout: u64,
+    /// Close connections not logged in after this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub login_timeout: u64,
+    /// Messages stored for one recipient before `send` answers `mailbox_full`.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub mailbox_limit: u32,
+    /// Days an unacknowledged message is kept.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub message_ttl_days: u64,
+}
+
+impl RunArgs {
+    /// The server configuration these options describe.
+    pub fn config(&self) -> Config {
+        Config {
+            bcrypt_cost: self.bcrypt_cost,
+            max_frame: self.max_frame,
+            max_frame_pre_auth: self.max_frame_pre_auth.min(self.max_frame),
+            max_connections: self.max_connections.max(1),
+            backlog: self.backlog,
+            idle_timeout: Duration::from_secs(self.idle_timeout.max(1)),
+            login_timeout: Duration::from_secs(self.login_timeout.max(1)),
+            mailbox_limit: self.mailbox_limit,
+            message_ttl: Duration::from_secs(self.message_ttl_days.saturating_mul(24 * 3600)),
+            ..Config::default()
+        }
+    }
+}
+
+/// The data directory: the flag, else systemd's `$STATE_DIRECTORY`, else
+/// the XDG data directory.
+pub fn data_dir(flag: Option<PathBuf>) -> Option<PathBuf> {
+    flag.or_else(|| {
+        std::env::var_os("STATE_DIRECTORY")
+            .and_then(|v| std::env::split_paths(&v).next())
+            .filter(|p| !p.as_os_str().is_empty())
+    })
+    .or_else(|| directories::ProjectDirs::from("org", "securechat", "chat-server").map(|d| d.data_dir().to_path_buf()))
+}

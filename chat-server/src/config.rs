@@ -1,0 +1,111 @@
+//! Every limit, timeout and cost of the relay in one value with safe
+//! defaults, so tests can move each to its edge and operators can tune them
+//! without a rebuild.
+
+use std::time::Duration;
+
+use chat_proto::codec::{MAX_FRAME_POST_AUTH, MAX_FRAME_PRE_AUTH};
+
+/// Tunables of a running server. `Config::default()` is the product.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Frame cap before login (PROTOCOL.md §1.2: 64 KiB).
+    pub max_frame_pre_auth: u32,
+    /// Frame cap once logged in (1 MiB).
+    pub max_frame: u32,
+    /// Connections served at once; more are told `server_busy`.
+    pub max_connections: usize,
+    /// TCP listen backlog (tokio's 128 stalls connection storms).
+    pub backlog: u32,
+    /// A connection silent this long is closed (90 s).
+    pub idle_timeout: Duration,
+    /// A connection not logged in after this long is closed (30 s).
+    pub login_timeout: Duration,
+    /// bcrypt cost for new hashes (12).
+    pub bcrypt_cost: u32,
+    /// Stored messages per recipient before `mailbox_full` (10,000).
+    pub mailbox_limit: u32,
+    /// Unacknowledged messages are purged after this (30 days).
+    pub message_ttl: Duration,
+    /// Absolute token lifetime (30 days).
+    pub token_ttl: Duration,
+    /// Tokens unused this long stop working (7 days).
+    pub token_idle: Duration,
+    /// Bad frames in a row before the connection is closed (10).
+    pub max_bad_frames: u32,
+    /// Frames waiting to be written to one connection.
+    pub outbound_queue: usize,
+    /// Users one connection may watch.
+    pub max_watch: usize,
+    /// bcrypt/RSA jobs running at once.
+    pub cpu_workers: usize,
+    /// bcrypt/RSA jobs allowed to wait; beyond, `server_busy`.
+    pub cpu_queue: usize,
+    /// How often expired messages and tokens are purged.
+    pub purge_interval: Duration,
+    /// Failed-login throttling.
+    pub throttle: ThrottleConfig,
+}
+
+/// Thresholds of failed-login throttling (see `auth::throttle`).
+#[derive(Debug, Clone)]
+pub struct ThrottleConfig {
+    /// Failures counted within this window.
+    pub window: Duration,
+    /// Failures from one address against one account before it must wait.
+    pub per_account_source: u32,
+    /// Failures from one address, all accounts together, before it must wait.
+    pub per_source: u32,
+    /// Failures against one account from all addresses before every address
+    /// that has failed against it must wait (addresses with no failure on it
+    /// are unaffected, so the owner still gets in).
+    pub per_account: u32,
+    /// First wait; doubles with each further failure.
+    pub base_delay: Duration,
+    /// Longest wait.
+    pub max_delay: Duration,
+}
+
+impl Default for ThrottleConfig {
+    fn default() -> Self {
+        Self {
+            window: Duration::from_secs(15 * 60),
+            per_account_source: 5,
+            per_source: 20,
+            per_account: 50,
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Self {
+            max_frame_pre_auth: MAX_FRAME_PRE_AUTH,
+            max_frame: MAX_FRAME_POST_AUTH,
+            max_connections: 10_000,
+            backlog: 4096,
+            idle_timeout: Duration::from_secs(90),
+            login_timeout: Duration::from_secs(30),
+            bcrypt_cost: bcrypt::DEFAULT_COST,
+            mailbox_limit: 10_000,
+            message_ttl: Duration::from_secs(30 * 24 * 3600),
+            token_ttl: Duration::from_secs(30 * 24 * 3600),
+            token_idle: Duration::from_secs(7 * 24 * 3600),
+            max_bad_frames: 10,
+            outbound_queue: 256,
+            max_watch: 1_000,
+            cpu_workers: cores,
+            cpu_queue: 256,
+            purge_interval: Duration::from_secs(3600),
+            throttle: ThrottleConfig::default(),
+        }
+    }
+}
+
+/// Milliseconds of a duration as the protocol's i64.
+pub(crate) fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}

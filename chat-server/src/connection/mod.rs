@@ -1,0 +1,158 @@
+//! One client connection from hello to close: it owns the framing, the
+//! timeouts and the bad-frame count, and hands each decoded request to the
+//! handlers. Writing happens in a separate task fed by a bounded queue, so
+//! pushes from other connections never wait on this client's socket.
+
+pub mod outbound;
+pub mod session;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use chat_proto::codec::{FrameError, read_frame};
+use chat_proto::crypto;
+use chat_proto::encoding::b64_encode;
+use chat_proto::wire::{self, ErrorCode, PROTOCOL_VERSION};
+use chat_proto::ServerMessage;
+use tokio::io::{AsyncRead, AsyncWrite, BufReader};
+use tokio::sync::Notify;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::context::Shared;
+use crate::handlers;
+use crate::router::{ConnHandle, ConnId};
+use crate::store::Store;
+use outbound::{Outbound, write_loop};
+use session::Session;
+
+/// The `server` string of hello.
+pub const SERVER_NAME: &str = concat!("chat-server/", env!("CARGO_PKG_VERSION"));
+
+/// Serves one connection until the client leaves, misbehaves, times out or
+/// `close` is cancelled (server shutdown, slow consumer, password change).
+pub async fn serve<S, IO>(sh: Arc<Shared<S>>, io: IO, peer: SocketAddr, id: ConnId, close: CancellationToken)
+where
+    S: Store,
+    IO: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let (reader, writer) = tokio::io::split(io);
+    let (out, rx) = Outbound::new(sh.config.outbound_queue, close.clone());
+    let writer = tokio::spawn(write_loop(writer, rx, close.clone()));
+    let Ok(nonce) = crypto::random_bytes::<32>().map(b64_encode) else {
+        tracing::error!("system RNG failed; refusing connection");
+        close.cancel();
+        return;
+    };
+    let hello = ServerMessage::Hello {
+        protocol: PROTOCOL_VERSION,
+        server: SERVER_NAME.into(),
+        server_key: sh.key.public_pem().to_string(),
+        nonce: nonce.clone(),
+    };
+    let handle = ConnHandle { id, out: out.clone(), mail: Arc::new(Notify::new()) };
+    let mut session = Session::new(handle, peer, nonce);
+    if out.send(None, &hello).await.is_ok() {
+        read_loop(&sh, &mut session, BufReader::with_capacity(4096, reader), &out).await;
+    }
+    session.close(&sh);
+    close.cancel();
+    drop(session);
+    drop(out);
+    if let Ok(Err(e)) = writer.await {
+        tracing::debug!(peer = %peer, error = %e, "write side ended with an error");
+    }
+    tracing::debug!(peer = %peer, "connection closed");
+}
+
+/// Why the read loop stopped waiting for a frame.
+enum Wait {
+    Frame(Result<Option<Vec<u8>>, FrameError>),
+    LoginTimeout,
+    IdleTimeout,
+    Closed,
+}
+
+async fn next_frame<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    max: u32,
+    idle_deadline: Instant,
+    login_deadline: Option<Instant>,
+    close: &CancellationToken,
+) -> Wait {
+    let (deadline, on_timeout) = match login_deadline {
+        Some(login) if login < idle_deadline => (login, Wait::LoginTimeout),
+        _ => (idle_deadline, Wait::IdleTimeout),
+    };
+    // Cancelling `read_frame` mid-frame is fine here: every other branch
+    // ends the connection.
+    tokio::select! {
+        biased;
+        () = close.cancelled() => Wait::Closed,
+        () = tokio::time::sleep_until(deadline) => on_timeout,
+        r = read_frame(reader, max) => Wait::Frame(r),
+    }
+}
+
+async fn read_loop<S: Store, R: AsyncRead + Unpin>(sh: &Arc<Shared<S>>, s: &mut Session, mut reader: R, out: &Outbound) {
+    let cfg = &sh.config;
+    let login_deadline = Instant::now() + cfg.login_timeout;
+    let mut idle_deadline = Instant::now() + cfg.idle_timeout;
+    let mut bad_in_a_row = 0u32;
+    loop {
+        let (max, login) = match s.auth {
+            Some(_) => (cfg.max_frame, None),
+            None => (cfg.max_frame_pre_auth, Some(login_deadline)),
+        };
+        let payload = match next_frame(&mut reader, max, idle_deadline, login, out.closed()).await {
+            Wait::Frame(Ok(Some(payload))) => payload,
+            Wait::Frame(Ok(None)) | Wait::Closed => return,
+            Wait::Frame(Err(FrameError::BadLength { len, max })) => {
+                let msg = format!("frame length {len} is outside 1..={max}; closing");
+                let _ = out.send(None, &ServerMessage::error(ErrorCode::FrameTooLarge, msg)).await;
+                return;
+            }
+            Wait::Frame(Err(e)) => {
+                tracing::debug!(peer = %s.peer, error = %e, "read failed");
+                return;
+            }
+            Wait::LoginTimeout => {
+                let msg = format!("not logged in within {} s; closing", cfg.login_timeout.as_secs());
+                let _ = out.send(None, &ServerMessage::error(ErrorCode::NotAuthenticated, msg)).await;
+                return;
+            }
+            Wait::IdleTimeout => {
+                tracing::debug!(peer = %s.peer, "idle timeout");
+                return;
+            }
+        };
+        idle_deadline = Instant::now() + cfg.idle_timeout;
+        let (id, request) = match wire::decode_request(&payload) {
+            Ok(decoded) => decoded,
+            Err(e) => {
+                bad_in_a_row = if e.code == ErrorCode::BadFrame { bad_in_a_row + 1 } else { 0 };
+                let closing = bad_in_a_row >= cfg.max_bad_frames;
+                let message = if closing { format!("{}; too many bad frames, closing", e.message) } else { e.message };
+                if out.send(e.id.as_ref(), &ServerMessage::error(e.code, message)).await.is_err() || closing {
+                    return;
+                }
+                continue;
+            }
+        };
+        bad_in_a_row = 0;
+        let kind = request.kind();
+        let reply = match handlers::dispatch(sh, s, request).await {
+            Ok(reply) => reply,
+            Err(refusal) => {
+                tracing::debug!(peer = %s.peer, request = kind, code = %refusal.code, "refused");
+                Some(refusal.into_message())
+            }
+        };
+        if let Some(reply) = reply {
+            if out.send(id.as_ref(), &reply).await.is_err() {
+                return;
+            }
+        }
+        s.start_delivery(sh);
+    }
+}

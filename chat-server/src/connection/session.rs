@@ -1,0 +1,83 @@
+//! What one connection knows about itself: its peer, its hello nonce and,
+//! once logged in, who it is. Ending a session (logout, password change,
+//! disconnect) must undo everything starting it did, so both live here.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::task::JoinHandle;
+
+use crate::context::Shared;
+use crate::delivery;
+use crate::router::ConnHandle;
+use crate::store::{Store, UserId};
+
+/// A logged-in identity on one connection.
+#[derive(Debug)]
+pub struct Authed {
+    /// Row id of the account.
+    pub user_id: UserId,
+    /// The account name.
+    pub username: String,
+    /// Hash of the token this session holds (kept on password change).
+    pub token_hash: [u8; 32],
+    delivery: Option<JoinHandle<()>>,
+}
+
+/// One connection's state, owned by its read loop.
+#[derive(Debug)]
+pub struct Session {
+    /// How the rest of the server reaches this connection.
+    pub handle: ConnHandle,
+    /// The client's address, for throttling and logs.
+    pub peer: SocketAddr,
+    /// The hello nonce credentials must be bound to.
+    pub nonce: String,
+    /// Set once logged in.
+    pub auth: Option<Authed>,
+}
+
+impl Session {
+    /// A fresh, anonymous session.
+    pub fn new(handle: ConnHandle, peer: SocketAddr, nonce: String) -> Self {
+        Self { handle, peer, nonce, auth: None }
+    }
+
+    /// Marks the session logged in and announces it. Delivery starts with
+    /// [`Session::start_delivery`], after the `login_ok` is queued, so the
+    /// client sees its login answered before its first message.
+    pub fn log_in<S: Store>(&mut self, sh: &Shared<S>, user_id: UserId, username: String, token_hash: [u8; 32]) {
+        sh.router.session_up(&username, &self.handle);
+        tracing::info!(peer = %self.peer, user = %username, "logged in");
+        self.auth = Some(Authed { user_id, username, token_hash, delivery: None });
+    }
+
+    /// Starts the delivery loop if logged in and not yet started.
+    pub fn start_delivery<S: Store>(&mut self, sh: &Arc<Shared<S>>) {
+        if let Some(auth) = self.auth.as_mut().filter(|a| a.delivery.is_none()) {
+            auth.delivery = Some(tokio::spawn(delivery::run(
+                sh.clone(),
+                auth.username.clone(),
+                self.handle.out.clone(),
+                self.handle.mail.clone(),
+            )));
+        }
+    }
+
+    /// Logs the session out: presence, delivery, state.
+    pub fn log_out<S: Store>(&mut self, sh: &Shared<S>) {
+        if let Some(auth) = self.auth.take() {
+            if let Some(task) = auth.delivery {
+                task.abort();
+            }
+            sh.router.session_down(&auth.username, self.handle.id);
+            tracing::info!(peer = %self.peer, user = %auth.username, "session ended");
+        }
+    }
+
+    /// Everything to undo when the connection goes.
+    pub fn close<S: Store>(&mut self, sh: &Shared<S>) {
+        self.log_out(sh);
+        sh.router.forget_watcher(self.handle.id);
+    }
+}

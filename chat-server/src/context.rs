@@ -1,0 +1,49 @@
+//! The state every connection shares, built once at start: configuration,
+//! store, router, the CPU pool, the throttle and the server key.
+
+use std::sync::Arc;
+
+use crate::auth::pool::CpuPool;
+use crate::auth::throttle::Throttle;
+use crate::config::Config;
+use crate::keys::ServerKey;
+use crate::router::Router;
+use crate::store::Store;
+
+/// Shared by every connection of one server.
+pub struct Shared<S: Store> {
+    /// Limits and costs.
+    pub config: Config,
+    /// Durable state.
+    pub store: S,
+    /// Live routing.
+    pub router: Arc<dyn Router>,
+    /// bcrypt and RSA work.
+    pub pool: CpuPool,
+    /// Failed-login throttle.
+    pub throttle: Throttle,
+    /// The server's long-term key.
+    pub key: Arc<ServerKey>,
+    /// A bcrypt hash of nothing in particular, verified against when the
+    /// account does not exist so that a login for an unknown name costs the
+    /// same time as one for a known name.
+    pub(crate) dummy_hash: String,
+}
+
+impl<S: Store> Shared<S> {
+    /// Assembles the shared state. Blocking: it computes one bcrypt hash at
+    /// the configured cost (call it from `spawn_blocking` in async code).
+    pub fn new(config: Config, store: S, router: Arc<dyn Router>, key: Arc<ServerKey>) -> Self {
+        let dummy_hash = bcrypt::non_truncating_hash("timing equaliser, never a password", config.bcrypt_cost)
+            .unwrap_or_default();
+        Self {
+            pool: CpuPool::new(config.cpu_workers, config.cpu_queue),
+            throttle: Throttle::new(config.throttle.clone()),
+            config,
+            store,
+            router,
+            key,
+            dummy_hash,
+        }
+    }
+}
