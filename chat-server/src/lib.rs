@@ -100,8 +100,7 @@ pub async fn start(opts: Options) -> anyhow::Result<Running> {
     let db_path = opts.data_dir.join(DB_FILE);
     let (config, key2) = (opts.config.clone(), key.clone());
     let shared = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let store = store::SqliteStore::open(&db_path)
-            .with_context(|| format!("cannot open the database {}", db_path.display()))?;
+        let store = store::SqliteStore::open(&db_path)?;
         let router: Arc<dyn router::Router> = Arc::new(router::LocalRouter::new());
         Ok(Arc::new(context::Shared::new(config, store, router, key2)))
     })

@@ -84,6 +84,7 @@ pub async fn run<S: Store>(listener: TcpListener, sh: Arc<Shared<S>>, tls: Optio
     if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait()).await.is_err() {
         tracing::warn!("some connections did not close within the grace period");
     }
+    sh.store.shutdown().await;
 }
 
 async fn accept_one<S: Store>(

@@ -52,7 +52,7 @@ async fn signup_refusals() {
         ("bob", PASSWORD.into(), bob_key(), ErrorCode::UsernameTaken),
         ("", PASSWORD.into(), bob_key(), ErrorCode::InvalidUsername),
         ("has space", PASSWORD.into(), bob_key(), ErrorCode::InvalidUsername),
-        (&"x"[..], "short".into(), bob_key(), ErrorCode::InvalidPassword),
+        ("x", "short".into(), bob_key(), ErrorCode::InvalidPassword),
         ("carol", "a".repeat(72), bob_key(), ErrorCode::InvalidPassword),
         ("carol", "Password Password".into(), bob_key(), ErrorCode::InvalidPassword),
         ("carol", PASSWORD.into(), "not a key".into(), ErrorCode::BadKey),

@@ -85,13 +85,13 @@ impl Throttle {
         let Ok(state) = self.state.lock() else { return Ok(()) };
         let cfg = &self.cfg;
         let mut wait = state.sources.get(&source).and_then(|c| c.wait(cfg.per_source, cfg, now));
-        if let Some(acct) = state.accounts.get(account) {
-            if let Some(mine) = acct.by_source.get(&source) {
-                wait = wait.max(mine.wait(cfg.per_account_source, cfg, now));
-                // Only addresses that failed against this account feel the
-                // account-wide limit.
-                wait = wait.max(acct.total.wait(cfg.per_account, cfg, now));
-            }
+        if let Some(acct) = state.accounts.get(account)
+            && let Some(mine) = acct.by_source.get(&source)
+        {
+            wait = wait.max(mine.wait(cfg.per_account_source, cfg, now));
+            // Only addresses that failed against this account feel the
+            // account-wide limit.
+            wait = wait.max(acct.total.wait(cfg.per_account, cfg, now));
         }
         wait.map_or(Ok(()), Err)
     }

@@ -148,10 +148,10 @@ async fn read_loop<S: Store, R: AsyncRead + Unpin>(sh: &Arc<Shared<S>>, s: &mut 
                 Some(refusal.into_message())
             }
         };
-        if let Some(reply) = reply {
-            if out.send(id.as_ref(), &reply).await.is_err() {
-                return;
-            }
+        if let Some(reply) = reply
+            && out.send(id.as_ref(), &reply).await.is_err()
+        {
+            return;
         }
         s.start_delivery(sh);
     }

@@ -195,4 +195,8 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes expired messages and expired tokens; returns how many
     /// messages went.
     fn purge_expired(&self, now: i64) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Finishes the writes already queued and releases the database; later
+    /// calls fail with [`StoreError::Unavailable`]. Called once at shutdown.
+    fn shutdown(&self) -> impl Future<Output = ()> + Send;
 }

@@ -240,4 +240,8 @@ impl Store for SqliteStore {
     async fn purge_expired(&self, now: i64) -> Result<u64, StoreError> {
         self.write(move |c| ops::purge_expired(c, now)).await
     }
+
+    async fn shutdown(&self) {
+        self.close().await;
+    }
 }

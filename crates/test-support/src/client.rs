@@ -136,10 +136,10 @@ impl WireClient {
 
     /// The next push (a frame without id), from the backlog first.
     pub async fn next_push(&mut self) -> anyhow::Result<ServerMessage> {
-        if let Some(i) = self.backlog.iter().position(|(id, _)| id.is_none()) {
-            if let Some((_, m)) = self.backlog.remove(i) {
-                return Ok(m);
-            }
+        if let Some(i) = self.backlog.iter().position(|(id, _)| id.is_none())
+            && let Some((_, m)) = self.backlog.remove(i)
+        {
+            return Ok(m);
         }
         loop {
             match self.recv().await? {

@@ -30,7 +30,10 @@ impl ServerProcess {
     pub fn start(binary: &Path, extra: &[&str]) -> anyhow::Result<Self> {
         let temp = tempfile::tempdir()?;
         let dir = temp.path().to_path_buf();
-        let mut args: Vec<String> = ["--plaintext", "--bcrypt-cost", "4"].iter().map(|s| s.to_string()).collect();
+        let mut args = vec!["--plaintext".to_string()];
+        if !extra.contains(&"--bcrypt-cost") {
+            args.extend(["--bcrypt-cost".to_string(), "4".to_string()]);
+        }
         args.extend(extra.iter().map(|s| s.to_string()));
         let mut me = Self::spawn(binary, &dir, &args, "127.0.0.1:0")?;
         me._temp = Some(temp);

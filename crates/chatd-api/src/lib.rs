@@ -1,0 +1,15 @@
+//! The local API between chatd and its frontends (PROTOCOL.md §3): the
+//! JSON-RPC 2.0 framing, typed params, results and events, the error codes,
+//! and the client every frontend uses. Frontends depend on this crate only,
+//! never on the daemon.
+
+pub mod error;
+pub mod jsonrpc;
+pub mod paths;
+pub mod types;
+
+pub use error::{ApiError, ErrorCode};
+pub use types::*;
+
+/// Longest line either side may send (1 MiB, PROTOCOL.md §3).
+pub const MAX_LINE: usize = 1024 * 1024;
