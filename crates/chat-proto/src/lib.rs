@@ -9,6 +9,8 @@ pub mod codec;
 pub mod crypto;
 pub mod encoding;
 pub mod sealed;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod validate;
 pub mod wire;
 
