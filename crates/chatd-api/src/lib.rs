@@ -3,11 +3,15 @@
 //! and the client every frontend uses. Frontends depend on this crate only,
 //! never on the daemon.
 
+pub mod blocking;
+pub mod client;
 pub mod error;
 pub mod jsonrpc;
 pub mod paths;
 pub mod types;
 
+pub use blocking::BlockingClient;
+pub use client::{Client, ClientError, EventStream};
 pub use error::{ApiError, ErrorCode};
 pub use types::*;
 

@@ -1,0 +1,128 @@
+//! One typed method per local-API method (`types::METHODS`), so frontends
+//! get checked params and decoded results instead of hand-built JSON.
+
+use super::{Client, ClientError};
+use crate::{
+    ChangePassword, Conversations, Credentials, Empty, Fingerprint, FingerprintParams, FocusParams,
+    HistoryParams, LoggedIn, MessageParams, Messages, OneMessage, PeerParams, SearchParams,
+    SendParams, Sent, Status, TrustResult, UserParams, Users, UsersParams, VerifyParams,
+};
+
+impl Client {
+    /// `status`: the daemon's link state, account and version.
+    pub async fn status(&self) -> Result<Status, ClientError> {
+        self.call_as("status", &Empty {}).await
+    }
+
+    /// `signup`: creates the account and logs in.
+    pub async fn signup(&self, username: &str, password: &str) -> Result<LoggedIn, ClientError> {
+        let params = Credentials {
+            username: username.to_string(),
+            password: password.to_string(),
+        };
+        self.call_as("signup", &params).await
+    }
+
+    /// `login`.
+    pub async fn login(&self, username: &str, password: &str) -> Result<LoggedIn, ClientError> {
+        let params = Credentials {
+            username: username.to_string(),
+            password: password.to_string(),
+        };
+        self.call_as("login", &params).await
+    }
+
+    /// `logout`.
+    pub async fn logout(&self) -> Result<Empty, ClientError> {
+        self.call_as("logout", &Empty {}).await
+    }
+
+    /// `change_password`.
+    pub async fn change_password(
+        &self,
+        password: &str,
+        new_password: &str,
+    ) -> Result<Empty, ClientError> {
+        let params = ChangePassword {
+            password: password.to_string(),
+            new_password: new_password.to_string(),
+        };
+        self.call_as("change_password", &params).await
+    }
+
+    /// `users`: the directory, optionally filtered.
+    pub async fn users(&self, params: &UsersParams) -> Result<Users, ClientError> {
+        self.call_as("users", params).await
+    }
+
+    /// `send`: queues `text` for `to`.
+    pub async fn send(&self, to: &str, text: &str) -> Result<Sent, ClientError> {
+        let params = SendParams {
+            to: to.to_string(),
+            text: text.to_string(),
+        };
+        self.call_as("send", &params).await
+    }
+
+    /// `history`: one conversation, oldest first.
+    pub async fn history(&self, params: &HistoryParams) -> Result<Messages, ClientError> {
+        self.call_as("history", params).await
+    }
+
+    /// `message`: one message by id.
+    pub async fn message(&self, id: &str) -> Result<OneMessage, ClientError> {
+        let params = MessageParams { id: id.to_string() };
+        self.call_as("message", &params).await
+    }
+
+    /// `conversations`: most recent first.
+    pub async fn conversations(&self) -> Result<Conversations, ClientError> {
+        self.call_as("conversations", &Empty {}).await
+    }
+
+    /// `mark_read`: marks a conversation read (and sends read receipts).
+    pub async fn mark_read(&self, peer: &str) -> Result<Empty, ClientError> {
+        let params = PeerParams {
+            peer: peer.to_string(),
+        };
+        self.call_as("mark_read", &params).await
+    }
+
+    /// `fingerprint`: of `user`, or of oneself when `None`.
+    pub async fn fingerprint(&self, user: Option<&str>) -> Result<Fingerprint, ClientError> {
+        let params = FingerprintParams {
+            user: user.map(str::to_string),
+        };
+        self.call_as("fingerprint", &params).await
+    }
+
+    /// `verify`: records that a person compared `user`'s fingerprint.
+    pub async fn verify(&self, user: &str, fingerprint: &str) -> Result<TrustResult, ClientError> {
+        let params = VerifyParams {
+            user: user.to_string(),
+            fingerprint: fingerprint.to_string(),
+        };
+        self.call_as("verify", &params).await
+    }
+
+    /// `trust`: accepts `user`'s changed key (as unverified).
+    pub async fn trust(&self, user: &str) -> Result<TrustResult, ClientError> {
+        let params = UserParams {
+            user: user.to_string(),
+        };
+        self.call_as("trust", &params).await
+    }
+
+    /// `search`: full-text search of local history, best match first.
+    pub async fn search(&self, params: &SearchParams) -> Result<Messages, ClientError> {
+        self.call_as("search", params).await
+    }
+
+    /// `focus`: the conversation this frontend shows (`None` clears it).
+    pub async fn focus(&self, peer: Option<&str>) -> Result<Empty, ClientError> {
+        let params = FocusParams {
+            peer: peer.map(str::to_string),
+        };
+        self.call_as("focus", &params).await
+    }
+}
