@@ -1,0 +1,174 @@
+//! The history: one row per message, keyed by the payload id so that a
+//! duplicate delivery changes nothing, with a status that only moves
+//! forward, and paging by time for frontends that scroll back.
+
+use chatd_api::{Direction, Message, MessageStatus};
+use rusqlite::{OptionalExtension, Params, Row, params};
+
+use super::records::named;
+use super::{StoreError, Tx};
+
+/// The columns [`message_from_row`] reads, in its order.
+pub(super) const MESSAGE_COLUMNS: &str = "id, sender, recipient, text, ts, direction, status";
+
+/// One entry of `conversations`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationRow {
+    /// The other side.
+    pub peer: String,
+    /// The newest message, `None` for a peer we only hold a pin of.
+    pub last: Option<Message>,
+    /// Incoming messages whose status is not `read`.
+    pub unread: u32,
+}
+
+impl Tx<'_> {
+    /// Adds a message. Returns false, changing nothing, when a message with
+    /// its id exists already (a duplicate delivery).
+    pub fn insert_message(&self, m: &Message) -> Result<bool, StoreError> {
+        let added = self.exec(
+            "INSERT INTO messages (id, sender, recipient, text, ts, direction, status) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
+            params![
+                m.id,
+                m.from,
+                m.to,
+                m.text,
+                m.ts,
+                direction_str(m.direction),
+                status_str(m.status)
+            ],
+        )?;
+        Ok(added == 1)
+    }
+
+    /// The message with this id.
+    pub fn message(&self, id: &str) -> Result<Option<Message>, StoreError> {
+        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1");
+        Ok(self.messages(&sql, [id])?.into_iter().next())
+    }
+
+    /// Moves the status of message `id` forward (see [`status_may_move`]).
+    /// Returns whether it changed; false too when there is no such message.
+    pub fn set_status(&self, id: &str, status: MessageStatus) -> Result<bool, StoreError> {
+        let current = self
+            .tx
+            .prepare_cached("SELECT status FROM messages WHERE id = ?1")?
+            .query_row([id], |row| row.get::<_, String>(0))
+            .optional()?;
+        let Some(current) = current else {
+            return Ok(false);
+        };
+        let current = parse_status(&current)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown message status `{current}`")))?;
+        if !status_may_move(current, status) {
+            return Ok(false);
+        }
+        self.exec(
+            "UPDATE messages SET status = ?2 WHERE id = ?1",
+            params![id, status_str(status)],
+        )?;
+        Ok(true)
+    }
+
+    /// The newest `limit` messages with `peer` older than `before` (all
+    /// when `None`), oldest first. Equal timestamps keep arrival order.
+    pub fn history(
+        &self,
+        peer: &str,
+        limit: u32,
+        before: Option<i64>,
+    ) -> Result<Vec<Message>, StoreError> {
+        let bound = if before.is_some() { "AND ts < ?3" } else { "" };
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM (SELECT n, {MESSAGE_COLUMNS} FROM messages \
+             WHERE peer = ?1 {bound} ORDER BY ts DESC, n DESC LIMIT ?2) ORDER BY ts, n"
+        );
+        match before {
+            Some(before) => self.messages(&sql, params![peer, limit, before]),
+            None => self.messages(&sql, params![peer, limit]),
+        }
+    }
+
+    /// Runs a query selecting [`MESSAGE_COLUMNS`].
+    pub(super) fn messages(
+        &self,
+        sql: &str,
+        params: impl Params,
+    ) -> Result<Vec<Message>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(sql)?;
+        let mut rows = stmt.query(params)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(message_from_row(row)?);
+        }
+        Ok(out)
+    }
+}
+
+/// Decodes [`MESSAGE_COLUMNS`] at the start of a row.
+pub(super) fn message_from_row(row: &Row<'_>) -> Result<Message, StoreError> {
+    Ok(Message {
+        id: row.get(0)?,
+        from: row.get(1)?,
+        to: row.get(2)?,
+        text: row.get(3)?,
+        ts: row.get(4)?,
+        direction: named(row, 5, "message direction", parse_direction)?,
+        status: named(row, 6, "message status", parse_status)?,
+    })
+}
+
+/// Whether a message may go from `from` to `to`: only forward along
+/// sending < sent < delivered < read; `failed` only from `sending`. A
+/// failed message may still move to sent, delivered or read: those are
+/// facts reported by the server or the peer, and outrank our giving up.
+pub fn status_may_move(from: MessageStatus, to: MessageStatus) -> bool {
+    use MessageStatus::{Delivered, Failed, Read, Sending, Sent};
+    let rank = |s: MessageStatus| match s {
+        Sending | Failed => 0,
+        Sent => 1,
+        Delivered => 2,
+        Read => 3,
+    };
+    match (from, to) {
+        (_, Failed) => from == Sending,
+        _ => rank(to) > rank(from),
+    }
+}
+
+pub(super) fn status_str(s: MessageStatus) -> &'static str {
+    match s {
+        MessageStatus::Sending => "sending",
+        MessageStatus::Sent => "sent",
+        MessageStatus::Delivered => "delivered",
+        MessageStatus::Read => "read",
+        MessageStatus::Failed => "failed",
+    }
+}
+
+fn parse_status(s: &str) -> Option<MessageStatus> {
+    Some(match s {
+        "sending" => MessageStatus::Sending,
+        "sent" => MessageStatus::Sent,
+        "delivered" => MessageStatus::Delivered,
+        "read" => MessageStatus::Read,
+        "failed" => MessageStatus::Failed,
+        _ => return None,
+    })
+}
+
+fn direction_str(d: Direction) -> &'static str {
+    match d {
+        Direction::In => "in",
+        Direction::Out => "out",
+    }
+}
+
+fn parse_direction(s: &str) -> Option<Direction> {
+    match s {
+        "in" => Some(Direction::In),
+        "out" => Some(Direction::Out),
+        _ => None,
+    }
+}

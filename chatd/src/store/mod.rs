@@ -1,0 +1,88 @@
+//! chatd's local store: everything the daemon must not lose (settings, the
+//! history with its full-text index, the outbox, envelopes waiting for a
+//! key, the event log and the end-to-end engine's keys and pins) in one
+//! SQLite file, so that one transaction can cover an engine call and the
+//! writes it leads to, and a crash loses nothing that was committed.
+//!
+//! [`Store`] is the synchronous owner of the connection; [`Db`] runs it on
+//! a dedicated thread for the async daemon. All reads and writes go through
+//! a [`Tx`], one transaction, committed when its closure returns `Ok`.
+
+mod conversations;
+mod db;
+mod e2e;
+mod error;
+mod events;
+mod history;
+mod migrate;
+mod open;
+mod outbox;
+mod pending;
+mod records;
+mod search;
+mod settings;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+pub use db::Db;
+pub use error::StoreError;
+pub use events::{EVENTS_KEEP_COUNT, EVENTS_KEEP_MS};
+pub use history::{ConversationRow, status_may_move};
+pub use outbox::OutboxItem;
+pub use pending::PendingEnvelope;
+pub use search::{MAX_QUERY_TERMS, fts_query};
+
+/// The local database: one connection to one SQLite file.
+pub struct Store {
+    conn: Connection,
+}
+
+/// One open transaction. Every method of the store lives here, so that a
+/// caller composes several of them atomically.
+pub struct Tx<'a> {
+    tx: rusqlite::Transaction<'a>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.conn.path())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed, mode 0600, its directory 0700) the
+    /// database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let mut conn = open::open(path)?;
+        migrate::apply(&mut conn)?;
+        Ok(Store { conn })
+    }
+
+    /// Runs `f` in one transaction: committed when it returns `Ok`, rolled
+    /// back when it returns `Err` (or panics).
+    pub fn transaction<T>(
+        &mut self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        // IMMEDIATE takes the write lock up front: a transaction that reads
+        // and then writes cannot fail half-way on a lock held elsewhere.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut tx = Tx { tx };
+        let value = f(&mut tx)?;
+        tx.tx.commit().map_err(|e| {
+            StoreError::Db(format!(
+                "cannot commit to the local database: {e}; check free disk space"
+            ))
+        })?;
+        Ok(value)
+    }
+}
