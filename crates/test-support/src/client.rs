@@ -8,11 +8,11 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use chat_proto::ServerMessage;
 use chat_proto::codec::{MAX_FRAME_POST_AUTH, encode_frame, read_frame};
 use chat_proto::crypto;
 use chat_proto::sealed::{Sealed, credentials_aad};
 use chat_proto::wire::{RequestId, decode_server};
-use chat_proto::ServerMessage;
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::net::TcpStream;
@@ -43,7 +43,9 @@ pub struct WireClient {
 impl WireClient {
     /// Connects over bare TCP and reads hello.
     pub async fn connect(addr: SocketAddr) -> anyhow::Result<Self> {
-        let tcp = TcpStream::connect(addr).await.with_context(|| format!("connect to {addr}"))?;
+        let tcp = TcpStream::connect(addr)
+            .await
+            .with_context(|| format!("connect to {addr}"))?;
         Self::over(Box::new(tcp)).await
     }
 
@@ -62,9 +64,24 @@ impl WireClient {
 
     async fn over(stream: Box<dyn Stream>) -> anyhow::Result<Self> {
         let (reader, writer) = tokio::io::split(stream);
-        let mut me = Self { reader, writer, server_key: String::new(), nonce: String::new(), next_id: 1, backlog: VecDeque::new() };
+        let mut me = Self {
+            reader,
+            writer,
+            server_key: String::new(),
+            nonce: String::new(),
+            next_id: 1,
+            backlog: VecDeque::new(),
+        };
         match me.recv().await? {
-            Some((_, ServerMessage::Hello { server_key, nonce, protocol: 1, .. })) => {
+            Some((
+                _,
+                ServerMessage::Hello {
+                    server_key,
+                    nonce,
+                    protocol: 1,
+                    ..
+                },
+            )) => {
                 me.server_key = server_key;
                 me.nonce = nonce;
                 Ok(me)
@@ -93,16 +110,24 @@ impl WireClient {
     /// The next frame from the wire (ignoring the backlog); `None` when
     /// the server closed the connection.
     pub async fn recv(&mut self) -> anyhow::Result<Option<Frame>> {
-        let read = tokio::time::timeout(RESPONSE_TIMEOUT, read_frame(&mut self.reader, MAX_FRAME_POST_AUTH))
-            .await
-            .context("no frame from the server in time")?;
+        let read = tokio::time::timeout(
+            RESPONSE_TIMEOUT,
+            read_frame(&mut self.reader, MAX_FRAME_POST_AUTH),
+        )
+        .await
+        .context("no frame from the server in time")?;
         match read {
             Ok(Some(bytes)) => {
-                let (id, msg) = decode_server(&bytes).map_err(|e| anyhow::anyhow!("undecodable server frame: {e:?}"))?;
+                let (id, msg) = decode_server(&bytes)
+                    .map_err(|e| anyhow::anyhow!("undecodable server frame: {e:?}"))?;
                 Ok(Some((id, msg)))
             }
             Ok(None) => Ok(None),
-            Err(chat_proto::codec::FrameError::Io(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => Ok(None),
+            Err(chat_proto::codec::FrameError::Io(e))
+                if e.kind() == std::io::ErrorKind::ConnectionReset =>
+            {
+                Ok(None)
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -163,30 +188,50 @@ impl WireClient {
     }
 
     /// signup with a password and identity key.
-    pub async fn signup(&mut self, user: &str, password: &str, key_pem: &str) -> anyhow::Result<ServerMessage> {
+    pub async fn signup(
+        &mut self,
+        user: &str,
+        password: &str,
+        key_pem: &str,
+    ) -> anyhow::Result<ServerMessage> {
         let credentials = self.seal(&json!({"username": user, "password": password}))?;
-        self.request(json!({"type": "signup", "credentials": credentials, "public_key": key_pem})).await
+        self.request(json!({"type": "signup", "credentials": credentials, "public_key": key_pem}))
+            .await
     }
 
     /// login with a password and identity key.
-    pub async fn login(&mut self, user: &str, password: &str, key_pem: &str) -> anyhow::Result<ServerMessage> {
+    pub async fn login(
+        &mut self,
+        user: &str,
+        password: &str,
+        key_pem: &str,
+    ) -> anyhow::Result<ServerMessage> {
         let credentials = self.seal(&json!({"username": user, "password": password}))?;
-        self.request(json!({"type": "login", "credentials": credentials, "public_key": key_pem})).await
+        self.request(json!({"type": "login", "credentials": credentials, "public_key": key_pem}))
+            .await
     }
 
     /// resume with a token.
     pub async fn resume(&mut self, user: &str, token: &str) -> anyhow::Result<ServerMessage> {
         let credentials = self.seal(&json!({"username": user, "token": token}))?;
-        self.request(json!({"type": "resume", "credentials": credentials})).await
+        self.request(json!({"type": "resume", "credentials": credentials}))
+            .await
     }
 
     /// Connects, signs `user` up (if needed) and logs in; returns the
     /// client and its token.
-    pub async fn logged_in(addr: SocketAddr, user: &str, key_pem: &str) -> anyhow::Result<(Self, String)> {
+    pub async fn logged_in(
+        addr: SocketAddr,
+        user: &str,
+        key_pem: &str,
+    ) -> anyhow::Result<(Self, String)> {
         let mut c = Self::connect(addr).await?;
         match c.signup(user, crate::fixtures::PASSWORD, key_pem).await? {
             ServerMessage::SignupOk { .. } => {}
-            ServerMessage::Error { code: chat_proto::ErrorCode::UsernameTaken, .. } => {}
+            ServerMessage::Error {
+                code: chat_proto::ErrorCode::UsernameTaken,
+                ..
+            } => {}
             other => bail!("signup of {user}: {other:?}"),
         }
         match c.login(user, crate::fixtures::PASSWORD, key_pem).await? {

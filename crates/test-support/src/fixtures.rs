@@ -18,7 +18,10 @@ pub fn vectors() -> Value {
 
 /// The public PEM of a vector key: "alice", "bob" or "server".
 pub fn public_pem(who: &str) -> String {
-    vectors()["keys"][who]["public_pem"].as_str().unwrap_or_default().to_string()
+    vectors()["keys"][who]["public_pem"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// The private PEM of a vector key: "alice", "bob" (PKCS#8) or "server" (PKCS#1).

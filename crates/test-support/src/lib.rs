@@ -5,10 +5,12 @@
 //! sleeps.
 
 pub mod client;
+pub mod daemon;
 pub mod fixtures;
 pub mod server;
 pub mod wait;
 
 pub use client::WireClient;
+pub use daemon::{DaemonProcess, RpcClient};
 pub use server::ServerProcess;
 pub use wait::wait_for;

@@ -41,12 +41,22 @@ impl ServerProcess {
     }
 
     /// Starts with exactly `args` (no defaults) in `data_dir`.
-    pub fn start_with(binary: &Path, data_dir: &Path, args: &[&str], listen: &str) -> anyhow::Result<Self> {
+    pub fn start_with(
+        binary: &Path,
+        data_dir: &Path,
+        args: &[&str],
+        listen: &str,
+    ) -> anyhow::Result<Self> {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         Self::spawn(binary, data_dir, &args, listen)
     }
 
-    fn spawn(binary: &Path, data_dir: &Path, args: &[String], listen: &str) -> anyhow::Result<Self> {
+    fn spawn(
+        binary: &Path,
+        data_dir: &Path,
+        args: &[String],
+        listen: &str,
+    ) -> anyhow::Result<Self> {
         let mut child = Command::new(binary)
             .args(args)
             .arg("--listen")
@@ -113,7 +123,10 @@ impl ServerProcess {
 
     /// SIGTERM, then waits for the exit status.
     pub fn terminate(&mut self) -> anyhow::Result<std::process::ExitStatus> {
-        let status = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status()?;
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()?;
         if !status.success() {
             bail!("kill -TERM failed");
         }

@@ -1,0 +1,334 @@
+//! The inbound pipeline: one task that takes what the server pushes, in the
+//! order it arrives. A delivered envelope is decrypted and its effect (a new
+//! message, a receipt, a held envelope) committed in one transaction with
+//! the engine's own state; only then is it acked, so a crash at any point
+//! means the server delivers it again and the duplicate is dropped.
+
+use std::sync::Arc;
+
+use chat_e2e::{Payload, ReceiptStatus, Received};
+use chat_proto::{Request, ServerMessage, now_ms};
+use chatd_api::{Direction, Event, EventBody, Message, MessageStatus};
+use serde_json::{Map, Value};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::Core;
+use crate::link::LinkEvent;
+use crate::store::{OutboxItem, PendingEnvelope, StoreError, Tx};
+
+/// Runs until shutdown or until the link is gone.
+pub async fn run(
+    core: Arc<Core>,
+    mut events: mpsc::Receiver<LinkEvent>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let event = tokio::select! {
+            () = shutdown.cancelled() => return,
+            e = events.recv() => match e { Some(e) => e, None => return },
+        };
+        match event {
+            LinkEvent::LoggedIn(user) => logged_in(&core, &user).await,
+            LinkEvent::Push(ServerMessage::Deliver {
+                msg_id,
+                from,
+                envelope,
+                ..
+            }) => {
+                if deliver(&core, &from, &envelope).await {
+                    core.link.ack(vec![msg_id]).await;
+                }
+            }
+            LinkEvent::Push(ServerMessage::Presence {
+                username, online, ..
+            }) => {
+                core.set_online(&username, online);
+                let _ = core
+                    .hub
+                    .publish(EventBody::Presence {
+                        user: username,
+                        online,
+                    })
+                    .await;
+            }
+            LinkEvent::Push(ServerMessage::KeyChanged { username, .. }) => {
+                if let Err(e) = core.fetch_key(&username).await {
+                    tracing::warn!(peer = %username, error = %e, "cannot fetch the changed key");
+                }
+            }
+            LinkEvent::Push(ServerMessage::Error { message, .. }) => {
+                tracing::warn!("the server ended the session: {message}");
+            }
+            LinkEvent::Push(other) => tracing::debug!(push = ?other, "ignored push"),
+        }
+    }
+}
+
+/// After login or resume: adopt the account, watch every peer, retry held
+/// envelopes and flush the outbox.
+async fn logged_in(core: &Core, user: &str) {
+    if let Err(e) = core.bind_account(user) {
+        tracing::error!("{}", e.message);
+        return;
+    }
+    let _ = core
+        .hub
+        .publish(EventBody::Connection {
+            state: chatd_api::ConnectionState::LoggedIn,
+        })
+        .await;
+    let peers = core.db.call(|tx| tx.peers()).await.unwrap_or_default();
+    let peers: Vec<String> = peers.into_iter().filter(|p| p != user).collect();
+    if !peers.is_empty() {
+        watch(core, peers.clone()).await;
+    }
+    for peer in peers {
+        retry_pending(core, &peer).await;
+    }
+    core.outbox_kick.notify_one();
+}
+
+/// Watches `users`, recording their presence.
+pub async fn watch(core: &Core, users: Vec<String>) {
+    match core.link.request(Request::Watch { users }).await {
+        Ok(ServerMessage::WatchOk { users }) => {
+            for u in users {
+                core.set_online(&u.username, u.online);
+            }
+        }
+        Ok(other) => tracing::debug!(answer = ?other, "unexpected answer to watch"),
+        Err(e) => tracing::warn!(error = %e, "watch failed"),
+    }
+}
+
+/// Handles one delivered envelope; true when it may be acked.
+async fn deliver(core: &Core, from: &str, envelope: &Map<String, Value>) -> bool {
+    let Ok(engine) = core.engine() else {
+        return false;
+    };
+    if let Err(e) = core.ensure_pin(from).await {
+        tracing::warn!(peer = %from, error = %e, "cannot fetch the sender's key; the message stays on the server");
+        return false;
+    }
+    let (e, f, env) = (engine.clone(), from.to_string(), envelope.clone());
+    let outcome = core
+        .db
+        .call(move |tx| {
+            let received = e
+                .receive(tx, &f, &env, now_ms())
+                .map_err(|e| StoreError::Db(e.to_string()))?;
+            apply(tx, &e, &f, &env, received)
+        })
+        .await;
+    settle(core, from, outcome).await
+}
+
+/// What a receive led to, after its transaction committed.
+enum Outcome {
+    Done(Vec<Event>),
+    NeedsKey(chat_e2e::UnwrapJob, Map<String, Value>),
+    NewKey(Vec<Event>),
+}
+
+/// Commits the effect of one engine result inside the caller's transaction.
+fn apply(
+    tx: &mut Tx<'_>,
+    engine: &chat_e2e::Engine,
+    from: &str,
+    env: &Map<String, Value>,
+    r: Received,
+) -> Result<Outcome, StoreError> {
+    let now = now_ms();
+    let mut events = Vec::new();
+    match r {
+        Received::Message(d) => {
+            apply_payload(tx, engine.username(), from, d.payload, now, &mut events)?
+        }
+        Received::SessionKey { .. } => return Ok(Outcome::NewKey(events)),
+        Received::Pending(p) => {
+            let envelope = serde_json::to_string(env).map_err(|e| StoreError::Db(e.to_string()))?;
+            tx.pending_push(&PendingEnvelope {
+                from: from.to_string(),
+                server_msg_id: String::new(),
+                envelope,
+                reason: serde_json::to_value(p.reason)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
+                key_id: Some(p.key_id),
+                received_ms: now,
+            })?;
+        }
+        Received::Security(reason) => {
+            tracing::warn!(peer = %from, ?reason, "refused an envelope");
+            let reason = serde_json::to_value(reason)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            events.push(tx.append_event(
+                &EventBody::Security {
+                    user: from.to_string(),
+                    reason,
+                },
+                now,
+            )?);
+        }
+        Received::Duplicate | Received::Ignored { .. } => {}
+        Received::NeedsPrivateKey(job) => return Ok(Outcome::NeedsKey(job, env.clone())),
+    }
+    Ok(Outcome::Done(events))
+}
+
+fn apply_payload(
+    tx: &mut Tx<'_>,
+    me: &str,
+    from: &str,
+    payload: Payload,
+    now: i64,
+    events: &mut Vec<Event>,
+) -> Result<(), StoreError> {
+    match payload {
+        Payload::Text(t) => {
+            let message = Message {
+                id: t.id.to_string(),
+                from: from.to_string(),
+                to: me.to_string(),
+                text: t.text,
+                ts: t.ts,
+                direction: Direction::In,
+                status: MessageStatus::Delivered,
+            };
+            if tx.insert_message(&message)? {
+                let receipt = Payload::receipt(ReceiptStatus::Delivered, vec![t.id], now)
+                    .map_err(|e| StoreError::Db(e.to_string()))?;
+                queue(tx, from, &receipt, None, now)?;
+                events.push(tx.append_event(&EventBody::Message { message }, now)?);
+            }
+        }
+        Payload::Receipt(r) => {
+            let status = match r.status {
+                ReceiptStatus::Delivered => MessageStatus::Delivered,
+                ReceiptStatus::Read => MessageStatus::Read,
+            };
+            for id in r.ids {
+                let id = id.to_string();
+                // Only the recipient of a message may confirm it.
+                let ours = tx
+                    .message(&id)?
+                    .is_some_and(|m| m.direction == Direction::Out && m.to == from);
+                if ours && tx.set_status(&id, status)? {
+                    events.push(tx.append_event(&EventBody::Receipt { id, status }, now)?);
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Appends a payload to the outbox.
+pub fn queue(
+    tx: &mut Tx<'_>,
+    peer: &str,
+    payload: &Payload,
+    message_id: Option<String>,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let bytes = payload
+        .to_bytes()
+        .map_err(|e| StoreError::Db(e.to_string()))?;
+    let payload = String::from_utf8(bytes).map_err(|e| StoreError::Db(e.to_string()))?;
+    tx.outbox_push(&OutboxItem {
+        peer: peer.to_string(),
+        payload,
+        message_id,
+        created_ms: now,
+    })
+}
+
+/// Finishes what the transaction started: the RSA unwrap off the async
+/// workers, events to frontends, receipts to the outbox. True when acked.
+async fn settle(core: &Core, from: &str, outcome: Result<Outcome, StoreError>) -> bool {
+    match outcome {
+        Ok(Outcome::Done(events)) => {
+            let any_message = events
+                .iter()
+                .any(|e| matches!(e.body, EventBody::Message { .. }));
+            core.hub.announce(events);
+            if any_message {
+                core.outbox_kick.notify_one();
+            }
+            true
+        }
+        Ok(Outcome::NewKey(events)) => {
+            core.hub.announce(events);
+            Box::pin(retry_pending(core, from)).await;
+            true
+        }
+        Ok(Outcome::NeedsKey(job, env)) => {
+            let Ok(unwrapped) = tokio::task::spawn_blocking(move || job.run()).await else {
+                return false;
+            };
+            let Ok(engine) = core.engine() else {
+                return false;
+            };
+            let f = from.to_string();
+            let outcome = core
+                .db
+                .call(move |tx| {
+                    let r = engine
+                        .finish_session_key(tx, unwrapped, now_ms())
+                        .map_err(|e| StoreError::Db(e.to_string()))?;
+                    apply(tx, &engine, &f, &env, r)
+                })
+                .await;
+            Box::pin(settle(core, from, outcome)).await
+        }
+        Err(e) => {
+            tracing::error!(peer = %from, error = %e, "cannot process a delivery; it will come again");
+            false
+        }
+    }
+}
+
+/// Retries the envelopes held for `peer` (after a new session key, a
+/// trust, or a login).
+pub async fn retry_pending(core: &Core, peer: &str) {
+    let p = peer.to_string();
+    let held = match core.db.call(move |tx| tx.pending_for(&p)).await {
+        Ok(held) => held,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read held envelopes");
+            return;
+        }
+    };
+    for (id, held) in held {
+        let Ok(envelope) = serde_json::from_str::<Map<String, Value>>(&held.envelope) else {
+            let _ = core.db.call(move |tx| tx.pending_remove(id)).await;
+            continue;
+        };
+        let Ok(engine) = core.engine() else { return };
+        let (f, env) = (peer.to_string(), envelope);
+        let outcome = core
+            .db
+            .call(move |tx| {
+                let r = engine
+                    .receive(tx, &f, &env, now_ms())
+                    .map_err(|e| StoreError::Db(e.to_string()))?;
+                if matches!(r, Received::Pending(_)) {
+                    return Ok(None);
+                }
+                tx.pending_remove(id)?;
+                apply(tx, &engine, &f, &env, r).map(Some)
+            })
+            .await;
+        match outcome {
+            Ok(None) => {}
+            Ok(Some(o)) => {
+                Box::pin(settle(core, peer, Ok(o))).await;
+            }
+            Err(e) => tracing::error!(error = %e, "cannot retry a held envelope"),
+        }
+    }
+}

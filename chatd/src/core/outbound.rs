@@ -1,0 +1,192 @@
+//! The outbox pipeline: one task that takes queued payloads in order,
+//! encrypts each to its peer at the moment it leaves (so a rotation or a
+//! trusted new key applies to everything still queued), sends the
+//! envelopes and only then removes the item. A crash between the server's
+//! `sent` and the removal sends the message again; the recipient drops the
+//! copy by its payload id, so nothing is lost and nothing is shown twice.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chat_e2e::{E2eError, Outgoing, Payload, PinStore};
+use chat_proto::{ErrorCode as Wire, Request, ServerMessage, now_ms};
+use chatd_api::{ConnectionState, EventBody, MessageStatus};
+use tokio_util::sync::CancellationToken;
+
+use super::Core;
+use crate::link::LinkError;
+use crate::store::{OutboxItem, StoreError};
+
+/// How often a blocked outbox (mailbox full, server busy) is retried.
+const RETRY_EVERY: Duration = Duration::from_secs(30);
+
+/// What became of one item.
+enum Fate {
+    /// Sent: remove it.
+    Sent,
+    /// Cannot ever be sent: remove it, mark the message failed.
+    Failed(String),
+    /// Not now (peer's key changed, mailbox full): keep it, try the next.
+    Later,
+    /// The link went away: stop until reconnected.
+    Offline,
+}
+
+/// Runs until shutdown.
+pub async fn run(core: Arc<Core>, shutdown: CancellationToken) {
+    let mut state = core.link.watch();
+    loop {
+        if state.borrow().conn == ConnectionState::LoggedIn {
+            drain(&core).await;
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = core.outbox_kick.notified() => {}
+            changed = state.changed() => if changed.is_err() { return },
+            () = tokio::time::sleep(RETRY_EVERY) => {}
+        }
+    }
+}
+
+async fn drain(core: &Core) {
+    let items = match core.db.call(|tx| tx.outbox()).await {
+        Ok(items) => items,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the outbox");
+            return;
+        }
+    };
+    for (id, item) in items {
+        match send_one(core, &item).await {
+            Fate::Sent => finish(core, id, &item, MessageStatus::Sent).await,
+            Fate::Failed(why) => {
+                tracing::warn!(peer = %item.peer, "message cannot be sent: {why}");
+                finish(core, id, &item, MessageStatus::Failed).await;
+            }
+            Fate::Later => {}
+            Fate::Offline => return,
+        }
+    }
+}
+
+async fn finish(core: &Core, id: i64, item: &OutboxItem, status: MessageStatus) {
+    let message_id = item.message_id.clone();
+    let now = now_ms();
+    let result = core
+        .db
+        .call(move |tx| {
+            tx.outbox_remove(id)?;
+            let mut events = Vec::new();
+            if let Some(mid) = message_id
+                && tx.set_status(&mid, status)?
+            {
+                events.push(tx.append_event(&EventBody::Receipt { id: mid, status }, now)?);
+            }
+            Ok(events)
+        })
+        .await;
+    match result {
+        Ok(events) => core.hub.announce(events),
+        Err(e) => tracing::error!(error = %e, "cannot update the outbox"),
+    }
+}
+
+async fn send_one(core: &Core, item: &OutboxItem) -> Fate {
+    let Ok(payload) = Payload::from_bytes(item.payload.as_bytes()) else {
+        return Fate::Failed("the queued payload is unreadable".into());
+    };
+    if let Err(e) = core.ensure_pin(&item.peer).await {
+        return match e.code {
+            Some(chatd_api::ErrorCode::NoSuchUser) => {
+                Fate::Failed(format!("{} does not exist", item.peer))
+            }
+            Some(chatd_api::ErrorCode::Offline | chatd_api::ErrorCode::NotLoggedIn) => {
+                Fate::Offline
+            }
+            _ => Fate::Later,
+        };
+    }
+    let envelopes = match encrypt(core, &item.peer, &payload).await {
+        Ok(envs) => envs,
+        Err(EncryptError::KeyChanged) => return Fate::Later,
+        Err(EncryptError::Other(why)) => return Fate::Failed(why),
+    };
+    for envelope in envelopes {
+        let request = Request::Send {
+            to: item.peer.clone(),
+            envelope: envelope.to_json(),
+        };
+        match core.link.request(request).await {
+            Ok(ServerMessage::Sent { .. }) => {}
+            Ok(other) => return Fate::Failed(format!("unexpected answer {other:?}")),
+            Err(LinkError::Offline | LinkError::NotLoggedIn) => return Fate::Offline,
+            Err(LinkError::Server {
+                code: Wire::NoSuchUser,
+                ..
+            }) => {
+                return Fate::Failed(format!("{} does not exist", item.peer));
+            }
+            Err(LinkError::Server {
+                code: Wire::MailboxFull | Wire::ServerBusy | Wire::RateLimited,
+                ..
+            }) => {
+                return Fate::Later;
+            }
+            Err(e) => return Fate::Failed(e.to_string()),
+        }
+    }
+    Fate::Sent
+}
+
+enum EncryptError {
+    KeyChanged,
+    Other(String),
+}
+
+/// Encrypts with the engine; a new session key is made on the blocking
+/// pool (RSA), then installed in the store.
+async fn encrypt(
+    core: &Core,
+    peer: &str,
+    payload: &Payload,
+) -> Result<Vec<chat_e2e::Envelope>, EncryptError> {
+    let engine = core.engine().map_err(|e| EncryptError::Other(e.message))?;
+    for _ in 0..3 {
+        let (e, p, pl) = (engine.clone(), peer.to_string(), payload.clone());
+        let outgoing = core
+            .db
+            .call(move |tx| Ok(e.encrypt(tx, &p, &pl, now_ms())))
+            .await
+            .map_err(|e| EncryptError::Other(e.to_string()))?;
+        match outgoing {
+            Ok(Outgoing::Ready(envelopes)) => return Ok(envelopes),
+            Ok(Outgoing::NeedsSessionKey(job)) => {
+                let made = tokio::task::spawn_blocking(move || job.run())
+                    .await
+                    .map_err(|e| EncryptError::Other(e.to_string()))?
+                    .map_err(|e| EncryptError::Other(e.to_string()))?;
+                let e = engine.clone();
+                core.db
+                    .call(move |tx| Ok(e.install_sending_key(tx, made, now_ms())))
+                    .await
+                    .map_err(|e| EncryptError::Other(e.to_string()))?
+                    .map_err(|e| EncryptError::Other(e.to_string()))?;
+            }
+            Err(E2eError::PeerKeyChanged(_)) => return Err(EncryptError::KeyChanged),
+            Err(other) => return Err(EncryptError::Other(other.to_string())),
+        }
+    }
+    Err(EncryptError::Other(
+        "could not settle on a session key".into(),
+    ))
+}
+
+/// Whether a peer's pin is `changed` (sending is blocked until `trust`).
+pub async fn peer_blocked(core: &Core, peer: &str) -> Result<bool, StoreError> {
+    let p = peer.to_string();
+    let pin = core
+        .db
+        .call(move |tx| PinStore::pin(tx, &p).map_err(|e| StoreError::Db(e.to_string())))
+        .await?;
+    Ok(pin.is_some_and(|p| p.state == chat_e2e::PinState::Changed))
+}

@@ -1,0 +1,116 @@
+//! Two real daemons chatting through a real server: messages both ways,
+//! receipts, history, conversations, search, fingerprints and trust.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_daemons_chat_with_receipts() {
+    let w = World::new();
+    let (_ad, mut alice) = w.user("alice").await;
+    let (_bd, mut bob) = w.user("bob").await;
+    let mut alice_events = _ad.client().await.unwrap();
+    alice_events.ok("subscribe", json!({})).await.unwrap();
+    let mut bob_events = _bd.client().await.unwrap();
+    bob_events.ok("subscribe", json!({})).await.unwrap();
+
+    // Fingerprints agree across daemons, and verify marks them.
+    let bob_own = bob.ok("fingerprint", json!({})).await.unwrap();
+    let bob_seen = alice
+        .ok("fingerprint", json!({"user": "bob"}))
+        .await
+        .unwrap();
+    assert_eq!(bob_own["fingerprint"], bob_seen["fingerprint"]);
+    assert_eq!(bob_seen["state"], "unverified");
+    let grouped = bob_seen["fingerprint"]
+        .as_str()
+        .unwrap()
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let v = alice
+        .ok(
+            "verify",
+            json!({"user": "bob", "fingerprint": grouped.to_uppercase()}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(v, json!({"state": "verified"}));
+    let wrong = alice
+        .call(
+            "verify",
+            json!({"user": "bob", "fingerprint": "ab".repeat(32)}),
+        )
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(wrong["code"], -32008);
+    assert_eq!(err_code(&wrong), "fingerprint_mismatch");
+
+    let sent = alice
+        .ok("send", json!({"to": "bob", "text": "hello bob ✓"}))
+        .await
+        .unwrap();
+    assert_eq!(sent["queued"], false);
+    let id = sent["id"].as_str().unwrap().to_string();
+    let m = expect_message(&mut bob_events, "alice", "hello bob ✓").await;
+    assert_eq!(m["message"]["id"], id.as_str());
+    assert_eq!(m["message"]["direction"], "in");
+    expect_receipt(&mut alice_events, &id, "sent").await;
+    expect_receipt(&mut alice_events, &id, "delivered").await;
+
+    let conv = bob.ok("conversations", json!({})).await.unwrap();
+    assert_eq!(conv["conversations"][0]["peer"], "alice");
+    assert_eq!(conv["conversations"][0]["unread"], 1);
+    bob.ok("mark_read", json!({"peer": "alice"})).await.unwrap();
+    expect_receipt(&mut alice_events, &id, "read").await;
+    let conv = bob.ok("conversations", json!({})).await.unwrap();
+    assert_eq!(conv["conversations"][0]["unread"], 0);
+
+    bob.ok("send", json!({"to": "alice", "text": "hi alice, all good"}))
+        .await
+        .unwrap();
+    expect_message(&mut alice_events, "bob", "hi alice, all good").await;
+
+    let h = alice.ok("history", json!({"peer": "bob"})).await.unwrap();
+    let texts: Vec<&str> = h["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["hello bob ✓", "hi alice, all good"]);
+    assert_eq!(h["messages"][0]["status"], "read");
+    let one = alice.ok("message", json!({"id": id})).await.unwrap();
+    assert_eq!(one["message"]["text"], "hello bob ✓");
+    let found = bob.ok("search", json!({"query": "hello"})).await.unwrap();
+    assert_eq!(found["messages"][0]["id"], id.as_str());
+    let users = alice.ok("users", json!({})).await.unwrap();
+    let names: Vec<&str> = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["alice", "bob"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frontend_leaving_mid_request_loses_nothing() {
+    let w = World::new();
+    let (ad, _alice) = w.user("alice").await;
+    let (_bd, _bob) = w.user("bob").await;
+    let mut bob_events = _bd.client().await.unwrap();
+    bob_events.ok("subscribe", json!({})).await.unwrap();
+    // Write a send request and vanish before the answer.
+    let mut quitter = ad.client().await.unwrap();
+    quitter
+        .write_raw(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\",\"params\":{\"to\":\"bob\",\"text\":\"sent by a quitter\"}}\n")
+        .await
+        .unwrap();
+    drop(quitter);
+    expect_message(&mut bob_events, "alice", "sent by a quitter").await;
+}

@@ -1,0 +1,97 @@
+//! Shared setup of chatd's integration tests: a real chat-server process
+//! and real chatd processes in temp dirs.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+pub use serde_json::{Value, json};
+pub use test_support::{DaemonProcess, RpcClient, ServerProcess};
+
+/// A world with one server and a temp dir for daemons.
+pub struct World {
+    pub server: ServerProcess,
+    pub dir: tempfile::TempDir,
+}
+
+impl World {
+    pub fn new() -> Self {
+        let bin = test_support::daemon::binary("chat-server").expect("chat-server binary");
+        Self {
+            server: ServerProcess::start(&bin, &[]).expect("server"),
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    /// Starts a daemon named `name`.
+    pub async fn daemon(&self, name: &str) -> DaemonProcess {
+        DaemonProcess::start(
+            &self.dir.path().join(name),
+            self.server.addr,
+            &self.server.fingerprint,
+        )
+        .await
+        .expect("chatd starts")
+    }
+
+    /// Starts a daemon and signs `name` up through it.
+    pub async fn user(&self, name: &str) -> (DaemonProcess, RpcClient) {
+        let d = self.daemon(name).await;
+        let mut c = d.client().await.unwrap();
+        wait_state(&mut c, "connected").await;
+        let r = c
+            .ok("signup", json!({"username": name, "password": PASSWORD}))
+            .await
+            .unwrap();
+        assert_eq!(r, json!({"username": name}));
+        (d, c)
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Polls status until the state is `state` (or logged_in when asking for
+/// connected).
+pub async fn wait_state(c: &mut RpcClient, state: &str) {
+    let want = state.to_string();
+    wait_until(c, state, move |now| {
+        now == want || (want == "connected" && now == "logged_in")
+    })
+    .await;
+}
+
+/// Polls status until `pred` holds for the state.
+pub async fn wait_until(c: &mut RpcClient, what: &str, pred: impl Fn(&str) -> bool) {
+    for _ in 0..600 {
+        let s = c.ok("status", json!({})).await.unwrap();
+        if pred(s["state"].as_str().unwrap_or_default()) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("daemon never reached state {what}");
+}
+
+/// The error name in `data.code`.
+pub fn err_code(e: &Value) -> String {
+    e["data"]["code"].as_str().unwrap_or_default().to_string()
+}
+
+/// Waits for a message event from `from` with `text`.
+pub async fn expect_message(c: &mut RpcClient, from: &str, text: &str) -> Value {
+    let (from, text) = (from.to_string(), text.to_string());
+    c.event_where(&format!("message {text:?} from {from}"), move |e| {
+        e["type"] == "message"
+            && e["message"]["from"] == from.as_str()
+            && e["message"]["text"] == text.as_str()
+    })
+    .await
+    .unwrap()
+}
+
+/// Waits for a receipt event for `id` with `status`.
+pub async fn expect_receipt(c: &mut RpcClient, id: &str, status: &str) {
+    let (id, status) = (id.to_string(), status.to_string());
+    c.event_where(&format!("receipt {status} for {id}"), move |e| {
+        e["type"] == "receipt" && e["id"] == id.as_str() && e["status"] == status.as_str()
+    })
+    .await
+    .unwrap();
+}
