@@ -32,6 +32,9 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// Held envelopes older than this are dropped (the sender re-announces its
 /// key with later messages).
 const PENDING_MAX_AGE_MS: i64 = 7 * 24 * 3600 * 1000;
+/// Server ids of processed deliveries are remembered this long (the server
+/// expires messages after 30 days, so it cannot redeliver older ones).
+const SEEN_MAX_AGE_MS: i64 = 31 * 24 * 3600 * 1000;
 /// Held envelopes per peer at most.
 const PENDING_MAX_PER_PEER: u32 = 1000;
 
@@ -127,6 +130,7 @@ async fn prune(db: Db, shutdown: CancellationToken) {
         let result = db
             .call(move |tx| {
                 tx.prune_events(now)?;
+                tx.prune_seen(now - SEEN_MAX_AGE_MS)?;
                 tx.prune_pending(now - PENDING_MAX_AGE_MS, PENDING_MAX_PER_PEER)
             })
             .await;

@@ -36,7 +36,7 @@ pub async fn run(
                 envelope,
                 ..
             }) => {
-                if deliver(&core, &from, &envelope).await {
+                if deliver(&core, &msg_id, &from, &envelope).await {
                     core.link.ack(vec![msg_id]).await;
                 }
             }
@@ -81,10 +81,15 @@ async fn logged_in(core: &Core, user: &str) {
     let peers = core.db.call(|tx| tx.peers()).await.unwrap_or_default();
     let peers: Vec<String> = peers.into_iter().filter(|p| p != user).collect();
     if !peers.is_empty() {
-        watch(core, peers.clone()).await;
+        watch(core, peers).await;
     }
-    for peer in peers {
-        retry_pending(core, &peer).await;
+    for sender in core
+        .db
+        .call(|tx| tx.pending_peers())
+        .await
+        .unwrap_or_default()
+    {
+        retry_pending(core, &sender).await;
     }
     core.outbox_kick.notify_one();
 }
@@ -103,25 +108,53 @@ pub async fn watch(core: &Core, users: Vec<String>) {
 }
 
 /// Handles one delivered envelope; true when it may be acked.
-async fn deliver(core: &Core, from: &str, envelope: &Map<String, Value>) -> bool {
+async fn deliver(core: &Core, msg_id: &str, from: &str, envelope: &Map<String, Value>) -> bool {
     let Ok(engine) = core.engine() else {
         return false;
     };
+    let known = core.db.call({
+        let f = from.to_string();
+        move |tx| Ok(chat_e2e::PinStore::pin(tx, &f)?.is_some())
+    });
+    let new_peer = !known.await.unwrap_or(true);
     if let Err(e) = core.ensure_pin(from).await {
         tracing::warn!(peer = %from, error = %e, "cannot fetch the sender's key; the message stays on the server");
         return false;
     }
-    let (e, f, env) = (engine.clone(), from.to_string(), envelope.clone());
+    if new_peer {
+        watch(core, vec![from.to_string()]).await;
+    }
+    let (e, f, env, id) = (
+        engine.clone(),
+        from.to_string(),
+        envelope.clone(),
+        msg_id.to_string(),
+    );
     let outcome = core
         .db
         .call(move |tx| {
+            let now = now_ms();
+            let first_time = tx.mark_delivery_seen(&id, &f, now)?;
             let received = e
-                .receive(tx, &f, &env, now_ms())
+                .receive(tx, &f, &env, now)
                 .map_err(|e| StoreError::Db(e.to_string()))?;
-            apply(tx, &e, &f, &env, received)
+            if matches!(received, Received::Duplicate)
+                && first_time
+                && env.get("kind") == Some(&Value::from("msg"))
+            {
+                // Accepted before under another server id: not a lost ack
+                // but a replay (by the server or someone who can inject).
+                tracing::warn!(peer = %f, "a replayed envelope was dropped");
+                let body = EventBody::Security {
+                    user: f.clone(),
+                    reason: "replayed".into(),
+                };
+                return Ok(Outcome::Done(vec![tx.append_event(&body, now)?]));
+            }
+            apply(tx, &e, &f, &id, &env, received)
         })
         .await;
-    settle(core, from, outcome).await
+    settle(core, from, msg_id, outcome).await
 }
 
 /// What a receive led to, after its transaction committed.
@@ -136,6 +169,7 @@ fn apply(
     tx: &mut Tx<'_>,
     engine: &chat_e2e::Engine,
     from: &str,
+    msg_id: &str,
     env: &Map<String, Value>,
     r: Received,
 ) -> Result<Outcome, StoreError> {
@@ -150,7 +184,7 @@ fn apply(
             let envelope = serde_json::to_string(env).map_err(|e| StoreError::Db(e.to_string()))?;
             tx.pending_push(&PendingEnvelope {
                 from: from.to_string(),
-                server_msg_id: String::new(),
+                server_msg_id: msg_id.to_string(),
                 envelope,
                 reason: serde_json::to_value(p.reason)
                     .ok()
@@ -249,7 +283,12 @@ pub fn queue(
 
 /// Finishes what the transaction started: the RSA unwrap off the async
 /// workers, events to frontends, receipts to the outbox. True when acked.
-async fn settle(core: &Core, from: &str, outcome: Result<Outcome, StoreError>) -> bool {
+async fn settle(
+    core: &Core,
+    from: &str,
+    msg_id: &str,
+    outcome: Result<Outcome, StoreError>,
+) -> bool {
     match outcome {
         Ok(Outcome::Done(events)) => {
             let any_message = events
@@ -273,17 +312,17 @@ async fn settle(core: &Core, from: &str, outcome: Result<Outcome, StoreError>) -
             let Ok(engine) = core.engine() else {
                 return false;
             };
-            let f = from.to_string();
+            let (f, id) = (from.to_string(), msg_id.to_string());
             let outcome = core
                 .db
                 .call(move |tx| {
                     let r = engine
                         .finish_session_key(tx, unwrapped, now_ms())
                         .map_err(|e| StoreError::Db(e.to_string()))?;
-                    apply(tx, &engine, &f, &env, r)
+                    apply(tx, &engine, &f, &id, &env, r)
                 })
                 .await;
-            Box::pin(settle(core, from, outcome)).await
+            Box::pin(settle(core, from, msg_id, outcome)).await
         }
         Err(e) => {
             tracing::error!(peer = %from, error = %e, "cannot process a delivery; it will come again");
@@ -309,7 +348,7 @@ pub async fn retry_pending(core: &Core, peer: &str) {
             continue;
         };
         let Ok(engine) = core.engine() else { return };
-        let (f, env) = (peer.to_string(), envelope);
+        let (f, env, mid) = (peer.to_string(), envelope, held.server_msg_id.clone());
         let outcome = core
             .db
             .call(move |tx| {
@@ -320,13 +359,13 @@ pub async fn retry_pending(core: &Core, peer: &str) {
                     return Ok(None);
                 }
                 tx.pending_remove(id)?;
-                apply(tx, &engine, &f, &env, r).map(Some)
+                apply(tx, &engine, &f, &mid, &env, r).map(Some)
             })
             .await;
         match outcome {
             Ok(None) => {}
             Ok(Some(o)) => {
-                Box::pin(settle(core, peer, Ok(o))).await;
+                Box::pin(settle(core, peer, &held.server_msg_id, Ok(o))).await;
             }
             Err(e) => tracing::error!(error = %e, "cannot retry a held envelope"),
         }

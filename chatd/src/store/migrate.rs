@@ -15,10 +15,16 @@ struct Migration {
 }
 
 /// Every migration, in order. Append only: a shipped file never changes.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("migrations/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("migrations/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("migrations/0002_seen_deliveries.sql"),
+    },
+];
 
 /// The newest schema version this build knows.
 pub(super) fn latest() -> i64 {

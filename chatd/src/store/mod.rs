@@ -20,6 +20,7 @@ mod outbox;
 mod pending;
 mod records;
 mod search;
+mod seen;
 mod settings;
 
 #[cfg(test)]

@@ -1,0 +1,205 @@
+//! Attacks from outside the daemon: a sender (or the server) that tampers
+//! with ciphertext, signs a session key with the wrong identity, replays an
+//! envelope, or whose key changes. "mallory" is a raw protocol client
+//! holding a real identity key and the real end-to-end engine, so her
+//! envelopes are exactly what a peer's daemon would send.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::*;
+
+use std::sync::Arc;
+
+use chat_e2e::{Engine, IdentityKey, MemoryStore, Payload};
+use chat_proto::ServerMessage;
+use test_support::WireClient;
+use test_support::fixtures::{private_pem, public_pem};
+
+struct Mallory {
+    wire: WireClient,
+    engine: Engine,
+    store: MemoryStore,
+}
+
+impl Mallory {
+    /// Logs in as mallory with the vectors' alice key.
+    async fn new(w: &World) -> Self {
+        let (wire, _) = WireClient::logged_in(w.server.addr, "mallory", &public_pem("alice"))
+            .await
+            .unwrap();
+        let id = Arc::new(IdentityKey::from_pem(&private_pem("alice")).unwrap());
+        Self {
+            wire,
+            engine: Engine::new("mallory", id),
+            store: MemoryStore::new(),
+        }
+    }
+
+    /// Pins `user`'s key as the server reports it.
+    async fn learn(&mut self, user: &str) {
+        let ServerMessage::Key { public_key, .. } = self
+            .wire
+            .request(json!({"type":"get_key","username":user}))
+            .await
+            .unwrap()
+        else {
+            panic!("get_key")
+        };
+        self.engine
+            .observe_key(&mut self.store, user, &public_key, chat_proto::now_ms())
+            .unwrap();
+    }
+
+    /// Encrypts a text to `to`: the envelopes, as JSON objects.
+    fn seal(&mut self, to: &str, text: &str) -> Vec<serde_json::Map<String, Value>> {
+        let payload = Payload::text(text, chat_proto::now_ms()).unwrap();
+        let envs = self
+            .engine
+            .encrypt_blocking(&mut self.store, to, &payload, chat_proto::now_ms())
+            .unwrap();
+        envs.iter().map(|e| e.to_json()).collect()
+    }
+
+    async fn send(&mut self, to: &str, envelope: &serde_json::Map<String, Value>) {
+        let r = self
+            .wire
+            .request(json!({"type":"send","to":to,"envelope":envelope}))
+            .await
+            .unwrap();
+        assert!(matches!(r, ServerMessage::Sent { .. }), "{r:?}");
+    }
+}
+
+async fn expect_security(c: &mut RpcClient, user: &str, reason: &str) {
+    let (u, r) = (user.to_string(), reason.to_string());
+    c.event_where(&format!("security {reason}"), move |e| {
+        e["type"] == "security" && e["user"] == u.as_str() && e["reason"] == r.as_str()
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampering_forgery_and_replay_are_refused_and_reported() {
+    let w = World::new();
+    let (bd, mut bob) = w.user("bob").await;
+    let mut events = bd.client().await.unwrap();
+    events.ok("subscribe", json!({})).await.unwrap();
+    let mut m = Mallory::new(&w).await;
+    m.learn("bob").await;
+
+    // An honest message first: bob pins mallory and shows it.
+    let first = m.seal("bob", "an honest hello");
+    for e in &first {
+        m.send("bob", e).await;
+    }
+    expect_message(&mut events, "mallory", "an honest hello").await;
+
+    // Tampered ciphertext under the same key.
+    let mut tampered = m.seal("bob", "will be altered").pop().unwrap();
+    let ct = tampered["ct"].as_str().unwrap().to_string();
+    let mut bytes = chat_proto::encoding::b64_decode(&ct, "ct").unwrap();
+    bytes[0] ^= 1;
+    tampered.insert("ct".into(), json!(chat_proto::encoding::b64_encode(&bytes)));
+    m.send("bob", &tampered).await;
+    expect_security(&mut events, "mallory", "bad_tag").await;
+
+    // The first msg envelope again, under a new server id: a replay.
+    let replay = first.last().unwrap().clone();
+    m.send("bob", &replay).await;
+    expect_security(&mut events, "mallory", "replayed").await;
+
+    // A session key signed by another identity (bob's vector key).
+    let forger = Engine::new(
+        "mallory",
+        Arc::new(IdentityKey::from_pem(&private_pem("bob")).unwrap()),
+    );
+    let mut fstore = MemoryStore::new();
+    let ServerMessage::Key { public_key, .. } = m
+        .wire
+        .request(json!({"type":"get_key","username":"bob"}))
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    forger
+        .observe_key(&mut fstore, "bob", &public_key, chat_proto::now_ms())
+        .unwrap();
+    let forged = forger
+        .encrypt_blocking(&mut fstore, "bob", &Payload::text("forged", 1).unwrap(), 1)
+        .unwrap();
+    for e in forged {
+        m.send("bob", &e.to_json()).await;
+    }
+    expect_security(&mut events, "mallory", "bad_signature").await;
+
+    // None of the refused envelopes became a message.
+    let h = bob.ok("history", json!({"peer": "mallory"})).await.unwrap();
+    let texts: Vec<&str> = h["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["an honest hello"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_key_blocks_sending_until_trusted() {
+    let w = World::new();
+    let (bd, mut bob) = w.user("bob").await;
+    let mut events = bd.client().await.unwrap();
+    events.ok("subscribe", json!({})).await.unwrap();
+    let mut m = Mallory::new(&w).await;
+    m.learn("bob").await;
+    for e in m.seal("bob", "hi bob") {
+        m.send("bob", &e).await;
+    }
+    expect_message(&mut events, "mallory", "hi bob").await;
+    let old = bob
+        .ok("fingerprint", json!({"user": "mallory"}))
+        .await
+        .unwrap();
+    bob.ok("send", json!({"to": "mallory", "text": "hi mallory"}))
+        .await
+        .unwrap();
+
+    // mallory logs in again with another key: bob's daemon is told.
+    let mut again = WireClient::connect(w.server.addr).await.unwrap();
+    let new_key = public_pem("bob");
+    assert!(matches!(
+        again.login("mallory", PASSWORD, &new_key).await.unwrap(),
+        ServerMessage::LoginOk { .. }
+    ));
+    let changed = events
+        .event_where("key_changed", |e| {
+            e["type"] == "key_changed" && e["user"] == "mallory"
+        })
+        .await
+        .unwrap();
+    assert_ne!(changed["fingerprint"], old["fingerprint"]);
+    let now = bob
+        .ok("fingerprint", json!({"user": "mallory"}))
+        .await
+        .unwrap();
+    assert_eq!(now["state"], "changed");
+    assert_eq!(now["fingerprint"], changed["fingerprint"]);
+    let e = bob
+        .call("send", json!({"to": "mallory", "text": "blocked"}))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        (e["code"].as_i64(), err_code(&e)),
+        (Some(-32004), "key_changed".to_string())
+    );
+
+    let t = bob.ok("trust", json!({"user": "mallory"})).await.unwrap();
+    assert_eq!(t, json!({"state": "unverified"}));
+    let sent = bob
+        .ok("send", json!({"to": "mallory", "text": "after trust"}))
+        .await
+        .unwrap();
+    expect_receipt(&mut events, sent["id"].as_str().unwrap(), "sent").await;
+}
