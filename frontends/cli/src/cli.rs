@@ -1,0 +1,212 @@
+//! The command line, defined once with clap so that parsing, `--help`, the
+//! tests and the generated man page and completions all read the same
+//! definition.
+
+use std::path::PathBuf;
+
+use chatd_api::EventKind;
+use clap::{Args, Parser, Subcommand};
+
+/// Shown after `--help`: what the exit codes mean, for scripts.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  any other failure
+  2  usage error (a wrong flag or argument)
+  3  chatd is not running (start it with `systemctl --user start chatd` or run `chatd`)
+  4  chatd refused the request (with --json the error object goes to stderr)
+
+Every command takes --json for one JSON object per line on stdout.";
+
+/// `chat`: send and read end-to-end encrypted messages through chatd.
+#[derive(Debug, Parser)]
+#[command(
+    name = "chat",
+    version,
+    about = "Send and read end-to-end encrypted messages through chatd",
+    long_about = "Send and read end-to-end encrypted messages through chatd, the \
+                  SecureChat daemon that holds your keys and talks to the server. \
+                  `chat demo` shows the whole system working on this machine.",
+    after_help = EXIT_CODES_HELP,
+    propagate_version = true,
+    subcommand_required = true,
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    /// Machine-readable output: the result as one JSON object per line
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// chatd's socket [default: $XDG_RUNTIME_DIR/securechat/chatd.sock]
+    #[arg(long, global = true, env = "CHATD_SOCKET", value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+
+    /// What to do
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands, one module each under `commands/`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show chatd's link to the server, the account and the version
+    Status,
+    /// Create an account on the server and log in
+    Signup(AccountArgs),
+    /// Log in to an existing account
+    Login(AccountArgs),
+    /// Log out (chatd keeps the history)
+    Logout,
+    /// Change the account's password
+    Passwd(PasswdArgs),
+    /// List users on the server
+    Users(UsersArgs),
+    /// Send a message (the text is read from stdin when not given)
+    Send(SendArgs),
+    /// Show the conversation with a user, oldest first
+    History(HistoryArgs),
+    /// List conversations, most recent first
+    Conversations,
+    /// Mark the conversation with a user read (sends read receipts)
+    Read(PeerArg),
+    /// Search the local history
+    Search(SearchArgs),
+    /// Show a fingerprint (yours when no user is given) to compare in person
+    Fingerprint(FingerprintArgs),
+    /// Record that you compared a user's fingerprint and it matched
+    Verify(VerifyArgs),
+    /// Accept a user's changed key (it becomes unverified)
+    Trust(PeerArg),
+    /// Print events as they happen until interrupted
+    Watch(WatchArgs),
+    /// Run a server and two daemons in a temp dir and show them chatting
+    Demo(DemoArgs),
+}
+
+/// `signup` and `login`.
+#[derive(Debug, Args)]
+pub struct AccountArgs {
+    /// Account name (asked for when absent)
+    pub user: Option<String>,
+    /// Read the password from the first line of stdin instead of prompting
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// `passwd`.
+#[derive(Debug, Args)]
+pub struct PasswdArgs {
+    /// Read the current and the new password from the first two lines of stdin
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// `users`.
+#[derive(Debug, Args)]
+pub struct UsersArgs {
+    /// Only names starting with this
+    pub prefix: Option<String>,
+    /// Only users online now
+    #[arg(long)]
+    pub online: bool,
+    /// At most this many
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u32>,
+}
+
+/// `send`.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Recipient
+    pub user: String,
+    /// The message; read from stdin when absent
+    pub text: Option<String>,
+}
+
+/// `history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The other side of the conversation
+    pub user: String,
+    /// At most this many messages [chatd's default: 50]
+    #[arg(long, short = 'n', value_name = "N")]
+    pub limit: Option<u32>,
+    /// Only messages older than this time (Unix milliseconds)
+    #[arg(long, value_name = "TS")]
+    pub before: Option<i64>,
+}
+
+/// Commands that take one user.
+#[derive(Debug, Args)]
+pub struct PeerArg {
+    /// The user
+    pub user: String,
+}
+
+/// `search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Words to find
+    pub query: String,
+    /// Only in the conversation with this user
+    #[arg(long, value_name = "USER")]
+    pub peer: Option<String>,
+    /// At most this many messages [chatd's default: 50]
+    #[arg(long, short = 'n', value_name = "N")]
+    pub limit: Option<u32>,
+}
+
+/// `fingerprint`.
+#[derive(Debug, Args)]
+pub struct FingerprintArgs {
+    /// Whose (yours when absent)
+    pub user: Option<String>,
+}
+
+/// `verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Whose key
+    pub user: String,
+    /// The fingerprint you compared (spaces and case do not matter, so the
+    /// 16 groups may be pasted unquoted)
+    #[arg(required = true, num_args = 1.., value_name = "FINGERPRINT")]
+    pub fingerprint: Vec<String>,
+}
+
+impl VerifyArgs {
+    /// The fingerprint as one string, the groups joined.
+    pub fn fingerprint(&self) -> String {
+        self.fingerprint.concat()
+    }
+}
+
+/// `watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// First replay every stored event after this seq, so nothing is missed
+    #[arg(long, value_name = "SEQ")]
+    pub since: Option<u64>,
+    /// Only these kinds: message, receipt, presence, connection,
+    /// key_changed, security
+    #[arg(long, value_delimiter = ',', value_name = "KIND,...", value_parser = event_kind)]
+    pub events: Option<Vec<EventKind>>,
+}
+
+/// `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the temp dir (data, logs, sockets) and print where it is
+    #[arg(long)]
+    pub keep: bool,
+}
+
+/// Parses an event kind by its protocol name.
+fn event_kind(s: &str) -> Result<EventKind, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
+        format!(
+            "`{s}` is not an event kind; use message, receipt, presence, connection, \
+             key_changed or security"
+        )
+    })
+}

@@ -1,0 +1,40 @@
+//! The `chat` command: a thin frontend of chatd's local API. It is a
+//! library with a thin `main` so that tests and the man-page generator can
+//! reach the clap definition ([`cli::Cli`]) and run commands in-process.
+
+pub mod cli;
+mod commands;
+mod display;
+mod output;
+mod prompt;
+mod report;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Parses the process's arguments and runs the command. Usage errors exit
+/// with 2 (clap's convention), before anything else happens.
+pub fn main() -> ExitCode {
+    run(cli::Cli::parse())
+}
+
+/// Runs a parsed command line and maps the outcome to the documented exit
+/// codes (see [`cli::EXIT_CODES_HELP`]), printing errors to stderr.
+pub fn run(cli: cli::Cli) -> ExitCode {
+    let json = cli.json;
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("chat: cannot start the async runtime: {e}");
+            return ExitCode::from(chatd_api::client::EXIT_FAILURE);
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => ExitCode::from(report::failure(&e, json)),
+    }
+}

@@ -1,0 +1,117 @@
+//! Failures to stderr with the exit code that says what kind they were
+//! (documented in `chat --help`), plus a hint for the refusals a person
+//! can do something about.
+
+use chatd_api::ErrorCode;
+use chatd_api::client::{ClientError, EXIT_FAILURE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE};
+
+/// A command line that parsed but cannot work (a missing name where no
+/// prompt is possible, an empty message): exit code 2 like clap's errors.
+#[derive(Debug)]
+pub(crate) struct UsageError(pub(crate) String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Prints `err` and returns the exit code.
+pub(crate) fn failure(err: &anyhow::Error, json: bool) -> u8 {
+    if is_broken_pipe(err) {
+        // Whoever read our output has stopped; that is their choice.
+        return EXIT_OK;
+    }
+    if let Some(usage) = err.downcast_ref::<UsageError>() {
+        eprintln!("chat: {usage}\nRun `chat --help` for usage.");
+        return EXIT_USAGE;
+    }
+    let Some(client_err) = err.downcast_ref::<ClientError>() else {
+        eprintln!("chat: {err:#}");
+        return EXIT_FAILURE;
+    };
+    if let (true, Some(api)) = (json, client_err.api_error()) {
+        eprintln!("{}", api.to_json());
+        return EXIT_REFUSED;
+    }
+    eprintln!("chat: {err:#}");
+    if let Some(hint) = hint(client_err) {
+        eprintln!("hint: {hint}");
+    }
+    client_err.exit_code()
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// What to do about a refusal, when the daemon's message may not say.
+pub(crate) fn hint(err: &ClientError) -> Option<String> {
+    let api = err.api_error()?;
+    let hint = match api.code? {
+        ErrorCode::NotLoggedIn => {
+            "log in with `chat login USER`, or create an account with `chat signup USER`".into()
+        }
+        ErrorCode::KeyChanged => "compare the new fingerprint (`chat fingerprint USER`) with \
+                                  its owner, then accept it with `chat trust USER`"
+            .into(),
+        ErrorCode::Offline => {
+            "chatd cannot reach the server now; `chat status` shows its link".into()
+        }
+        ErrorCode::RateLimited => match api.data["retry_after_ms"].as_u64() {
+            Some(ms) => format!("wait {} s and try again", ms.div_ceil(1000)),
+            None => "wait a little and try again".into(),
+        },
+        ErrorCode::FingerprintMismatch => "that is not the key chatd has for this user: compare \
+                                           again, and if it really differs, do not trust the \
+                                           key until you know why"
+            .into(),
+        _ => return None,
+    };
+    Some(hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chatd_api::ApiError;
+    use serde_json::json;
+
+    #[test]
+    fn exit_codes_by_kind_of_failure() {
+        let usage = anyhow::Error::new(UsageError("name the account".into()));
+        assert_eq!(failure(&usage, false), EXIT_USAGE);
+        let not_running = anyhow::Error::new(ClientError::NotRunning {
+            path: "/nope".into(),
+        });
+        assert_eq!(failure(&not_running, false), 3);
+        let refused = anyhow::Error::new(ClientError::Api(ApiError::new(
+            ErrorCode::NoSuchUser,
+            "no such user",
+        )))
+        .context("sending to bob");
+        assert_eq!(failure(&refused, true), EXIT_REFUSED);
+        assert_eq!(failure(&anyhow::anyhow!("other"), false), EXIT_FAILURE);
+        let pipe = anyhow::Error::new(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        assert_eq!(failure(&pipe, false), EXIT_OK);
+    }
+
+    #[test]
+    fn refusals_a_person_can_act_on_come_with_a_hint() {
+        let api = |code| ClientError::Api(ApiError::new(code, "x"));
+        assert!(hint(&api(ErrorCode::NotLoggedIn)).is_some_and(|h| h.contains("chat login")));
+        assert!(hint(&api(ErrorCode::KeyChanged)).is_some_and(|h| h.contains("chat trust")));
+        let limited = ClientError::Api(
+            ApiError::new(ErrorCode::RateLimited, "slow down")
+                .with_data("retry_after_ms", json!(2500)),
+        );
+        assert_eq!(hint(&limited).as_deref(), Some("wait 3 s and try again"));
+        assert_eq!(hint(&api(ErrorCode::NoSuchUser)), None);
+        assert_eq!(hint(&ClientError::Disconnected), None);
+    }
+}
