@@ -44,16 +44,24 @@ pub enum ClientError {
          and try again"
     )]
     Disconnected,
-    /// Reading or writing the socket failed.
+    /// Reading or writing the socket failed. (The cause is in the message
+    /// rather than in `source()`, so printing the error chain does not say
+    /// it twice.)
     #[error("talking to chatd failed: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     /// chatd sent something that breaks the protocol (an over-long line, a
     /// result of the wrong shape).
     #[error("protocol error talking to chatd: {0}")]
     Protocol(String),
     /// chatd answered with a JSON-RPC error.
-    #[error("{0}")]
+    #[error(transparent)]
     Api(#[from] ApiError),
+}
+
+impl From<std::io::Error> for ClientError {
+    fn from(e: std::io::Error) -> Self {
+        ClientError::Io(e)
+    }
 }
 
 impl ClientError {
@@ -133,6 +141,19 @@ mod tests {
         assert_eq!(refused.code(), Some(ErrorCode::NoSuchUser));
         assert_eq!(ClientError::Disconnected.exit_code(), EXIT_FAILURE);
         assert_eq!(ClientError::Protocol("x".into()).code(), None);
+        // Printing the whole chain says each cause once.
+        let chain = |e: &dyn std::error::Error| {
+            let mut parts = vec![e.to_string()];
+            let mut cur = e.source();
+            while let Some(s) = cur {
+                parts.push(s.to_string());
+                cur = s.source();
+            }
+            parts.join(": ")
+        };
+        assert_eq!(chain(&refused), "no user bob");
+        let io = ClientError::from(std::io::Error::other("boom"));
+        assert_eq!(chain(&io), "talking to chatd failed: boom");
     }
 
     #[test]

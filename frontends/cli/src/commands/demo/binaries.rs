@@ -49,7 +49,7 @@ pub(crate) fn missing_message(dir: &Path, missing: &[&str]) -> String {
     };
     format!(
         "the demo runs the real programs, and {} not next to chat in {}; build them with \
-         `cargo build {release}-p chat-server -p chatd` (or simply `cargo build {release}`)",
+         `cargo build {release}-p chat-server -p chatd`",
         match missing {
             [one] => format!("{one} is"),
             _ => format!("{} are", missing.join(" and ")),

@@ -15,6 +15,7 @@ use anyhow::Context;
 use crate::cli::DemoArgs;
 use crate::display::fingerprint::grouped;
 use crate::display::message::mark;
+use crate::display::table::{Align, render};
 use crate::output::Out;
 use procs::Children;
 use say::Say;
@@ -33,11 +34,15 @@ pub(crate) async fn run(out: Out, args: &DemoArgs) -> anyhow::Result<()> {
     say.line(&format!("Working in {}", dir.path().display()));
 
     let mut children = Children::default();
+    let mut interrupted = false;
     let outcome = tokio::select! {
         summary = script::run(&say, &bins, dir.path(), &mut children) => summary,
-        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+        _ = tokio::signal::ctrl_c() => {
+            interrupted = true;
+            Err(anyhow::anyhow!("interrupted; nothing is left running"))
+        }
     };
-    if outcome.is_err() {
+    if outcome.is_err() && !interrupted {
         eprintln!(
             "\nThe demo failed; the last lines of each log:\n{}",
             children.log_tails()
@@ -49,7 +54,11 @@ pub(crate) async fn run(out: Out, args: &DemoArgs) -> anyhow::Result<()> {
 
     say.step(
         "Cleaning up",
-        "The children are stopped and the temp dir removed, as after any demo.",
+        if args.keep {
+            "The children are stopped; the temp dir stays (--keep) with data and logs."
+        } else {
+            "The children are stopped and the temp dir removed, as after any demo."
+        },
     );
     let stopped = children.shutdown().await;
     say.detail(&format!("stopped {stopped} processes"));
@@ -79,32 +88,39 @@ pub(crate) async fn run(out: Out, args: &DemoArgs) -> anyhow::Result<()> {
 
 /// The closing summary for people.
 fn describe(s: &Summary, elapsed_ms: u64) -> String {
-    let mut out = String::from("\nWhat just happened\n");
-    out.push_str(&format!(
-        "  chat-server  {} over TLS 1.3, key {}…\n",
-        s.server,
-        grouped(&s.server_fingerprint.chars().take(16).collect::<String>())
-    ));
+    let short = |f: &str| grouped(&f.chars().take(16).collect::<String>());
+    let mut rows = vec![vec![
+        "chat-server".to_string(),
+        format!(
+            "{} over TLS 1.3, key {}…",
+            s.server,
+            short(&s.server_fingerprint)
+        ),
+    ]];
     let mut names: Vec<&String> = s.fingerprints.keys().collect();
     names.sort();
     for name in names {
-        out.push_str(&format!(
-            "  {name:<11}  identity key {}…, verified by the other side\n",
-            grouped(&s.fingerprints[name].chars().take(16).collect::<String>())
-        ));
+        rows.push(vec![
+            name.clone(),
+            format!(
+                "identity key {}…, verified by the other side",
+                short(&s.fingerprints[name])
+            ),
+        ]);
     }
     for m in &s.messages {
-        out.push_str(&format!(
-            "  {} → {:<5}  {}  {}\n",
-            m.from,
-            m.to,
-            mark(m.status),
-            m.text
-        ));
+        rows.push(vec![
+            format!("{} → {}", m.from, m.to),
+            format!("{}  {}", mark(m.status), m.text),
+        ]);
+    }
+    let mut out = String::from("\nWhat just happened\n");
+    for line in render(&rows, &[Align::Left, Align::Left]).lines() {
+        out.push_str(&format!("  {line}\n"));
     }
     out.push_str(
-        "  The server stored and relayed only encrypted envelopes; each private key \
-         stayed inside its chatd.\n",
+        "The server stored and relayed only encrypted envelopes; each private key stayed \
+         inside its chatd.\n",
     );
     out.push_str(&format!(
         "\nDone in {}.{} s.\n",
@@ -142,7 +158,8 @@ mod tests {
             text.contains("chat-server  127.0.0.1:4000 over TLS 1.3, key abab abab abab abab…")
         );
         assert!(text.find("alice").unwrap_or(0) < text.find("  bob ").unwrap_or(0));
-        assert!(text.contains("alice → bob    ✓✓ read  hi"), "{text}");
+        assert!(text.contains("  alice → bob  ✓✓ read  hi\n"), "{text}");
+        assert!(text.contains("  bob          identity key 0101"), "{text}");
         assert!(text.ends_with("Done in 3.4 s.\n"));
     }
 }

@@ -69,6 +69,8 @@ impl Children {
             .arg("127.0.0.1:0")
             .arg("--data-dir")
             .arg(data_dir)
+            // Plain logs in the file (tracing honours NO_COLOR).
+            .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log_file(log)?);
@@ -134,6 +136,7 @@ impl Children {
             .arg("--no-dbus")
             // Our own socket override must not leak into the daemon.
             .env_remove(chatd_api::paths::SOCKET_ENV)
+            .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(log_file(&log)?)
             .stderr(log_file(&log)?);
@@ -161,7 +164,10 @@ impl Children {
             if p.name == name
                 && let Ok(Some(status)) = p.child.try_wait()
             {
-                anyhow::bail!("{name} stopped ({}); see its log below", exit(Some(status)));
+                anyhow::bail!(
+                    "{name} stopped ({}); its log is shown above",
+                    exit(Some(status))
+                );
             }
         }
         Ok(())

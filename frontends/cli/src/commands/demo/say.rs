@@ -6,6 +6,9 @@ use std::cell::Cell;
 
 use crate::output::Out;
 
+/// Width the explanations are wrapped to.
+const WIDTH: usize = 78;
+
 /// Prints the story of the demo.
 pub(crate) struct Say {
     out: Out,
@@ -25,7 +28,7 @@ impl Say {
     pub(crate) fn step(&self, title: &str, why: &str) {
         let n = self.step.get() + 1;
         self.step.set(n);
-        self.write(&format!("\n[{n}] {title}\n    {why}\n"));
+        self.write(&format!("\n[{n}] {title}\n{}", wrap(why, WIDTH, "    ")));
     }
 
     /// Something that happened within the step.
@@ -43,5 +46,43 @@ impl Say {
         // Narration is best effort: a closed terminal must not abort the
         // demo before it cleans up after itself.
         let _ = self.out.note(text);
+    }
+}
+
+/// Word-wraps `text` to `width` columns, each line starting with `indent`.
+fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::from(indent);
+    for word in text.split_whitespace() {
+        let fresh = line.len() == indent.len();
+        if !fresh && line.chars().count() + 1 + word.chars().count() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line = String::from(indent);
+        }
+        if line.len() > indent.len() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if line.len() > indent.len() {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explanations_wrap_between_words() {
+        assert_eq!(
+            wrap("the quick brown fox jumps", 14, "  "),
+            "  the quick\n  brown fox\n  jumps\n"
+        );
+        assert_eq!(wrap("", 10, "  "), "");
+        assert_eq!(wrap("unbreakableword", 5, " "), " unbreakableword\n");
     }
 }

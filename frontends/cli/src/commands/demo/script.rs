@@ -154,21 +154,43 @@ pub(crate) async fn run(
         say,
         &mut alice,
         &sent,
+        &["message 1", "message 2"],
         &mut statuses,
         MessageStatus::Delivered,
     )
     .await?;
     bob.client.mark_read("alice").await?;
     say.detail("bob marked the conversation with alice read");
-    wait_for_receipts(say, &mut alice, &sent, &mut statuses, MessageStatus::Read).await?;
+    wait_for_receipts(
+        say,
+        &mut alice,
+        &sent,
+        &["message 1", "message 2"],
+        &mut statuses,
+        MessageStatus::Read,
+    )
+    .await?;
 
-    say.step("bob replies", "The same path the other way round.");
-    bob.client.send("alice", REPLY).await?;
+    say.step(
+        "bob replies",
+        "The same path the other way round, and bob sees his reply delivered.",
+    );
+    let reply_id = bob.client.send("alice", REPLY).await?.id;
     say.detail(&format!("bob → alice: {REPLY}"));
     let reply = wait_for_messages(say, &mut alice, "bob", 1).await?;
     if reply != [REPLY] {
         anyhow::bail!("alice received {reply:?}, not bob's reply");
     }
+    let sent_back = [reply_id];
+    wait_for_receipts(
+        say,
+        &mut bob,
+        &sent_back,
+        &["the reply"],
+        &mut statuses,
+        MessageStatus::Delivered,
+    )
+    .await?;
 
     let mut messages: Vec<SummaryMessage> = [FIRST, SECOND]
         .iter()
@@ -184,7 +206,10 @@ pub(crate) async fn run(
         from: "bob".into(),
         to: "alice".into(),
         text: REPLY.into(),
-        status: MessageStatus::Delivered,
+        status: statuses
+            .get(&sent_back[0])
+            .copied()
+            .unwrap_or(MessageStatus::Sent),
     });
     Ok(Summary {
         server: server.addr,
@@ -261,11 +286,12 @@ async fn signup(say: &Say, children: &mut Children, p: &Person) -> anyhow::Resul
 async fn compare_and_verify(say: &Say, viewer: &Person, owner: &Person) -> anyhow::Result<String> {
     let own = owner.client.fingerprint(None).await?;
     let seen = viewer.client.fingerprint(Some(owner.name)).await?;
+    let holds = format!("{}'s daemon holds", owner.name);
+    let sees = format!("{} sees", viewer.name);
+    let w = holds.len().max(sees.len());
     say.detail(&format!(
-        "{} holds   {}\n{} sees    {}",
-        owner.name,
+        "{holds:<w$}  {}\n{sees:<w$}  {}",
         grouped(&own.fingerprint),
-        viewer.name,
         grouped(&seen.fingerprint)
     ));
     if !same_fingerprint(&own.fingerprint, &seen.fingerprint) {
@@ -365,6 +391,7 @@ async fn wait_for_receipts(
     say: &Say,
     sender: &mut Person,
     sent: &[String],
+    labels: &[&str],
     statuses: &mut HashMap<String, MessageStatus>,
     goal: MessageStatus,
 ) -> anyhow::Result<()> {
@@ -385,12 +412,15 @@ async fn wait_for_receipts(
             && let Some(n) = sent.iter().position(|s| s == id)
         {
             if *status == MessageStatus::Failed {
-                anyhow::bail!("message {} from {name} failed to send", n + 1);
+                anyhow::bail!(
+                    "{} from {name} failed to send",
+                    labels.get(n).copied().unwrap_or("a message")
+                );
             }
+            let label = labels.get(n).copied().unwrap_or("a message");
             say.detail(&format!(
-                "{name}'s stream, event #{}: message {} {}",
+                "{name}'s stream, event #{}: {label} {}",
                 event.seq,
-                n + 1,
                 mark(*status)
             ));
             let entry = statuses.entry(id.clone()).or_insert(*status);
