@@ -30,7 +30,12 @@ pub enum Command {
     /// SubjectPublicKeyInfo), the value clients pin.
     Fingerprint {
         /// Data directory holding server_privkey.pem.
-        #[arg(long, value_name = "DIR", conflicts_with = "key", env = "CHAT_SERVER_DATA_DIR")]
+        #[arg(
+            long,
+            value_name = "DIR",
+            conflicts_with = "key",
+            env = "CHAT_SERVER_DATA_DIR"
+        )]
         data_dir: Option<PathBuf>,
         /// The private key file (PEM, PKCS#1 or PKCS#8).
         #[arg(long, value_name = "PEM")]
@@ -42,7 +47,12 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Address and port to listen on.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9876", env = "CHAT_SERVER_LISTEN")]
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:9876",
+        env = "CHAT_SERVER_LISTEN"
+    )]
     pub listen: SocketAddr,
     /// Where the database and the generated key live [default: $STATE_DIRECTORY,
     /// else the XDG data directory, e.g. ~/.local/share/chat-server].
@@ -111,5 +121,8 @@ pub fn data_dir(flag: Option<PathBuf>) -> Option<PathBuf> {
             .and_then(|v| std::env::split_paths(&v).next())
             .filter(|p| !p.as_os_str().is_empty())
     })
-    .or_else(|| directories::ProjectDirs::from("org", "securechat", "chat-server").map(|d| d.data_dir().to_path_buf()))
+    .or_else(|| {
+        directories::ProjectDirs::from("org", "securechat", "chat-server")
+            .map(|d| d.data_dir().to_path_buf())
+    })
 }

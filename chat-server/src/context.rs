@@ -34,8 +34,9 @@ impl<S: Store> Shared<S> {
     /// Assembles the shared state. Blocking: it computes one bcrypt hash at
     /// the configured cost (call it from `spawn_blocking` in async code).
     pub fn new(config: Config, store: S, router: Arc<dyn Router>, key: Arc<ServerKey>) -> Self {
-        let dummy_hash = bcrypt::non_truncating_hash("timing equaliser, never a password", config.bcrypt_cost)
-            .unwrap_or_default();
+        let dummy_hash =
+            bcrypt::non_truncating_hash("timing equaliser, never a password", config.bcrypt_cost)
+                .unwrap_or_default();
         Self {
             pool: CpuPool::new(config.cpu_workers, config.cpu_queue),
             throttle: Throttle::new(config.throttle.clone()),

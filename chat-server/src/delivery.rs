@@ -33,7 +33,12 @@ pub async fn run<S: Store>(sh: Arc<Shared<S>>, user: String, out: Outbound, mail
                         tracing::error!(msg_id = %msg.msg_id, "stored envelope is not a JSON object; skipping it");
                         continue;
                     };
-                    let frame = ServerMessage::Deliver { msg_id: msg.msg_id, from: msg.sender, ts: msg.ts, envelope };
+                    let frame = ServerMessage::Deliver {
+                        msg_id: msg.msg_id,
+                        from: msg.sender,
+                        ts: msg.ts,
+                        envelope,
+                    };
                     if out.send(None, &frame).await.is_err() {
                         return;
                     }

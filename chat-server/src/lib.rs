@@ -86,12 +86,17 @@ pub async fn start(opts: Options) -> anyhow::Result<Running> {
         );
     }
     let (data_dir, key_path) = (opts.data_dir.clone(), opts.key.clone());
-    let (key, source) = tokio::task::spawn_blocking(move || keys::load_or_create(&data_dir, key_path.as_deref()))
-        .await
-        .context("key loading task failed")??;
+    let (key, source) =
+        tokio::task::spawn_blocking(move || keys::load_or_create(&data_dir, key_path.as_deref()))
+            .await
+            .context("key loading task failed")??;
     match &source {
-        keys::KeySource::Generated { path } => tracing::info!(path = %path.display(), "generated a new server key"),
-        keys::KeySource::Loaded { path, .. } => tracing::info!(path = %path.display(), "loaded the server key"),
+        keys::KeySource::Generated { path } => {
+            tracing::info!(path = %path.display(), "generated a new server key")
+        }
+        keys::KeySource::Loaded { path, .. } => {
+            tracing::info!(path = %path.display(), "loaded the server key")
+        }
     }
     if let Some(warning) = source.warning() {
         tracing::warn!("{warning}");
@@ -111,10 +116,19 @@ pub async fn start(opts: Options) -> anyhow::Result<Running> {
     } else {
         Some(tokio_rustls::TlsAcceptor::from(tls::server_config(&key)?))
     };
-    let listener = server::bind(opts.listen, opts.config.backlog)
-        .with_context(|| format!("cannot listen on {}; is another server using that port?", opts.listen))?;
+    let listener = server::bind(opts.listen, opts.config.backlog).with_context(|| {
+        format!(
+            "cannot listen on {}; is another server using that port?",
+            opts.listen
+        )
+    })?;
     let addr = listener.local_addr()?;
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(server::run(listener, shared, tls, shutdown.clone()));
-    Ok(Running { addr, fingerprint: key.fingerprint().to_string(), shutdown, task })
+    Ok(Running {
+        addr,
+        fingerprint: key.fingerprint().to_string(),
+        shutdown,
+        task,
+    })
 }

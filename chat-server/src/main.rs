@@ -28,7 +28,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn fingerprint(dir: Option<std::path::PathBuf>, key: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+fn fingerprint(
+    dir: Option<std::path::PathBuf>,
+    key: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
     let path = match key {
         Some(k) => k,
         None => data_dir(dir)
@@ -52,7 +55,11 @@ fn serve(cli: Cli) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let running = chat_server::start(opts).await?;
-        println!("Server Listening on address {} port {}", running.addr.ip(), running.addr.port());
+        println!(
+            "Server Listening on address {} port {}",
+            running.addr.ip(),
+            running.addr.port()
+        );
         println!("Server fingerprint {}", running.fingerprint);
         tracing::info!(
             tls = !cli.run.plaintext,
@@ -72,7 +79,10 @@ fn serve(cli: Cli) -> anyhow::Result<()> {
 
 async fn wait_for_signal() {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         // Without signal handlers the server still runs; it stops when killed.
         return std::future::pending().await;
     };

@@ -74,7 +74,9 @@ impl LocalRouter {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding this lock leaves only plain maps behind;
         // carrying on with them is better than taking every connection down.
-        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -87,7 +89,11 @@ fn tell_watchers(inner: &Inner, user: &str, msg: &ServerMessage) {
 }
 
 fn presence(user: &str, online: bool) -> ServerMessage {
-    ServerMessage::Presence { username: user.to_string(), online, ts: chat_proto::now_ms() }
+    ServerMessage::Presence {
+        username: user.to_string(),
+        online,
+        ts: chat_proto::now_ms(),
+    }
 }
 
 impl Router for LocalRouter {
@@ -103,7 +109,9 @@ impl Router for LocalRouter {
 
     fn session_down(&self, user: &str, conn: ConnId) {
         let mut inner = self.lock();
-        let Some(list) = inner.sessions.get_mut(user) else { return };
+        let Some(list) = inner.sessions.get_mut(user) else {
+            return;
+        };
         let before = list.len();
         list.retain(|c| c.id != conn);
         if list.is_empty() {
@@ -137,8 +145,16 @@ impl Router for LocalRouter {
     fn watch(&self, watcher: &ConnHandle, users: &[String]) {
         let mut inner = self.lock();
         for user in users {
-            inner.watchers.entry(user.clone()).or_default().insert(watcher.id, watcher.clone());
-            inner.watching.entry(watcher.id).or_default().insert(user.clone());
+            inner
+                .watchers
+                .entry(user.clone())
+                .or_default()
+                .insert(watcher.id, watcher.clone());
+            inner
+                .watching
+                .entry(watcher.id)
+                .or_default()
+                .insert(user.clone());
         }
     }
 
@@ -160,7 +176,11 @@ impl Router for LocalRouter {
     fn forget_watcher(&self, watcher: ConnId) {
         let users: Vec<String> = {
             let mut inner = self.lock();
-            inner.watching.remove(&watcher).map(|s| s.into_iter().collect()).unwrap_or_default()
+            inner
+                .watching
+                .remove(&watcher)
+                .map(|s| s.into_iter().collect())
+                .unwrap_or_default()
         };
         self.unwatch(watcher, &users);
     }
@@ -174,14 +194,23 @@ impl Router for LocalRouter {
 
     fn key_changed(&self, user: &str, fingerprint: &str) {
         let inner = self.lock();
-        let msg = ServerMessage::KeyChanged { username: user.to_string(), fingerprint: fingerprint.to_string() };
+        let msg = ServerMessage::KeyChanged {
+            username: user.to_string(),
+            fingerprint: fingerprint.to_string(),
+        };
         tell_watchers(&inner, user, &msg);
     }
 
     fn end_sessions(&self, user: &str, except: ConnId, reason: &str) {
         let inner = self.lock();
         let msg = ServerMessage::error(chat_proto::ErrorCode::NotAuthenticated, reason);
-        for conn in inner.sessions.get(user).into_iter().flatten().filter(|c| c.id != except) {
+        for conn in inner
+            .sessions
+            .get(user)
+            .into_iter()
+            .flatten()
+            .filter(|c| c.id != except)
+        {
             conn.out.push(&msg);
             conn.out.close();
         }

@@ -39,7 +39,12 @@ pub fn bind(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
 
 /// Serves `listener` until `shutdown` is cancelled, then ends every
 /// connection and returns once they are gone (or after a grace period).
-pub async fn run<S: Store>(listener: TcpListener, sh: Arc<Shared<S>>, tls: Option<TlsAcceptor>, shutdown: CancellationToken) {
+pub async fn run<S: Store>(
+    listener: TcpListener,
+    sh: Arc<Shared<S>>,
+    tls: Option<TlsAcceptor>,
+    shutdown: CancellationToken,
+) {
     let slots = Arc::new(Semaphore::new(sh.config.max_connections));
     let rejecting = Arc::new(Semaphore::new(MAX_REJECTING));
     let tracker = TaskTracker::new();
@@ -81,7 +86,10 @@ pub async fn run<S: Store>(listener: TcpListener, sh: Arc<Shared<S>>, tls: Optio
         }
     }
     tracker.close();
-    if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait()).await.is_err() {
+    if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
+        .await
+        .is_err()
+    {
         tracing::warn!("some connections did not close within the grace period");
     }
     sh.store.shutdown().await;

@@ -8,24 +8,44 @@ use common::*;
 use std::process::Command;
 
 fn run(args: &[&str]) -> std::process::Output {
-    Command::new(binary()).args(args).env("RUST_LOG", "warn").output().expect("runs")
+    Command::new(binary())
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("runs")
 }
 
 #[test]
 fn plaintext_is_refused_off_loopback() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(&["--plaintext", "--listen", "0.0.0.0:0", "--data-dir", dir.path().to_str().unwrap()]);
+    let out = run(&[
+        "--plaintext",
+        "--listen",
+        "0.0.0.0:0",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+    ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--plaintext is refused on 0.0.0.0") && err.contains("loopback"), "{err}");
+    assert!(
+        err.contains("--plaintext is refused on 0.0.0.0") && err.contains("loopback"),
+        "{err}"
+    );
 }
 
 #[test]
 fn fingerprint_of_an_openssl_key_matches_openssl() {
     let key = test_support::fixtures::testdata().join("openssl/pkcs1.pem");
     let out = run(&["fingerprint", "--key", key.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let want = std::fs::read_to_string(test_support::fixtures::testdata().join("openssl/pkcs1.fingerprint")).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want = std::fs::read_to_string(
+        test_support::fixtures::testdata().join("openssl/pkcs1.fingerprint"),
+    )
+    .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), want.trim());
     let out = run(&["fingerprint", "--key", "/nonexistent/key.pem"]);
     assert!(!out.status.success());
@@ -47,27 +67,54 @@ async fn tls_with_an_openssl_key_and_its_pinned_fingerprint() {
     // Copy with 0600 so the server does not warn.
     let copy = dir.path().join("key.pem");
     std::fs::copy(&key, &copy).unwrap();
-    let srv = ServerProcess::start_with(binary(), dir.path(), &["--key", copy.to_str().unwrap(), "--bcrypt-cost", "4"], "127.0.0.1:0").unwrap();
+    let srv = ServerProcess::start_with(
+        binary(),
+        dir.path(),
+        &["--key", copy.to_str().unwrap(), "--bcrypt-cost", "4"],
+        "127.0.0.1:0",
+    )
+    .unwrap();
     let out = run(&["fingerprint", "--key", copy.to_str().unwrap()]);
     let pin = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert_eq!(pin, srv.fingerprint);
-    let mut c = WireClient::connect_tls(srv.addr, Some(pin.clone())).await.unwrap();
+    let mut c = WireClient::connect_tls(srv.addr, Some(pin.clone()))
+        .await
+        .unwrap();
     let hello_key = chat_proto::crypto::public_key_from_pem(&c.server_key).unwrap();
     assert_eq!(chat_proto::crypto::fingerprint(&hello_key), pin);
-    assert!(matches!(c.signup("alice", PASSWORD, &alice_key()).await.unwrap(), ServerMessage::SignupOk { .. }));
-    assert!(matches!(c.login("alice", PASSWORD, &alice_key()).await.unwrap(), ServerMessage::LoginOk { .. }));
+    assert!(matches!(
+        c.signup("alice", PASSWORD, &alice_key()).await.unwrap(),
+        ServerMessage::SignupOk { .. }
+    ));
+    assert!(matches!(
+        c.login("alice", PASSWORD, &alice_key()).await.unwrap(),
+        ServerMessage::LoginOk { .. }
+    ));
     // A wrong pin aborts the handshake naming both fingerprints.
     let wrong = "0".repeat(64);
-    let err = WireClient::connect_tls(srv.addr, Some(wrong.clone())).await.err().expect("refused").to_string();
+    let err = WireClient::connect_tls(srv.addr, Some(wrong.clone()))
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
     assert!(err.contains(&wrong) && err.contains(&pin), "{err}");
     // A plaintext client gets no hello from a TLS server: its frame is not
     // a ClientHello, so the server ends the handshake.
     let mut tcp = tokio::net::TcpStream::connect(srv.addr).await.unwrap();
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    tcp.write_all(&chat_proto::codec::encode_frame(b"{\"type\":\"ping\"}")).await.unwrap();
+    tcp.write_all(&chat_proto::codec::encode_frame(b"{\"type\":\"ping\"}"))
+        .await
+        .unwrap();
     let mut buf = Vec::new();
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), tcp.read_to_end(&mut buf)).await;
-    assert!(chat_proto::wire::decode_server(buf.get(4..).unwrap_or_default()).is_err(), "{buf:?}");
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        tcp.read_to_end(&mut buf),
+    )
+    .await;
+    assert!(
+        chat_proto::wire::decode_server(buf.get(4..).unwrap_or_default()).is_err(),
+        "{buf:?}"
+    );
 }
 
 #[test]

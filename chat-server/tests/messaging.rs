@@ -10,7 +10,9 @@ fn envelope(n: usize) -> serde_json::Value {
 }
 
 async fn send(c: &mut WireClient, to: &str, n: usize) -> ServerMessage {
-    c.request(json!({"type":"send","to":to,"envelope":envelope(n)})).await.unwrap()
+    c.request(json!({"type":"send","to":to,"envelope":envelope(n)}))
+        .await
+        .unwrap()
 }
 
 /// Reads `count` deliveries, returning (msg_id, from, seq) in arrival order.
@@ -18,7 +20,12 @@ async fn deliveries(c: &mut WireClient, count: usize) -> Vec<(String, String, u6
     let mut out = Vec::new();
     while out.len() < count {
         match c.next_push().await.unwrap() {
-            ServerMessage::Deliver { msg_id, from, envelope, .. } => {
+            ServerMessage::Deliver {
+                msg_id,
+                from,
+                envelope,
+                ..
+            } => {
                 out.push((msg_id, from, envelope["seq"].as_u64().unwrap()));
             }
             ServerMessage::Presence { .. } | ServerMessage::KeyChanged { .. } => {}
@@ -31,10 +38,14 @@ async fn deliveries(c: &mut WireClient, count: usize) -> Vec<(String, String, u6
 #[tokio::test]
 async fn queued_messages_arrive_in_order_and_acked_ones_do_not_return() {
     let srv = server(&[]);
-    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key()).await.unwrap();
+    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
+        .await
+        .unwrap();
     bob.request(json!({"type":"logout"})).await.unwrap();
     drop(bob);
-    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key()).await.unwrap();
+    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
+        .await
+        .unwrap();
     for n in 1..=20 {
         match send(&mut alice, "bob", n).await {
             ServerMessage::Sent { queued, msg_id, .. } => {
@@ -44,37 +55,72 @@ async fn queued_messages_arrive_in_order_and_acked_ones_do_not_return() {
             other => panic!("{other:?}"),
         }
     }
-    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key()).await.unwrap();
+    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
+        .await
+        .unwrap();
     let got = deliveries(&mut bob, 20).await;
-    assert_eq!(got.iter().map(|d| d.2).collect::<Vec<_>>(), (1..=20).collect::<Vec<u64>>());
+    assert_eq!(
+        got.iter().map(|d| d.2).collect::<Vec<_>>(),
+        (1..=20).collect::<Vec<u64>>()
+    );
     assert!(got.iter().all(|d| d.1 == "alice"));
     // Ack the first ten only; the rest come again on the next login.
     let ids: Vec<&str> = got[..10].iter().map(|d| d.0.as_str()).collect();
-    bob.send_value(&json!({"type":"ack","msg_ids":ids})).await.unwrap();
-    assert_eq!(bob.request(json!({"type":"ping"})).await.unwrap(), ServerMessage::Pong {});
+    bob.send_value(&json!({"type":"ack","msg_ids":ids}))
+        .await
+        .unwrap();
+    assert_eq!(
+        bob.request(json!({"type":"ping"})).await.unwrap(),
+        ServerMessage::Pong {}
+    );
     drop(bob);
-    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key()).await.unwrap();
+    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
+        .await
+        .unwrap();
     let again = deliveries(&mut bob, 10).await;
-    assert_eq!(again.iter().map(|d| d.2).collect::<Vec<_>>(), (11..=20).collect::<Vec<u64>>());
+    assert_eq!(
+        again.iter().map(|d| d.2).collect::<Vec<_>>(),
+        (11..=20).collect::<Vec<u64>>()
+    );
     let ids: Vec<&str> = again.iter().map(|d| d.0.as_str()).collect();
-    bob.send_value(&json!({"type":"ack","msg_ids":ids})).await.unwrap();
+    bob.send_value(&json!({"type":"ack","msg_ids":ids}))
+        .await
+        .unwrap();
     // Acking unknown or foreign ids is harmless.
-    bob.send_value(&json!({"type":"ack","msg_ids":["nope"]})).await.unwrap();
-    assert_eq!(bob.request(json!({"type":"ping"})).await.unwrap(), ServerMessage::Pong {});
+    bob.send_value(&json!({"type":"ack","msg_ids":["nope"]}))
+        .await
+        .unwrap();
+    assert_eq!(
+        bob.request(json!({"type":"ping"})).await.unwrap(),
+        ServerMessage::Pong {}
+    );
     drop(bob);
-    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key()).await.unwrap();
+    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
+        .await
+        .unwrap();
     // Nothing left: the next push is the live message sent now.
-    assert!(matches!(send(&mut alice, "bob", 99).await, ServerMessage::Sent { queued: false, .. }));
+    assert!(matches!(
+        send(&mut alice, "bob", 99).await,
+        ServerMessage::Sent { queued: false, .. }
+    ));
     assert_eq!(deliveries(&mut bob, 1).await[0].2, 99);
 }
 
 #[tokio::test]
 async fn live_delivery_reaches_every_session_of_the_recipient() {
     let srv = server(&[]);
-    let (mut b1, _) = WireClient::logged_in(srv.addr, "bob", &bob_key()).await.unwrap();
-    let (mut b2, _) = WireClient::logged_in(srv.addr, "bob", &bob_key()).await.unwrap();
-    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key()).await.unwrap();
-    let (mut carol, _) = WireClient::logged_in(srv.addr, "carol", &alice_key()).await.unwrap();
+    let (mut b1, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
+        .await
+        .unwrap();
+    let (mut b2, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
+        .await
+        .unwrap();
+    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
+        .await
+        .unwrap();
+    let (mut carol, _) = WireClient::logged_in(srv.addr, "carol", &alice_key())
+        .await
+        .unwrap();
     for n in 1..=5 {
         send(&mut alice, "bob", n).await;
         send(&mut carol, "bob", 100 + n).await;
@@ -91,39 +137,79 @@ async fn live_delivery_reaches_every_session_of_the_recipient() {
 #[tokio::test]
 async fn sent_messages_survive_kill_9_of_the_server() {
     let mut srv = server(&[]);
-    let (mut bob, token) = WireClient::logged_in(srv.addr, "bob", &bob_key()).await.unwrap();
+    let (mut bob, token) = WireClient::logged_in(srv.addr, "bob", &bob_key())
+        .await
+        .unwrap();
     bob.request(json!({"type":"logout"})).await.unwrap();
     let _ = token;
-    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key()).await.unwrap();
+    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
+        .await
+        .unwrap();
     for n in 1..=50 {
-        assert!(matches!(send(&mut alice, "bob", n).await, ServerMessage::Sent { .. }));
+        assert!(matches!(
+            send(&mut alice, "bob", n).await,
+            ServerMessage::Sent { .. }
+        ));
     }
     // No chance to flush: every `sent` must already be on disk.
     srv.kill9_and_restart().unwrap();
-    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key()).await.unwrap();
+    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
+        .await
+        .unwrap();
     let got = deliveries(&mut bob, 50).await;
-    assert_eq!(got.iter().map(|d| d.2).collect::<Vec<_>>(), (1..=50).collect::<Vec<u64>>());
+    assert_eq!(
+        got.iter().map(|d| d.2).collect::<Vec<_>>(),
+        (1..=50).collect::<Vec<u64>>()
+    );
     // Accounts and tokens survived too: alice logs in again.
     let mut a = WireClient::connect(srv.addr).await.unwrap();
-    assert!(matches!(a.login("alice", PASSWORD, &alice_key()).await.unwrap(), ServerMessage::LoginOk { .. }));
+    assert!(matches!(
+        a.login("alice", PASSWORD, &alice_key()).await.unwrap(),
+        ServerMessage::LoginOk { .. }
+    ));
 }
 
 #[tokio::test]
 async fn send_refusals() {
     let srv = server(&["--mailbox-limit", "3"]);
-    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key()).await.unwrap();
-    let (_bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key()).await.unwrap();
-    assert_eq!(code(&send(&mut alice, "nobody", 1).await), ErrorCode::NoSuchUser);
-    assert_eq!(code(&send(&mut alice, "bad name!", 1).await), ErrorCode::NoSuchUser);
-    let r = alice.request(json!({"type":"send","to":"bob","envelope":"text"})).await.unwrap();
+    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
+        .await
+        .unwrap();
+    let (_bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
+        .await
+        .unwrap();
+    assert_eq!(
+        code(&send(&mut alice, "nobody", 1).await),
+        ErrorCode::NoSuchUser
+    );
+    assert_eq!(
+        code(&send(&mut alice, "bad name!", 1).await),
+        ErrorCode::NoSuchUser
+    );
+    let r = alice
+        .request(json!({"type":"send","to":"bob","envelope":"text"}))
+        .await
+        .unwrap();
     assert_eq!(code(&r), ErrorCode::BadRequest);
-    let r = alice.request(json!({"type":"send","to":"bob"})).await.unwrap();
+    let r = alice
+        .request(json!({"type":"send","to":"bob"}))
+        .await
+        .unwrap();
     assert_eq!(code(&r), ErrorCode::BadRequest);
     for n in 1..=3 {
-        assert!(matches!(send(&mut alice, "bob", n).await, ServerMessage::Sent { .. }));
+        assert!(matches!(
+            send(&mut alice, "bob", n).await,
+            ServerMessage::Sent { .. }
+        ));
     }
-    assert_eq!(code(&send(&mut alice, "bob", 4).await), ErrorCode::MailboxFull);
+    assert_eq!(
+        code(&send(&mut alice, "bob", 4).await),
+        ErrorCode::MailboxFull
+    );
     let many: Vec<String> = (0..1001).map(|i| i.to_string()).collect();
-    let r = alice.request(json!({"type":"ack","msg_ids":many})).await.unwrap();
+    let r = alice
+        .request(json!({"type":"ack","msg_ids":many}))
+        .await
+        .unwrap();
     assert_eq!(code(&r), ErrorCode::BadRequest);
 }

@@ -15,8 +15,12 @@ const STORM: usize = 12;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delivery_continues_during_a_signup_storm_at_cost_12() {
     let srv = server(&["--bcrypt-cost", "12"]);
-    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key()).await.unwrap();
-    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key()).await.unwrap();
+    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
+        .await
+        .unwrap();
+    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
+        .await
+        .unwrap();
 
     let done = Arc::new(AtomicUsize::new(0));
     let mut storm = Vec::new();
@@ -24,14 +28,23 @@ async fn delivery_continues_during_a_signup_storm_at_cost_12() {
         let (addr, done) = (srv.addr, done.clone());
         storm.push(tokio::spawn(async move {
             let mut c = WireClient::connect(addr).await.unwrap();
-            let r = c.signup(&format!("storm{i}"), PASSWORD, &bob_key()).await.unwrap();
+            let r = c
+                .signup(&format!("storm{i}"), PASSWORD, &bob_key())
+                .await
+                .unwrap();
             done.fetch_add(1, Ordering::SeqCst);
             r
         }));
     }
     for n in 0..10 {
-        let r = alice.request(json!({"type":"send","to":"bob","envelope":{"n":n}})).await.unwrap();
-        assert!(matches!(r, ServerMessage::Sent { queued: false, .. }), "{r:?}");
+        let r = alice
+            .request(json!({"type":"send","to":"bob","envelope":{"n":n}}))
+            .await
+            .unwrap();
+        assert!(
+            matches!(r, ServerMessage::Sent { queued: false, .. }),
+            "{r:?}"
+        );
     }
     let mut got = 0;
     while got < 10 {
@@ -40,11 +53,21 @@ async fn delivery_continues_during_a_signup_storm_at_cost_12() {
         }
     }
     let finished = done.load(Ordering::SeqCst);
-    assert!(finished < STORM, "all {STORM} signups finished before 10 messages were delivered");
+    assert!(
+        finished < STORM,
+        "all {STORM} signups finished before 10 messages were delivered"
+    );
     for t in storm {
         let r = t.await.unwrap();
         assert!(
-            matches!(r, ServerMessage::SignupOk { .. } | ServerMessage::Error { code: ErrorCode::ServerBusy, .. }),
+            matches!(
+                r,
+                ServerMessage::SignupOk { .. }
+                    | ServerMessage::Error {
+                        code: ErrorCode::ServerBusy,
+                        ..
+                    }
+            ),
             "{r:?}"
         );
     }

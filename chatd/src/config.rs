@@ -36,7 +36,8 @@ pub struct Cli {
     /// $XDG_RUNTIME_DIR/securechat/chatd.sock].
     #[arg(long, value_name = "PATH")]
     pub socket: Option<PathBuf>,
-    /// Do not offer the D-Bus interface.
+    /// Do not offer the D-Bus interface. (The D-Bus interface is not part of
+    /// this build yet; chatd serves the local socket only either way.)
     #[arg(long)]
     pub no_dbus: bool,
 }

@@ -38,8 +38,17 @@ impl CpuPool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let _admitted = self.admitted.clone().try_acquire_owned().map_err(|_| Busy)?;
-        let _running = self.running.clone().acquire_owned().await.map_err(|_| Busy)?;
+        let _admitted = self
+            .admitted
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| Busy)?;
+        let _running = self
+            .running
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Busy)?;
         tokio::task::spawn_blocking(job).await.map_err(|_| Busy)
     }
 }
@@ -56,7 +65,9 @@ mod tests {
         let gate = Arc::new(std::sync::Mutex::new(gate));
         let peak = Arc::new(AtomicUsize::new(0));
         let live = Arc::new(AtomicUsize::new(0));
-        let job = |gate: Arc<std::sync::Mutex<std::sync::mpsc::Receiver<()>>>, live: Arc<AtomicUsize>, peak: Arc<AtomicUsize>| {
+        let job = |gate: Arc<std::sync::Mutex<std::sync::mpsc::Receiver<()>>>,
+                   live: Arc<AtomicUsize>,
+                   peak: Arc<AtomicUsize>| {
             move || {
                 let now = live.fetch_add(1, Ordering::SeqCst) + 1;
                 peak.fetch_max(now, Ordering::SeqCst);

@@ -28,7 +28,11 @@ struct Counter {
 
 impl Counter {
     fn new(now: Instant) -> Self {
-        Self { failures: 0, first: now, last: now }
+        Self {
+            failures: 0,
+            first: now,
+            last: now,
+        }
     }
 
     fn hit(&mut self, now: Instant, window: Duration) {
@@ -45,7 +49,10 @@ impl Counter {
             return None;
         }
         let excess = (self.failures - limit).min(30);
-        let delay = cfg.base_delay.saturating_mul(1u32 << excess).min(cfg.max_delay);
+        let delay = cfg
+            .base_delay
+            .saturating_mul(1u32 << excess)
+            .min(cfg.max_delay);
         let until = self.last + delay;
         (until > now).then(|| until - now)
     }
@@ -77,14 +84,22 @@ pub struct Throttle {
 impl Throttle {
     /// An empty throttle.
     pub fn new(cfg: ThrottleConfig) -> Self {
-        Self { cfg, state: Mutex::new(State::default()) }
+        Self {
+            cfg,
+            state: Mutex::new(State::default()),
+        }
     }
 
     /// `Err(wait)` when `source` must wait before trying `account` again.
     pub fn check(&self, account: &str, source: IpAddr, now: Instant) -> Result<(), Duration> {
-        let Ok(state) = self.state.lock() else { return Ok(()) };
+        let Ok(state) = self.state.lock() else {
+            return Ok(());
+        };
         let cfg = &self.cfg;
-        let mut wait = state.sources.get(&source).and_then(|c| c.wait(cfg.per_source, cfg, now));
+        let mut wait = state
+            .sources
+            .get(&source)
+            .and_then(|c| c.wait(cfg.per_source, cfg, now));
         if let Some(acct) = state.accounts.get(account)
             && let Some(mine) = acct.by_source.get(&source)
         {
@@ -98,27 +113,41 @@ impl Throttle {
 
     /// Counts a failed attempt.
     pub fn failure(&self, account: &str, source: IpAddr, now: Instant) {
-        let Ok(mut state) = self.state.lock() else { return };
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
         let window = self.cfg.window;
         if state.sources.len() < MAX_TRACKED || state.sources.contains_key(&source) {
-            state.sources.entry(source).or_insert_with(|| Counter::new(now)).hit(now, window);
+            state
+                .sources
+                .entry(source)
+                .or_insert_with(|| Counter::new(now))
+                .hit(now, window);
         }
         if state.accounts.len() >= MAX_TRACKED && !state.accounts.contains_key(account) {
             return;
         }
-        let acct = state.accounts.entry(account.to_string()).or_insert_with(|| Account {
-            total: Counter::new(now),
-            by_source: HashMap::new(),
-        });
+        let acct = state
+            .accounts
+            .entry(account.to_string())
+            .or_insert_with(|| Account {
+                total: Counter::new(now),
+                by_source: HashMap::new(),
+            });
         acct.total.hit(now, window);
         if acct.by_source.len() < MAX_TRACKED {
-            acct.by_source.entry(source).or_insert_with(|| Counter::new(now)).hit(now, window);
+            acct.by_source
+                .entry(source)
+                .or_insert_with(|| Counter::new(now))
+                .hit(now, window);
         }
     }
 
     /// A correct password from `source` clears its record against `account`.
     pub fn success(&self, account: &str, source: IpAddr) {
-        let Ok(mut state) = self.state.lock() else { return };
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
         if let Some(acct) = state.accounts.get_mut(account) {
             acct.by_source.remove(&source);
         }
@@ -126,7 +155,9 @@ impl Throttle {
 
     /// Forgets what no longer matters; called periodically.
     pub fn sweep(&self, now: Instant) {
-        let Ok(mut state) = self.state.lock() else { return };
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
         let cfg = &self.cfg;
         state.sources.retain(|_, c| !c.stale(cfg, now));
         state.accounts.retain(|_, a| {
@@ -166,9 +197,15 @@ mod tests {
         assert_eq!(t.check("bob", ATTACKER, now), Err(Duration::from_secs(1)));
         t.failure("bob", ATTACKER, now);
         assert_eq!(t.check("bob", ATTACKER, now), Err(Duration::from_secs(2)));
-        assert!(t.check("bob", ATTACKER, now + Duration::from_secs(3)).is_ok());
+        assert!(
+            t.check("bob", ATTACKER, now + Duration::from_secs(3))
+                .is_ok()
+        );
         // After the window the slate is clean.
-        assert!(t.check("bob", ATTACKER, now + Duration::from_secs(601)).is_ok());
+        assert!(
+            t.check("bob", ATTACKER, now + Duration::from_secs(601))
+                .is_ok()
+        );
     }
 
     #[test]
@@ -180,7 +217,10 @@ mod tests {
             t.failure("bob", BOTNET, now);
         }
         assert!(t.check("bob", ATTACKER, now).is_err());
-        assert!(t.check("bob", BOTNET, now).is_err(), "account-wide limit reached");
+        assert!(
+            t.check("bob", BOTNET, now).is_err(),
+            "account-wide limit reached"
+        );
         assert!(t.check("bob", OWNER, now).is_ok());
     }
 

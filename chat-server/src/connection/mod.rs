@@ -9,11 +9,11 @@ pub mod session;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use chat_proto::ServerMessage;
 use chat_proto::codec::{FrameError, read_frame};
 use chat_proto::crypto;
 use chat_proto::encoding::b64_encode;
 use chat_proto::wire::{self, ErrorCode, PROTOCOL_VERSION};
-use chat_proto::ServerMessage;
 use tokio::io::{AsyncRead, AsyncWrite, BufReader};
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -31,8 +31,13 @@ pub const SERVER_NAME: &str = concat!("chat-server/", env!("CARGO_PKG_VERSION"))
 
 /// Serves one connection until the client leaves, misbehaves, times out or
 /// `close` is cancelled (server shutdown, slow consumer, password change).
-pub async fn serve<S, IO>(sh: Arc<Shared<S>>, io: IO, peer: SocketAddr, id: ConnId, close: CancellationToken)
-where
+pub async fn serve<S, IO>(
+    sh: Arc<Shared<S>>,
+    io: IO,
+    peer: SocketAddr,
+    id: ConnId,
+    close: CancellationToken,
+) where
     S: Store,
     IO: AsyncRead + AsyncWrite + Send + 'static,
 {
@@ -50,10 +55,20 @@ where
         server_key: sh.key.public_pem().to_string(),
         nonce: nonce.clone(),
     };
-    let handle = ConnHandle { id, out: out.clone(), mail: Arc::new(Notify::new()) };
+    let handle = ConnHandle {
+        id,
+        out: out.clone(),
+        mail: Arc::new(Notify::new()),
+    };
     let mut session = Session::new(handle, peer, nonce);
     if out.send(None, &hello).await.is_ok() {
-        read_loop(&sh, &mut session, BufReader::with_capacity(4096, reader), &out).await;
+        read_loop(
+            &sh,
+            &mut session,
+            BufReader::with_capacity(4096, reader),
+            &out,
+        )
+        .await;
     }
     session.close(&sh);
     close.cancel();
@@ -94,7 +109,12 @@ async fn next_frame<R: AsyncRead + Unpin>(
     }
 }
 
-async fn read_loop<S: Store, R: AsyncRead + Unpin>(sh: &Arc<Shared<S>>, s: &mut Session, mut reader: R, out: &Outbound) {
+async fn read_loop<S: Store, R: AsyncRead + Unpin>(
+    sh: &Arc<Shared<S>>,
+    s: &mut Session,
+    mut reader: R,
+    out: &Outbound,
+) {
     let cfg = &sh.config;
     let login_deadline = Instant::now() + cfg.login_timeout;
     let mut idle_deadline = Instant::now() + cfg.idle_timeout;
@@ -109,7 +129,9 @@ async fn read_loop<S: Store, R: AsyncRead + Unpin>(sh: &Arc<Shared<S>>, s: &mut 
             Wait::Frame(Ok(None)) | Wait::Closed => return,
             Wait::Frame(Err(FrameError::BadLength { len, max })) => {
                 let msg = format!("frame length {len} is outside 1..={max}; closing");
-                let _ = out.send(None, &ServerMessage::error(ErrorCode::FrameTooLarge, msg)).await;
+                let _ = out
+                    .send(None, &ServerMessage::error(ErrorCode::FrameTooLarge, msg))
+                    .await;
                 return;
             }
             Wait::Frame(Err(e)) => {
@@ -117,8 +139,16 @@ async fn read_loop<S: Store, R: AsyncRead + Unpin>(sh: &Arc<Shared<S>>, s: &mut 
                 return;
             }
             Wait::LoginTimeout => {
-                let msg = format!("not logged in within {} s; closing", cfg.login_timeout.as_secs());
-                let _ = out.send(None, &ServerMessage::error(ErrorCode::NotAuthenticated, msg)).await;
+                let msg = format!(
+                    "not logged in within {} s; closing",
+                    cfg.login_timeout.as_secs()
+                );
+                let _ = out
+                    .send(
+                        None,
+                        &ServerMessage::error(ErrorCode::NotAuthenticated, msg),
+                    )
+                    .await;
                 return;
             }
             Wait::IdleTimeout => {
@@ -130,10 +160,23 @@ async fn read_loop<S: Store, R: AsyncRead + Unpin>(sh: &Arc<Shared<S>>, s: &mut 
         let (id, request) = match wire::decode_request(&payload) {
             Ok(decoded) => decoded,
             Err(e) => {
-                bad_in_a_row = if e.code == ErrorCode::BadFrame { bad_in_a_row + 1 } else { 0 };
+                bad_in_a_row = if e.code == ErrorCode::BadFrame {
+                    bad_in_a_row + 1
+                } else {
+                    0
+                };
                 let closing = bad_in_a_row >= cfg.max_bad_frames;
-                let message = if closing { format!("{}; too many bad frames, closing", e.message) } else { e.message };
-                if out.send(e.id.as_ref(), &ServerMessage::error(e.code, message)).await.is_err() || closing {
+                let message = if closing {
+                    format!("{}; too many bad frames, closing", e.message)
+                } else {
+                    e.message
+                };
+                if out
+                    .send(e.id.as_ref(), &ServerMessage::error(e.code, message))
+                    .await
+                    .is_err()
+                    || closing
+                {
                     return;
                 }
                 continue;

@@ -5,8 +5,8 @@
 //! that: messages stay stored until acked, and presence is re-read on watch.
 
 use bytes::Bytes;
-use chat_proto::wire::{self, RequestId, ServerMessage};
 use chat_proto::codec::encode_frame;
+use chat_proto::wire::{self, RequestId, ServerMessage};
 use tokio::io::{AsyncWrite, AsyncWriteExt, BufWriter};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;

@@ -40,16 +40,32 @@ pub struct Session {
 impl Session {
     /// A fresh, anonymous session.
     pub fn new(handle: ConnHandle, peer: SocketAddr, nonce: String) -> Self {
-        Self { handle, peer, nonce, auth: None }
+        Self {
+            handle,
+            peer,
+            nonce,
+            auth: None,
+        }
     }
 
     /// Marks the session logged in and announces it. Delivery starts with
     /// [`Session::start_delivery`], after the `login_ok` is queued, so the
     /// client sees its login answered before its first message.
-    pub fn log_in<S: Store>(&mut self, sh: &Shared<S>, user_id: UserId, username: String, token_hash: [u8; 32]) {
+    pub fn log_in<S: Store>(
+        &mut self,
+        sh: &Shared<S>,
+        user_id: UserId,
+        username: String,
+        token_hash: [u8; 32],
+    ) {
         sh.router.session_up(&username, &self.handle);
         tracing::info!(peer = %self.peer, user = %username, "logged in");
-        self.auth = Some(Authed { user_id, username, token_hash, delivery: None });
+        self.auth = Some(Authed {
+            user_id,
+            username,
+            token_hash,
+            delivery: None,
+        });
     }
 
     /// Starts the delivery loop if logged in and not yet started.

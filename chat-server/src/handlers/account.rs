@@ -8,7 +8,9 @@ use std::time::Instant;
 use chat_proto::crypto;
 use chat_proto::sealed::Sealed;
 use chat_proto::validate::{validate_password, validate_username};
-use chat_proto::wire::{ChangePasswordCredentials, ErrorCode, PasswordCredentials, TokenCredentials};
+use chat_proto::wire::{
+    ChangePasswordCredentials, ErrorCode, PasswordCredentials, TokenCredentials,
+};
 use chat_proto::{ServerMessage, now_ms};
 use zeroize::Zeroizing;
 
@@ -23,15 +25,22 @@ fn refuse_if_logged_in(s: &Session) -> Result<(), Refusal> {
     match &s.auth {
         Some(a) => Err(Refusal::new(
             ErrorCode::AlreadyAuthenticated,
-            format!("this connection is already logged in as {}; log out first", a.username),
+            format!(
+                "this connection is already logged in as {}; log out first",
+                a.username
+            ),
         )),
         None => Ok(()),
     }
 }
 
 fn parse_key(pem: &str) -> Result<KeyRecord, Refusal> {
-    let key = crypto::public_key_from_pem(pem).map_err(|e| Refusal::new(ErrorCode::BadKey, e.to_string()))?;
-    Ok(KeyRecord { public_key: crypto::public_key_to_pem(&key), fingerprint: crypto::fingerprint(&key) })
+    let key = crypto::public_key_from_pem(pem)
+        .map_err(|e| Refusal::new(ErrorCode::BadKey, e.to_string()))?;
+    Ok(KeyRecord {
+        public_key: crypto::public_key_to_pem(&key),
+        fingerprint: crypto::fingerprint(&key),
+    })
 }
 
 fn bad_credentials() -> Refusal {
@@ -39,14 +48,19 @@ fn bad_credentials() -> Refusal {
 }
 
 fn check_throttle<S: Store>(sh: &Shared<S>, s: &Session, account: &str) -> Result<(), Refusal> {
-    sh.throttle.check(account, s.peer.ip(), Instant::now()).map_err(|wait| {
-        let retry = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1);
-        Refusal {
-            code: ErrorCode::RateLimited,
-            message: format!("too many failed attempts; try again in {} s", retry.div_ceil(1000)),
-            retry_after_ms: Some(retry),
-        }
-    })
+    sh.throttle
+        .check(account, s.peer.ip(), Instant::now())
+        .map_err(|wait| {
+            let retry = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1);
+            Refusal {
+                code: ErrorCode::RateLimited,
+                message: format!(
+                    "too many failed attempts; try again in {} s",
+                    retry.div_ceil(1000)
+                ),
+                retry_after_ms: Some(retry),
+            }
+        })
 }
 
 fn record_failure<S: Store>(sh: &Shared<S>, s: &Session, account: &str, what: &str) {
@@ -56,10 +70,17 @@ fn record_failure<S: Store>(sh: &Shared<S>, s: &Session, account: &str, what: &s
 
 /// bcrypt-verifies `password` against the account's hash, or against the
 /// dummy hash when there is no account, so both take the same time.
-async fn password_matches<S: Store>(sh: &Shared<S>, user: Option<&UserAuth>, password: &str) -> Result<bool, Refusal> {
+async fn password_matches<S: Store>(
+    sh: &Shared<S>,
+    user: Option<&UserAuth>,
+    password: &str,
+) -> Result<bool, Refusal> {
     let hash = user.map_or_else(|| sh.dummy_hash.clone(), |u| u.password_hash.clone());
     let password = Zeroizing::new(password.to_string());
-    let ok = sh.pool.run(move || bcrypt::non_truncating_verify(password.as_bytes(), &hash)).await?;
+    let ok = sh
+        .pool
+        .run(move || bcrypt::non_truncating_verify(password.as_bytes(), &hash))
+        .await?;
     Ok(user.is_some() && ok.unwrap_or(false))
 }
 
@@ -71,27 +92,48 @@ async fn hash_password<S: Store>(sh: &Shared<S>, password: &str) -> Result<Strin
         .await?
         .map_err(|e| {
             tracing::error!(error = %e, "bcrypt hashing failed");
-            Refusal::new(ErrorCode::Internal, "could not hash the password; try again")
+            Refusal::new(
+                ErrorCode::Internal,
+                "could not hash the password; try again",
+            )
         })
 }
 
-pub(super) async fn signup<S: Store>(sh: &Arc<Shared<S>>, s: &mut Session, sealed: Sealed, public_key: String) -> Reply {
+pub(super) async fn signup<S: Store>(
+    sh: &Arc<Shared<S>>,
+    s: &mut Session,
+    sealed: Sealed,
+    public_key: String,
+) -> Reply {
     refuse_if_logged_in(s)?;
     let creds: PasswordCredentials = open_credentials(sh, s, sealed).await?;
-    validate_username(&creds.username).map_err(|e| Refusal::new(ErrorCode::InvalidUsername, e.to_string()))?;
+    validate_username(&creds.username)
+        .map_err(|e| Refusal::new(ErrorCode::InvalidUsername, e.to_string()))?;
     validate_password(&creds.password, &creds.username)
         .map_err(|e| Refusal::new(ErrorCode::InvalidPassword, e.to_string()))?;
     let key = parse_key(&public_key)?;
     if sh.store.user_exists(&creds.username).await? {
-        return Err(Refusal::new(ErrorCode::UsernameTaken, "that username is taken; choose another"));
+        return Err(Refusal::new(
+            ErrorCode::UsernameTaken,
+            "that username is taken; choose another",
+        ));
     }
     let hash = hash_password(sh, &creds.password).await?;
-    sh.store.create_user(&creds.username, &hash, &key, now_ms()).await?;
+    sh.store
+        .create_user(&creds.username, &hash, &key, now_ms())
+        .await?;
     tracing::info!(peer = %s.peer, user = %creds.username, "account created");
-    Ok(Some(ServerMessage::SignupOk { username: creds.username.clone() }))
+    Ok(Some(ServerMessage::SignupOk {
+        username: creds.username.clone(),
+    }))
 }
 
-pub(super) async fn login<S: Store>(sh: &Arc<Shared<S>>, s: &mut Session, sealed: Sealed, public_key: String) -> Reply {
+pub(super) async fn login<S: Store>(
+    sh: &Arc<Shared<S>>,
+    s: &mut Session,
+    sealed: Sealed,
+    public_key: String,
+) -> Reply {
     refuse_if_logged_in(s)?;
     let creds: PasswordCredentials = open_credentials(sh, s, sealed).await?;
     let key = parse_key(&public_key)?;
@@ -104,7 +146,9 @@ pub(super) async fn login<S: Store>(sh: &Arc<Shared<S>>, s: &mut Session, sealed
         record_failure(sh, s, &creds.username, "login");
         return Err(bad_credentials());
     }
-    let Some(user) = user else { return Err(bad_credentials()) };
+    let Some(user) = user else {
+        return Err(bad_credentials());
+    };
     sh.throttle.success(&user.username, s.peer.ip());
     let current = sh.store.current_key(&user.username).await?;
     if current.as_ref() != Some(&key) {
@@ -118,33 +162,66 @@ pub(super) async fn login<S: Store>(sh: &Arc<Shared<S>>, s: &mut Session, sealed
 }
 
 /// Issues a token and logs the session in.
-async fn issue_session<S: Store>(sh: &Arc<Shared<S>>, s: &mut Session, user_id: i64, username: String) -> Reply {
-    let token = tokens::issue().map_err(|_| Refusal::new(ErrorCode::Internal, "could not make a token; try again"))?;
+async fn issue_session<S: Store>(
+    sh: &Arc<Shared<S>>,
+    s: &mut Session,
+    user_id: i64,
+    username: String,
+) -> Reply {
+    let token = tokens::issue()
+        .map_err(|_| Refusal::new(ErrorCode::Internal, "could not make a token; try again"))?;
     let now = now_ms();
     let expires = now.saturating_add(ms(sh.config.token_ttl));
-    sh.store.insert_token(NewToken { user_id, token_hash: token.hash, created_at: now, expires_at: expires }).await?;
+    sh.store
+        .insert_token(NewToken {
+            user_id,
+            token_hash: token.hash,
+            created_at: now,
+            expires_at: expires,
+        })
+        .await?;
     s.log_in(sh, user_id, username.clone(), token.hash);
-    Ok(Some(ServerMessage::LoginOk { username, token: token.text.to_string(), token_expires: expires }))
+    Ok(Some(ServerMessage::LoginOk {
+        username,
+        token: token.text.to_string(),
+        token_expires: expires,
+    }))
 }
 
-pub(super) async fn resume<S: Store>(sh: &Arc<Shared<S>>, s: &mut Session, sealed: Sealed) -> Reply {
+pub(super) async fn resume<S: Store>(
+    sh: &Arc<Shared<S>>,
+    s: &mut Session,
+    sealed: Sealed,
+) -> Reply {
     refuse_if_logged_in(s)?;
     let creds: TokenCredentials = open_credentials(sh, s, sealed).await?;
     check_throttle(sh, s, &creds.username)?;
-    let refused = || Refusal::new(ErrorCode::BadCredentials, "the token is not valid (expired, revoked or unknown); log in with the password");
+    let refused = || {
+        Refusal::new(
+            ErrorCode::BadCredentials,
+            "the token is not valid (expired, revoked or unknown); log in with the password",
+        )
+    };
     let Some(hash) = tokens::hash_presented(&creds.token) else {
         record_failure(sh, s, &creds.username, "resume");
         return Err(refused());
     };
     let now = now_ms();
-    let valid = sh.store.use_token(&creds.username, hash, now, ms(sh.config.token_idle)).await?;
+    let valid = sh
+        .store
+        .use_token(&creds.username, hash, now, ms(sh.config.token_idle))
+        .await?;
     let Some((user_id, expires)) = valid else {
         record_failure(sh, s, &creds.username, "resume");
         return Err(refused());
     };
     sh.throttle.success(&creds.username, s.peer.ip());
     s.log_in(sh, user_id, creds.username.clone(), hash);
-    Ok(Some(ServerMessage::LoginOk { username: creds.username.clone(), token: creds.token.clone(), token_expires: expires }))
+    Ok(Some(ServerMessage::LoginOk {
+        username: creds.username.clone(),
+        token: creds.token.clone(),
+        token_expires: expires,
+    }))
 }
 
 pub(super) async fn logout<S: Store>(sh: &Arc<Shared<S>>, s: &mut Session) -> Reply {
@@ -154,27 +231,44 @@ pub(super) async fn logout<S: Store>(sh: &Arc<Shared<S>>, s: &mut Session) -> Re
     Ok(Some(ServerMessage::LogoutOk {}))
 }
 
-pub(super) async fn change_password<S: Store>(sh: &Arc<Shared<S>>, s: &mut Session, sealed: Sealed) -> Reply {
+pub(super) async fn change_password<S: Store>(
+    sh: &Arc<Shared<S>>,
+    s: &mut Session,
+    sealed: Sealed,
+) -> Reply {
     let (me, token) = {
         let a = authed(s)?;
         (a.username.clone(), a.token_hash)
     };
     let creds: ChangePasswordCredentials = open_credentials(sh, s, sealed).await?;
     if creds.username != me {
-        return Err(Refusal::new(ErrorCode::BadCredentials, format!("this connection is logged in as {me}; give that username")));
+        return Err(Refusal::new(
+            ErrorCode::BadCredentials,
+            format!("this connection is logged in as {me}; give that username"),
+        ));
     }
     check_throttle(sh, s, &me)?;
     let user = sh.store.user_auth(&me).await?;
     if !password_matches(sh, user.as_ref(), &creds.password).await? {
         record_failure(sh, s, &me, "change_password");
-        return Err(Refusal::new(ErrorCode::BadCredentials, "the current password is wrong"));
+        return Err(Refusal::new(
+            ErrorCode::BadCredentials,
+            "the current password is wrong",
+        ));
     }
-    let Some(user) = user else { return Err(bad_credentials()) };
-    validate_password(&creds.new_password, &me).map_err(|e| Refusal::new(ErrorCode::InvalidPassword, e.to_string()))?;
+    let Some(user) = user else {
+        return Err(bad_credentials());
+    };
+    validate_password(&creds.new_password, &me)
+        .map_err(|e| Refusal::new(ErrorCode::InvalidPassword, e.to_string()))?;
     let hash = hash_password(sh, &creds.new_password).await?;
     sh.store.set_password(user.id, &hash).await?;
     sh.store.revoke_tokens_except(user.id, Some(token)).await?;
-    sh.router.end_sessions(&me, s.handle.id, "the account's password was changed; log in again");
+    sh.router.end_sessions(
+        &me,
+        s.handle.id,
+        "the account's password was changed; log in again",
+    );
     tracing::info!(user = %me, "password changed; other sessions ended");
     Ok(Some(ServerMessage::PasswordChanged {}))
 }

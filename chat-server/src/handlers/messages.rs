@@ -19,10 +19,18 @@ use crate::store::{NewMessage, Store};
 /// Ids one ack may carry.
 const MAX_ACK_IDS: usize = 1_000;
 
-pub(super) async fn send<S: Store>(sh: &Arc<Shared<S>>, s: &Session, to: String, envelope: Map<String, Value>) -> Reply {
+pub(super) async fn send<S: Store>(
+    sh: &Arc<Shared<S>>,
+    s: &Session,
+    to: String,
+    envelope: Map<String, Value>,
+) -> Reply {
     let me = authed(s)?.username.clone();
     if validate_username(&to).is_err() {
-        return Err(Refusal::new(ErrorCode::NoSuchUser, format!("no user named {to:?}")));
+        return Err(Refusal::new(
+            ErrorCode::NoSuchUser,
+            format!("no user named {to:?}"),
+        ));
     }
     let envelope = serde_json::to_string(&envelope)
         .map_err(|_| Refusal::new(ErrorCode::BadRequest, "envelope could not be stored"))?;
@@ -40,13 +48,20 @@ pub(super) async fn send<S: Store>(sh: &Arc<Shared<S>>, s: &Session, to: String,
         .await?;
     let queued = !sh.router.is_online(&to);
     sh.router.mail_for(&to);
-    Ok(Some(ServerMessage::Sent { msg_id: stored.msg_id, ts: stored.ts, queued }))
+    Ok(Some(ServerMessage::Sent {
+        msg_id: stored.msg_id,
+        ts: stored.ts,
+        queued,
+    }))
 }
 
 pub(super) async fn ack<S: Store>(sh: &Arc<Shared<S>>, s: &Session, msg_ids: Vec<String>) -> Reply {
     let me = authed(s)?.username.clone();
     if msg_ids.len() > MAX_ACK_IDS {
-        return Err(Refusal::new(ErrorCode::BadRequest, format!("ack at most {MAX_ACK_IDS} ids at a time")));
+        return Err(Refusal::new(
+            ErrorCode::BadRequest,
+            format!("ack at most {MAX_ACK_IDS} ids at a time"),
+        ));
     }
     sh.store.ack(&me, &msg_ids).await?;
     Ok(None)

@@ -32,19 +32,30 @@ pub struct Refusal {
 impl Refusal {
     /// A refusal without a retry hint.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), retry_after_ms: None }
+        Self {
+            code,
+            message: message.into(),
+            retry_after_ms: None,
+        }
     }
 
     /// The frame sent to the client.
     pub fn into_message(self) -> ServerMessage {
-        ServerMessage::Error { code: self.code, message: self.message, retry_after_ms: self.retry_after_ms }
+        ServerMessage::Error {
+            code: self.code,
+            message: self.message,
+            retry_after_ms: self.retry_after_ms,
+        }
     }
 }
 
 impl From<StoreError> for Refusal {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::UsernameTaken => Refusal::new(ErrorCode::UsernameTaken, "that username is taken; choose another"),
+            StoreError::UsernameTaken => Refusal::new(
+                ErrorCode::UsernameTaken,
+                "that username is taken; choose another",
+            ),
             StoreError::NoSuchUser => Refusal::new(ErrorCode::NoSuchUser, "no such user"),
             StoreError::MailboxFull => Refusal::new(
                 ErrorCode::MailboxFull,
@@ -52,7 +63,10 @@ impl From<StoreError> for Refusal {
             ),
             StoreError::Unavailable | StoreError::Db(_) => {
                 tracing::error!(error = %e, "store failure");
-                Refusal::new(ErrorCode::Internal, "the server could not complete this request; try again later")
+                Refusal::new(
+                    ErrorCode::Internal,
+                    "the server could not complete this request; try again later",
+                )
             }
         }
     }
@@ -74,14 +88,25 @@ pub type Reply = Result<Option<ServerMessage>, Refusal>;
 /// Runs one request against the session.
 pub async fn dispatch<S: Store>(sh: &Arc<Shared<S>>, s: &mut Session, request: Request) -> Reply {
     match request {
-        Request::Signup { credentials, public_key } => account::signup(sh, s, credentials, public_key).await,
-        Request::Login { credentials, public_key } => account::login(sh, s, credentials, public_key).await,
+        Request::Signup {
+            credentials,
+            public_key,
+        } => account::signup(sh, s, credentials, public_key).await,
+        Request::Login {
+            credentials,
+            public_key,
+        } => account::login(sh, s, credentials, public_key).await,
         Request::Resume { credentials } => account::resume(sh, s, credentials).await,
         Request::Logout {} => account::logout(sh, s).await,
-        Request::ChangePassword { credentials } => account::change_password(sh, s, credentials).await,
-        Request::ListUsers { prefix, limit, online_only, after } => {
-            directory::list_users(sh, s, prefix, limit, online_only, after).await
+        Request::ChangePassword { credentials } => {
+            account::change_password(sh, s, credentials).await
         }
+        Request::ListUsers {
+            prefix,
+            limit,
+            online_only,
+            after,
+        } => directory::list_users(sh, s, prefix, limit, online_only, after).await,
         Request::GetKey { username } => directory::get_key(sh, s, username).await,
         Request::Watch { users } => directory::watch(sh, s, users).await,
         Request::Unwatch { users } => directory::unwatch(sh, s, users),
@@ -93,9 +118,12 @@ pub async fn dispatch<S: Store>(sh: &Arc<Shared<S>>, s: &mut Session, request: R
 
 /// The logged-in identity, or `not_authenticated`.
 fn authed(s: &Session) -> Result<&Authed, Refusal> {
-    s.auth
-        .as_ref()
-        .ok_or_else(|| Refusal::new(ErrorCode::NotAuthenticated, "log in first (login, resume or signup)"))
+    s.auth.as_ref().ok_or_else(|| {
+        Refusal::new(
+            ErrorCode::NotAuthenticated,
+            "log in first (login, resume or signup)",
+        )
+    })
 }
 
 /// Opens sealed credentials with the server key on the CPU pool and parses
@@ -108,7 +136,10 @@ async fn open_credentials<S: Store, T: DeserializeOwned + Send + 'static>(
 ) -> Result<T, Refusal> {
     let key = sh.key.clone();
     let aad = credentials_aad(&s.nonce);
-    let opened = sh.pool.run(move || sealed.open(key.private_key(), &aad)).await?;
+    let opened = sh
+        .pool
+        .run(move || sealed.open(key.private_key(), &aad))
+        .await?;
     let plaintext = opened.map_err(|_| {
         tracing::info!(peer = %s.peer, "credentials did not open (wrong key, wrong nonce or replay)");
         Refusal::new(
@@ -116,6 +147,10 @@ async fn open_credentials<S: Store, T: DeserializeOwned + Send + 'static>(
             "credentials do not open: seal them to this server's key with this connection's hello nonce",
         )
     })?;
-    serde_json::from_slice(&plaintext)
-        .map_err(|_| Refusal::new(ErrorCode::BadRequest, "sealed credentials must hold the JSON object PROTOCOL.md §1.3 names"))
+    serde_json::from_slice(&plaintext).map_err(|_| {
+        Refusal::new(
+            ErrorCode::BadRequest,
+            "sealed credentials must hold the JSON object PROTOCOL.md §1.3 names",
+        )
+    })
 }

@@ -115,7 +115,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<UserId, StoreError>> + Send;
 
     /// Looks up an account for a password check (exact, case-sensitive).
-    fn user_auth(&self, username: &str) -> impl Future<Output = Result<Option<UserAuth>, StoreError>> + Send;
+    fn user_auth(
+        &self,
+        username: &str,
+    ) -> impl Future<Output = Result<Option<UserAuth>, StoreError>> + Send;
 
     /// Replaces the password hash.
     fn set_password(
@@ -125,7 +128,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// The user's current identity key.
-    fn current_key(&self, username: &str) -> impl Future<Output = Result<Option<KeyRecord>, StoreError>> + Send;
+    fn current_key(
+        &self,
+        username: &str,
+    ) -> impl Future<Output = Result<Option<KeyRecord>, StoreError>> + Send;
 
     /// Makes `key` current for `user`; the previous one is kept in history.
     fn replace_key(
@@ -163,7 +169,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<(UserId, i64)>, StoreError>> + Send;
 
     /// Revokes one token.
-    fn revoke_token(&self, token_hash: [u8; 32]) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn revoke_token(
+        &self,
+        token_hash: [u8; 32],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Revokes every token of `user` except `keep` (when given).
     fn revoke_tokens_except(
@@ -173,7 +182,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Stores a message durably; fails with `NoSuchUser` or `MailboxFull`.
-    fn enqueue(&self, msg: NewMessage) -> impl Future<Output = Result<StoredMessage, StoreError>> + Send;
+    fn enqueue(
+        &self,
+        msg: NewMessage,
+    ) -> impl Future<Output = Result<StoredMessage, StoreError>> + Send;
 
     /// Unacked, unexpired messages for `recipient` with `seq > after`,
     /// ascending, at most `limit`.

@@ -40,5 +40,7 @@ pub fn bob_key() -> String {
 /// Connects from a chosen loopback address (127.0.0.0/8 is all loopback on
 /// Linux), so throttling by source address can be tested.
 pub async fn connect_from(local: IpAddr, server: SocketAddr) -> WireClient {
-    WireClient::connect_from(local, server).await.expect("connect")
+    WireClient::connect_from(local, server)
+        .await
+        .expect("connect")
 }

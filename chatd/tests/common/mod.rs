@@ -1,6 +1,12 @@
 //! Shared setup of chatd's integration tests: a real chat-server process
 //! and real chatd processes in temp dirs.
-#![allow(dead_code, missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::new_without_default)]
+#![allow(
+    dead_code,
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::new_without_default
+)]
 
 pub use serde_json::{Value, json};
 pub use test_support::{DaemonProcess, RpcClient, ServerProcess};

@@ -81,7 +81,10 @@ fn python_cryptography_opens_our_envelopes() {
     if !python_with_cryptography() {
         // In CI the module is installed by .ci/run: a skip there would hide
         // a missing install step, so it fails instead.
-        assert!(std::env::var_os("CI").is_none(), "python3-cryptography is missing in CI");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3-cryptography is missing in CI"
+        );
         eprintln!(
             "SKIPPED python_cryptography_opens_our_envelopes: python3 with the `cryptography` \
              module is not available (apt-get install python3-cryptography)"

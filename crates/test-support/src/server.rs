@@ -65,7 +65,7 @@ impl ServerProcess {
             .arg(data_dir)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(server_log(data_dir))
             .spawn()
             .with_context(|| format!("cannot start {}", binary.display()))?;
         let stdout = child.stdout.take().context("no stdout")?;
@@ -144,6 +144,17 @@ impl ServerProcess {
         self.fingerprint = again.fingerprint.clone();
         Ok(())
     }
+}
+
+/// The server's stderr goes to `server.log` in its data dir (appended
+/// across restarts), keeping test output readable.
+fn server_log(data_dir: &Path) -> Stdio {
+    let _ = std::fs::create_dir_all(data_dir);
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(data_dir.join("server.log"))
+        .map_or_else(|_| Stdio::null(), Stdio::from)
 }
 
 impl Drop for ServerProcess {
