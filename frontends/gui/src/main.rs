@@ -1,0 +1,3 @@
+//! SecureChat desktop frontend (being written).
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! Desktop notifications for SecureChat messages (being written).
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! SecureChat terminal frontend (being written).
+
+fn main() {}

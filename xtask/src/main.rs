@@ -1,0 +1,3 @@
+//! Generates man pages and shell completions from the CLI definitions (being written).
+
+fn main() {}
