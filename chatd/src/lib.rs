@@ -43,7 +43,10 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
     let _ = std::fs::set_permissions(&config.data_dir, std::fs::Permissions::from_mode(0o700));
-    let socket = ipc::bind(&config.socket).await?;
+    let socket = match ipc::activated(&config.socket)? {
+        Some(socket) => socket,
+        None => ipc::bind(&config.socket).await?,
+    };
     let db_path = config.db_path();
     let db = tokio::task::spawn_blocking(move || Db::open(&db_path))
         .await
@@ -89,7 +92,10 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         tokio::spawn(announce_connection(link, hub, shutdown.clone())),
         tokio::spawn(prune(db.clone(), shutdown.clone())),
     ];
+    // Ready: the socket accepts and the core is up (Type=notify units).
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
     ipc::serve(core, socket, shutdown.clone()).await;
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
     shutdown.cancel();
     for t in tasks {
         let _ = t.await;

@@ -114,3 +114,29 @@ async fn a_frontend_leaving_mid_request_loses_nothing() {
     drop(quitter);
     expect_message(&mut bob_events, "alice", "sent by a quitter").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn message_events_say_whether_the_conversation_is_open() {
+    let w = World::new();
+    let (_ad, mut alice) = w.user("alice").await;
+    let (bd, _bob) = w.user("bob").await;
+    let mut events = bd.client().await.unwrap();
+    events.ok("subscribe", json!({})).await.unwrap();
+    // A frontend shows the conversation with alice.
+    let mut tui = bd.client().await.unwrap();
+    tui.ok("focus", json!({"peer": "alice"})).await.unwrap();
+    alice
+        .ok("send", json!({"to": "bob", "text": "while open"}))
+        .await
+        .unwrap();
+    let e = expect_message(&mut events, "alice", "while open").await;
+    assert_eq!(e["focused"], true);
+    // The frontend shows something else now.
+    tui.ok("focus", json!({})).await.unwrap();
+    alice
+        .ok("send", json!({"to": "bob", "text": "while closed"}))
+        .await
+        .unwrap();
+    let e = expect_message(&mut events, "alice", "while closed").await;
+    assert!(e.get("focused").is_none(), "{e}");
+}

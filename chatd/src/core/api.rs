@@ -226,7 +226,13 @@ async fn send(core: &Core, p: SendParams) -> Result<Sent, ApiError> {
         .call(move |tx| {
             tx.insert_message(&message)?;
             queue(tx, &to, &payload, Some(mid), now)?;
-            Ok(vec![tx.append_event(&EventBody::Message { message }, now)?])
+            Ok(vec![tx.append_event(
+                &EventBody::Message {
+                    message,
+                    focused: false,
+                },
+                now,
+            )?])
         })
         .await
         .map_err(from_store)?;

@@ -124,6 +124,7 @@ async fn deliver(core: &Core, msg_id: &str, from: &str, envelope: &Map<String, V
     if new_peer {
         watch(core, vec![from.to_string()]).await;
     }
+    let focused = core.is_focused(from);
     let (e, f, env, id) = (
         engine.clone(),
         from.to_string(),
@@ -151,7 +152,7 @@ async fn deliver(core: &Core, msg_id: &str, from: &str, envelope: &Map<String, V
                 };
                 return Ok(Outcome::Done(vec![tx.append_event(&body, now)?]));
             }
-            apply(tx, &e, &f, &id, &env, received)
+            apply(tx, &e, &f, &id, &env, received, focused)
         })
         .await;
     settle(core, from, msg_id, outcome).await
@@ -172,13 +173,20 @@ fn apply(
     msg_id: &str,
     env: &Map<String, Value>,
     r: Received,
+    focused: bool,
 ) -> Result<Outcome, StoreError> {
     let now = now_ms();
     let mut events = Vec::new();
     match r {
-        Received::Message(d) => {
-            apply_payload(tx, engine.username(), from, d.payload, now, &mut events)?
-        }
+        Received::Message(d) => apply_payload(
+            tx,
+            engine.username(),
+            from,
+            d.payload,
+            now,
+            focused,
+            &mut events,
+        )?,
         Received::SessionKey { .. } => return Ok(Outcome::NewKey(events)),
         Received::Pending(p) => {
             let envelope = serde_json::to_string(env).map_err(|e| StoreError::Db(e.to_string()))?;
@@ -220,6 +228,7 @@ fn apply_payload(
     from: &str,
     payload: Payload,
     now: i64,
+    focused: bool,
     events: &mut Vec<Event>,
 ) -> Result<(), StoreError> {
     match payload {
@@ -237,7 +246,7 @@ fn apply_payload(
                 let receipt = Payload::receipt(ReceiptStatus::Delivered, vec![t.id], now)
                     .map_err(|e| StoreError::Db(e.to_string()))?;
                 queue(tx, from, &receipt, None, now)?;
-                events.push(tx.append_event(&EventBody::Message { message }, now)?);
+                events.push(tx.append_event(&EventBody::Message { message, focused }, now)?);
             }
         }
         Payload::Receipt(r) => {
@@ -312,6 +321,7 @@ async fn settle(
             let Ok(engine) = core.engine() else {
                 return false;
             };
+            let focused = core.is_focused(from);
             let (f, id) = (from.to_string(), msg_id.to_string());
             let outcome = core
                 .db
@@ -319,7 +329,7 @@ async fn settle(
                     let r = engine
                         .finish_session_key(tx, unwrapped, now_ms())
                         .map_err(|e| StoreError::Db(e.to_string()))?;
-                    apply(tx, &engine, &f, &id, &env, r)
+                    apply(tx, &engine, &f, &id, &env, r, focused)
                 })
                 .await;
             Box::pin(settle(core, from, msg_id, outcome)).await
@@ -348,6 +358,7 @@ pub async fn retry_pending(core: &Core, peer: &str) {
             continue;
         };
         let Ok(engine) = core.engine() else { return };
+        let focused = core.is_focused(peer);
         let (f, env, mid) = (peer.to_string(), envelope, held.server_msg_id.clone());
         let outcome = core
             .db
@@ -359,7 +370,7 @@ pub async fn retry_pending(core: &Core, peer: &str) {
                     return Ok(None);
                 }
                 tx.pending_remove(id)?;
-                apply(tx, &engine, &f, &mid, &env, r).map(Some)
+                apply(tx, &engine, &f, &mid, &env, r, focused).map(Some)
             })
             .await;
         match outcome {

@@ -19,17 +19,48 @@ use tokio_util::task::TaskTracker;
 
 use crate::core::Core;
 
-/// A bound socket, removed again when dropped.
+/// A bound socket; one we bound ourselves is removed again when dropped
+/// (one passed by systemd belongs to systemd).
 pub struct Socket {
     listener: interprocess::local_socket::tokio::Listener,
     path: PathBuf,
     uid: u32,
+    owned: bool,
 }
 
 impl Drop for Socket {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        if self.owned {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
+}
+
+/// The socket systemd passed (socket activation, `LISTEN_FDS`), if any.
+/// `path` is where the unit put it, for logs and the uid check.
+pub fn activated(path: &Path) -> anyhow::Result<Option<Socket>> {
+    let mut fds = listenfd::ListenFd::from_env();
+    let Some(std_listener) = fds
+        .take_unix_listener(0)
+        .context("LISTEN_FDS names a socket that is not a Unix listener")?
+    else {
+        return Ok(None);
+    };
+    std_listener.set_nonblocking(true)?;
+    let sync = interprocess::os::unix::uds_local_socket::Listener::from(std_listener);
+    let listener = interprocess::os::unix::uds_local_socket::tokio::Listener::try_from(sync)
+        .map_err(|e| anyhow::anyhow!("cannot use the socket systemd passed: {e}"))?;
+    // The socket unit creates the file as the user it runs for.
+    let uid = std::fs::metadata(path)
+        .with_context(|| format!("systemd passed a socket, but {} does not exist; set --socket to the unit's ListenStream", path.display()))?
+        .uid();
+    tracing::info!(path = %path.display(), "using the socket passed by systemd");
+    Ok(Some(Socket {
+        listener: listener.into(),
+        path: path.to_path_buf(),
+        uid,
+        owned: false,
+    }))
 }
 
 /// Prepares the directory, handles a stale socket and binds.
@@ -65,6 +96,7 @@ pub async fn bind(path: &Path) -> anyhow::Result<Socket> {
         listener,
         path: path.to_path_buf(),
         uid,
+        owned: true,
     })
 }
 

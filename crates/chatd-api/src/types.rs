@@ -382,6 +382,11 @@ pub enum EventBody {
     Message {
         /// The message.
         message: Message,
+        /// Extension: an attached frontend showed this conversation (see
+        /// `focus`) when the message arrived, so notifiers stay quiet.
+        /// Absent means false.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        focused: bool,
     },
     /// A message's status changed.
     Receipt {

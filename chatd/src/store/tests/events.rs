@@ -27,6 +27,7 @@ fn seqs_start_at_one_and_continue_across_reopen() {
     let bodies = [
         EventBody::Message {
             message: incoming("m1", "bob", 5, "hi"),
+            focused: false,
         },
         EventBody::Receipt {
             id: "m1".into(),

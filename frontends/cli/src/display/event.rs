@@ -20,7 +20,7 @@ pub fn connection_state(state: ConnectionState) -> &'static str {
 /// What an event says, without the seq.
 pub fn body(event: &EventBody) -> String {
     match event {
-        EventBody::Message { message: m } => {
+        EventBody::Message { message: m, .. } => {
             let text = safe(&m.text);
             match m.direction {
                 Direction::In => format!("{} → you: {}", safe(&m.from), hang(&text, 4)),
@@ -78,7 +78,13 @@ mod tests {
             status: MessageStatus::Delivered,
         };
         assert_eq!(
-            ev(1, EventBody::Message { message: m }),
+            ev(
+                1,
+                EventBody::Message {
+                    message: m,
+                    focused: false
+                }
+            ),
             "#1 bob → you: hi\\u{1b}[2J"
         );
         assert_eq!(

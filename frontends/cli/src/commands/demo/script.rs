@@ -368,7 +368,7 @@ async fn wait_for_messages(
     let what = format!("{count} message(s) from {from} on {name}'s event stream");
     wait::event(to.events()?, &what, DELIVERY, |event| {
         alarm(name, event)?;
-        if let EventBody::Message { message: m } = &event.body
+        if let EventBody::Message { message: m, .. } = &event.body
             && m.direction == Direction::In
             && m.from == from
         {
