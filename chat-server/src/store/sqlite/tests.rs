@@ -601,12 +601,14 @@ async fn a_newer_schema_is_refused() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn open_error_names_the_path() {
+    // A directory cannot be made under a regular file.
     let dir = TempDir::new().unwrap();
-    let path = dir.path().join("missing-dir").join("chat.db");
+    std::fs::write(dir.path().join("not-a-dir"), b"").unwrap();
+    let path = dir.path().join("not-a-dir").join("chat.db");
     let Err(StoreError::Db(e)) = SqliteStore::open(&path) else {
-        panic!("opened a database in a missing directory");
+        panic!("opened a database under a regular file");
     };
-    assert!(e.contains("missing-dir"), "{e}");
+    assert!(e.contains("not-a-dir"), "{e}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
