@@ -154,3 +154,32 @@ async fn open_credentials<S: Store, T: DeserializeOwned + Send + 'static>(
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_and_pool_failures_map_to_their_wire_codes() {
+        let code = |e: StoreError| Refusal::from(e).code;
+        assert_eq!(code(StoreError::UsernameTaken), ErrorCode::UsernameTaken);
+        assert_eq!(code(StoreError::NoSuchUser), ErrorCode::NoSuchUser);
+        assert_eq!(code(StoreError::MailboxFull), ErrorCode::MailboxFull);
+        assert_eq!(code(StoreError::Unavailable), ErrorCode::Internal);
+        assert_eq!(
+            code(StoreError::Db("disk I/O error".into())),
+            ErrorCode::Internal
+        );
+        // Internal errors never leak database details to the client.
+        assert!(
+            !Refusal::from(StoreError::Db("disk I/O error".into()))
+                .message
+                .contains("disk")
+        );
+        let busy = Refusal::from(Busy);
+        assert_eq!(
+            (busy.code, busy.retry_after_ms),
+            (ErrorCode::ServerBusy, Some(1_000))
+        );
+    }
+}
