@@ -5,6 +5,7 @@
 //! `sent` and the removal sends the message again; the recipient drops the
 //! copy by its payload id, so nothing is lost and nothing is shown twice.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -56,14 +57,22 @@ async fn drain(core: &Core) {
             return;
         }
     };
+    // A peer whose item must wait keeps all its later items waiting too, so
+    // a peer never receives messages out of the order they were written.
+    let mut waiting: HashSet<String> = HashSet::new();
     for (id, item) in items {
+        if waiting.contains(&item.peer) {
+            continue;
+        }
         match send_one(core, &item).await {
             Fate::Sent => finish(core, id, &item, MessageStatus::Sent).await,
             Fate::Failed(why) => {
                 tracing::warn!(peer = %item.peer, "message cannot be sent: {why}");
                 finish(core, id, &item, MessageStatus::Failed).await;
             }
-            Fate::Later => {}
+            Fate::Later => {
+                waiting.insert(item.peer.clone());
+            }
             Fate::Offline => return,
         }
     }
