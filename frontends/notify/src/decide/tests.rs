@@ -1,0 +1,228 @@
+//! The rules of [`Decider`], one scenario each, with a hand-driven clock.
+
+use super::*;
+use chatd_api::{ConnectionState, MessageStatus};
+
+fn message(seq: u64, from: &str, text: &str, focused: bool) -> Event {
+    Event {
+        seq,
+        body: EventBody::Message {
+            message: Message {
+                id: format!("id-{seq}"),
+                from: from.to_string(),
+                to: "alice".to_string(),
+                text: text.to_string(),
+                ts: 0,
+                direction: Direction::In,
+                status: MessageStatus::Delivered,
+            },
+            focused,
+        },
+    }
+}
+
+fn shown(actions: &[Action]) -> Vec<(String, String)> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Show(n) => Some((n.summary.clone(), n.body.clone())),
+            Action::Close(_) => None,
+        })
+        .collect()
+}
+
+fn show(summary: &str, body: &str) -> Vec<(String, String)> {
+    vec![(summary.to_string(), body.to_string())]
+}
+
+#[test]
+fn an_incoming_message_shows_sender_and_preview() {
+    let mut d = Decider::new(Rules::default());
+    let t = Instant::now();
+    let a = d.on_event(&message(1, "bob", "hello\nalice", false), t);
+    assert_eq!(shown(&a), show("New message from bob", "hello alice"));
+    let Action::Show(note) = &a[0] else {
+        panic!("not a show")
+    };
+    assert_eq!(note.slot, Slot::Messages("bob".into()));
+    assert_eq!(note.urgency, Urgency::Normal);
+    assert_eq!(d.last_seq(), Some(1));
+}
+
+#[test]
+fn without_preview_only_the_sender_is_named() {
+    let rules = Rules {
+        preview: false,
+        ..Rules::default()
+    };
+    let mut d = Decider::new(rules);
+    let t = Instant::now();
+    let a = d.on_event(&message(1, "bob", "the secret plan", false), t);
+    assert_eq!(shown(&a), show("New message from bob", ""));
+    let a = d.on_event(&message(2, "bob", "more secrets", false), t);
+    assert_eq!(shown(&a), show("2 new messages from bob", ""));
+}
+
+#[test]
+fn a_burst_from_one_sender_is_one_growing_note() {
+    let mut d = Decider::new(Rules::default());
+    let t = Instant::now();
+    for (i, text) in ["one", "two", "three", "four"].iter().enumerate() {
+        let seq = i as u64 + 1;
+        let a = d.on_event(
+            &message(seq, "bob", text, false),
+            t + Duration::from_secs(seq * 10),
+        );
+        assert_eq!(a.len(), 1);
+    }
+    let a = d.on_event(
+        &message(5, "bob", "five", false),
+        t + Duration::from_secs(50),
+    );
+    // Only the newest previews, oldest of them first.
+    assert_eq!(
+        shown(&a),
+        show("5 new messages from bob", "three\nfour\nfive")
+    );
+    // Another sender has a note of their own.
+    let a = d.on_event(
+        &message(6, "carol", "hi", false),
+        t + Duration::from_secs(51),
+    );
+    assert_eq!(shown(&a), show("New message from carol", "hi"));
+}
+
+#[test]
+fn a_quiet_spell_longer_than_the_window_starts_a_new_burst() {
+    let mut d = Decider::new(Rules::default());
+    let t = Instant::now();
+    d.on_event(&message(1, "bob", "one", false), t);
+    d.on_event(
+        &message(2, "bob", "two", false),
+        t + Duration::from_secs(59),
+    );
+    let a = d.on_event(
+        &message(3, "bob", "three", false),
+        t + Duration::from_secs(59 + 60),
+    );
+    assert_eq!(shown(&a), show("New message from bob", "three"));
+}
+
+#[test]
+fn a_focused_conversation_stays_quiet_and_clears_its_note() {
+    let mut d = Decider::new(Rules::default());
+    let t = Instant::now();
+    d.on_event(&message(1, "bob", "one", false), t);
+    let a = d.on_event(&message(2, "bob", "two", true), t);
+    assert_eq!(a, vec![Action::Close(Slot::Messages("bob".into()))]);
+    assert_eq!(d.on_event(&message(3, "bob", "three", true), t), vec![]);
+    // Once the person looks away, counting starts afresh.
+    let a = d.on_event(&message(4, "bob", "four", false), t);
+    assert_eq!(shown(&a), show("New message from bob", "four"));
+}
+
+#[test]
+fn reading_a_message_elsewhere_closes_its_note() {
+    let mut d = Decider::new(Rules::default());
+    let t = Instant::now();
+    d.on_event(&message(1, "bob", "one", false), t);
+    d.on_event(&message(2, "carol", "hey", false), t);
+    let read = |seq, id: &str, status| Event {
+        seq,
+        body: EventBody::Receipt {
+            id: id.to_string(),
+            status,
+        },
+    };
+    // A delivery receipt (of our own message) means nothing here.
+    assert_eq!(
+        d.on_event(&read(3, "id-1", MessageStatus::Delivered), t),
+        vec![]
+    );
+    assert_eq!(
+        d.on_event(&read(4, "unknown", MessageStatus::Read), t),
+        vec![]
+    );
+    assert_eq!(
+        d.on_event(&read(5, "id-1", MessageStatus::Read), t),
+        vec![Action::Close(Slot::Messages("bob".into()))]
+    );
+    let a = d.on_event(&message(6, "bob", "again", false), t);
+    assert_eq!(shown(&a), show("New message from bob", "again"));
+}
+
+#[test]
+fn replayed_and_outgoing_events_are_ignored() {
+    let mut d = Decider::new(Rules::default());
+    let t = Instant::now();
+    d.set_last_seq(10);
+    assert_eq!(d.on_event(&message(9, "bob", "old", false), t), vec![]);
+    assert_eq!(d.on_event(&message(10, "bob", "old", false), t), vec![]);
+    assert_eq!(d.last_seq(), Some(10));
+    let mut out = message(11, "alice", "mine", false);
+    if let EventBody::Message { message, .. } = &mut out.body {
+        message.direction = Direction::Out;
+    }
+    assert_eq!(d.on_event(&out, t), vec![]);
+    let presence = Event {
+        seq: 12,
+        body: EventBody::Connection {
+            state: ConnectionState::Offline,
+        },
+    };
+    assert_eq!(d.on_event(&presence, t), vec![]);
+    assert_eq!(d.last_seq(), Some(12));
+    let a = d.on_event(&message(13, "bob", "new", false), t);
+    assert_eq!(shown(&a), show("New message from bob", "new"));
+}
+
+#[test]
+fn changed_keys_and_security_alerts_are_critical() {
+    let mut d = Decider::new(Rules::default());
+    let t = Instant::now();
+    let changed = Event {
+        seq: 1,
+        body: EventBody::KeyChanged {
+            user: "bob".into(),
+            fingerprint: "ab".repeat(32),
+        },
+    };
+    let a = d.on_event(&changed, t);
+    let [Action::Show(note)] = a.as_slice() else {
+        panic!("expected one note, got {a:?}")
+    };
+    assert_eq!(note.summary, "bob's key changed");
+    assert!(note.body.contains("chat trust bob"));
+    assert_eq!(note.urgency, Urgency::Critical);
+    assert_eq!(note.slot, Slot::KeyChanged("bob".into()));
+    let alert = |seq| Event {
+        seq,
+        body: EventBody::Security {
+            user: "eve".into(),
+            reason: "bad_signature".into(),
+        },
+    };
+    d.on_event(&alert(2), t);
+    let a = d.on_event(&alert(3), t);
+    let [Action::Show(note)] = a.as_slice() else {
+        panic!("expected one note, got {a:?}")
+    };
+    assert_eq!(note.summary, "2 security alerts about eve");
+    assert!(note.body.contains("signature"));
+    assert_eq!(note.urgency, Urgency::Critical);
+}
+
+#[test]
+fn groups_are_bounded() {
+    let mut d = Decider::new(Rules::default());
+    let t = Instant::now();
+    for i in 0..(GROUPS_KEPT as u64 + 10) {
+        d.on_event(
+            &message(i + 1, &format!("user{i}"), "hi", false),
+            t + Duration::from_millis(i),
+        );
+    }
+    assert_eq!(d.groups.len(), GROUPS_KEPT);
+    // The stalest went first.
+    assert!(!d.groups.contains_key(&Slot::Messages("user0".into())));
+}

@@ -1,0 +1,125 @@
+//! The words of a notification, kept apart from the grouping logic so that
+//! what a person reads (and what never reaches the screen: control
+//! characters, endless lines) is decided and tested in one place.
+
+/// Characters of one message shown in a preview before it is cut.
+pub const PREVIEW_CHARS: usize = 120;
+
+/// Text from the network made safe for one line of a notification:
+/// control characters and runs of whitespace become one space, and the
+/// result is cut at `max` characters with an ellipsis.
+pub fn one_line(text: &str, max: usize) -> String {
+    let mut flat = String::new();
+    for word in text
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+    {
+        if !flat.is_empty() {
+            flat.push(' ');
+        }
+        flat.push_str(word);
+        if flat.len() > max.saturating_mul(4) {
+            // Enough to fill `max` characters; the rest is never shown.
+            break;
+        }
+    }
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let mut cut: String = flat.chars().take(max.saturating_sub(1)).collect();
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
+}
+
+/// The summary line of a group of messages from `from`.
+pub fn messages_summary(from: &str, count: u32) -> String {
+    let from = one_line(from, 64);
+    if count <= 1 {
+        format!("New message from {from}")
+    } else {
+        format!("{count} new messages from {from}")
+    }
+}
+
+/// The summary line when `user`'s identity key changed.
+pub fn key_changed_summary(user: &str) -> String {
+    format!("{}'s key changed", one_line(user, 64))
+}
+
+/// What to do about a changed key, in words a person can act on.
+pub fn key_changed_body(user: &str) -> String {
+    let user = one_line(user, 64);
+    format!(
+        "Messages to and from {user} are held until you check the new key. Compare \
+         `chat fingerprint {user}` with {user} in person, then run `chat verify {user} \
+         FINGERPRINT`, or `chat trust {user}` to accept it unverified."
+    )
+}
+
+/// The summary line of `count` security alerts about `user`.
+pub fn security_summary(user: &str, count: u32) -> String {
+    let user = one_line(user, 64);
+    if count <= 1 {
+        format!("Security alert about {user}")
+    } else {
+        format!("{count} security alerts about {user}")
+    }
+}
+
+/// A security event's machine-readable reason (docs/PROTOCOL.md D5) as a
+/// sentence.
+pub fn security_body(user: &str, reason: &str) -> String {
+    let user = one_line(user, 64);
+    let what = match reason {
+        "bad_signature" => format!(
+            "A message claiming to be from {user} failed its signature check: it was forged, \
+             or not meant for you"
+        ),
+        "bad_tag" => format!("A message from {user} was altered on the way"),
+        "replayed" => format!("A message from {user} was sent again by someone (a replay)"),
+        "unwrap_failed" => format!("A session key from {user} could not be decrypted"),
+        "retired_key" => format!("A message from {user} used a session key that was retired"),
+        "malformed_envelope" | "malformed_payload" => {
+            format!("A malformed message claiming to be from {user} arrived")
+        }
+        other => format!(
+            "chatd refused a message from {user} ({})",
+            one_line(other, 40)
+        ),
+    };
+    format!("{what}. It was dropped; nothing else is needed unless this repeats.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_collapses_whitespace_and_controls() {
+        assert_eq!(one_line("  hello\n\n  world\t!  ", 100), "hello world !");
+        assert_eq!(one_line("a\u{7}b\u{1b}[31mc", 100), "a b [31mc");
+        assert_eq!(one_line("", 10), "");
+        assert_eq!(one_line(" \n ", 10), "");
+    }
+
+    #[test]
+    fn one_line_cuts_at_the_limit_with_an_ellipsis() {
+        assert_eq!(one_line("abcdef", 6), "abcdef");
+        assert_eq!(one_line("abcdefg", 6), "abcde…");
+        assert_eq!(one_line("abc defg", 6), "abc d…");
+        assert_eq!(one_line("abcde fg", 6), "abcde…");
+        assert_eq!(one_line("ééééééé", 6).chars().count(), 6);
+    }
+
+    #[test]
+    fn summaries_count_and_name() {
+        assert_eq!(messages_summary("bob", 1), "New message from bob");
+        assert_eq!(messages_summary("bob", 3), "3 new messages from bob");
+        assert_eq!(security_summary("eve", 2), "2 security alerts about eve");
+        assert_eq!(key_changed_summary("bob"), "bob's key changed");
+        assert!(key_changed_body("bob").contains("chat verify bob"));
+        assert!(security_body("bob", "bad_tag").contains("altered"));
+        assert!(security_body("bob", "something_new").contains("something_new"));
+    }
+}
