@@ -1,3 +1,5 @@
-//! SecureChat terminal frontend (being written).
+//! The `chat-tui` binary; everything lives in the library.
 
-fn main() {}
+fn main() -> std::process::ExitCode {
+    chat_tui::main()
+}

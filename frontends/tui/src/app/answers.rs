@@ -1,0 +1,227 @@
+//! chatd's answers applied to the app's state, each matched with the
+//! request it answers; failures become notices that say what to do next.
+
+use chatd_api::{ConnectionState, ErrorCode, Fingerprint, Message, TrustState};
+
+use super::chat::{Overlay, PAGE};
+use super::notice::Level;
+use super::{Answer, App, Failure, Outcome, Request};
+
+impl App {
+    pub(super) fn answer(&mut self, request: Request, outcome: Outcome) {
+        match (request, outcome) {
+            (Request::Status, Ok(Answer::Status(status))) => self.apply_status(status),
+            (Request::Login { .. } | Request::Signup { .. }, outcome) => self.logged_in(outcome),
+            (Request::Conversations, outcome) => {
+                if let Ok(Answer::Conversations(list)) = outcome {
+                    self.chat.conversations = list;
+                    let open_unread = self.chat.open_peer().is_some_and(|p| {
+                        self.chat
+                            .conversations
+                            .iter()
+                            .any(|c| c.peer == p && c.unread > 0)
+                    });
+                    if open_unread {
+                        self.unread_open = true;
+                        self.flush_read();
+                    }
+                }
+                if self.conversations.done() {
+                    self.refresh_conversations();
+                }
+            }
+            (Request::OnlineUsers, outcome) => {
+                if let Ok(Answer::Users(users)) = outcome {
+                    let me = self.me.clone();
+                    self.chat.online = users
+                        .into_iter()
+                        .filter(|u| u.online && Some(&u.username) != me.as_ref())
+                        .map(|u| u.username)
+                        .collect();
+                    self.chat.online.sort();
+                }
+                if self.users.done() {
+                    self.refresh_users();
+                }
+            }
+            (Request::History { peer, before }, outcome) => self.history(&peer, before, outcome),
+            (Request::Send { to, text }, outcome) => self.sent(&to, text, outcome),
+            (Request::MarkRead { .. }, _) => {
+                if self.mark_read.done() {
+                    self.unread_open = true;
+                    self.flush_read();
+                }
+            }
+            (Request::Fingerprint { user }, outcome) => self.fingerprint(user, outcome),
+            (Request::Verify { user, .. }, outcome) => self.trusted(&user, true, outcome),
+            (Request::Trust { user }, outcome) => self.trusted(&user, false, outcome),
+            (Request::Search { query }, outcome) => self.searched(&query, outcome),
+            (Request::Status | Request::Focus { .. }, _) => {}
+        }
+    }
+
+    fn logged_in(&mut self, outcome: Outcome) {
+        match outcome {
+            Ok(Answer::LoggedIn(who)) => {
+                self.login.finished(None);
+                self.me = Some(who.username);
+                let old = self.server_state();
+                self.server_state_changed(old, ConnectionState::LoggedIn);
+            }
+            Ok(_) => self.login.finished(None),
+            Err(failure) => self.login.finished(Some(&failure)),
+        }
+    }
+
+    fn history(&mut self, peer: &str, before: Option<i64>, outcome: Outcome) {
+        let Some(convo) = self.chat.convo.as_mut().filter(|c| c.peer == peer) else {
+            return;
+        };
+        convo.loading = false;
+        match outcome {
+            Ok(Answer::Messages(messages)) => {
+                let first_page = before.is_none() && convo.messages.is_empty();
+                let full = messages.len() >= PAGE;
+                convo.merge(messages);
+                if before.is_some() || first_page {
+                    convo.more_before = full;
+                }
+            }
+            Ok(_) => {}
+            Err(f) if f.unreachable => {}
+            Err(f) => self.say(
+                Level::Error,
+                format!("cannot load the conversation: {}", f.message),
+            ),
+        }
+    }
+
+    fn sent(&mut self, to: &str, text: String, outcome: Outcome) {
+        let failure = match outcome {
+            Ok(Answer::Sent(sent)) => {
+                if sent.queued {
+                    self.say(
+                        Level::Warn,
+                        "chatd is not connected to the server: the message waits in its \
+                         outbox and goes out when it is",
+                    );
+                }
+                return;
+            }
+            Ok(_) => return,
+            Err(f) => f,
+        };
+        // Give the text back, before anything typed since.
+        let rest = self.input.take();
+        let restored = if rest.is_empty() {
+            text
+        } else {
+            format!("{text}\n{rest}")
+        };
+        self.input.set(&restored);
+        let why = match failure.code {
+            Some(ErrorCode::KeyChanged) => {
+                self.chat.set_key_alert(to, true);
+                self.call(Request::Fingerprint {
+                    user: Some(to.to_string()),
+                });
+                format!(
+                    "not sent: {to}'s key changed; compare fingerprints (/fingerprint), accept \
+                     the new key with /trust, then press Enter again"
+                )
+            }
+            Some(ErrorCode::NoSuchUser) => format!("not sent: there is no user {to}"),
+            _ if failure.unreachable => {
+                "not sent: chatd went away; your text is back in the input".to_string()
+            }
+            _ => format!("not sent: {}", failure.message),
+        };
+        self.say(Level::Error, why);
+    }
+
+    fn fingerprint(&mut self, user: Option<String>, outcome: Outcome) {
+        let result = match outcome {
+            Ok(Answer::Fingerprint(f)) => Ok(f),
+            Ok(_) => return,
+            Err(f) => Err(f),
+        };
+        if let Some(Overlay::Keys(view)) = &mut self.chat.overlay {
+            match (&user, &result) {
+                (None, Ok(f)) => view.own = Some(f.clone()),
+                (Some(u), Ok(f)) if view.user.as_ref() == Some(u) => view.theirs = Some(f.clone()),
+                (Some(u), Err(e)) if view.user.as_ref() == Some(u) => {
+                    view.error = Some(e.message.clone());
+                }
+                (None, Err(e)) => view.error = Some(e.message.clone()),
+                _ => {}
+            }
+        }
+        let Some(user) = user else {
+            return;
+        };
+        match result {
+            Ok(f) => self.peer_key(&user, f),
+            Err(f) if f.code == Some(ErrorCode::NoSuchUser) && self.chat.is_open(&user) => {
+                self.say(
+                    Level::Error,
+                    format!("there is no user {user} on the server"),
+                );
+            }
+            Err(_) => {}
+        }
+    }
+
+    fn peer_key(&mut self, user: &str, key: Fingerprint) {
+        self.chat
+            .set_key_alert(user, key.state == TrustState::Changed);
+        if let Some(c) = self.chat.convo.as_mut().filter(|c| c.peer == user) {
+            c.key = Some(key);
+        }
+    }
+
+    fn trusted(&mut self, user: &str, verify: bool, outcome: Outcome) {
+        match outcome {
+            Ok(_) => {
+                let text = if verify {
+                    format!("{user}'s key is verified")
+                } else {
+                    format!(
+                        "{user}'s new key is accepted, as unverified; compare fingerprints and \
+                         /verify when you can"
+                    )
+                };
+                self.say(Level::Info, text);
+                self.call(Request::Fingerprint {
+                    user: Some(user.to_string()),
+                });
+            }
+            Err(f) => self.say(Level::Error, trust_failure(user, &f)),
+        }
+    }
+
+    fn searched(&mut self, query: &str, outcome: Outcome) {
+        let Some(Overlay::Search(view)) = &mut self.chat.overlay else {
+            return;
+        };
+        if view.query != query {
+            return;
+        }
+        match outcome {
+            Ok(Answer::Messages(found)) => view.results = Some(found),
+            Ok(_) => view.results = Some(Vec::<Message>::new()),
+            Err(f) => {
+                view.results = Some(Vec::new());
+                self.say(Level::Error, format!("search failed: {}", f.message));
+            }
+        }
+    }
+}
+
+fn trust_failure(user: &str, f: &Failure) -> String {
+    match f.code {
+        Some(ErrorCode::FingerprintMismatch) => format!(
+            "that is not {user}'s fingerprint, so nothing changed; compare again (/fingerprint)"
+        ),
+        _ => format!("cannot change trust in {user}'s key: {}", f.message),
+    }
+}

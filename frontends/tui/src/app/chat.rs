@@ -1,0 +1,329 @@
+//! What the chat screen knows: the conversation list and who is online, the
+//! open conversation with its messages and the peer's key state, which pane
+//! has the keyboard, and the overlays. Merging rules live here too, so that
+//! answers and events arriving in any order (a `since` replay overlapping a
+//! fresh `history`) converge on chatd's state.
+
+use chatd_api::{Conversation, Fingerprint, Message};
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    /// The conversation and user list.
+    Sidebar,
+    /// The messages (arrows scroll).
+    Messages,
+    /// The input line.
+    #[default]
+    Input,
+}
+
+impl Pane {
+    /// The next pane for Tab (or the previous for Shift+Tab).
+    pub fn cycle(self, forward: bool) -> Pane {
+        match (self, forward) {
+            (Pane::Input, true) | (Pane::Messages, false) => Pane::Sidebar,
+            (Pane::Sidebar, true) | (Pane::Input, false) => Pane::Messages,
+            (Pane::Messages, true) | (Pane::Sidebar, false) => Pane::Input,
+        }
+    }
+}
+
+/// One line of the left pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The user.
+    pub peer: String,
+    /// Online now (as far as chatd knows).
+    pub online: bool,
+    /// Unread incoming messages.
+    pub unread: u32,
+    /// A conversation (rather than only an online user).
+    pub conversation: bool,
+    /// Their key changed and is not accepted yet.
+    pub key_alert: bool,
+}
+
+/// The open conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Convo {
+    /// The other side.
+    pub peer: String,
+    /// Oldest first, each id once.
+    pub messages: Vec<Message>,
+    /// A `history` answer is awaited.
+    pub loading: bool,
+    /// Older messages may exist (the last page was full).
+    pub more_before: bool,
+    /// The peer's key and its trust state, once known.
+    pub key: Option<Fingerprint>,
+    /// Rows scrolled up from the bottom (0 follows new messages).
+    pub scroll: usize,
+}
+
+/// Messages asked for per page of history.
+pub const PAGE: usize = 50;
+
+impl Convo {
+    /// A conversation about to be loaded.
+    pub fn new(peer: &str) -> Self {
+        Self {
+            peer: peer.to_string(),
+            messages: Vec::new(),
+            loading: true,
+            more_before: false,
+            key: None,
+            scroll: 0,
+        }
+    }
+
+    /// Adds or updates messages; statuses only move forward, as chatd's
+    /// do, so a replayed old event cannot undo a newer answer. Returns how
+    /// many were new.
+    pub fn merge(&mut self, incoming: impl IntoIterator<Item = Message>) -> usize {
+        let mut added = 0;
+        for m in incoming {
+            match self.messages.iter_mut().find(|x| x.id == m.id) {
+                Some(existing) => existing.status = existing.status.max(m.status),
+                None => {
+                    self.messages.push(m);
+                    added += 1;
+                }
+            }
+        }
+        if added > 0 {
+            // Stable: equal timestamps keep their arrival order.
+            self.messages.sort_by_key(|m| m.ts);
+        }
+        added
+    }
+
+    /// Applies a receipt; true when the message is in this conversation.
+    pub fn receipt(&mut self, id: &str, status: chatd_api::MessageStatus) -> bool {
+        match self.messages.iter_mut().find(|m| m.id == id) {
+            Some(m) => {
+                m.status = m.status.max(status);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The oldest message's time, for paging back.
+    pub fn oldest_ts(&self) -> Option<i64> {
+        self.messages.first().map(|m| m.ts)
+    }
+}
+
+/// Search results shown over the chat.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchView {
+    /// What was searched for.
+    pub query: String,
+    /// Best match first; `None` while the answer is awaited.
+    pub results: Option<Vec<Message>>,
+    /// The highlighted result.
+    pub selected: usize,
+}
+
+/// Fingerprints shown over the chat, to compare with the peer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct KeysView {
+    /// Ours.
+    pub own: Option<Fingerprint>,
+    /// Whose key is shown besides ours.
+    pub user: Option<String>,
+    /// Theirs, once known.
+    pub theirs: Option<Fingerprint>,
+    /// Why theirs could not be had.
+    pub error: Option<String>,
+}
+
+/// A window over the chat screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    /// Keys and commands.
+    Help,
+    /// `/search` results.
+    Search(SearchView),
+    /// `/fingerprint`.
+    Keys(KeysView),
+}
+
+/// The chat screen's state.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Chat {
+    /// Most recent first, as chatd orders them.
+    pub conversations: Vec<Conversation>,
+    /// Users online now, besides us, by name.
+    pub online: Vec<String>,
+    /// Peers whose key changed and is not yet accepted.
+    pub key_alerts: Vec<String>,
+    /// The highlighted entry of the left pane.
+    pub selected: Option<String>,
+    /// The open conversation.
+    pub convo: Option<Convo>,
+    /// Which pane has the keyboard.
+    pub pane: Pane,
+    /// A window over everything.
+    pub overlay: Option<Overlay>,
+}
+
+impl Chat {
+    /// The left pane: conversations first (with the open one even when it
+    /// has no message yet), then online users without a conversation.
+    pub fn entries(&self, me: Option<&str>) -> Vec<Entry> {
+        let mut out = Vec::new();
+        let is_online = |peer: &str| self.online.iter().any(|u| u == peer);
+        if let Some(c) = &self.convo
+            && !self.conversations.iter().any(|x| x.peer == c.peer)
+        {
+            out.push(self.entry(&c.peer, is_online(&c.peer), 0, true));
+        }
+        for c in &self.conversations {
+            let unread = if self.is_open(&c.peer) { 0 } else { c.unread };
+            out.push(self.entry(&c.peer, c.online || is_online(&c.peer), unread, true));
+        }
+        for user in &self.online {
+            if Some(user.as_str()) != me && !out.iter().any(|e| &e.peer == user) {
+                out.push(self.entry(user, true, 0, false));
+            }
+        }
+        out
+    }
+
+    fn entry(&self, peer: &str, online: bool, unread: u32, conversation: bool) -> Entry {
+        Entry {
+            peer: peer.to_string(),
+            online,
+            unread,
+            conversation,
+            key_alert: self.key_alerts.iter().any(|u| u == peer),
+        }
+    }
+
+    /// True when `peer`'s conversation is open.
+    pub fn is_open(&self, peer: &str) -> bool {
+        self.convo.as_ref().is_some_and(|c| c.peer == peer)
+    }
+
+    /// The open conversation's peer.
+    pub fn open_peer(&self) -> Option<&str> {
+        self.convo.as_ref().map(|c| c.peer.as_str())
+    }
+
+    /// Records a presence change everywhere it shows.
+    pub fn presence(&mut self, user: &str, online: bool) {
+        for c in &mut self.conversations {
+            if c.peer == user {
+                c.online = online;
+            }
+        }
+        let listed = self.online.iter().position(|u| u == user);
+        match (online, listed) {
+            (true, None) => {
+                self.online.push(user.to_string());
+                self.online.sort();
+            }
+            (false, Some(i)) => {
+                self.online.remove(i);
+            }
+            _ => {}
+        }
+    }
+
+    /// Notes (or clears) a peer's unaccepted key change.
+    pub fn set_key_alert(&mut self, user: &str, alert: bool) {
+        self.key_alerts.retain(|u| u != user);
+        if alert {
+            self.key_alerts.push(user.to_string());
+        }
+    }
+
+    /// Moves the highlight in the left pane by `delta`, wrapping around.
+    pub fn move_selection(&mut self, me: Option<&str>, delta: isize) {
+        let entries = self.entries(me);
+        if entries.is_empty() {
+            self.selected = None;
+            return;
+        }
+        let current = self
+            .selected
+            .as_ref()
+            .and_then(|s| entries.iter().position(|e| &e.peer == s))
+            .or_else(|| {
+                self.open_peer()
+                    .and_then(|p| entries.iter().position(|e| e.peer == p))
+            });
+        let len = entries.len() as isize;
+        let next = match current {
+            Some(i) => (i as isize + delta).rem_euclid(len),
+            None if delta >= 0 => 0,
+            None => len - 1,
+        };
+        self.selected = entries.get(next as usize).map(|e| e.peer.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chatd_api::{Direction, MessageStatus};
+
+    fn msg(id: &str, ts: i64, status: MessageStatus) -> Message {
+        Message {
+            id: id.into(),
+            from: "bob".into(),
+            to: "alice".into(),
+            text: id.into(),
+            ts,
+            direction: Direction::In,
+            status,
+        }
+    }
+
+    #[test]
+    fn merging_is_idempotent_and_statuses_only_move_forward() {
+        let mut c = Convo::new("bob");
+        assert_eq!(c.merge([msg("b", 2, MessageStatus::Read)]), 1);
+        assert_eq!(
+            c.merge([
+                msg("a", 1, MessageStatus::Sent),
+                msg("b", 2, MessageStatus::Delivered)
+            ]),
+            1
+        );
+        let ids: Vec<_> = c.messages.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"]);
+        assert_eq!(c.messages[1].status, MessageStatus::Read);
+        assert!(c.receipt("a", MessageStatus::Delivered));
+        assert!(!c.receipt("zzz", MessageStatus::Delivered));
+    }
+
+    #[test]
+    fn the_left_pane_lists_conversations_then_online_users() {
+        let mut chat = Chat {
+            conversations: vec![Conversation {
+                peer: "carol".into(),
+                last: None,
+                unread: 2,
+                online: false,
+            }],
+            online: vec!["alice".into(), "bob".into()],
+            ..Chat::default()
+        };
+        chat.convo = Some(Convo::new("dave"));
+        let peers: Vec<_> = chat
+            .entries(Some("alice"))
+            .into_iter()
+            .map(|e| e.peer)
+            .collect();
+        assert_eq!(peers, ["dave", "carol", "bob"]);
+        chat.presence("carol", true);
+        assert!(chat.entries(Some("alice"))[1].online);
+        chat.move_selection(Some("alice"), -1);
+        assert_eq!(chat.selected.as_deref(), Some("bob"));
+        chat.move_selection(Some("alice"), 1);
+        assert_eq!(chat.selected.as_deref(), Some("dave"));
+    }
+}

@@ -1,0 +1,90 @@
+//! chatd's events applied to the app's state. Every handler is idempotent
+//! (messages by id, statuses only forward, lists re-read from chatd), since
+//! after a reconnect the `since` replay may repeat what an answer already
+//! showed.
+
+use chatd_api::{Direction, EventBody, Message};
+
+use super::notice::Level;
+use super::{App, Request};
+
+impl App {
+    pub(super) fn event(&mut self, body: EventBody) {
+        match body {
+            EventBody::Message { message, .. } => self.message_event(message),
+            EventBody::Receipt { id, status } => {
+                if let Some(c) = self.chat.convo.as_mut() {
+                    c.receipt(&id, status);
+                }
+            }
+            EventBody::Presence { user, online } => {
+                self.chat.presence(&user, online);
+            }
+            EventBody::Connection { state } => {
+                let old = self.server_state();
+                self.server_state_changed(old, state);
+            }
+            EventBody::KeyChanged { user, .. } => {
+                self.chat.set_key_alert(&user, true);
+                self.say(
+                    Level::Warn,
+                    format!(
+                        "{user}'s key changed: nothing goes to or comes from {user} until you \
+                         compare fingerprints (/fingerprint) and accept it (/trust)"
+                    ),
+                );
+                if self.chat.is_open(&user) {
+                    self.call(Request::Fingerprint { user: Some(user) });
+                }
+            }
+            EventBody::Security { user, reason } => {
+                self.say(
+                    Level::Error,
+                    format!(
+                        "a message from {user} was refused: {}",
+                        security_reason(&reason)
+                    ),
+                );
+            }
+        }
+    }
+
+    fn message_event(&mut self, message: Message) {
+        let peer = match message.direction {
+            Direction::In => message.from.clone(),
+            Direction::Out => message.to.clone(),
+        };
+        let incoming = message.direction == Direction::In;
+        if self.chat.is_open(&peer) {
+            let before = self.max_scroll().unwrap_or(0);
+            let added = self.chat.convo.as_mut().map_or(0, |c| c.merge([message]));
+            if added > 0 {
+                // Keep the rows in view where they are when scrolled up.
+                let grown = self.max_scroll().unwrap_or(0).saturating_sub(before);
+                if let Some(c) = self.chat.convo.as_mut()
+                    && c.scroll > 0
+                {
+                    c.scroll += grown;
+                }
+                if incoming {
+                    self.unread_open = true;
+                    self.flush_read();
+                }
+            }
+        }
+        self.refresh_conversations();
+    }
+}
+
+/// The `security` reasons of PROTOCOL.md D5 in words.
+fn security_reason(reason: &str) -> String {
+    match reason {
+        "bad_signature" => "its signature does not match the key you have for them".into(),
+        "bad_tag" => "it was altered on the way".into(),
+        "replayed" => "it is a replay of an earlier message".into(),
+        "unwrap_failed" => "its session key could not be opened".into(),
+        "retired_key" => "it uses a session key that was already retired".into(),
+        "malformed_envelope" | "malformed_payload" => "it is malformed".into(),
+        other => format!("{other} (see PROTOCOL.md)"),
+    }
+}

@@ -1,0 +1,515 @@
+//! The app as a pure state machine: [`App::update`] takes one [`Msg`] (a
+//! key, a chatd event, an answer, a tick) and returns the [`Effect`]s to
+//! carry out. It does no I/O and reads no clock, so every screen and
+//! scenario can be driven and checked in tests without a terminal or a
+//! daemon; the renderer only reads it.
+
+mod answers;
+pub mod chat;
+pub mod commands;
+mod events;
+pub mod input;
+mod keys;
+pub mod login;
+pub mod msg;
+pub mod notice;
+pub mod password;
+pub mod request;
+
+use chatd_api::{ConnectionState, Status, TrustState};
+
+use crate::time::Zone;
+use chat::{Chat, Convo, Pane};
+use input::TextInput;
+use login::LoginForm;
+use notice::{Level, Notice};
+
+pub use msg::{Effect, Msg};
+pub use request::{Answer, Failure, Outcome, Request, Secret};
+
+/// How long chatd may stay connected but not logged in before the chat
+/// screen gives way to the login form (a resume after a reconnect takes
+/// far less).
+pub const LOGIN_GRACE_MS: i64 = 3_000;
+/// How often the list of online users is refreshed (presence events only
+/// cover conversation peers).
+pub const USERS_REFRESH_MS: i64 = 30_000;
+
+/// What the app starts with.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Open this conversation once logged in (`chat-tui PEER`).
+    pub peer: Option<String>,
+    /// The zone for timestamps.
+    pub zone: Zone,
+    /// Now, Unix ms.
+    pub now_ms: i64,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+}
+
+/// Which screen is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// chatd has not been reached yet.
+    Connecting,
+    /// Log in or sign up.
+    Login,
+    /// Conversations.
+    Chat,
+}
+
+/// The link between this app and chatd (not chatd's link to the server).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Daemon {
+    /// Not tried yet.
+    Unknown,
+    /// Attached and subscribed.
+    Up,
+    /// Not reachable; the I/O task keeps trying.
+    Down {
+        /// Why, with how to start chatd.
+        reason: String,
+    },
+}
+
+/// A request type that is asked for at most once at a time, and once more
+/// if it was wanted again meanwhile.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Debounce {
+    busy: bool,
+    again: bool,
+}
+
+impl Debounce {
+    /// True when the request should go out now.
+    fn want(&mut self) -> bool {
+        if self.busy {
+            self.again = true;
+            false
+        } else {
+            self.busy = true;
+            true
+        }
+    }
+
+    /// The answer came; true when it should be asked again.
+    fn done(&mut self) -> bool {
+        self.busy = false;
+        std::mem::take(&mut self.again)
+    }
+}
+
+/// The whole state of the frontend.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub(crate) zone: Zone,
+    pub(crate) now_ms: i64,
+    pub(crate) size: (u16, u16),
+    pub(crate) screen: Screen,
+    pub(crate) daemon: Daemon,
+    pub(crate) status: Option<Status>,
+    /// When chatd's server link last changed state.
+    state_since: i64,
+    pub(crate) me: Option<String>,
+    pub(crate) login: LoginForm,
+    pub(crate) chat: Chat,
+    pub(crate) input: TextInput,
+    pub(crate) notice: Option<Notice>,
+    initial_peer: Option<String>,
+    terminal_focused: bool,
+    /// New incoming messages in the open conversation await `mark_read`.
+    unread_open: bool,
+    conversations: Debounce,
+    users: Debounce,
+    mark_read: Debounce,
+    next_users_refresh: i64,
+    out: Vec<Effect>,
+}
+
+impl App {
+    /// A new app, waiting for chatd.
+    pub fn new(options: Options) -> Self {
+        Self {
+            zone: options.zone,
+            now_ms: options.now_ms,
+            size: options.size,
+            screen: Screen::Connecting,
+            daemon: Daemon::Unknown,
+            status: None,
+            state_since: options.now_ms,
+            me: None,
+            login: LoginForm::default(),
+            chat: Chat::default(),
+            input: TextInput::multiline(),
+            notice: None,
+            initial_peer: options.peer,
+            terminal_focused: true,
+            unread_open: false,
+            conversations: Debounce::default(),
+            users: Debounce::default(),
+            mark_read: Debounce::default(),
+            next_users_refresh: 0,
+            out: Vec::new(),
+        }
+    }
+
+    /// Handles one message and returns what to do about it.
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Key(key) => self.key(key),
+            Msg::Paste(text) => self.paste(&text),
+            Msg::Resize { width, height } => self.resize(width, height),
+            Msg::Focus(focused) => self.terminal_focus(focused),
+            Msg::Tick { now_ms } => self.tick(now_ms),
+            Msg::Attached { status } => self.attached(status),
+            Msg::Detached { reason } => self.daemon = Daemon::Down { reason },
+            Msg::Event(event) => self.event(event.body),
+            Msg::Answer { request, outcome } => self.answer(request, outcome),
+        }
+        std::mem::take(&mut self.out)
+    }
+
+    /// The terminal size the app lays itself out for (columns, rows).
+    pub fn size(&self) -> (u16, u16) {
+        self.size
+    }
+
+    /// The screen shown.
+    pub fn screen(&self) -> Screen {
+        self.screen
+    }
+
+    /// The link to chatd.
+    pub fn daemon(&self) -> &Daemon {
+        &self.daemon
+    }
+
+    /// The text in the chat input line.
+    pub fn input_text(&self) -> &str {
+        self.input.text()
+    }
+
+    /// The login form.
+    pub fn login_form(&self) -> &LoginForm {
+        &self.login
+    }
+
+    /// The chat screen's state.
+    pub fn chat(&self) -> &Chat {
+        &self.chat
+    }
+
+    /// The account, once known.
+    pub fn me(&self) -> Option<&str> {
+        self.me.as_deref()
+    }
+
+    /// The notice in the status bar.
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref()
+    }
+
+    /// chatd's last status (with the state kept current by events).
+    pub fn status(&self) -> Option<&Status> {
+        self.status.as_ref()
+    }
+
+    /// chatd's link to the server, as last reported.
+    pub fn server_state(&self) -> Option<ConnectionState> {
+        self.status.as_ref().map(|s| s.state)
+    }
+
+    /// The banner above the messages: the peer's key needs attention.
+    pub fn key_banner(&self) -> Option<(Level, String)> {
+        let convo = self.chat.convo.as_ref()?;
+        let key = convo.key.as_ref()?;
+        let peer = &convo.peer;
+        match key.state {
+            TrustState::Changed => Some((
+                Level::Error,
+                format!(
+                    "⚠ {peer}'s key has CHANGED. Nothing is sent to or accepted from {peer} \
+                     until you compare the new fingerprint (/fingerprint) and accept it (/trust)."
+                ),
+            )),
+            TrustState::Unverified => Some((
+                Level::Warn,
+                format!(
+                    "{peer}'s key is unverified: compare fingerprints with {peer} \
+                     (/fingerprint), then /verify."
+                ),
+            )),
+            TrustState::Verified => None,
+        }
+    }
+
+    /// The banner across the chat screen while chatd is away.
+    pub fn down_banner(&self) -> Option<String> {
+        match &self.daemon {
+            Daemon::Down { reason } => Some(format!(
+                "{reason}. Retrying every second; what you type is kept."
+            )),
+            _ => None,
+        }
+    }
+
+    fn call(&mut self, request: Request) {
+        self.out.push(Effect::Call(request));
+    }
+
+    fn say(&mut self, level: Level, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            level,
+            text: text.into(),
+            at_ms: self.now_ms,
+        });
+    }
+
+    fn paste(&mut self, text: &str) {
+        match self.screen {
+            Screen::Login => self.login.paste(text),
+            Screen::Chat if self.chat.overlay.is_none() => {
+                self.chat.pane = Pane::Input;
+                self.input.insert_str(text);
+            }
+            _ => {}
+        }
+    }
+
+    fn resize(&mut self, width: u16, height: u16) {
+        self.size = (width, height);
+        if let Some(max) = self.max_scroll()
+            && let Some(c) = self.chat.convo.as_mut()
+        {
+            c.scroll = c.scroll.min(max);
+        }
+    }
+
+    fn terminal_focus(&mut self, focused: bool) {
+        self.terminal_focused = focused;
+        if self.screen != Screen::Chat {
+            return;
+        }
+        let peer = if focused {
+            self.chat.open_peer().map(str::to_string)
+        } else {
+            None
+        };
+        self.call(Request::Focus { peer });
+        if focused {
+            self.flush_read();
+        }
+    }
+
+    fn tick(&mut self, now_ms: i64) {
+        self.now_ms = now_ms;
+        if self.notice.as_ref().is_some_and(|n| n.expired(now_ms)) {
+            self.notice = None;
+        }
+        if self.screen != Screen::Chat || self.daemon != Daemon::Up {
+            return;
+        }
+        match self.server_state() {
+            Some(ConnectionState::Connected) if now_ms - self.state_since >= LOGIN_GRACE_MS => {
+                self.show_login();
+                self.say(
+                    Level::Warn,
+                    "chatd is connected to the server but not logged in; log in again",
+                );
+            }
+            Some(ConnectionState::LoggedIn) if now_ms >= self.next_users_refresh => {
+                self.refresh_users();
+            }
+            _ => {}
+        }
+    }
+
+    fn show_login(&mut self) {
+        self.screen = Screen::Login;
+        if self.login.username.is_empty()
+            && let Some(me) = self.me.clone()
+        {
+            self.login = LoginForm::for_account(Some(&me));
+        }
+    }
+
+    fn attached(&mut self, status: Status) {
+        self.daemon = Daemon::Up;
+        // What was said while chatd was away no longer holds.
+        self.notice = None;
+        self.apply_status(status);
+        self.reload();
+    }
+
+    fn apply_status(&mut self, status: Status) {
+        if let Some(user) = &status.username {
+            self.me = Some(user.clone());
+        }
+        let state = status.state;
+        let old = self.server_state();
+        self.status = Some(status);
+        self.server_state_changed(old, state);
+    }
+
+    /// chatd's server link moved from `old` to `new`.
+    fn server_state_changed(&mut self, old: Option<ConnectionState>, new: ConnectionState) {
+        if old != Some(new) {
+            self.state_since = self.now_ms;
+        }
+        if let Some(s) = self.status.as_mut() {
+            s.state = new;
+        }
+        match self.screen {
+            Screen::Connecting => {
+                if new == ConnectionState::LoggedIn || self.me.is_some() {
+                    self.enter_chat();
+                } else {
+                    self.show_login();
+                }
+            }
+            Screen::Login if new == ConnectionState::LoggedIn => self.enter_chat(),
+            Screen::Chat
+                if new == ConnectionState::LoggedIn && old.is_some() && old != Some(new) =>
+            {
+                self.reload();
+            }
+            _ => {}
+        }
+    }
+
+    fn enter_chat(&mut self) {
+        self.screen = Screen::Chat;
+        if let Some(peer) = self.initial_peer.take() {
+            self.open(&peer);
+        }
+        self.reload();
+    }
+
+    /// Asks chatd for everything shown (after attaching, logging in or a
+    /// reconnect of chatd to the server).
+    fn reload(&mut self) {
+        if self.screen != Screen::Chat {
+            return;
+        }
+        self.refresh_conversations();
+        self.refresh_users();
+        if let Some(peer) = self.chat.open_peer().map(str::to_string) {
+            self.call(Request::History {
+                peer: peer.clone(),
+                before: None,
+            });
+            self.call(Request::Fingerprint {
+                user: Some(peer.clone()),
+            });
+            if self.terminal_focused {
+                self.call(Request::Focus { peer: Some(peer) });
+            }
+        }
+    }
+
+    fn refresh_conversations(&mut self) {
+        if self.conversations.want() {
+            self.call(Request::Conversations);
+        }
+    }
+
+    fn refresh_users(&mut self) {
+        self.next_users_refresh = self.now_ms + USERS_REFRESH_MS;
+        if self.server_state() == Some(ConnectionState::LoggedIn) && self.users.want() {
+            self.call(Request::OnlineUsers);
+        }
+    }
+
+    /// Opens `peer`'s conversation.
+    fn open(&mut self, peer: &str) {
+        self.chat.selected = Some(peer.to_string());
+        if self.chat.is_open(peer) {
+            return;
+        }
+        self.chat.convo = Some(Convo::new(peer));
+        self.unread_open = self
+            .chat
+            .conversations
+            .iter()
+            .any(|c| c.peer == peer && c.unread > 0);
+        self.mark_read = Debounce::default();
+        self.call(Request::History {
+            peer: peer.to_string(),
+            before: None,
+        });
+        self.call(Request::Fingerprint {
+            user: Some(peer.to_string()),
+        });
+        if self.terminal_focused {
+            self.call(Request::Focus {
+                peer: Some(peer.to_string()),
+            });
+        }
+        self.flush_read();
+    }
+
+    /// Marks the open conversation read when there is something unread
+    /// and the person can see it.
+    fn flush_read(&mut self) {
+        if !self.unread_open || !self.terminal_focused || self.screen != Screen::Chat {
+            return;
+        }
+        let Some(peer) = self.chat.open_peer().map(str::to_string) else {
+            return;
+        };
+        if self.mark_read.want() {
+            self.unread_open = false;
+            self.call(Request::MarkRead { peer });
+        }
+    }
+
+    /// The conversation's viewport (columns, rows) at the current size.
+    fn viewport(&self) -> (usize, usize) {
+        let (w, h) = self.size;
+        let areas = crate::layout::chat(ratatui::layout::Rect::new(0, 0, w, h), self);
+        (
+            usize::from(areas.messages.width),
+            usize::from(areas.messages.height),
+        )
+    }
+
+    /// Rows the open conversation can scroll up by.
+    fn max_scroll(&self) -> Option<usize> {
+        let convo = self.chat.convo.as_ref()?;
+        let (width, height) = self.viewport();
+        let rows = crate::timeline::rows(&convo.messages, width, self.zone).len();
+        Some(rows.saturating_sub(height))
+    }
+
+    /// Scrolls the open conversation by `delta` rows (positive: older),
+    /// asking for older history at the top.
+    fn scroll_by(&mut self, delta: isize) {
+        let Some(max) = self.max_scroll() else {
+            return;
+        };
+        let Some(convo) = self.chat.convo.as_mut() else {
+            return;
+        };
+        let target = convo.scroll as isize + delta;
+        convo.scroll = usize::try_from(target.max(0)).unwrap_or(0).min(max);
+        if delta > 0
+            && convo.scroll == max
+            && convo.more_before
+            && !convo.loading
+            && let Some(before) = convo.oldest_ts()
+        {
+            convo.loading = true;
+            let peer = convo.peer.clone();
+            self.call(Request::History {
+                peer,
+                before: Some(before),
+            });
+        }
+    }
+
+    /// Rows in a page of the conversation (a PgUp/PgDn step).
+    fn page(&self) -> usize {
+        self.viewport().1.saturating_sub(2).max(1)
+    }
+}

@@ -1,0 +1,145 @@
+//! What the app asks of chatd and what comes back, as plain values: the app
+//! never holds a client, so it can be driven by tests without a daemon,
+//! and the I/O task is the only place that turns these into calls.
+
+use chatd_api::{
+    Conversation, ErrorCode, Fingerprint, LoggedIn, Message, Sent, Status, TrustResult, User,
+};
+
+/// A password on its way to chatd; never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// One call to chatd's local API.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// `status`.
+    Status,
+    /// `login`.
+    Login {
+        /// Account name.
+        username: String,
+        /// Password.
+        password: Secret,
+    },
+    /// `signup` (then logged in).
+    Signup {
+        /// Account name.
+        username: String,
+        /// Password.
+        password: Secret,
+    },
+    /// `conversations`.
+    Conversations,
+    /// `users` with `online_only`.
+    OnlineUsers,
+    /// `history` of `peer`, older than `before` when paging back.
+    History {
+        /// The conversation.
+        peer: String,
+        /// Only messages older than this (Unix ms).
+        before: Option<i64>,
+    },
+    /// `send`.
+    Send {
+        /// Recipient.
+        to: String,
+        /// The text.
+        text: String,
+    },
+    /// `mark_read`.
+    MarkRead {
+        /// The conversation.
+        peer: String,
+    },
+    /// `fingerprint` of `user` (oneself when `None`).
+    Fingerprint {
+        /// Whose.
+        user: Option<String>,
+    },
+    /// `verify`.
+    Verify {
+        /// Whose key.
+        user: String,
+        /// What the person compared.
+        fingerprint: String,
+    },
+    /// `trust`.
+    Trust {
+        /// Whose key.
+        user: String,
+    },
+    /// `search` in every conversation.
+    Search {
+        /// The words.
+        query: String,
+    },
+    /// `focus`: the conversation on screen (`None` clears it).
+    Focus {
+        /// The open conversation.
+        peer: Option<String>,
+    },
+}
+
+/// A successful answer, typed by the request it answers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// To `Status`.
+    Status(Status),
+    /// To `Login` and `Signup`.
+    LoggedIn(LoggedIn),
+    /// To `Conversations`.
+    Conversations(Vec<Conversation>),
+    /// To `OnlineUsers`.
+    Users(Vec<User>),
+    /// To `History` and `Search`.
+    Messages(Vec<Message>),
+    /// To `Send`.
+    Sent(Sent),
+    /// To `Fingerprint`.
+    Fingerprint(Fingerprint),
+    /// To `Verify` and `Trust`.
+    Trust(TrustResult),
+    /// To `MarkRead` and `Focus` (`{}`).
+    Done,
+}
+
+/// Why a call failed, reduced to what the app needs to decide and say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// chatd's error code, when chatd answered with one.
+    pub code: Option<ErrorCode>,
+    /// For people; says what to do next.
+    pub message: String,
+    /// chatd is not there (not running, or it went away mid-call).
+    pub unreachable: bool,
+}
+
+impl Failure {
+    /// A refusal by chatd with `code`.
+    pub fn api(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code: Some(code),
+            message: message.into(),
+            unreachable: false,
+        }
+    }
+
+    /// chatd could not be reached.
+    pub fn unreachable(message: impl Into<String>) -> Self {
+        Self {
+            code: None,
+            message: message.into(),
+            unreachable: true,
+        }
+    }
+}
+
+/// The outcome of one request.
+pub type Outcome = Result<Answer, Failure>;

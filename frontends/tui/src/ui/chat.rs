@@ -1,0 +1,184 @@
+//! The chat screen: the "chatd is not running" banner, the left pane, the
+//! open conversation with its key banner, the input line and the status
+//! bar, then any overlay on top.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use super::{overlay, sidebar, status, theme, top_rows};
+use crate::app::App;
+use crate::app::chat::{Convo, Pane};
+use crate::app::notice::Level;
+use crate::layout::{self, ChatAreas, MAX_INPUT_ROWS};
+use crate::timeline::{self, Row};
+
+pub(super) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let areas = layout::chat(area, app);
+    if let Some(text) = app.down_banner() {
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(theme::banner(Level::Error))
+                .wrap(Wrap { trim: true }),
+            areas.down,
+        );
+    }
+    sidebar::render(frame, areas.sidebar, app);
+    conversation(frame, &areas, app);
+    input(frame, areas.input, app);
+    status::render(frame, areas.status, app);
+    if let Some(o) = &app.chat().overlay {
+        overlay::render(frame, area, app, o);
+    }
+}
+
+fn pane_border(app: &App, pane: Pane) -> ratatui::style::Style {
+    if app.chat().pane == pane && app.chat().overlay.is_none() {
+        theme::accent()
+    } else {
+        theme::border()
+    }
+}
+
+/// ` bob · online · key unverified `.
+fn title(convo: &Convo, app: &App) -> Line<'static> {
+    let online = app
+        .chat()
+        .entries(app.me())
+        .iter()
+        .any(|e| e.peer == convo.peer && e.online);
+    let mut spans = vec![Span::styled(format!(" {} ", convo.peer), theme::accent())];
+    spans.push(if online {
+        Span::styled("● online ", theme::online())
+    } else {
+        Span::styled("○ offline ", theme::dim())
+    });
+    if let Some(key) = &convo.key {
+        let (word, style) = match key.state {
+            chatd_api::TrustState::Verified => ("✓ key verified ", theme::good()),
+            chatd_api::TrustState::Unverified => ("key unverified ", theme::dim()),
+            chatd_api::TrustState::Changed => ("KEY CHANGED ", theme::bad()),
+        };
+        spans.push(Span::raw("· "));
+        spans.push(Span::styled(word, style));
+    }
+    Line::from(spans)
+}
+
+fn conversation(frame: &mut Frame<'_>, areas: &ChatAreas, app: &App) {
+    let convo = app.chat().convo.as_ref();
+    let mut block = Block::bordered().border_style(pane_border(app, Pane::Messages));
+    block = match convo {
+        Some(c) => block.title(title(c, app)),
+        None => block.title(Line::styled(" No conversation open ", theme::accent())),
+    };
+    if convo.is_some_and(|c| c.scroll > 0) {
+        block = block
+            .title_bottom(Line::styled(" ↓ newer below: PgDn ", theme::accent()).right_aligned());
+    }
+    frame.render_widget(block, areas.convo);
+    if let Some((level, text)) = app.key_banner() {
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(theme::banner(level))
+                .wrap(Wrap { trim: true }),
+            areas.banner,
+        );
+    }
+    let area = areas.messages;
+    let Some(convo) = convo else {
+        let hint = "Pick a conversation on the left (Tab, then ↑ ↓ and Enter), or type \
+                    /msg NAME to start one. Press ? for help.";
+        frame.render_widget(
+            Paragraph::new(hint)
+                .style(theme::dim())
+                .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    };
+    if convo.messages.is_empty() {
+        let hint = if convo.loading {
+            "Loading…".to_string()
+        } else {
+            format!(
+                "No messages with {} yet: type below and press Enter.",
+                convo.peer
+            )
+        };
+        frame.render_widget(
+            Paragraph::new(hint)
+                .style(theme::dim())
+                .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let rows = timeline::rows(&convo.messages, usize::from(area.width), app.zone);
+    let height = usize::from(area.height);
+    let end = rows.len().saturating_sub(convo.scroll);
+    let start = end.saturating_sub(height);
+    // Newest at the bottom, just above the input, as in any chat.
+    let blank = height.saturating_sub(end - start);
+    let lines: Vec<Line<'static>> = std::iter::repeat_n(Line::default(), blank)
+        .chain(
+            rows.get(start..end)
+                .unwrap_or_default()
+                .iter()
+                .map(row_line),
+        )
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn row_line(row: &Row) -> Line<'static> {
+    Line::from(
+        row.0
+            .iter()
+            .map(|(text, tone)| Span::styled(text.clone(), theme::tone(*tone)))
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn input(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let chat = app.chat();
+    let title = match chat.open_peer() {
+        Some(peer) => format!(" Message {peer} "),
+        None => " Message (no conversation open) ".to_string(),
+    };
+    let focused = chat.pane == Pane::Input && chat.overlay.is_none();
+    let block = Block::bordered()
+        .title(Line::styled(title, theme::accent()))
+        .title_bottom(
+            Line::styled(" Enter send · Alt+Enter new line ", theme::dim()).right_aligned(),
+        )
+        .border_style(pane_border(app, Pane::Input));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let wrapped = app
+        .input
+        .wrapped(usize::from(inner.width.saturating_sub(1)), None);
+    let visible = usize::from(inner.height).clamp(1, MAX_INPUT_ROWS);
+    let first = (wrapped.cursor_row + 1).saturating_sub(visible);
+    let lines: Vec<Line<'static>> = wrapped
+        .rows
+        .iter()
+        .skip(first)
+        .take(visible)
+        .map(|r| Line::raw(r.clone()))
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines),
+        top_rows(inner, u16::try_from(visible).unwrap_or(1)),
+    );
+    if focused {
+        let row = u16::try_from(wrapped.cursor_row - first).unwrap_or(0);
+        let col = u16::try_from(wrapped.cursor_col).unwrap_or(0);
+        let x = (inner.x + col).min(inner.right().saturating_sub(1));
+        let y = inner.y + row;
+        if y < inner.bottom() {
+            frame.set_cursor_position(Position::new(x, y));
+        }
+    }
+}

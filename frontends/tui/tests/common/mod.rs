@@ -1,0 +1,267 @@
+//! Fixtures for driving the app without a terminal or a daemon: a fixed
+//! clock in UTC, keys, chatd's answers and events as values, and the
+//! screen drawn on ratatui's `TestBackend`.
+#![allow(dead_code, missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use chat_tui::app::{Answer, App, Effect, Failure, Msg, Options, Request};
+use chat_tui::time::Zone;
+use chatd_api::{
+    ConnectionState, Conversation, Direction, ErrorCode, Event, EventBody, Fingerprint, Message,
+    MessageStatus, Status, TrustState, User,
+};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+/// Tue 25 Nov 2025 14:05:00 UTC.
+pub const NOW: i64 = 1_764_079_500_000;
+pub const MINUTE: i64 = 60_000;
+pub const FPR_BOB: &str = "044b36d207b40bd1ea4de5f1afbb218833f3ddf9efc389f106f0cdd65151a97a";
+pub const FPR_ALICE: &str = "9e4bfc4634a25a128a40030f44d1c70c72a01d6676d1048365592c90277087d4";
+
+pub fn app() -> App {
+    app_sized(80, 24)
+}
+
+pub fn app_sized(width: u16, height: u16) -> App {
+    App::new(Options {
+        peer: None,
+        zone: Zone::Utc,
+        now_ms: NOW,
+        size: (width, height),
+    })
+}
+
+/// The screen as text, at the app's size.
+pub fn draw(app: &App) -> String {
+    let (w, h) = app.size();
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| chat_tui::ui::render(f, app)).unwrap();
+    terminal.backend().to_string()
+}
+
+/// The screen as cells, with their styles.
+pub fn draw_buffer(app: &App) -> Buffer {
+    let (w, h) = app.size();
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| chat_tui::ui::render(f, app)).unwrap();
+    terminal.backend().buffer().clone()
+}
+
+pub fn status(state: ConnectionState, user: Option<&str>) -> Status {
+    Status {
+        state,
+        username: user.map(str::to_string),
+        server: "chat.example.org:9876".into(),
+        server_fingerprint: None,
+        version: "0.1.0".into(),
+    }
+}
+
+pub fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+pub fn press_with(app: &mut App, code: KeyCode, modifiers: KeyModifiers) -> Vec<Effect> {
+    app.update(Msg::Key(KeyEvent::new(code, modifiers)))
+}
+
+pub fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
+    press_with(app, KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+/// Types `text` key by key; returns every effect.
+pub fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
+    text.chars()
+        .flat_map(|c| press(app, KeyCode::Char(c)))
+        .collect()
+}
+
+pub fn answer(app: &mut App, request: Request, outcome: Result<Answer, Failure>) -> Vec<Effect> {
+    app.update(Msg::Answer { request, outcome })
+}
+
+pub fn event(app: &mut App, seq: u64, body: EventBody) -> Vec<Effect> {
+    app.update(Msg::Event(Event { seq, body }))
+}
+
+pub fn calls(effects: &[Effect]) -> Vec<Request> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Call(r) => Some(r.clone()),
+            Effect::Quit => None,
+        })
+        .collect()
+}
+
+pub fn message(
+    id: &str,
+    direction: Direction,
+    peer: &str,
+    text: &str,
+    ts: i64,
+    status: MessageStatus,
+) -> Message {
+    let (from, to) = match direction {
+        Direction::In => (peer, "alice"),
+        Direction::Out => ("alice", peer),
+    };
+    Message {
+        id: id.into(),
+        from: from.into(),
+        to: to.into(),
+        text: text.into(),
+        ts,
+        direction,
+        status,
+    }
+}
+
+pub fn conversation(peer: &str, unread: u32, online: bool) -> Conversation {
+    Conversation {
+        peer: peer.into(),
+        last: None,
+        unread,
+        online,
+    }
+}
+
+pub fn fingerprint(user: &str, fpr: &str, state: TrustState) -> Answer {
+    Answer::Fingerprint(Fingerprint {
+        user: user.into(),
+        fingerprint: fpr.into(),
+        state,
+    })
+}
+
+pub fn refused(code: ErrorCode, message: &str) -> Result<Answer, Failure> {
+    Err(Failure::api(code, message))
+}
+
+/// chatd is up and logged in as alice, with two conversations (bob has
+/// two unread) and dave online besides.
+pub fn logged_in() -> App {
+    logged_in_sized(80, 24)
+}
+
+pub fn logged_in_sized(width: u16, height: u16) -> App {
+    let mut app = app_sized(width, height);
+    app.update(Msg::Attached {
+        status: status(ConnectionState::LoggedIn, Some("alice")),
+    });
+    answer(
+        &mut app,
+        Request::Conversations,
+        Ok(Answer::Conversations(vec![
+            conversation("bob", 2, true),
+            conversation("carol", 0, false),
+        ])),
+    );
+    answer(
+        &mut app,
+        Request::OnlineUsers,
+        Ok(Answer::Users(vec![
+            User {
+                username: "alice".into(),
+                online: true,
+            },
+            User {
+                username: "bob".into(),
+                online: true,
+            },
+            User {
+                username: "dave".into(),
+                online: true,
+            },
+        ])),
+    );
+    app
+}
+
+/// The conversation with bob, as chatd's history has it.
+pub fn bob_history() -> Vec<Message> {
+    vec![
+        message(
+            "m1",
+            Direction::In,
+            "bob",
+            "are we still on for lunch tomorrow?",
+            NOW - 26 * 60 * MINUTE,
+            MessageStatus::Read,
+        ),
+        message(
+            "m2",
+            Direction::Out,
+            "bob",
+            "yes! the usual place at noon",
+            NOW - 25 * 60 * MINUTE,
+            MessageStatus::Read,
+        ),
+        message(
+            "m3",
+            Direction::In,
+            "bob",
+            "I found the paper you mentioned; it is long, so here is the gist: the \
+             protocol pins keys on first use and warns on any change.",
+            NOW - 20 * MINUTE,
+            MessageStatus::Delivered,
+        ),
+        message(
+            "m4",
+            Direction::Out,
+            "bob",
+            "thanks, reading it now",
+            NOW - 12 * MINUTE,
+            MessageStatus::Delivered,
+        ),
+        message(
+            "m5",
+            Direction::Out,
+            "bob",
+            "first line\nsecond line",
+            NOW - 3 * MINUTE,
+            MessageStatus::Sent,
+        ),
+        message(
+            "m6",
+            Direction::Out,
+            "bob",
+            "still on its way",
+            NOW - MINUTE,
+            MessageStatus::Sending,
+        ),
+    ]
+}
+
+/// `logged_in()` with bob's conversation opened (Ctrl+N) and loaded, his
+/// key in `state`.
+pub fn with_bob(state: TrustState) -> App {
+    with_bob_sized(state, 80, 24)
+}
+
+pub fn with_bob_sized(state: TrustState, width: u16, height: u16) -> App {
+    let mut app = logged_in_sized(width, height);
+    ctrl(&mut app, 'n');
+    load_bob(&mut app, state);
+    app
+}
+
+pub fn load_bob(app: &mut App, state: TrustState) {
+    answer(
+        app,
+        Request::History {
+            peer: "bob".into(),
+            before: None,
+        },
+        Ok(Answer::Messages(bob_history())),
+    );
+    answer(
+        app,
+        Request::Fingerprint {
+            user: Some("bob".into()),
+        },
+        Ok(fingerprint("bob", FPR_BOB, state)),
+    );
+}

@@ -1,0 +1,357 @@
+//! Whole-screen snapshots of every screen and state, drawn on ratatui's
+//! `TestBackend` and compared with the files under `tests/snapshots/`.
+//! With CI=true insta never writes new snapshots, so a changed screen
+//! fails until someone reviews it (`cargo insta review`) and commits it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use chat_tui::app::{Answer, Msg, Request, Secret};
+use chatd_api::{
+    ConnectionState, Direction, ErrorCode, EventBody, MessageStatus, Sent, TrustState,
+};
+use common::*;
+use crossterm::event::{KeyCode, KeyModifiers};
+use insta::assert_snapshot;
+use ratatui::style::{Color, Modifier};
+
+#[test]
+fn connecting() {
+    assert_snapshot!(draw(&app()));
+}
+
+#[test]
+fn chatd_not_running_at_start() {
+    let mut app = app();
+    app.update(Msg::Detached {
+        reason: "chatd is not running (nothing listens on /run/user/1000/securechat/chatd.sock); \
+                 start it with `systemctl --user start chatd` or run `chatd`"
+            .into(),
+    });
+    assert_snapshot!(draw(&app));
+}
+
+fn login_screen() -> chat_tui::app::App {
+    let mut app = app();
+    app.update(Msg::Attached {
+        status: status(ConnectionState::Connected, None),
+    });
+    app
+}
+
+#[test]
+fn login_empty() {
+    assert_snapshot!(draw(&login_screen()));
+}
+
+#[test]
+fn login_wrong_password() {
+    let mut app = login_screen();
+    type_text(&mut app, "alice");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "not the password");
+    press(&mut app, KeyCode::Enter);
+    answer(
+        &mut app,
+        Request::Login {
+            username: "alice".into(),
+            password: Secret("not the password".into()),
+        },
+        refused(ErrorCode::BadCredentials, "wrong username or password"),
+    );
+    assert_snapshot!(draw(&app));
+}
+
+#[test]
+fn login_busy() {
+    let mut app = login_screen();
+    type_text(&mut app, "alice");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "correct horse battery");
+    press(&mut app, KeyCode::Enter);
+    assert_snapshot!(draw(&app));
+}
+
+#[test]
+fn signup_password_too_short() {
+    let mut app = login_screen();
+    ctrl(&mut app, 'n');
+    type_text(&mut app, "alice");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "hunter2");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "hunter2");
+    press(&mut app, KeyCode::Enter);
+    assert_snapshot!(draw(&app));
+}
+
+#[test]
+fn signup_refused_by_chatd() {
+    let mut app = login_screen();
+    ctrl(&mut app, 'n');
+    type_text(&mut app, "alice");
+    press(&mut app, KeyCode::Enter);
+    for _ in 0..2 {
+        type_text(&mut app, "alice in wonderland");
+        press(&mut app, KeyCode::Enter);
+    }
+    answer(
+        &mut app,
+        Request::Signup {
+            username: "alice".into(),
+            password: Secret("alice in wonderland".into()),
+        },
+        refused(
+            ErrorCode::InvalidInput,
+            "password must not contain the username",
+        ),
+    );
+    assert_snapshot!(draw(&app));
+}
+
+#[test]
+fn chat_nothing_open() {
+    assert_snapshot!(draw(&logged_in()));
+}
+
+#[test]
+fn chat_conversation_unverified() {
+    assert_snapshot!(draw(&with_bob(TrustState::Unverified)));
+}
+
+#[test]
+fn chat_conversation_verified() {
+    assert_snapshot!(draw(&with_bob(TrustState::Verified)));
+}
+
+fn key_changed() -> chat_tui::app::App {
+    let mut app = with_bob(TrustState::Unverified);
+    event(
+        &mut app,
+        40,
+        EventBody::KeyChanged {
+            user: "bob".into(),
+            fingerprint: FPR_ALICE.into(),
+        },
+    );
+    answer(
+        &mut app,
+        Request::Fingerprint {
+            user: Some("bob".into()),
+        },
+        Ok(fingerprint("bob", FPR_ALICE, TrustState::Changed)),
+    );
+    app
+}
+
+#[test]
+fn chat_key_changed() {
+    let app = key_changed();
+    assert_snapshot!(draw(&app));
+    // The banner stands out in any palette: reversed red, bold.
+    let buffer = draw_buffer(&app);
+    let cell = &buffer[(21, 1)];
+    assert_eq!(cell.symbol(), "⚠");
+    assert_eq!(cell.fg, Color::Red);
+    assert!(cell.modifier.contains(Modifier::REVERSED | Modifier::BOLD));
+}
+
+/// Only the terminal's own palette colours that read on dark and light
+/// backgrounds alike: no fixed RGB or index, no white, black or grey.
+#[test]
+fn colours_read_on_dark_and_light_terminals() {
+    let mut help = with_bob(TrustState::Verified);
+    press(&mut help, KeyCode::Char('?'));
+    let mut signup = login_screen();
+    ctrl(&mut signup, 'n');
+    type_text(&mut signup, "alice");
+    for app in [
+        app(),
+        login_screen(),
+        signup,
+        logged_in(),
+        with_bob(TrustState::Unverified),
+        key_changed(),
+        help,
+    ] {
+        let buffer = draw_buffer(&app);
+        for cell in &buffer.content {
+            for colour in [cell.fg, cell.bg] {
+                assert!(
+                    matches!(
+                        colour,
+                        Color::Reset | Color::Red | Color::Green | Color::Magenta | Color::Cyan
+                    ),
+                    "{colour:?} at {:?}",
+                    cell.symbol()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn chat_new_conversation_is_empty() {
+    let mut app = logged_in();
+    type_text(&mut app, "/msg dave");
+    press(&mut app, KeyCode::Enter);
+    answer(
+        &mut app,
+        Request::History {
+            peer: "dave".into(),
+            before: None,
+        },
+        Ok(Answer::Messages(vec![])),
+    );
+    assert_snapshot!(draw(&app));
+}
+
+#[test]
+fn chat_multiline_input() {
+    let mut app = with_bob(TrustState::Verified);
+    type_text(&mut app, "a first line");
+    press_with(&mut app, KeyCode::Enter, KeyModifiers::ALT);
+    type_text(
+        &mut app,
+        "and a second, with a word long enough to need wrapping when the terminal is only eighty columns wide",
+    );
+    assert_snapshot!(draw(&app));
+}
+
+#[test]
+fn chat_chatd_went_away() {
+    let mut app = with_bob(TrustState::Verified);
+    type_text(&mut app, "half a thought");
+    app.update(Msg::Detached {
+        reason: "chatd is not running (nothing listens on /run/user/1000/securechat/chatd.sock); \
+                 start it with `systemctl --user start chatd` or run `chatd`"
+            .into(),
+    });
+    press(&mut app, KeyCode::Enter);
+    assert_snapshot!(draw(&app));
+}
+
+#[test]
+fn chat_server_offline_message_queued() {
+    let mut app = with_bob(TrustState::Verified);
+    event(
+        &mut app,
+        41,
+        EventBody::Connection {
+            state: ConnectionState::Offline,
+        },
+    );
+    answer(
+        &mut app,
+        Request::Send {
+            to: "bob".into(),
+            text: "see you".into(),
+        },
+        Ok(Answer::Sent(Sent {
+            id: "m7".into(),
+            queued: true,
+        })),
+    );
+    assert_snapshot!(draw(&app));
+}
+
+#[test]
+fn chat_scrolled_up() {
+    let mut app = with_bob_sized(TrustState::Verified, 80, 14);
+    press(&mut app, KeyCode::PageUp);
+    assert_snapshot!(draw(&app));
+}
+
+#[test]
+fn chat_sidebar_focused() {
+    let mut app = with_bob(TrustState::Verified);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    assert_snapshot!(draw(&app));
+}
+
+#[test]
+fn chat_security_notice() {
+    let mut app = with_bob(TrustState::Verified);
+    event(
+        &mut app,
+        42,
+        EventBody::Security {
+            user: "mallory".into(),
+            reason: "bad_signature".into(),
+        },
+    );
+    assert_snapshot!(draw(&app));
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = with_bob(TrustState::Verified);
+    press(&mut app, KeyCode::Char('?'));
+    assert_snapshot!(draw(&app));
+}
+
+#[test]
+fn search_overlay() {
+    let mut app = with_bob(TrustState::Verified);
+    type_text(&mut app, "/search lunch");
+    press(&mut app, KeyCode::Enter);
+    let found = vec![
+        message(
+            "m1",
+            Direction::In,
+            "bob",
+            "are we still on for lunch tomorrow?",
+            NOW - 26 * 60 * MINUTE,
+            MessageStatus::Read,
+        ),
+        message(
+            "c1",
+            Direction::Out,
+            "carol",
+            "lunch was great, thanks again for organising it all so well",
+            NOW - 3 * 24 * 60 * MINUTE,
+            MessageStatus::Read,
+        ),
+    ];
+    answer(
+        &mut app,
+        Request::Search {
+            query: "lunch".into(),
+        },
+        Ok(Answer::Messages(found)),
+    );
+    press(&mut app, KeyCode::Down);
+    assert_snapshot!(draw(&app));
+}
+
+#[test]
+fn fingerprint_overlay() {
+    let mut app = with_bob(TrustState::Unverified);
+    type_text(&mut app, "/fingerprint");
+    press(&mut app, KeyCode::Enter);
+    answer(
+        &mut app,
+        Request::Fingerprint { user: None },
+        Ok(fingerprint("alice", FPR_ALICE, TrustState::Verified)),
+    );
+    answer(
+        &mut app,
+        Request::Fingerprint {
+            user: Some("bob".into()),
+        },
+        Ok(fingerprint("bob", FPR_BOB, TrustState::Unverified)),
+    );
+    assert_snapshot!(draw(&app));
+}
+
+#[test]
+fn chat_large_terminal() {
+    assert_snapshot!(draw(&with_bob_sized(TrustState::Unverified, 120, 32)));
+}
+
+#[test]
+fn terminal_too_small() {
+    assert_snapshot!(draw(&with_bob_sized(TrustState::Unverified, 36, 8)));
+}
