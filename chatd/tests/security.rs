@@ -203,3 +203,52 @@ async fn a_changed_key_blocks_sending_until_trusted() {
         .unwrap();
     expect_receipt(&mut events, sent["id"].as_str().unwrap(), "sent").await;
 }
+
+/// A large backlog from a sender the daemon has never seen: the key fetch
+/// must not wait behind the deliveries queued before its answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_backlog_from_a_new_sender_is_all_delivered() {
+    const N: usize = 1_100;
+    let w = World::new();
+    let (mut bd, _bob) = w.user("bob").await;
+    bd.kill9();
+    let mut m = Mallory::new(&w).await;
+    m.learn("bob").await;
+    // Pipelined: write every send, then read every answer.
+    let mut frames = 0;
+    for n in 0..N {
+        for e in m.seal("bob", &format!("backlog {n}")) {
+            m.wire
+                .send_value(&json!({"type":"send","id":frames,"to":"bob","envelope":e}))
+                .await
+                .unwrap();
+            frames += 1;
+        }
+    }
+    for _ in 0..frames {
+        let (_, r) = m.wire.recv().await.unwrap().unwrap();
+        assert!(matches!(r, ServerMessage::Sent { .. }), "{r:?}");
+    }
+    bd.restart().await.unwrap();
+    let mut bob = bd.client().await.unwrap();
+    let mut count = 0;
+    for _ in 0..1200 {
+        let h = bob
+            .ok("history", json!({"peer": "mallory", "limit": 500}))
+            .await
+            .unwrap();
+        let conv = bob.ok("conversations", json!({})).await.unwrap();
+        count = conv["conversations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["peer"] == "mallory")
+            .map_or(0, |c| c["unread"].as_u64().unwrap());
+        if count as usize == N {
+            assert_eq!(h["messages"].as_array().unwrap().len(), 500);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(count as usize, N, "all messages arrive");
+}

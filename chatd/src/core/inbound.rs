@@ -3,6 +3,13 @@
 //! message, a receipt, a held envelope) committed in one transaction with
 //! the engine's own state; only then is it acked, so a crash at any point
 //! means the server delivers it again and the duplicate is dropped.
+//!
+//! Nothing in this loop waits on the server: a response can only be read
+//! after the pushes queued before it, so a loop that awaited one while
+//! thousands of deliveries filled its queue would deadlock. Work that
+//! needs the network (fetching a key, watching, the after-login chores)
+//! runs in tasks of its own; an envelope from a peer whose key is not
+//! known yet is held and examined again once the key arrives.
 
 use std::sync::Arc;
 
@@ -29,7 +36,15 @@ pub async fn run(
             e = events.recv() => match e { Some(e) => e, None => return },
         };
         match event {
-            LinkEvent::LoggedIn(user) => logged_in(&core, &user).await,
+            LinkEvent::LoggedIn(user) => {
+                // Bound here, before the next delivery is looked at.
+                match core.bind_account(&user) {
+                    Ok(()) => {
+                        tokio::spawn(logged_in(core.clone(), user));
+                    }
+                    Err(e) => tracing::error!("{}", e.message),
+                }
+            }
             LinkEvent::Push(ServerMessage::Deliver {
                 msg_id,
                 from,
@@ -53,9 +68,12 @@ pub async fn run(
                     .await;
             }
             LinkEvent::Push(ServerMessage::KeyChanged { username, .. }) => {
-                if let Err(e) = core.fetch_key(&username).await {
-                    tracing::warn!(peer = %username, error = %e, "cannot fetch the changed key");
-                }
+                let core = core.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = core.fetch_key(&username).await {
+                        tracing::warn!(peer = %username, error = %e, "cannot fetch the changed key");
+                    }
+                });
             }
             LinkEvent::Push(ServerMessage::Error { message, .. }) => {
                 tracing::warn!("the server ended the session: {message}");
@@ -65,19 +83,10 @@ pub async fn run(
     }
 }
 
-/// After login or resume: adopt the account, watch every peer, retry held
-/// envelopes and flush the outbox.
-async fn logged_in(core: &Core, user: &str) {
-    if let Err(e) = core.bind_account(user) {
-        tracing::error!("{}", e.message);
-        return;
-    }
-    let _ = core
-        .hub
-        .publish(EventBody::Connection {
-            state: chatd_api::ConnectionState::LoggedIn,
-        })
-        .await;
+/// After login or resume (the account is bound already): watch every
+/// peer, examine held envelopes again and flush the outbox.
+async fn logged_in(arc: Arc<Core>, user: String) {
+    let (core, user) = (arc.as_ref(), user.as_str());
     let peers = core.db.call(|tx| tx.peers()).await.unwrap_or_default();
     let peers: Vec<String> = peers.into_iter().filter(|p| p != user).collect();
     if !peers.is_empty() {
@@ -89,9 +98,37 @@ async fn logged_in(core: &Core, user: &str) {
         .await
         .unwrap_or_default()
     {
-        retry_pending(core, &sender).await;
+        learn_peer(arc.clone(), &sender);
     }
     core.outbox_kick.notify_one();
+}
+
+/// Fetches a sender's key if we have none, watches them, and examines what
+/// they sent meanwhile. One such task per peer at a time.
+fn learn_peer(core: Arc<Core>, peer: &str) {
+    if !core.start_learning(peer) {
+        return;
+    }
+    let peer = peer.to_string();
+    tokio::spawn(async move {
+        let known = core.db.call({
+            let p = peer.clone();
+            move |tx| Ok(chat_e2e::PinStore::pin(tx, &p)?.is_some())
+        });
+        let new_peer = !known.await.unwrap_or(true);
+        match core.ensure_pin(&peer).await {
+            Ok(()) => {
+                if new_peer {
+                    watch(&core, vec![peer.clone()]).await;
+                }
+                retry_pending(&core, &peer).await;
+            }
+            Err(e) => {
+                tracing::warn!(peer = %peer, error = %e, "cannot fetch the key; what they sent waits")
+            }
+        }
+        core.done_learning(&peer);
+    });
 }
 
 /// Watches `users`, recording their presence.
@@ -108,7 +145,12 @@ pub async fn watch(core: &Core, users: Vec<String>) {
 }
 
 /// Handles one delivered envelope; true when it may be acked.
-async fn deliver(core: &Core, msg_id: &str, from: &str, envelope: &Map<String, Value>) -> bool {
+async fn deliver(
+    core: &Arc<Core>,
+    msg_id: &str,
+    from: &str,
+    envelope: &Map<String, Value>,
+) -> bool {
     let Ok(engine) = core.engine() else {
         return false;
     };
@@ -116,13 +158,10 @@ async fn deliver(core: &Core, msg_id: &str, from: &str, envelope: &Map<String, V
         let f = from.to_string();
         move |tx| Ok(chat_e2e::PinStore::pin(tx, &f)?.is_some())
     });
-    let new_peer = !known.await.unwrap_or(true);
-    if let Err(e) = core.ensure_pin(from).await {
-        tracing::warn!(peer = %from, error = %e, "cannot fetch the sender's key; the message stays on the server");
-        return false;
-    }
-    if new_peer {
-        watch(core, vec![from.to_string()]).await;
+    if !known.await.unwrap_or(true) {
+        // The engine holds the envelope (unknown peer); learn the key
+        // meanwhile, then examine it again.
+        learn_peer(core.clone(), from);
     }
     let focused = core.is_focused(from);
     let (e, f, env, id) = (

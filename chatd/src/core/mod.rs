@@ -44,6 +44,7 @@ pub struct Core {
     /// Wakes the outbox pipeline.
     pub outbox_kick: Notify,
     focus: Mutex<HashMap<u64, String>>,
+    learning: Mutex<std::collections::HashSet<String>>,
 }
 
 impl Core {
@@ -67,6 +68,7 @@ impl Core {
             online: Mutex::new(HashMap::new()),
             outbox_kick: Notify::new(),
             focus: Mutex::new(HashMap::new()),
+            learning: Mutex::new(std::collections::HashSet::new()),
         }
     }
 
@@ -182,6 +184,21 @@ impl Core {
             let _ = self.hub.publish(body).await;
         }
         Ok(observed)
+    }
+
+    /// Claims the key fetch for `peer`; false when one is already running.
+    pub fn start_learning(&self, peer: &str) -> bool {
+        self.learning
+            .lock()
+            .map(|mut l| l.insert(peer.to_string()))
+            .unwrap_or(false)
+    }
+
+    /// Releases the claim taken by [`Core::start_learning`].
+    pub fn done_learning(&self, peer: &str) {
+        if let Ok(mut l) = self.learning.lock() {
+            l.remove(peer);
+        }
     }
 
     /// Fetches the key when no pin exists yet.
