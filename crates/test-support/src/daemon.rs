@@ -54,10 +54,23 @@ pub fn binary(name: &str) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
+/// Extra environment for a chatd under test (desktop-integration tests
+/// point it at a private D-Bus). The default changes nothing.
+#[derive(Debug, Clone, Default)]
+pub struct DaemonEnv {
+    /// Variables to set.
+    pub set: Vec<(String, String)>,
+    /// Variables to remove from the inherited environment.
+    pub remove: Vec<String>,
+    /// Let chatd offer D-Bus; otherwise `--no-dbus` is passed.
+    pub dbus: bool,
+}
+
 /// A running chatd; killed when dropped.
 pub struct DaemonProcess {
     child: Option<Child>,
     args: Vec<String>,
+    env: DaemonEnv,
     /// Its directory (data, config, socket, log).
     pub dir: PathBuf,
     /// Its socket.
@@ -82,10 +95,21 @@ impl DaemonProcess {
     /// Starts chatd in `dir` with `args` (data dir, config and socket are
     /// added).
     pub async fn start_with(dir: &Path, args: Vec<String>) -> anyhow::Result<Self> {
+        Self::start_with_env(dir, args, DaemonEnv::default()).await
+    }
+
+    /// Like [`Self::start_with`], with extra environment (and D-Bus if
+    /// `env.dbus`).
+    pub async fn start_with_env(
+        dir: &Path,
+        args: Vec<String>,
+        env: DaemonEnv,
+    ) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let mut me = Self {
             child: None,
             args,
+            env,
             dir: dir.to_path_buf(),
             socket: dir.join("run/chatd.sock"),
             log: dir.join("chatd.log"),
@@ -99,15 +123,22 @@ impl DaemonProcess {
             .create(true)
             .append(true)
             .open(&self.log)?;
-        let child = Command::new(binary("chatd")?)
-            .args(&self.args)
+        let mut cmd = Command::new(binary("chatd")?);
+        cmd.args(&self.args)
             .arg("--data-dir")
             .arg(self.dir.join("data"))
             .arg("--config")
             .arg(self.dir.join("chatd.toml"))
             .arg("--socket")
-            .arg(&self.socket)
-            .arg("--no-dbus")
+            .arg(&self.socket);
+        if !self.env.dbus {
+            cmd.arg("--no-dbus");
+        }
+        for name in &self.env.remove {
+            cmd.env_remove(name);
+        }
+        let child = cmd
+            .envs(self.env.set.iter().map(|(k, v)| (k, v)))
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
