@@ -1,0 +1,48 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_chat_server_global_optspecs
+    string join \n listen= data-dir= key= plaintext bcrypt-cost= max-frame= max-frame-pre-auth= max-connections= backlog= idle-timeout= login-timeout= mailbox-limit= message-ttl-days= h/help V/version
+end
+
+function __fish_chat_server_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_chat_server_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_chat_server_using_subcommand
+    set -l cmd (__fish_chat_server_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c chat-server -n "__fish_chat_server_needs_command" -l listen -d 'Address and port to listen on' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l data-dir -d 'Where the database and the generated key live [default: $STATE_DIRECTORY, else the XDG data directory, e.g. ~/.local/share/chat-server]' -r -F
+complete -c chat-server -n "__fish_chat_server_needs_command" -l key -d 'Use this private key (PEM, PKCS#1 or PKCS#8) instead of <data-dir>/server_privkey.pem' -r -F
+complete -c chat-server -n "__fish_chat_server_needs_command" -l bcrypt-cost -d 'bcrypt cost for new password hashes (4 to 31). Lower it only for tests' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l max-frame -d 'Largest frame after login, in bytes' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l max-frame-pre-auth -d 'Largest frame before login, in bytes' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l max-connections -d 'Connections served at once; more are answered `server_busy`' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l backlog -d 'TCP listen backlog' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l idle-timeout -d 'Close connections silent for this many seconds' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l login-timeout -d 'Close connections not logged in after this many seconds' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l mailbox-limit -d 'Messages stored for one recipient before `send` answers `mailbox_full`' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l message-ttl-days -d 'Days an unacknowledged message is kept' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l plaintext -d 'Speak the protocol over bare TCP instead of TLS 1.3. Only allowed on a loopback address (for tests and local development)'
+complete -c chat-server -n "__fish_chat_server_needs_command" -s h -l help -d 'Print help'
+complete -c chat-server -n "__fish_chat_server_needs_command" -s V -l version -d 'Print version'
+complete -c chat-server -n "__fish_chat_server_needs_command" -f -a "fingerprint" -d 'Print the server key\'s fingerprint (lowercase hex SHA-256 of its SubjectPublicKeyInfo), the value clients pin'
+complete -c chat-server -n "__fish_chat_server_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c chat-server -n "__fish_chat_server_using_subcommand fingerprint" -l data-dir -d 'Data directory holding server_privkey.pem' -r -F
+complete -c chat-server -n "__fish_chat_server_using_subcommand fingerprint" -l key -d 'The private key file (PEM, PKCS#1 or PKCS#8)' -r -F
+complete -c chat-server -n "__fish_chat_server_using_subcommand fingerprint" -s h -l help -d 'Print help'
+complete -c chat-server -n "__fish_chat_server_using_subcommand help; and not __fish_seen_subcommand_from fingerprint help" -f -a "fingerprint" -d 'Print the server key\'s fingerprint (lowercase hex SHA-256 of its SubjectPublicKeyInfo), the value clients pin'
+complete -c chat-server -n "__fish_chat_server_using_subcommand help; and not __fish_seen_subcommand_from fingerprint help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
