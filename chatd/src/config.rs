@@ -36,8 +36,8 @@ pub struct Cli {
     /// $XDG_RUNTIME_DIR/securechat/chatd.sock].
     #[arg(long, value_name = "PATH")]
     pub socket: Option<PathBuf>,
-    /// Do not offer the D-Bus interface. (The D-Bus interface is not part of
-    /// this build yet; chatd serves the local socket only either way.)
+    /// Do not offer the D-Bus interface (org.securechat.Chatd1 on the
+    /// session bus); serve the local socket only.
     #[arg(long)]
     pub no_dbus: bool,
 }

@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod core;
+pub mod dbus;
 pub mod hub;
 pub mod identity;
 pub mod ipc;
@@ -68,11 +69,6 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         events: events_tx,
         shutdown: shutdown.clone(),
     });
-    if config.dbus {
-        tracing::info!(
-            "the D-Bus interface is not part of this build yet; serving the local socket only"
-        );
-    }
     let account = Core::stored_account(&db).await;
     let core = Arc::new(Core::new(
         config,
@@ -92,11 +88,20 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         tokio::spawn(announce_connection(link, hub, shutdown.clone())),
         tokio::spawn(prune(db.clone(), shutdown.clone())),
     ];
-    // Ready: the socket accepts and the core is up (Type=notify units).
+    let dbus = if core.config.dbus {
+        dbus::start(&core, &shutdown).await
+    } else {
+        None
+    };
+    // Ready: the socket accepts, the core is up, and the bus name is taken
+    // when there is a bus (Type=notify units).
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
     ipc::serve(core, socket, shutdown.clone()).await;
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
     shutdown.cancel();
+    if let Some(dbus) = dbus {
+        dbus.stop().await;
+    }
     for t in tasks {
         let _ = t.await;
     }

@@ -1,0 +1,404 @@
+//! The `org.securechat.Chatd1` interface: one D-Bus method per local-API
+//! method, each turning its arguments into the method's JSON params, calling
+//! `core::api::call` and laying the result out as D-Bus values. The
+//! signals and properties are declared here and fed by `events`.
+
+// MessageReceived has seven arguments: they are the D-Bus contract (flat
+// arguments are what busctl, gdbus and match rules work with), and the
+// macro repeats them in the `Chatd1Signals` trait it generates here.
+#![allow(clippy::too_many_arguments)]
+
+use std::sync::Arc;
+
+use chatd_api::{
+    Conversations, Credentials, Empty, Fingerprint, FingerprintParams, FocusParams, HistoryParams,
+    LoggedIn, MessageParams, Messages, OneMessage, PeerParams, SearchParams, SendParams, Sent,
+    Status, SubscribeParams, TrustResult, UserParams, Users, UsersParams, VerifyParams,
+};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use zbus::message::Header;
+use zbus::names::BusName;
+use zbus::object_server::SignalEmitter;
+use zbus::{fdo, interface};
+
+use super::callers::{Callers, NO_FRONTEND};
+use super::convert::{DbusConversation, DbusMessage, enum_name, nonzero, params, result, text_opt};
+use super::{Error, events};
+use crate::core::{Core, api, from_store};
+
+/// The object at `/org/securechat/Chatd1`.
+pub struct Chatd1 {
+    core: Arc<Core>,
+    callers: Arc<Callers>,
+}
+
+impl Chatd1 {
+    /// The interface over the daemon's core.
+    pub fn new(core: Arc<Core>, callers: Arc<Callers>) -> Self {
+        Self { core, callers }
+    }
+
+    /// Admits the caller, then runs `method` with `p` as its params.
+    async fn call<P: Serialize>(
+        &self,
+        hdr: &Header<'_>,
+        method: &str,
+        p: &P,
+    ) -> Result<Value, Error> {
+        self.callers.admit(hdr).await?;
+        api::call(&self.core, NO_FRONTEND, method, params(p)?)
+            .await
+            .map_err(Error::from)
+    }
+
+    /// `status`, for the properties (which any caller may read, like the
+    /// PropertiesChanged signals that carry them).
+    async fn status_now(&self) -> fdo::Result<Status> {
+        let v = api::call(&self.core, NO_FRONTEND, "status", Map::new())
+            .await
+            .map_err(|e| fdo::Error::Failed(e.message))?;
+        result(v).map_err(|e| fdo::Error::Failed(format!("{e:?}")))
+    }
+}
+
+#[interface(name = "org.securechat.Chatd1")]
+impl Chatd1 {
+    /// The daemon's state: link state (offline, connecting, connected,
+    /// logged_in), account ("" before any), server, pinned server
+    /// fingerprint ("" before any), version.
+    #[zbus(out_args("state", "username", "server", "server_fingerprint", "version"))]
+    async fn status(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+    ) -> Result<(String, String, String, String, String), Error> {
+        let s: Status = result(self.call(&hdr, "status", &Empty {}).await?)?;
+        Ok((
+            enum_name(&s.state),
+            s.username.unwrap_or_default(),
+            s.server,
+            s.server_fingerprint.unwrap_or_default(),
+            s.version,
+        ))
+    }
+
+    /// Creates the account and logs in.
+    #[zbus(out_args("username"))]
+    async fn signup(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        username: String,
+        password: String,
+    ) -> Result<String, Error> {
+        let p = Credentials { username, password };
+        let r: LoggedIn = result(self.call(&hdr, "signup", &p).await?)?;
+        Ok(r.username)
+    }
+
+    /// Logs in.
+    #[zbus(out_args("username"))]
+    async fn login(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        username: String,
+        password: String,
+    ) -> Result<String, Error> {
+        let p = Credentials { username, password };
+        let r: LoggedIn = result(self.call(&hdr, "login", &p).await?)?;
+        Ok(r.username)
+    }
+
+    /// Logs out (the server forgets the session token).
+    async fn logout(&self, #[zbus(header)] hdr: Header<'_>) -> Result<(), Error> {
+        self.call(&hdr, "logout", &Empty {}).await.map(drop)
+    }
+
+    /// Changes the password (the current one is needed).
+    async fn change_password(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        password: String,
+        new_password: String,
+    ) -> Result<(), Error> {
+        let p = chatd_api::ChangePassword {
+            password,
+            new_password,
+        };
+        self.call(&hdr, "change_password", &p).await.map(drop)
+    }
+
+    /// Users whose names start with `prefix` ("" for all), at most `limit`
+    /// (0 for the server's default), only those online when `online_only`;
+    /// each as (username, online).
+    #[zbus(out_args("users"))]
+    async fn users(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        prefix: String,
+        limit: u32,
+        online_only: bool,
+    ) -> Result<Vec<(String, bool)>, Error> {
+        let p = UsersParams {
+            prefix: text_opt(prefix),
+            limit: nonzero(limit),
+            online_only: online_only.then_some(true),
+        };
+        let r: Users = result(self.call(&hdr, "users", &p).await?)?;
+        Ok(r.users
+            .into_iter()
+            .map(|u| (u.username, u.online))
+            .collect())
+    }
+
+    /// Sends `text` to `to`; the new message's id, and whether it waits in
+    /// the outbox.
+    #[zbus(out_args("id", "queued"))]
+    async fn send(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        to: String,
+        text: String,
+    ) -> Result<(String, bool), Error> {
+        let r: Sent = result(self.call(&hdr, "send", &SendParams { to, text }).await?)?;
+        Ok((r.id, r.queued))
+    }
+
+    /// The conversation with `peer`, oldest first: at most `limit` messages
+    /// (0 for 50), older than `before` (Unix ms; 0 for the newest).
+    #[zbus(out_args("messages"))]
+    async fn history(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        peer: String,
+        limit: u32,
+        before: i64,
+    ) -> Result<Vec<DbusMessage>, Error> {
+        let p = HistoryParams {
+            peer,
+            limit: nonzero(limit),
+            before: nonzero(before),
+        };
+        let r: Messages = result(self.call(&hdr, "history", &p).await?)?;
+        Ok(r.messages.into_iter().map(DbusMessage::from).collect())
+    }
+
+    /// One message by id (signals carry ids; this gives the text).
+    #[zbus(out_args("message"))]
+    async fn message(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        id: String,
+    ) -> Result<(DbusMessage,), Error> {
+        let r: OneMessage = result(self.call(&hdr, "message", &MessageParams { id }).await?)?;
+        Ok((r.message.into(),))
+    }
+
+    /// Every conversation, most recent first: (peer, last message as an
+    /// array of zero or one, unread count, online).
+    #[zbus(out_args("conversations"))]
+    async fn conversations(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+    ) -> Result<Vec<DbusConversation>, Error> {
+        let r: Conversations = result(self.call(&hdr, "conversations", &Empty {}).await?)?;
+        Ok(r.conversations
+            .into_iter()
+            .map(|c| DbusConversation {
+                peer: c.peer,
+                last: c.last.into_iter().map(DbusMessage::from).collect(),
+                unread: c.unread,
+                online: c.online,
+            })
+            .collect())
+    }
+
+    /// Marks the conversation with `peer` read (sends read receipts).
+    async fn mark_read(&self, #[zbus(header)] hdr: Header<'_>, peer: String) -> Result<(), Error> {
+        self.call(&hdr, "mark_read", &PeerParams { peer })
+            .await
+            .map(drop)
+    }
+
+    /// The identity-key fingerprint of `user` ("" for oneself) and its
+    /// trust state (unverified, verified, changed).
+    #[zbus(out_args("user", "fingerprint", "state"))]
+    async fn fingerprint(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        user: String,
+    ) -> Result<(String, String, String), Error> {
+        let p = FingerprintParams {
+            user: text_opt(user),
+        };
+        let r: Fingerprint = result(self.call(&hdr, "fingerprint", &p).await?)?;
+        Ok((r.user, r.fingerprint, enum_name(&r.state)))
+    }
+
+    /// Marks `user`'s key verified when `fingerprint` is its fingerprint.
+    #[zbus(out_args("state"))]
+    async fn verify(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        user: String,
+        fingerprint: String,
+    ) -> Result<String, Error> {
+        let p = VerifyParams { user, fingerprint };
+        let r: TrustResult = result(self.call(&hdr, "verify", &p).await?)?;
+        Ok(enum_name(&r.state))
+    }
+
+    /// Accepts `user`'s changed key.
+    #[zbus(out_args("state"))]
+    async fn trust(&self, #[zbus(header)] hdr: Header<'_>, user: String) -> Result<String, Error> {
+        let r: TrustResult = result(self.call(&hdr, "trust", &UserParams { user }).await?)?;
+        Ok(enum_name(&r.state))
+    }
+
+    /// Full-text search of local history, best match first, in the
+    /// conversation with `peer` ("" for all), at most `limit` (0 for 50).
+    #[zbus(out_args("messages"))]
+    async fn search(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        query: String,
+        peer: String,
+        limit: u32,
+    ) -> Result<Vec<DbusMessage>, Error> {
+        let p = SearchParams {
+            query,
+            peer: text_opt(peer),
+            limit: nonzero(limit),
+        };
+        let r: Messages = result(self.call(&hdr, "search", &p).await?)?;
+        Ok(r.messages.into_iter().map(DbusMessage::from).collect())
+    }
+
+    /// The latest event seq. With `since` > 0, first re-emits every stored
+    /// event after `since` (of the kinds in `events`; all when empty) as
+    /// signals addressed to the caller only, in order; the reply follows
+    /// them. Live events are broadcast signals whether or not anyone
+    /// subscribed.
+    #[zbus(out_args("seq"))]
+    async fn subscribe(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
+        since: u64,
+        events: Vec<String>,
+    ) -> Result<u64, Error> {
+        let caller = self.callers.admit(&hdr).await?;
+        let mut json = Map::new();
+        if let Some(since) = nonzero(since) {
+            json.insert("since".into(), since.into());
+        }
+        if !events.is_empty() {
+            json.insert("events".into(), events.into());
+        }
+        let p: SubscribeParams = serde_json::from_value(Value::Object(json)).map_err(|e| {
+            Error::InvalidParams(format!(
+                "bad events: {e}; use message, receipt, presence, connection, key_changed or security"
+            ))
+        })?;
+        let (latest, sub) = self
+            .core
+            .hub
+            .subscribe(p.since, None)
+            .await
+            .map_err(|e| Error::from(from_store(e)))?;
+        if p.since.is_some_and(|s| s < latest) {
+            let to = BusName::try_from(caller)?;
+            let emitter = emitter.set_destination(to);
+            events::replay(&emitter, sub, latest, p.events.as_deref()).await?;
+        }
+        Ok(latest)
+    }
+
+    /// The conversation this caller shows ("" for none): notifiers stay
+    /// quiet about it. Cleared when the caller leaves the bus.
+    async fn focus(&self, #[zbus(header)] hdr: Header<'_>, peer: String) -> Result<(), Error> {
+        let caller = self.callers.admit(&hdr).await?;
+        let id = self.callers.focus_id(&caller);
+        let p = params(&FocusParams {
+            peer: text_opt(peer),
+        })?;
+        api::call(&self.core, id, "focus", p).await?;
+        // A caller such as `gdbus call` may already have left, and the
+        // NameOwnerChanged that would clear its focus already been handled.
+        if !self.callers.present(&caller).await && self.callers.forget(&caller).is_some() {
+            api::call(&self.core, id, "focus", Map::new()).await?;
+        }
+        Ok(())
+    }
+
+    /// The link state, as in Status.
+    #[zbus(property)]
+    async fn state(&self) -> fdo::Result<String> {
+        Ok(enum_name(&self.status_now().await?.state))
+    }
+
+    /// The account, as in Status ("" before any).
+    #[zbus(property)]
+    async fn username(&self) -> fdo::Result<String> {
+        Ok(self.status_now().await?.username.unwrap_or_default())
+    }
+
+    /// A message entered the history: received (`direction` in) or sent
+    /// from any frontend (out). Never the text: call Message(id).
+    /// `focused`: a frontend showed the conversation (see Focus).
+    #[zbus(signal)]
+    pub(crate) async fn message_received(
+        emitter: &SignalEmitter<'_>,
+        seq: u64,
+        id: &str,
+        from: &str,
+        to: &str,
+        ts: i64,
+        direction: &str,
+        focused: bool,
+    ) -> zbus::Result<()>;
+
+    /// A message's status changed (sent, delivered, read, failed).
+    #[zbus(signal)]
+    pub(crate) async fn receipt_updated(
+        emitter: &SignalEmitter<'_>,
+        seq: u64,
+        id: &str,
+        status: &str,
+    ) -> zbus::Result<()>;
+
+    /// A peer came online or went offline.
+    #[zbus(signal)]
+    pub(crate) async fn presence_changed(
+        emitter: &SignalEmitter<'_>,
+        seq: u64,
+        user: &str,
+        online: bool,
+    ) -> zbus::Result<()>;
+
+    /// The link to the server changed state.
+    #[zbus(signal)]
+    pub(crate) async fn connection_changed(
+        emitter: &SignalEmitter<'_>,
+        seq: u64,
+        state: &str,
+    ) -> zbus::Result<()>;
+
+    /// A peer's identity key changed: nothing goes to or comes from them
+    /// until Trust.
+    #[zbus(signal)]
+    pub(crate) async fn key_changed(
+        emitter: &SignalEmitter<'_>,
+        seq: u64,
+        user: &str,
+        fingerprint: &str,
+    ) -> zbus::Result<()>;
+
+    /// Something from `user` was refused for security reasons.
+    #[zbus(signal)]
+    pub(crate) async fn security_alert(
+        emitter: &SignalEmitter<'_>,
+        seq: u64,
+        user: &str,
+        reason: &str,
+    ) -> zbus::Result<()>;
+}
