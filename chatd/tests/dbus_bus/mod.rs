@@ -1,0 +1,278 @@
+//! A private session bus per test: a real dbus-daemon with a config file of
+//! ours (our own servicedir, a socket in a temp dir), never the stock
+//! session config, which would auto-activate any notification daemon
+//! installed on the machine. Plus chatd on that bus and the command-line
+//! clients (busctl, gdbus) the tests drive it with.
+#![allow(dead_code, missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+use test_support::DaemonProcess;
+use test_support::daemon::DaemonEnv;
+
+pub const NAME: &str = "org.securechat.Chatd1";
+pub const PATH: &str = "/org/securechat/Chatd1";
+pub const IFACE: &str = "org.securechat.Chatd1";
+
+/// How long the bus, a client or a line of output may take.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// A dbus-daemon of our own; killed on drop.
+pub struct Bus {
+    child: Child,
+    pub dir: tempfile::TempDir,
+    /// `unix:path=...,guid=...`, as clients take it.
+    pub address: String,
+    /// The `<servicedir>` for activation files.
+    pub services: PathBuf,
+}
+
+impl Bus {
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let services = dir.path().join("services");
+        std::fs::create_dir_all(&services).unwrap();
+        let config = dir.path().join("bus.conf");
+        std::fs::write(&config, config_text(&dir.path().join("bus"), &services)).unwrap();
+        let mut child = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--nofork", "--print-address=1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(dir.path().join("bus.log")).unwrap())
+            .spawn()
+            .expect("cannot run dbus-daemon; install the packages in .ci/packages.d/dbus.txt");
+        let lines = lines_of(child.stdout.take().unwrap());
+        let address = lines
+            .recv_timeout(WAIT)
+            .expect("dbus-daemon printed no address");
+        Self {
+            child,
+            dir,
+            address,
+            services,
+        }
+    }
+
+    /// Environment that points chatd at this bus.
+    pub fn env(&self) -> DaemonEnv {
+        DaemonEnv {
+            set: vec![("DBUS_SESSION_BUS_ADDRESS".into(), self.address.clone())],
+            remove: vec![],
+            dbus: true,
+        }
+    }
+
+    /// `busctl --address=... <args>`.
+    pub fn busctl(&self, args: &[&str]) -> Output {
+        run(Command::new("busctl")
+            .arg(format!("--address={}", self.address))
+            .args(args))
+    }
+
+    /// `busctl --json=short call <our object> <method> <signature> <args>`,
+    /// parsed (null for no answer); panics with busctl's message on failure.
+    pub fn busctl_call(&self, method: &str, signature: &str, args: &[&str]) -> Value {
+        let mut all = vec!["--json=short", "call", NAME, PATH, IFACE, method];
+        if !signature.is_empty() {
+            all.push(signature);
+            all.extend_from_slice(args);
+        }
+        let out = self.busctl(&all);
+        assert!(out.status.success(), "busctl {method}: {}", stderr(&out));
+        match out.stdout.is_empty() {
+            true => Value::Null,
+            false => serde_json::from_slice(&out.stdout).unwrap(),
+        }
+    }
+
+    /// `gdbus call --address ... <our object> <method> <args>`; Ok(stdout)
+    /// or Err(stderr), where errors read `GDBus.Error:<name>: <message>`.
+    pub fn gdbus_call(&self, method: &str, args: &[&str]) -> Result<String, String> {
+        let out = run(Command::new("gdbus")
+            .args(["call", "--address", &self.address, "--dest", NAME])
+            .args(["--object-path", PATH, "--method"])
+            .arg(format!("{IFACE}.{method}"))
+            .args(args));
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(stderr(&out))
+        }
+    }
+
+    /// Whether someone owns our name.
+    pub fn name_has_owner(&self) -> bool {
+        let out = self.busctl(&[
+            "--json=short",
+            "call",
+            "org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus",
+            "NameHasOwner",
+            "s",
+            NAME,
+        ]);
+        out.status.success()
+            && serde_json::from_slice::<Value>(&out.stdout).unwrap()["data"][0] == true
+    }
+
+    /// Waits until chatd owns the name.
+    pub async fn wait_for_name(&self) {
+        test_support::wait_for("chatd to own org.securechat.Chatd1", WAIT, || async {
+            self.name_has_owner().then_some(())
+        })
+        .await
+        .unwrap();
+    }
+
+    /// `gdbus monitor` of our name: its lines, once it is listening.
+    pub fn monitor(&self) -> Monitor {
+        let mut child = Command::new("gdbus")
+            .args(["monitor", "--address", &self.address, "--dest", NAME])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("cannot run gdbus; install libglib2.0-bin");
+        let mut monitor = Monitor {
+            lines: lines_of(child.stdout.take().unwrap()),
+            child,
+            seen: Vec::new(),
+        };
+        // Printed after the match rule is in place and the owner looked up.
+        monitor.line_where("gdbus monitor to find chatd", |l| l.contains("is owned by"));
+        monitor
+    }
+}
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The lines of a running `gdbus monitor`; killed on drop.
+pub struct Monitor {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    /// Every line read so far.
+    pub seen: Vec<String>,
+}
+
+impl Monitor {
+    /// The next line matching `pred`, waiting up to [`WAIT`] for each.
+    pub fn line_where(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(WAIT)
+                .unwrap_or_else(|_| panic!("timed out waiting for {what}; saw {:#?}", self.seen));
+            self.seen.push(line.clone());
+            if pred(&line) {
+                return line;
+            }
+        }
+    }
+}
+
+impl Drop for Monitor {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Our bus configuration: a session bus on `socket`, activating only what
+/// is in `services`, open to the user running the tests.
+pub fn config_text(socket: &Path, services: &Path) -> String {
+    format!(
+        r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={}</listen>
+  <servicedir>{}</servicedir>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#,
+        socket.display(),
+        services.display()
+    )
+}
+
+/// Starts chatd on `bus` in `dir` against `server`.
+pub async fn chatd_on(
+    bus: &Bus,
+    dir: &Path,
+    server: &test_support::ServerProcess,
+) -> DaemonProcess {
+    let d = DaemonProcess::start_with_env(dir, server_args(server), bus.env())
+        .await
+        .expect("chatd starts");
+    bus.wait_for_name().await;
+    d
+}
+
+/// chatd's flags for `server`.
+pub fn server_args(server: &test_support::ServerProcess) -> Vec<String> {
+    vec![
+        "--server".into(),
+        server.addr.to_string(),
+        "--server-fingerprint".into(),
+        server.fingerprint.clone(),
+        "--plaintext".into(),
+    ]
+}
+
+/// Lines of `out` on a channel, read by a thread.
+fn lines_of(out: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// Runs a client to completion, with a deadline.
+fn run(cmd: &mut Command) -> Output {
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot run {cmd:?} ({e}); install the packages in .ci/packages.d/dbus.txt")
+        });
+    let (tx, rx) = mpsc::channel();
+    let id = child.id();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(WAIT) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").arg(id.to_string()).status();
+            panic!("{cmd:?} did not finish within {WAIT:?}");
+        }
+    }
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
