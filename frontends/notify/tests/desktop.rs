@@ -16,7 +16,7 @@ async fn messages_reach_the_desktop_grouped_quiet_when_focused_and_across_restar
     let bus = Bus::start(&desk_dir);
     let dunst = NotificationServer::start(&desk_dir, &bus).await;
     let (mut alice_d, _alice) = world.user("alice").await;
-    let (_bob_d, mut bob) = world.user("bob").await;
+    let (bob_d, mut bob) = world.user("bob").await;
     let mut notify =
         Notify::start(&alice_d, "notify", &bus.address, &["--group-window", "600"]).await;
     let send = |text: &'static str| json!({"to": "alice", "text": text});
@@ -93,6 +93,17 @@ async fn messages_reach_the_desktop_grouped_quiet_when_focused_and_across_restar
         .filter(|(_, b)| b.contains("hello alice"))
         .count();
     assert_eq!(hellos, 1, "a message was notified twice: {history:?}");
+
+    // bob starts over with a new key (a new data directory): alice is told,
+    // critically, and how to check it.
+    drop(bob_d);
+    let (_new_bob, _) = world.login("bob", "bob-again").await;
+    let history = dunst.wait_for_summary("bob's key changed").await;
+    let (_, body) = history
+        .iter()
+        .find(|(s, _)| s == "bob's key changed")
+        .unwrap();
+    assert!(body.contains("chat verify bob"), "{body}");
     drop(notify);
 }
 

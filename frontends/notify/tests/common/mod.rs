@@ -238,6 +238,20 @@ impl NotificationServer {
     }
 }
 
+impl NotificationServer {
+    /// Waits until a notification with this summary was shown, and returns
+    /// the whole history then.
+    pub async fn wait_for_summary(&self, summary: &str) -> Vec<(String, String)> {
+        wait_for(&format!("a notification {summary:?}"), WAIT, || {
+            let history = self.history();
+            let found = history.iter().any(|(s, _)| s == summary);
+            async move { found.then_some(history) }
+        })
+        .await
+        .unwrap()
+    }
+}
+
 /// Runs dunstctl against `bus`; its stdout on success.
 fn dunstctl(bus: &str, args: &[&str]) -> anyhow::Result<String> {
     let out = Command::new("dunstctl")
@@ -368,6 +382,30 @@ impl World {
         .await
         .unwrap();
         c.ok("signup", json!({"username": name, "password": PASSWORD}))
+            .await
+            .unwrap();
+        (d, c)
+    }
+}
+
+impl World {
+    /// Starts a daemon in a fresh directory `dir` (so with a new identity
+    /// key) and logs the existing account `name` in through it.
+    pub async fn login(&self, name: &str, dir: &str) -> (DaemonProcess, RpcClient) {
+        let d = DaemonProcess::start(
+            &self.dir.path().join(dir),
+            self.server.addr,
+            &self.server.fingerprint,
+        )
+        .await
+        .unwrap();
+        let mut c = d.client().await.unwrap();
+        wait_for(&format!("{dir}'s chatd to reach the server"), WAIT, || {
+            status_is(d.socket.clone(), &["connected", "logged_in"])
+        })
+        .await
+        .unwrap();
+        c.ok("login", json!({"username": name, "password": PASSWORD}))
             .await
             .unwrap();
         (d, c)
