@@ -109,14 +109,9 @@ impl<S: Sink> Notifier<S> {
             };
             match ended {
                 Ended::Shutdown => break,
-                Ended::Lost(why) => chatd.failed(
-                    &format!(
-                        "waiting for chatd at {} (start it with `systemctl --user start chatd` \
-                         or run `chatd`)",
-                        self.settings.socket.display()
-                    ),
-                    &why,
-                ),
+                Ended::Lost(why) => {
+                    chatd.failed("not attached to chatd; trying again until it answers", &why);
+                }
             }
             let delay = backoff.next_delay();
             tokio::select! {
