@@ -22,7 +22,8 @@
 #   BASH_COMPLETION_DIR  $DATADIR/bash-completion/completions
 #   ZSH_COMPLETION_DIR   $DATADIR/zsh/site-functions
 #   FISH_COMPLETION_DIR  $DATADIR/fish/vendor_completions.d
-#   TARGET_DIR           target/release: where the built binaries are
+#   TARGET_DIR           $CARGO_TARGET_DIR/release, else target/release:
+#                        where the built binaries are
 #
 # Only programs that were built are installed, with their units, pages and
 # completions; chatd is required.
@@ -43,7 +44,7 @@ APPLICATIONS_DIR=${APPLICATIONS_DIR:-$DATADIR/applications}
 BASH_COMPLETION_DIR=${BASH_COMPLETION_DIR:-$DATADIR/bash-completion/completions}
 ZSH_COMPLETION_DIR=${ZSH_COMPLETION_DIR:-$DATADIR/zsh/site-functions}
 FISH_COMPLETION_DIR=${FISH_COMPLETION_DIR:-$DATADIR/fish/vendor_completions.d}
-TARGET_DIR=${TARGET_DIR:-$root/target/release}
+TARGET_DIR=${TARGET_DIR:-${CARGO_TARGET_DIR:-$root/target}/release}
 
 die() {
     printf 'install.sh: %s\n' "$1" >&2
