@@ -1,0 +1,265 @@
+//! The model against the orders in which chatd's answers and events can
+//! really arrive: duplicates, receipts before history, replays after a
+//! reattach, changes made by another frontend.
+
+use chatd_api::{
+    ConnectionState, Conversation, Direction, Event, EventBody, Fingerprint, Message,
+    MessageStatus, Status, TrustState, User,
+};
+
+use super::*;
+use crate::backend::{Command, Failure, Link, Update};
+
+fn msg(id: &str, dir: Direction, ts: i64, status: MessageStatus) -> Message {
+    let (from, to) = match dir {
+        Direction::In => ("bob", "alice"),
+        Direction::Out => ("alice", "bob"),
+    };
+    Message {
+        id: id.into(),
+        from: from.into(),
+        to: to.into(),
+        text: format!("text {id}"),
+        ts,
+        direction: dir,
+        status,
+    }
+}
+
+fn event(seq: u64, body: EventBody) -> Update {
+    Update::Event(Event { seq, body })
+}
+
+fn message_event(seq: u64, m: Message) -> Update {
+    event(
+        seq,
+        serde_json::from_value(serde_json::json!({"type": "message", "message": m}))
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+}
+
+fn logged_in() -> Model {
+    let mut m = Model::default();
+    m.apply(Update::Link(Link::Attached));
+    m.apply(Update::Status(Status {
+        state: ConnectionState::LoggedIn,
+        username: Some("alice".into()),
+        server: "127.0.0.1:1".into(),
+        server_fingerprint: None,
+        version: "0".into(),
+    }));
+    m
+}
+
+#[test]
+fn the_phase_follows_the_link_and_the_account() {
+    let mut m = Model::default();
+    assert_eq!(m.phase(), Phase::Detached);
+    m.apply(Update::Link(Link::Attached));
+    assert_eq!(m.phase(), Phase::Detached, "until chatd's state is known");
+    let mut m = logged_in();
+    assert_eq!(m.phase(), Phase::SignedIn);
+    // The server is unreachable: the account's history is still here.
+    m.apply(event(
+        1,
+        EventBody::Connection {
+            state: ConnectionState::Offline,
+        },
+    ));
+    assert_eq!(m.phase(), Phase::SignedIn);
+    m.apply(event(
+        2,
+        EventBody::Connection {
+            state: ConnectionState::Connected,
+        },
+    ));
+    assert_eq!(m.phase(), Phase::SignedOut);
+    m.apply(Update::Link(Link::NotRunning {
+        socket: None,
+        message: "x".into(),
+    }));
+    assert_eq!(m.phase(), Phase::Detached);
+}
+
+#[test]
+fn messages_merge_without_duplicates_in_time_order() {
+    let mut m = logged_in();
+    m.apply(message_event(
+        1,
+        msg("b", Direction::In, 20, MessageStatus::Delivered),
+    ));
+    m.apply(Update::History {
+        peer: "bob".into(),
+        messages: vec![
+            msg("a", Direction::Out, 10, MessageStatus::Read),
+            msg("b", Direction::In, 20, MessageStatus::Delivered),
+        ],
+    });
+    // A replay after a reattach brings "b" again.
+    m.apply(message_event(
+        1,
+        msg("b", Direction::In, 20, MessageStatus::Delivered),
+    ));
+    let t = &m.threads["bob"];
+    let ids: Vec<&str> = t.messages.iter().map(|x| x.id.as_str()).collect();
+    assert_eq!(ids, ["a", "b"]);
+    assert_eq!(t.unread, 1, "counted once");
+    assert!(t.loaded);
+}
+
+#[test]
+fn statuses_only_move_forward() {
+    let mut m = logged_in();
+    m.apply(message_event(
+        1,
+        msg("a", Direction::Out, 10, MessageStatus::Sending),
+    ));
+    m.apply(event(
+        2,
+        EventBody::Receipt {
+            id: "a".into(),
+            status: MessageStatus::Read,
+        },
+    ));
+    m.apply(event(
+        3,
+        EventBody::Receipt {
+            id: "a".into(),
+            status: MessageStatus::Delivered,
+        },
+    ));
+    // An old snapshot must not undo it either.
+    m.apply(Update::History {
+        peer: "bob".into(),
+        messages: vec![msg("a", Direction::Out, 10, MessageStatus::Sent)],
+    });
+    assert_eq!(m.threads["bob"].messages[0].status, MessageStatus::Read);
+}
+
+#[test]
+fn reading_elsewhere_clears_unread() {
+    let mut m = logged_in();
+    m.apply(message_event(
+        1,
+        msg("x", Direction::In, 10, MessageStatus::Delivered),
+    ));
+    m.apply(message_event(
+        2,
+        msg("y", Direction::In, 11, MessageStatus::Delivered),
+    ));
+    assert_eq!(m.threads["bob"].unread, 2);
+    // Another frontend marked the conversation read.
+    m.apply(event(
+        3,
+        EventBody::Receipt {
+            id: "x".into(),
+            status: MessageStatus::Read,
+        },
+    ));
+    m.apply(event(
+        4,
+        EventBody::Receipt {
+            id: "y".into(),
+            status: MessageStatus::Read,
+        },
+    ));
+    assert_eq!(m.threads["bob"].unread, 0);
+    // A read receipt for a message we never loaded: reload the counts.
+    let follow = m.apply(event(
+        5,
+        EventBody::Receipt {
+            id: "old".into(),
+            status: MessageStatus::Read,
+        },
+    ));
+    assert_eq!(follow, vec![Command::Conversations]);
+}
+
+#[test]
+fn conversations_snapshot_sets_counts_and_presence() {
+    let mut m = logged_in();
+    m.apply(Update::Conversations(vec![Conversation {
+        peer: "bob".into(),
+        last: Some(msg("z", Direction::In, 5, MessageStatus::Delivered)),
+        unread: 3,
+        online: true,
+    }]));
+    assert_eq!(m.threads["bob"].unread, 3);
+    assert!(m.is_online("bob"));
+    m.apply(event(
+        1,
+        EventBody::Presence {
+            user: "bob".into(),
+            online: false,
+        },
+    ));
+    assert!(!m.is_online("bob"));
+    m.apply(Update::Online(vec![
+        User {
+            username: "alice".into(),
+            online: true,
+        },
+        User {
+            username: "carol".into(),
+            online: true,
+        },
+    ]));
+    assert!(
+        m.is_online("carol") && !m.is_online("alice"),
+        "not ourselves"
+    );
+}
+
+#[test]
+fn a_changed_key_asks_once_and_trust_clears_it() {
+    let mut m = logged_in();
+    let changed = EventBody::KeyChanged {
+        user: "bob".into(),
+        fingerprint: "ab".repeat(32),
+    };
+    m.apply(event(1, changed.clone()));
+    // The same news again (a replay, the fingerprint reload) asks once.
+    m.apply(Update::Fingerprint {
+        own: false,
+        fingerprint: Fingerprint {
+            user: "bob".into(),
+            fingerprint: "ab".repeat(32),
+            state: TrustState::Changed,
+        },
+    });
+    assert_eq!(m.key_alerts, ["bob"]);
+    assert!(m.changed_keys.contains("bob"));
+    // A refused send says so too, without a second alert.
+    m.apply(Update::Sent {
+        to: "bob".into(),
+        text: "hi".into(),
+        result: Err(Failure {
+            code: Some(chatd_api::ErrorCode::KeyChanged),
+            message: "key changed".into(),
+        }),
+    });
+    assert_eq!(m.key_alerts.len(), 1);
+    assert_eq!(m.threads["bob"].draft_back.as_deref(), Some("hi"));
+    m.apply(Update::Trust {
+        user: "bob".into(),
+        result: Ok(TrustState::Unverified),
+    });
+    assert!(m.key_alerts.is_empty() && m.changed_keys.is_empty());
+}
+
+#[test]
+fn another_account_starts_clean() {
+    let mut m = logged_in();
+    m.apply(message_event(
+        1,
+        msg("a", Direction::In, 1, MessageStatus::Delivered),
+    ));
+    m.apply(Update::Status(Status {
+        state: ConnectionState::LoggedIn,
+        username: Some("zed".into()),
+        server: "s".into(),
+        server_fingerprint: None,
+        version: "0".into(),
+    }));
+    assert!(m.threads.is_empty());
+}

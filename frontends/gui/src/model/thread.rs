@@ -1,0 +1,94 @@
+//! One conversation as the UI holds it: its messages in time order,
+//! merged from history, events and receipts in any order without
+//! duplicates and without a status ever going backwards.
+
+use chatd_api::{Direction, Message, MessageStatus};
+
+/// A conversation with one peer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Thread {
+    /// The other side.
+    pub peer: String,
+    /// Messages, oldest first.
+    pub messages: Vec<Message>,
+    /// Incoming messages not read yet.
+    pub unread: u32,
+    /// The history was loaded (not only the last message).
+    pub loaded: bool,
+    /// Why the last send failed, until the next one.
+    pub send_error: Option<String>,
+    /// The text of a refused message, for the composer to take back.
+    pub draft_back: Option<String>,
+}
+
+/// What [`Thread::set_status`] changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusChange {
+    /// The message's direction.
+    pub direction: Direction,
+    /// It just became `read`.
+    pub became_read: bool,
+}
+
+impl Thread {
+    /// An empty conversation.
+    pub fn new(peer: &str) -> Self {
+        Self {
+            peer: peer.to_string(),
+            messages: Vec::new(),
+            unread: 0,
+            loaded: false,
+            send_error: None,
+            draft_back: None,
+        }
+    }
+
+    /// The newest message's time (0 when empty).
+    pub fn last_ts(&self) -> i64 {
+        self.messages.last().map_or(0, |m| m.ts)
+    }
+
+    /// The newest message.
+    pub fn last(&self) -> Option<&Message> {
+        self.messages.last()
+    }
+
+    /// Adds a message or updates the one with its id; true when new.
+    pub fn merge(&mut self, message: Message) -> bool {
+        if let Some(old) = self.messages.iter_mut().find(|m| m.id == message.id) {
+            let status = forward(old.status, message.status);
+            *old = message;
+            old.status = status;
+            return false;
+        }
+        // Usually the newest: search from the end.
+        let at = self
+            .messages
+            .iter()
+            .rposition(|m| (m.ts, &m.id) <= (message.ts, &message.id))
+            .map_or(0, |i| i + 1);
+        self.messages.insert(at, message);
+        true
+    }
+
+    /// Moves a message's status forward; `None` when the id is unknown.
+    pub fn set_status(&mut self, id: &str, status: MessageStatus) -> Option<StatusChange> {
+        let m = self.messages.iter_mut().find(|m| m.id == id)?;
+        let before = m.status;
+        m.status = forward(before, status);
+        Some(StatusChange {
+            direction: m.direction,
+            became_read: before != MessageStatus::Read && m.status == MessageStatus::Read,
+        })
+    }
+}
+
+/// Statuses only move forward (sending < sent < delivered < read); a
+/// failure is final.
+fn forward(old: MessageStatus, new: MessageStatus) -> MessageStatus {
+    if old == MessageStatus::Failed {
+        old
+    } else {
+        old.max(new)
+    }
+}

@@ -1,0 +1,230 @@
+//! The open conversation: a header with the peer's presence and the
+//! safety-number button, a warning while their key is unconfirmed, the
+//! messages as bubbles with day separators, times and delivery marks, and
+//! the composer. The list sticks to the newest message unless the person
+//! has scrolled up to read older ones.
+
+use chatd_api::{Direction, Message, MessageStatus, TrustState};
+use egui::{Align, Layout, RichText, Role, Ui, WidgetInfo};
+
+use super::super::format;
+use super::super::{App, Palette, widgets};
+use super::{composer, sidebar};
+
+/// Draws the conversation with `peer`.
+pub fn show(app: &mut App, ui: &mut Ui, peer: &str) {
+    let palette = app.palette();
+    header(app, ui, peer, &palette);
+    if app.model.changed_keys.contains(peer) {
+        key_banner(app, ui, peer, &palette);
+    }
+    composer::show(app, ui, peer);
+    messages(app, ui, peer, &palette);
+}
+
+fn header(app: &mut App, ui: &mut Ui, peer: &str, palette: &Palette) {
+    let online = app.model.is_online(peer);
+    let trust = app.model.fingerprints.get(peer).map(|f| f.state);
+    egui::Panel::top("conversation_header")
+        .frame(
+            egui::Frame::NONE
+                .fill(palette.background)
+                .inner_margin(egui::Margin::symmetric(16, 10)),
+        )
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                sidebar::avatar_widget(ui, peer, 17.0);
+                ui.vertical(|ui| {
+                    ui.label(RichText::new(peer).strong().size(17.0));
+                    ui.horizontal(|ui| {
+                        let (color, words) = if online {
+                            (palette.good, "online")
+                        } else {
+                            (palette.muted, "offline")
+                        };
+                        widgets::dot(ui, color, 3.5);
+                        ui.label(RichText::new(words).small().color(palette.muted));
+                        if let Some(state) = trust {
+                            let color = match state {
+                                TrustState::Verified => palette.good,
+                                TrustState::Unverified => palette.muted,
+                                TrustState::Changed => palette.bad,
+                            };
+                            ui.label(RichText::new("·").small().color(palette.muted));
+                            ui.label(
+                                RichText::new(format::trust_words(state))
+                                    .small()
+                                    .color(color),
+                            );
+                        }
+                    });
+                });
+                ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                    if ui.button("🛡 Safety number").clicked() {
+                        app.view.safety = Some(peer.to_string());
+                        app.command(crate::backend::Command::Fingerprints {
+                            peer: peer.to_string(),
+                        });
+                    }
+                });
+            });
+        });
+}
+
+fn key_banner(app: &mut App, ui: &mut Ui, peer: &str, palette: &Palette) {
+    egui::Panel::top("key_banner")
+        .frame(
+            egui::Frame::NONE
+                .fill(palette.bad.gamma_multiply(0.18))
+                .inner_margin(egui::Margin::symmetric(16, 8)),
+        )
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new("⚠").color(palette.bad));
+                ui.label(format!(
+                    "{peer}'s safety number changed. Nothing is sent to {peer} until you review it."
+                ));
+                if ui.button("Review").clicked() && !app.model.key_alerts.iter().any(|u| u == peer)
+                {
+                    app.model.key_alerts.push_back(peer.to_string());
+                }
+            });
+        });
+}
+
+fn messages(app: &mut App, ui: &mut Ui, peer: &str, palette: &Palette) {
+    let Some(thread) = app.model.threads.get(peer) else {
+        return;
+    };
+    let today = format::today();
+    egui::CentralPanel::default()
+        .frame(
+            egui::Frame::NONE
+                .fill(palette.background)
+                .inner_margin(egui::Margin::symmetric(16, 6)),
+        )
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt(("messages", peer))
+                .stick_to_bottom(true)
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    if thread.messages.is_empty() {
+                        ui.vertical_centered(|ui| {
+                            ui.add_space(30.0);
+                            let text = if thread.loaded {
+                                format!("No messages yet. Say hello to {peer}.")
+                            } else {
+                                "Loading…".to_string()
+                            };
+                            ui.label(RichText::new(text).color(palette.muted));
+                        });
+                    }
+                    let mut last_day = None;
+                    for m in &thread.messages {
+                        let day = format::day_of(m.ts);
+                        if last_day != Some(day) {
+                            last_day = Some(day);
+                            day_separator(ui, &format::day_label(day, today), palette);
+                        }
+                        bubble(ui, m, palette);
+                    }
+                    ui.add_space(6.0);
+                });
+        });
+}
+
+fn day_separator(ui: &mut Ui, text: &str, palette: &Palette) {
+    ui.add_space(8.0);
+    ui.vertical_centered(|ui| {
+        egui::Frame::NONE
+            .fill(palette.sidebar)
+            .corner_radius(10)
+            .inner_margin(egui::Margin::symmetric(10, 3))
+            .show(ui, |ui| {
+                ui.label(RichText::new(text).small().color(palette.muted));
+            });
+    });
+    ui.add_space(4.0);
+}
+
+/// One message: right and blue when sent, left and grey when received,
+/// as wide as its text (or its time line) and at most 72% of the view.
+fn bubble(ui: &mut Ui, m: &Message, palette: &Palette) {
+    let out = m.direction == Direction::Out;
+    let (fill, text_color) = if out {
+        (palette.bubble_out, palette.bubble_out_text)
+    } else {
+        (palette.bubble_in, palette.bubble_in_text)
+    };
+    let layout = if out {
+        Layout::top_down(Align::Max)
+    } else {
+        Layout::top_down(Align::Min)
+    };
+    let max_width = (ui.available_width() * 0.72).max(160.0);
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let text_width = ui
+        .painter()
+        .layout(m.text.clone(), font, text_color, max_width)
+        .size()
+        .x;
+    let (meta, spoken) = meta_line(ui, m, out, text_color, palette);
+    // One point of slack so the label wraps exactly where it was measured.
+    let width = (text_width.max(meta.size().x) + 1.0).min(max_width);
+    ui.with_layout(layout, |ui| {
+        egui::Frame::NONE
+            .fill(fill)
+            .corner_radius(egui::CornerRadius {
+                nw: 14,
+                ne: 14,
+                sw: if out { 14 } else { 4 },
+                se: if out { 4 } else { 14 },
+            })
+            .inner_margin(egui::Margin::symmetric(12, 7))
+            .show(ui, |ui| {
+                ui.set_max_width(width);
+                ui.with_layout(Layout::top_down(Align::Min), |ui| {
+                    ui.add(egui::Label::new(RichText::new(&m.text).color(text_color)).wrap());
+                    let size = egui::vec2(width, meta.size().y);
+                    let (rect, response) = ui.allocate_exact_size(size, egui::Sense::hover());
+                    let at = egui::pos2(rect.right() - meta.size().x, rect.top());
+                    ui.painter().galley(at, meta, text_color);
+                    response.widget_info(|| WidgetInfo::labeled(Role::Label, true, &spoken));
+                    response.on_hover_text(spoken.clone());
+                });
+            });
+    });
+    ui.add_space(3.0);
+}
+
+/// The time and, for sent messages, the delivery mark, laid out small;
+/// with the same in words for screen readers ("14:03, delivered").
+fn meta_line(
+    ui: &Ui,
+    m: &Message,
+    out: bool,
+    text_color: egui::Color32,
+    palette: &Palette,
+) -> (std::sync::Arc<egui::Galley>, String) {
+    let time = format::time_of_day(m.ts);
+    let (mark, words) = format::status_mark(m.status);
+    let spoken = if out {
+        format!("{time}, {words}")
+    } else {
+        format!("received {time}")
+    };
+    let faint = text_color.gamma_multiply(0.65);
+    let small = egui::FontId::proportional(11.5);
+    let mut job = egui::text::LayoutJob::default();
+    job.append(&time, 0.0, egui::TextFormat::simple(small.clone(), faint));
+    if out {
+        let color = match m.status {
+            MessageStatus::Read => palette.read_mark,
+            MessageStatus::Failed => palette.bad,
+            _ => faint,
+        };
+        job.append(mark, 6.0, egui::TextFormat::simple(small, color));
+    }
+    (ui.painter().layout_job(job), spoken)
+}

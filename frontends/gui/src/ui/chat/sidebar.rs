@@ -1,0 +1,414 @@
+//! The left panel: who you are, the people search box, your conversations
+//! (presence dot, last message, time, unread badge) and who else is
+//! online. Every row is a focusable button named for screen readers.
+
+use egui::text::{LayoutJob, TextWrapping};
+use egui::{
+    Align2, Color32, FontId, Key, Modifiers, Rect, Response, RichText, Sense, TextEdit, Ui,
+    WidgetInfo,
+};
+
+use super::super::format;
+use super::super::{App, Palette, widgets};
+use crate::backend::Command;
+use crate::cli::Theme;
+use crate::model::check_username;
+
+/// Width of the panel.
+const WIDTH: f32 = 290.0;
+
+/// What one row shows.
+struct Row<'a> {
+    name: &'a str,
+    online: bool,
+    selected: bool,
+    preview: Option<String>,
+    time: Option<String>,
+    unread: u32,
+    /// The accessible name: what activating the row does.
+    label: String,
+}
+
+/// Draws the panel.
+pub fn show(app: &mut App, ui: &mut Ui) {
+    let palette = app.palette();
+    egui::Panel::left("people")
+        .resizable(true)
+        .default_size(WIDTH)
+        .size_range(220.0..=420.0)
+        .frame(
+            egui::Frame::NONE
+                .fill(palette.sidebar)
+                .inner_margin(egui::Margin::symmetric(10, 10)),
+        )
+        .show(ui, |ui| {
+            header(app, ui, &palette);
+            ui.add_space(6.0);
+            search_box(app, ui);
+            ui.add_space(6.0);
+            egui::ScrollArea::vertical()
+                .auto_shrink([false, false])
+                .show(ui, |ui| lists(app, ui, &palette));
+        });
+}
+
+fn header(app: &mut App, ui: &mut Ui, palette: &Palette) {
+    let account = app.model.account().unwrap_or("").to_string();
+    ui.horizontal(|ui| {
+        avatar_widget(ui, &account, 18.0);
+        ui.vertical(|ui| {
+            ui.label(RichText::new(&account).strong().size(16.0));
+            ui.label(RichText::new("SecureChat").small().color(palette.muted));
+        });
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let menu = ui.menu_button(RichText::new("…").size(18.0), |ui| {
+                if ui.button("Log out").clicked() {
+                    app.view.open = None;
+                    app.command(Command::Logout);
+                    ui.close();
+                }
+            });
+            let _ = menu.response.accessible_name("Account menu");
+            let (icon, name, other) = match app.view.theme {
+                Theme::Dark => ("☀", "Switch to the light theme", Theme::Light),
+                Theme::Light => ("🌙", "Switch to the dark theme", Theme::Dark),
+            };
+            if widgets::icon_button(ui, icon, name).clicked() {
+                app.view.theme = other;
+            }
+        });
+    });
+}
+
+fn search_box(app: &mut App, ui: &mut Ui) {
+    let response = ui
+        .add(
+            TextEdit::singleline(&mut app.view.search)
+                .id_salt("search")
+                .hint_text("🔍 Search people  (Ctrl+K)")
+                .desired_width(f32::INFINITY)
+                .margin(egui::vec2(8.0, 6.0)),
+        )
+        .accessible_name("Search people");
+    if std::mem::take(&mut app.view.focus_search) {
+        response.request_focus();
+    }
+    let query = app.view.search.trim().to_string();
+    if query != app.view.searched {
+        app.view.searched = query.clone();
+        if !query.is_empty() && check_username(&query).is_none() {
+            app.command(Command::Directory {
+                prefix: query.clone(),
+            });
+        }
+    }
+    if response.lost_focus()
+        && ui.input(|i| i.key_pressed(Key::Enter))
+        && let Some(first) = matches(app, &query).into_iter().next()
+    {
+        app.view.search.clear();
+        app.open(&first);
+    }
+    if response.has_focus() && ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape)) {
+        app.view.search.clear();
+    }
+}
+
+/// People matching a search: conversations first, then the directory.
+fn matches(app: &App, query: &str) -> Vec<String> {
+    let q = query.to_lowercase();
+    let me = app.model.account().unwrap_or("");
+    let mut out: Vec<String> = app
+        .model
+        .threads_by_recency()
+        .iter()
+        .filter(|t| t.peer.to_lowercase().contains(&q))
+        .map(|t| t.peer.clone())
+        .collect();
+    if let Some((prefix, users)) = &app.model.directory
+        && prefix == query
+    {
+        for u in users {
+            if u.username != me && !out.contains(&u.username) {
+                out.push(u.username.clone());
+            }
+        }
+    }
+    out
+}
+
+fn lists(app: &mut App, ui: &mut Ui, palette: &Palette) {
+    let query = app.view.search.trim().to_string();
+    let today = format::today();
+    let mut clicked: Option<String> = None;
+    section(ui, palette, "Conversations");
+    let threads: Vec<_> = app
+        .model
+        .threads_by_recency()
+        .into_iter()
+        .filter(|t| query.is_empty() || t.peer.to_lowercase().contains(&query.to_lowercase()))
+        .cloned()
+        .collect();
+    if threads.is_empty() {
+        muted(
+            ui,
+            palette,
+            if query.is_empty() {
+                "No conversations yet"
+            } else {
+                "No conversation matches"
+            },
+        );
+    }
+    for t in &threads {
+        let preview = t.last().map(|m| {
+            let who = if m.direction == chatd_api::Direction::Out {
+                "You: "
+            } else {
+                ""
+            };
+            format!("{who}{}", m.text.replace('\n', " "))
+        });
+        let online = app.model.is_online(&t.peer);
+        let unread = t.unread;
+        let mut label = format!("Conversation with {}", t.peer);
+        if unread > 0 {
+            label.push_str(&format!(", {unread} unread"));
+        }
+        let row = Row {
+            name: &t.peer,
+            online,
+            selected: app.view.open.as_deref() == Some(t.peer.as_str()),
+            preview,
+            time: t.last().map(|m| format::list_time(m.ts, today)),
+            unread,
+            label,
+        };
+        if person_row(ui, palette, &row).clicked() {
+            clicked = Some(t.peer.clone());
+        }
+    }
+    ui.add_space(10.0);
+    let me = app.model.account().unwrap_or("").to_string();
+    if query.is_empty() {
+        let others: Vec<String> = app
+            .model
+            .online
+            .iter()
+            .filter(|u| **u != me && !app.model.threads.contains_key(*u))
+            .cloned()
+            .collect();
+        section(ui, palette, &format!("Online now · {}", others.len()));
+        if others.is_empty() {
+            muted(ui, palette, "Nobody else is online");
+        }
+        for user in &others {
+            if user_row(ui, palette, user, true).clicked() {
+                clicked = Some(user.clone());
+            }
+        }
+    } else {
+        section(ui, palette, "People");
+        let people: Vec<(String, bool)> = match &app.model.directory {
+            Some((prefix, users)) if *prefix == query => users
+                .iter()
+                .filter(|u| u.username != me && !app.model.threads.contains_key(&u.username))
+                .map(|u| (u.username.clone(), u.online))
+                .collect(),
+            _ => Vec::new(),
+        };
+        if people.is_empty() {
+            muted(ui, palette, "Nobody else by that name");
+        }
+        for (user, online) in &people {
+            if user_row(ui, palette, user, *online).clicked() {
+                clicked = Some(user.clone());
+            }
+        }
+    }
+    if let Some(peer) = clicked {
+        app.view.search.clear();
+        app.open(&peer);
+    }
+}
+
+fn user_row(ui: &mut Ui, palette: &Palette, user: &str, online: bool) -> Response {
+    let row = Row {
+        name: user,
+        online,
+        selected: false,
+        preview: None,
+        time: None,
+        unread: 0,
+        label: format!("Chat with {user}"),
+    };
+    person_row(ui, palette, &row)
+}
+
+fn section(ui: &mut Ui, palette: &Palette, title: &str) {
+    ui.label(
+        RichText::new(title.to_uppercase())
+            .small()
+            .strong()
+            .color(palette.muted),
+    );
+    ui.add_space(2.0);
+}
+
+fn muted(ui: &mut Ui, palette: &Palette, text: &str) {
+    ui.label(RichText::new(text).color(palette.muted));
+}
+
+/// One person: avatar with presence dot, name, time, last message, badge.
+fn person_row(ui: &mut Ui, palette: &Palette, row: &Row<'_>) -> Response {
+    let height = if row.preview.is_some() { 56.0 } else { 42.0 };
+    let (rect, response) =
+        ui.allocate_exact_size(egui::vec2(ui.available_width(), height), Sense::click());
+    let label = row.label.clone();
+    let selected = row.selected;
+    response.widget_info(|| WidgetInfo::selected(egui::Role::Button, true, selected, &label));
+    if !ui.is_rect_visible(rect) {
+        return response;
+    }
+    let painter = ui.painter();
+    let fill = if row.selected {
+        palette.selected
+    } else if response.hovered() || response.has_focus() {
+        palette.selected.gamma_multiply(0.6)
+    } else {
+        Color32::TRANSPARENT
+    };
+    painter.rect_filled(rect, 10.0, fill);
+    if response.has_focus() {
+        painter.rect_stroke(rect, 10.0, (1.5, palette.accent), egui::StrokeKind::Inside);
+    }
+    let radius = if row.preview.is_some() { 19.0 } else { 15.0 };
+    let center = egui::pos2(rect.left() + 8.0 + radius, rect.center().y);
+    paint_avatar(painter, center, radius, row.name);
+    let dot = center + egui::vec2(radius * 0.72, radius * 0.72);
+    painter.circle_filled(dot, 6.0, palette.sidebar);
+    painter.circle_filled(
+        dot,
+        4.5,
+        if row.online {
+            palette.good
+        } else {
+            palette.muted.gamma_multiply(0.7)
+        },
+    );
+    let text_left = center.x + radius + 10.0;
+    let right = rect.right() - 10.0;
+    let text_color = ui.visuals().text_color();
+    let top = if row.preview.is_some() {
+        rect.top() + 9.0
+    } else {
+        rect.center().y - 9.0
+    };
+    let mut name_right = right;
+    if let Some(time) = &row.time {
+        let r = painter.text(
+            egui::pos2(right, top + 2.0),
+            Align2::RIGHT_TOP,
+            time,
+            FontId::proportional(12.0),
+            palette.muted,
+        );
+        name_right = r.left() - 6.0;
+    }
+    paint_line(
+        painter,
+        ui,
+        row.name,
+        FontId::proportional(15.5),
+        text_color,
+        Rect::from_min_max(
+            egui::pos2(text_left, top),
+            egui::pos2(name_right, top + 20.0),
+        ),
+    );
+    if let Some(preview) = &row.preview {
+        let mut preview_right = right;
+        if row.unread > 0 {
+            let text = if row.unread > 99 {
+                "99+".to_string()
+            } else {
+                row.unread.to_string()
+            };
+            let galley = painter.layout_no_wrap(text, FontId::proportional(11.5), Color32::WHITE);
+            let w = (galley.size().x + 12.0).max(20.0);
+            let badge = Rect::from_min_size(egui::pos2(right - w, top + 23.0), egui::vec2(w, 18.0));
+            painter.rect_filled(badge, 9.0, palette.accent);
+            painter.galley(badge.center() - galley.size() / 2.0, galley, Color32::WHITE);
+            preview_right = badge.left() - 6.0;
+        }
+        paint_line(
+            painter,
+            ui,
+            preview,
+            FontId::proportional(13.0),
+            palette.muted,
+            Rect::from_min_max(
+                egui::pos2(text_left, top + 24.0),
+                egui::pos2(preview_right, top + 42.0),
+            ),
+        );
+    }
+    response
+}
+
+/// One line of text cut with "…" to fit `rect`.
+fn paint_line(
+    painter: &egui::Painter,
+    _ui: &Ui,
+    text: &str,
+    font: FontId,
+    color: Color32,
+    rect: Rect,
+) {
+    let mut job = LayoutJob::simple_singleline(text.to_string(), font, color);
+    job.wrap = TextWrapping::truncate_at_width(rect.width().max(10.0));
+    let galley = painter.layout_job(job);
+    painter.galley(rect.min, galley, color);
+}
+
+/// A circle with the person's initial, coloured by their name.
+pub fn paint_avatar(painter: &egui::Painter, center: egui::Pos2, radius: f32, name: &str) {
+    painter.circle_filled(center, radius, avatar_color(name));
+    let initial: String = name
+        .chars()
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
+    painter.text(
+        center,
+        Align2::CENTER_CENTER,
+        initial,
+        FontId::proportional(radius * 0.95),
+        Color32::WHITE,
+    );
+}
+
+/// An avatar as a widget of its own (decorative: no accessible node).
+pub fn avatar_widget(ui: &mut Ui, name: &str, radius: f32) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(radius * 2.0, radius * 2.0), Sense::hover());
+    paint_avatar(ui.painter(), rect.center(), radius, name);
+}
+
+/// A stable colour per name, from a small set that reads well on both
+/// themes with white text.
+fn avatar_color(name: &str) -> Color32 {
+    const COLORS: [Color32; 8] = [
+        Color32::from_rgb(0x5b, 0x7c, 0xfa),
+        Color32::from_rgb(0x12, 0x9e, 0x8e),
+        Color32::from_rgb(0xd9, 0x6c, 0x2c),
+        Color32::from_rgb(0x9b, 0x59, 0xd0),
+        Color32::from_rgb(0xc2, 0x41, 0x7a),
+        Color32::from_rgb(0x2f, 0x9e, 0x44),
+        Color32::from_rgb(0x1c, 0x7e, 0xd6),
+        Color32::from_rgb(0xb0, 0x8a, 0x10),
+    ];
+    let h = name
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    COLORS[(h % COLORS.len() as u32) as usize]
+}

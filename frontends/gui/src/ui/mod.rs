@@ -1,0 +1,248 @@
+//! The window: [`App`] owns the model, the worker's handle and the state
+//! that only the widgets care about (what is typed, what is open), takes
+//! the worker's updates at the start of every frame and draws the view the
+//! daemon's state calls for. One module per view or dialog.
+
+mod chat;
+mod dialogs;
+mod format;
+mod login;
+mod not_running;
+mod signup;
+mod status_bar;
+mod theme;
+mod widgets;
+
+use std::collections::HashMap;
+
+use crate::backend::{Backend, Command};
+use crate::cli::Theme;
+use crate::model::{Model, Phase};
+use crate::screenshot::{Plan, Shot};
+
+pub use theme::Palette;
+
+/// Which of the two signed-out forms is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthScreen {
+    /// Log in.
+    #[default]
+    Login,
+    /// Create an account.
+    Signup,
+}
+
+/// The log-in form.
+#[derive(Debug, Clone, Default)]
+pub struct LoginForm {
+    /// Typed username.
+    pub username: String,
+    /// Typed password.
+    pub password: String,
+    /// The account chatd holds was filled in once (and may be cleared).
+    pub prefilled: bool,
+}
+
+/// The sign-up form.
+#[derive(Debug, Clone, Default)]
+pub struct SignupForm {
+    /// Typed username.
+    pub username: String,
+    /// Typed password.
+    pub password: String,
+    /// Typed confirmation.
+    pub confirmation: String,
+    /// The person pressed "Create account" at least once (show every
+    /// reason from then on, not only for fields already typed in).
+    pub submitted: bool,
+}
+
+/// State of the widgets, not of chatd.
+#[derive(Debug, Default)]
+pub struct ViewState {
+    /// The theme in use.
+    pub theme: Theme,
+    /// The theme last applied to the context.
+    applied_theme: Option<Theme>,
+    /// Log in or sign up.
+    pub auth_screen: AuthScreen,
+    /// The log-in form.
+    pub login: LoginForm,
+    /// The sign-up form.
+    pub signup: SignupForm,
+    /// The open conversation.
+    pub open: Option<String>,
+    /// What is typed for each conversation.
+    pub drafts: HashMap<String, String>,
+    /// The people search box.
+    pub search: String,
+    /// The search last sent to chatd.
+    pub searched: String,
+    /// The peer whose safety numbers are shown.
+    pub safety: Option<String>,
+    /// The focus last told to chatd.
+    focus_told: Option<Option<String>>,
+    /// Move keyboard focus to the composer on the next frame.
+    pub focus_composer: bool,
+    /// Move keyboard focus to the search box on the next frame.
+    pub focus_search: bool,
+    /// The person was told the command queue was full.
+    busy_told: bool,
+    /// Behave as if the window had keyboard focus even when the system
+    /// says it has not (screenshots under Xvfb, which has no window
+    /// manager to give any window focus).
+    pub assume_focused: bool,
+}
+
+/// How the app starts.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// chatd's socket (the default path when `None`).
+    pub socket: Option<std::path::PathBuf>,
+    /// The first theme.
+    pub theme: Theme,
+    /// A test-only screenshot to take.
+    pub screenshot: Option<Plan>,
+}
+
+/// The whole app: model, worker handle, view state.
+pub struct App {
+    /// What chatd told us.
+    pub model: Model,
+    /// The worker.
+    backend: Backend,
+    /// What only the widgets care about.
+    pub view: ViewState,
+    /// A test-only screenshot in progress.
+    shot: Option<Shot>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// Starts the worker; `waker` is called from its thread after each
+    /// update (pass the window's `request_repaint`).
+    pub fn new(options: Options, waker: crate::backend::Waker) -> std::io::Result<Self> {
+        let backend = Backend::start(options.socket, waker)?;
+        let mut view = ViewState {
+            theme: options.theme,
+            ..ViewState::default()
+        };
+        let shot = options.screenshot.map(|plan| {
+            plan.prepare(&mut view);
+            Shot::new(plan)
+        });
+        Ok(Self {
+            model: Model::default(),
+            backend,
+            view,
+            shot,
+        })
+    }
+
+    /// Queues a command for the worker.
+    pub fn command(&mut self, command: Command) {
+        if self.backend.send(command) {
+            self.view.busy_told = false;
+        } else if !self.view.busy_told {
+            self.view.busy_told = true;
+            self.model
+                .notice("chatd is busy; wait a moment and try again");
+        }
+    }
+
+    /// Draws one frame.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        self.take_updates();
+        if self.view.applied_theme != Some(self.view.theme) {
+            theme::apply(ui.ctx(), self.view.theme);
+            self.view.applied_theme = Some(self.view.theme);
+        }
+        status_bar::show(self, ui);
+        match self.model.phase() {
+            Phase::Detached => not_running::show(self, ui),
+            Phase::SignedOut => match self.view.auth_screen {
+                AuthScreen::Login => login::show(self, ui),
+                AuthScreen::Signup => signup::show(self, ui),
+            },
+            Phase::SignedIn => {
+                chat::show(self, ui);
+                dialogs::show(self, ui);
+            }
+        }
+        self.sync_focus(ui.ctx());
+        if let Some(mut shot) = self.shot.take() {
+            shot.after_frame(ui.ctx(), self);
+            self.shot = Some(shot);
+        }
+    }
+
+    /// Applies every waiting update to the model.
+    fn take_updates(&mut self) {
+        while let Some(update) = self.backend.try_recv() {
+            if matches!(update, crate::backend::Update::Auth(Ok(_))) {
+                self.view.login = LoginForm::default();
+                self.view.signup = SignupForm::default();
+            }
+            for command in self.model.apply(update) {
+                self.command(command);
+            }
+        }
+    }
+
+    /// Tells chatd which conversation a person is looking at (none while
+    /// the window is in the background), and marks it read.
+    fn sync_focus(&mut self, ctx: &egui::Context) {
+        let window_focused = self.view.assume_focused || ctx.input(|i| i.focused);
+        let shown = match self.model.phase() {
+            Phase::SignedIn if window_focused => self.view.open.clone(),
+            _ => None,
+        };
+        if self.view.focus_told.as_ref() != Some(&shown) {
+            self.view.focus_told = Some(shown.clone());
+            self.command(Command::Focus {
+                peer: shown.clone(),
+            });
+        }
+        if let Some(peer) = shown
+            && let Some(thread) = self.model.threads.get_mut(&peer)
+            && thread.unread > 0
+        {
+            thread.unread = 0;
+            self.command(Command::MarkRead { peer });
+        }
+    }
+
+    /// Opens the conversation with `peer`, loading what it needs.
+    pub fn open(&mut self, peer: &str) {
+        if self.view.open.as_deref() == Some(peer) {
+            return;
+        }
+        self.view.open = Some(peer.to_string());
+        self.view.focus_composer = true;
+        let loaded = self.model.thread_mut(peer).loaded;
+        if !loaded {
+            self.command(Command::History {
+                peer: peer.to_string(),
+            });
+        }
+        self.command(Command::Fingerprints {
+            peer: peer.to_string(),
+        });
+    }
+
+    /// The palette of the current theme.
+    pub fn palette(&self) -> Palette {
+        Palette::of(self.view.theme)
+    }
+}
+
+impl eframe::App for App {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+}

@@ -1,0 +1,76 @@
+//! The strip along the bottom of every view: whether chat-gui is attached
+//! to chatd and whether chatd is online with the server, in words and a
+//! coloured dot, so the connection state is always visible.
+
+use chatd_api::ConnectionState;
+use egui::{Color32, RichText};
+
+use super::{App, Palette, widgets};
+use crate::backend::Link;
+
+/// The dot colour and the sentence for the current state.
+pub fn describe(app: &App, palette: &Palette) -> (Color32, String) {
+    let model = &app.model;
+    match &model.link {
+        Link::Connecting => (palette.warn, "Connecting to chatd…".into()),
+        Link::NotRunning { .. } => (palette.bad, "chatd is not running".into()),
+        Link::Attached => match &model.status {
+            None => (
+                palette.warn,
+                "Attached to chatd, asking for its state…".into(),
+            ),
+            Some(s) => {
+                let server = &s.server;
+                match (s.state, s.username.as_deref()) {
+                    (ConnectionState::LoggedIn, Some(user)) => {
+                        (palette.good, format!("Online as {user} · {server}"))
+                    }
+                    (ConnectionState::LoggedIn, None) => {
+                        (palette.good, format!("Online · {server}"))
+                    }
+                    (ConnectionState::Connected, _) => (
+                        palette.accent,
+                        format!("Connected to {server}, not logged in"),
+                    ),
+                    (ConnectionState::Connecting, _) => {
+                        (palette.warn, format!("chatd is connecting to {server}…"))
+                    }
+                    (ConnectionState::Offline, _) => (
+                        palette.bad,
+                        format!(
+                            "Offline: chatd cannot reach {server}; messages wait in the outbox"
+                        ),
+                    ),
+                }
+            }
+        },
+    }
+}
+
+/// Draws the bar.
+pub fn show(app: &mut App, ui: &mut egui::Ui) {
+    let palette = app.palette();
+    let (color, text) = describe(app, &palette);
+    let version = app
+        .model
+        .status
+        .as_ref()
+        .map(|s| format!("chatd {}", s.version));
+    egui::Panel::bottom("status_bar")
+        .frame(
+            egui::Frame::NONE
+                .fill(palette.sidebar)
+                .inner_margin(egui::Margin::symmetric(12, 5)),
+        )
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                widgets::dot(ui, color, 4.5);
+                ui.label(RichText::new(text).small().color(palette.muted));
+                if let Some(version) = version {
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        ui.label(RichText::new(version).small().color(palette.muted));
+                    });
+                }
+            });
+        });
+}
