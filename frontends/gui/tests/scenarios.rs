@@ -78,11 +78,19 @@ fn log_in_send_and_receive_with_receipts_in_two_windows() {
     click(&mut h, "Send");
     wait_label(&mut h, "two\nlines");
 
-    // A second window on the same daemon shows the same conversation.
+    // A second window on the same daemon shows the same conversation;
+    // it is reached with the keyboard alone: Ctrl+K, type, Enter.
     let mut h2 = gui(&ad.socket);
     wait_label(&mut h2, "Conversation with bob");
-    click(&mut h2, "Conversation with bob");
+    h2.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);
+    h2.step();
+    h2.step();
+    assert!(h2.get_by_label("Search people").is_focused());
+    h2.event(egui::Event::Text("bo".into()));
+    h2.step();
+    h2.key_press(egui::Key::Enter);
     wait_label(&mut h2, "hello bob");
+    assert!(h2.get_by_label("Message to bob").is_focused());
 
     // bob answers and reads: the open conversation shows both, and the
     // receipts move alice's marks.

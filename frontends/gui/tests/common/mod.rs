@@ -122,8 +122,10 @@ pub fn wait_ui(
     loop {
         h.step();
         if pred(h) {
-            // Let the frame that showed it settle (layout uses the last one).
+            // Let the frame that showed it settle (layout uses the last one),
+            // then check that every control on screen has a name.
             h.step();
+            h.check_accessibility();
             return;
         }
         if Instant::now() > deadline {
