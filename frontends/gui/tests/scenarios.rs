@@ -94,7 +94,14 @@ fn log_in_send_and_receive_with_receipts_in_two_windows() {
 
     // bob answers and reads: the open conversation shows both, and the
     // receipts move alice's marks.
+    w.call(&mut alice, "subscribe", json!({}));
     w.call(&mut bob, "send", json!({"to": "alice", "text": "hi alice"}));
+    // chatd knows a window shows the conversation (`focus`), so notifiers
+    // stay quiet about it.
+    let arrived = w.event(&mut alice, "bob's message", |e| {
+        e["type"] == "message" && e["message"]["text"] == "hi alice"
+    });
+    assert_eq!(arrived["focused"], true, "{arrived}");
     wait_label(&mut h, "hi alice");
     wait_label(&mut h2, "hi alice");
     w.call(&mut bob, "mark_read", json!({"peer": "alice"}));
