@@ -1,6 +1,7 @@
 //! The strip along the bottom of every view: whether chat-gui is attached
 //! to chatd and whether chatd is online with the server, in words and a
-//! coloured dot, so the connection state is always visible.
+//! coloured dot, so the connection state is always visible; above it, the
+//! latest problem (a failed request, a refused message) until dismissed.
 
 use chatd_api::ConnectionState;
 use egui::{Color32, RichText};
@@ -63,6 +64,15 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
                 .inner_margin(egui::Margin::symmetric(12, 5)),
         )
         .show(ui, |ui| {
+            if let Some(notice) = app.model.notices.back().cloned() {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(RichText::new("⚠").color(palette.bad));
+                    ui.label(RichText::new(notice).color(palette.bad));
+                    if ui.small_button("Dismiss").clicked() {
+                        app.model.notices.pop_back();
+                    }
+                });
+            }
             ui.horizontal(|ui| {
                 widgets::dot(ui, color, 4.5);
                 ui.label(RichText::new(text).small().color(palette.muted));
