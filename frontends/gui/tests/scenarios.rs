@@ -201,7 +201,9 @@ fn a_changed_key_blocks_until_trusted_and_safety_numbers_verify() {
         w.call(&mut alice, "fingerprint", json!({"user": "carol"}))["state"],
         "verified"
     );
-    click(&mut h, "Close");
+    // Escape closes it.
+    h.key_press(egui::Key::Escape);
+    wait_gone(&mut h, "Safety numbers with carol");
 
     // carol logs in with another key: a blocking warning.
     let mut again = w.rt.block_on(WireClient::connect(w.server.addr)).unwrap();
@@ -237,4 +239,30 @@ fn chat_gui_groups(hex: &str) -> String {
         .map(|c| String::from_utf8_lossy(c).into_owned())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[test]
+fn a_restarted_daemon_is_reattached_and_nothing_is_missed() {
+    let w = World::new();
+    let (mut ad, _alice) = w.user("alice");
+    let (_bd, mut bob) = w.user("bob");
+    w.call(&mut bob, "send", json!({"to": "alice", "text": "before"}));
+
+    let mut h = gui(&ad.socket);
+    // The row says how many are unread, for screen readers too.
+    wait_label(&mut h, "Conversation with bob, 1 unread");
+    click(&mut h, "Conversation with bob, 1 unread");
+    wait_label(&mut h, "before");
+    wait_label(&mut h, "Conversation with bob");
+
+    // chatd is killed and comes back (systemd restarts it); bob writes
+    // meanwhile. The window reattaches and replays what it missed.
+    w.rt.block_on(ad.restart()).unwrap();
+    for text in ["one", "two", "three"] {
+        w.call(&mut bob, "send", json!({"to": "alice", "text": text}));
+    }
+    for text in ["one", "two", "three"] {
+        wait_label(&mut h, text);
+    }
+    wait_label_contains(&mut h, "Online as alice");
 }

@@ -27,10 +27,13 @@ pub enum Command {
         /// The text.
         text: String,
     },
-    /// Load the recent history of a conversation.
+    /// Load a page of a conversation's history: the newest, or the one
+    /// before a time (scrolling back).
     History {
         /// The other side.
         peer: String,
+        /// Only messages older than this (Unix ms).
+        before: Option<i64>,
     },
     /// Mark a conversation read (chatd sends read receipts).
     MarkRead {
@@ -85,7 +88,7 @@ impl std::fmt::Debug for Command {
             Command::Signup { username, .. } => write!(f, "Signup({username})"),
             Command::Logout => f.write_str("Logout"),
             Command::Send { to, .. } => write!(f, "Send(to {to})"),
-            Command::History { peer } => write!(f, "History({peer})"),
+            Command::History { peer, before } => write!(f, "History({peer}, {before:?})"),
             Command::MarkRead { peer } => write!(f, "MarkRead({peer})"),
             Command::Focus { peer } => write!(f, "Focus({peer:?})"),
             Command::Directory { prefix } => write!(f, "Directory({prefix:?})"),

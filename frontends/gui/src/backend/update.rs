@@ -51,12 +51,16 @@ pub enum Update {
     Status(Status),
     /// Every conversation, most recent first.
     Conversations(Vec<Conversation>),
-    /// The recent history of one conversation, oldest first.
+    /// A page of one conversation's history, oldest first.
     History {
         /// The other side.
         peer: String,
+        /// The page ends before this time (`None`: the newest page).
+        before: Option<i64>,
         /// The messages.
         messages: Vec<Message>,
+        /// Fewer than a page came back: this reaches the first message.
+        complete: bool,
     },
     /// An event, in chatd's order.
     Event(Event),

@@ -277,17 +277,20 @@ async fn handle(client: Client, command: Command, sink: Sink) {
             let result = client.send(&to, &text).await.map_err(Failure::from);
             sink.send(Update::Sent { to, text, result }).await;
         }
-        Command::History { peer } => {
+        Command::History { peer, before } => {
             let params = HistoryParams {
                 peer: peer.clone(),
                 limit: Some(HISTORY_PAGE),
-                before: None,
+                before,
             };
             match client.history(&params).await {
                 Ok(h) => {
+                    let complete = h.messages.len() < HISTORY_PAGE as usize;
                     sink.send(Update::History {
                         peer,
+                        before,
                         messages: h.messages,
+                        complete,
                     })
                     .await;
                 }

@@ -166,11 +166,23 @@ impl Model {
             }
             Update::Status(status) => self.set_status(status),
             Update::Conversations(list) => return self.set_conversations(list),
-            Update::History { peer, messages } => {
+            Update::History {
+                peer,
+                before,
+                messages,
+                complete,
+            } => {
                 for m in messages {
                     self.merge(m);
                 }
-                self.thread_mut(&peer).loaded = true;
+                let thread = self.thread_mut(&peer);
+                thread.loading_older = false;
+                // The newest page says whether there is more only the
+                // first time; later pages move the boundary back.
+                if before.is_some() || !thread.loaded {
+                    thread.has_older = !complete;
+                }
+                thread.loaded = true;
             }
             Update::Event(event) => return self.apply_event(event),
             Update::Online(users) => {

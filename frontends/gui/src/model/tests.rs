@@ -90,6 +90,8 @@ fn messages_merge_without_duplicates_in_time_order() {
     ));
     m.apply(Update::History {
         peer: "bob".into(),
+        before: None,
+        complete: true,
         messages: vec![
             msg("a", Direction::Out, 10, MessageStatus::Read),
             msg("b", Direction::In, 20, MessageStatus::Delivered),
@@ -131,6 +133,8 @@ fn statuses_only_move_forward() {
     // An old snapshot must not undo it either.
     m.apply(Update::History {
         peer: "bob".into(),
+        before: None,
+        complete: true,
         messages: vec![msg("a", Direction::Out, 10, MessageStatus::Sent)],
     });
     assert_eq!(m.threads["bob"].messages[0].status, MessageStatus::Read);
@@ -262,4 +266,37 @@ fn another_account_starts_clean() {
         version: "0".into(),
     }));
     assert!(m.threads.is_empty());
+}
+
+#[test]
+fn older_pages_extend_the_history_until_the_first_message() {
+    let mut m = logged_in();
+    let page = |from: i64| -> Vec<Message> {
+        (from..from + 3)
+            .map(|i| msg(&format!("m{i}"), Direction::In, i, MessageStatus::Read))
+            .collect()
+    };
+    m.apply(Update::History {
+        peer: "bob".into(),
+        before: None,
+        messages: page(10),
+        complete: false,
+    });
+    assert!(m.threads["bob"].has_older);
+    m.apply(Update::History {
+        peer: "bob".into(),
+        before: Some(10),
+        messages: page(7),
+        complete: false,
+    });
+    m.apply(Update::History {
+        peer: "bob".into(),
+        before: Some(7),
+        messages: page(5)[..2].to_vec(),
+        complete: true,
+    });
+    let t = &m.threads["bob"];
+    assert!(!t.has_older);
+    let ts: Vec<i64> = t.messages.iter().map(|x| x.ts).collect();
+    assert_eq!(ts, [5, 6, 7, 8, 9, 10, 11, 12]);
 }

@@ -15,6 +15,10 @@ pub struct Thread {
     pub unread: u32,
     /// The history was loaded (not only the last message).
     pub loaded: bool,
+    /// chatd may have older messages than those loaded.
+    pub has_older: bool,
+    /// Older messages were asked for and have not come yet.
+    pub loading_older: bool,
     /// Why the last send failed, until the next one.
     pub send_error: Option<String>,
     /// The text of a refused message, for the composer to take back.
@@ -38,6 +42,8 @@ impl Thread {
             messages: Vec::new(),
             unread: 0,
             loaded: false,
+            has_older: false,
+            loading_older: false,
             send_error: None,
             draft_back: None,
         }

@@ -228,6 +228,7 @@ impl App {
         if !loaded {
             self.command(Command::History {
                 peer: peer.to_string(),
+                before: None,
             });
         }
         self.command(Command::Fingerprints {

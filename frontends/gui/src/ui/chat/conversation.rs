@@ -97,6 +97,7 @@ fn messages(app: &mut App, ui: &mut Ui, peer: &str, palette: &Palette) {
         return;
     };
     let today = format::today();
+    let mut older = None;
     egui::CentralPanel::default()
         .frame(
             egui::Frame::NONE
@@ -120,6 +121,22 @@ fn messages(app: &mut App, ui: &mut Ui, peer: &str, palette: &Palette) {
                             ui.label(RichText::new(text).color(palette.muted));
                         });
                     }
+                    if thread.has_older {
+                        ui.vertical_centered(|ui| {
+                            let label = if thread.loading_older {
+                                "Loading earlier messages…"
+                            } else {
+                                "Load earlier messages"
+                            };
+                            if ui
+                                .add_enabled(!thread.loading_older, egui::Button::new(label))
+                                .clicked()
+                                && let Some(first) = thread.messages.first()
+                            {
+                                older = Some(first.ts);
+                            }
+                        });
+                    }
                     let mut last_day = None;
                     for m in &thread.messages {
                         let day = format::day_of(m.ts);
@@ -132,6 +149,13 @@ fn messages(app: &mut App, ui: &mut Ui, peer: &str, palette: &Palette) {
                     ui.add_space(6.0);
                 });
         });
+    if let Some(before) = older {
+        app.model.thread_mut(peer).loading_older = true;
+        app.command(crate::backend::Command::History {
+            peer: peer.to_string(),
+            before: Some(before),
+        });
+    }
 }
 
 fn day_separator(ui: &mut Ui, text: &str, palette: &Palette) {
