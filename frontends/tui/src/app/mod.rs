@@ -124,6 +124,8 @@ pub struct App {
     users: Debounce,
     mark_read: Debounce,
     next_users_refresh: i64,
+    /// Everything was asked for again while handling this message.
+    reloaded: bool,
     out: Vec<Effect>,
 }
 
@@ -150,12 +152,14 @@ impl App {
             users: Debounce::default(),
             mark_read: Debounce::default(),
             next_users_refresh: 0,
+            reloaded: false,
             out: Vec::new(),
         }
     }
 
     /// Handles one message and returns what to do about it.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        self.reloaded = false;
         match msg {
             Msg::Key(key) => self.key(key),
             Msg::Paste(text) => self.paste(&text),
@@ -336,8 +340,12 @@ impl App {
 
     fn attached(&mut self, status: Status) {
         self.daemon = Daemon::Up;
-        // What was said while chatd was away no longer holds.
+        // What was said while chatd was away no longer holds, and answers
+        // from the old connection no longer gate new requests.
         self.notice = None;
+        self.conversations = Debounce::default();
+        self.users = Debounce::default();
+        self.mark_read = Debounce::default();
         self.apply_status(status);
         self.reload();
     }
@@ -381,7 +389,9 @@ impl App {
     fn enter_chat(&mut self) {
         self.screen = Screen::Chat;
         if let Some(peer) = self.initial_peer.take() {
-            self.open(&peer);
+            // Loaded by the reload below, with everything else.
+            self.chat.selected = Some(peer.clone());
+            self.chat.convo = Some(Convo::new(&peer));
         }
         self.reload();
     }
@@ -389,22 +399,31 @@ impl App {
     /// Asks chatd for everything shown (after attaching, logging in or a
     /// reconnect of chatd to the server).
     fn reload(&mut self) {
-        if self.screen != Screen::Chat {
+        if self.screen != Screen::Chat || self.reloaded {
             return;
         }
+        self.reloaded = true;
         self.refresh_conversations();
         self.refresh_users();
         if let Some(peer) = self.chat.open_peer().map(str::to_string) {
-            self.call(Request::History {
-                peer: peer.clone(),
-                before: None,
+            self.load_convo(&peer);
+        }
+    }
+
+    /// Asks for a conversation's history, the peer's key, and tells chatd
+    /// it is on screen.
+    fn load_convo(&mut self, peer: &str) {
+        self.call(Request::History {
+            peer: peer.to_string(),
+            before: None,
+        });
+        self.call(Request::Fingerprint {
+            user: Some(peer.to_string()),
+        });
+        if self.terminal_focused {
+            self.call(Request::Focus {
+                peer: Some(peer.to_string()),
             });
-            self.call(Request::Fingerprint {
-                user: Some(peer.clone()),
-            });
-            if self.terminal_focused {
-                self.call(Request::Focus { peer: Some(peer) });
-            }
         }
     }
 
@@ -434,18 +453,7 @@ impl App {
             .iter()
             .any(|c| c.peer == peer && c.unread > 0);
         self.mark_read = Debounce::default();
-        self.call(Request::History {
-            peer: peer.to_string(),
-            before: None,
-        });
-        self.call(Request::Fingerprint {
-            user: Some(peer.to_string()),
-        });
-        if self.terminal_focused {
-            self.call(Request::Focus {
-                peer: Some(peer.to_string()),
-            });
-        }
+        self.load_convo(peer);
         self.flush_read();
     }
 

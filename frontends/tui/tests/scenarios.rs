@@ -1,0 +1,601 @@
+//! Key-driven scenarios: what a person does, the calls the app makes to
+//! chatd, and what it shows when chatd answers or sends events.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use chat_tui::app::chat::Pane;
+use chat_tui::app::{Answer, App, Daemon, Effect, Msg, Options, Request, Screen, Secret};
+use chat_tui::time::Zone;
+use chatd_api::{
+    ConnectionState, Direction, ErrorCode, EventBody, LoggedIn, MessageStatus, Sent, TrustState,
+};
+use common::*;
+use crossterm::event::{KeyCode, KeyModifiers};
+
+#[test]
+fn log_in_then_see_the_conversations() {
+    let mut app = app();
+    let effects = app.update(Msg::Attached {
+        status: status(ConnectionState::Connected, None),
+    });
+    assert!(calls(&effects).is_empty(), "nothing to load before login");
+    assert_eq!(app.screen(), Screen::Login);
+    type_text(&mut app, "alice");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "correct horse battery");
+    let effects = press(&mut app, KeyCode::Enter);
+    let login = Request::Login {
+        username: "alice".into(),
+        password: Secret("correct horse battery".into()),
+    };
+    assert_eq!(calls(&effects), vec![login.clone()]);
+    // The password never shows in debug output.
+    assert!(!format!("{login:?}").contains("horse"));
+    let effects = answer(
+        &mut app,
+        login,
+        Ok(Answer::LoggedIn(LoggedIn {
+            username: "alice".into(),
+        })),
+    );
+    assert_eq!(app.screen(), Screen::Chat);
+    assert_eq!(app.me(), Some("alice"));
+    assert_eq!(
+        calls(&effects),
+        vec![Request::Conversations, Request::OnlineUsers]
+    );
+    assert!(app.login_form().password.is_empty(), "password wiped");
+    // chatd's own event about it changes nothing more.
+    let effects = event(
+        &mut app,
+        1,
+        EventBody::Connection {
+            state: ConnectionState::LoggedIn,
+        },
+    );
+    assert!(calls(&effects).is_empty(), "{effects:?}");
+}
+
+#[test]
+fn switch_conversations_with_keys() {
+    let mut app = logged_in();
+    // Ctrl+N opens the first conversation: history, key, focus, and
+    // mark_read because bob has unread messages.
+    let effects = ctrl(&mut app, 'n');
+    assert_eq!(
+        calls(&effects),
+        vec![
+            Request::History {
+                peer: "bob".into(),
+                before: None
+            },
+            Request::Fingerprint {
+                user: Some("bob".into())
+            },
+            Request::Focus {
+                peer: Some("bob".into())
+            },
+            Request::MarkRead { peer: "bob".into() },
+        ]
+    );
+    load_bob(&mut app, TrustState::Verified);
+    // Tab to the list, down to carol, Enter: carol opens, the input has
+    // the keyboard again.
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.chat().pane, Pane::Sidebar);
+    press(&mut app, KeyCode::Down);
+    let effects = press(&mut app, KeyCode::Enter);
+    assert_eq!(app.chat().open_peer(), Some("carol"));
+    assert_eq!(app.chat().pane, Pane::Input);
+    assert_eq!(
+        calls(&effects),
+        vec![
+            Request::History {
+                peer: "carol".into(),
+                before: None
+            },
+            Request::Fingerprint {
+                user: Some("carol".into())
+            },
+            Request::Focus {
+                peer: Some("carol".into())
+            },
+        ]
+    );
+    // A late answer for bob's history does not leak into carol's.
+    answer(
+        &mut app,
+        Request::History {
+            peer: "bob".into(),
+            before: None,
+        },
+        Ok(Answer::Messages(bob_history())),
+    );
+    assert!(app.chat().convo.as_ref().unwrap().messages.is_empty());
+    // Ctrl+P goes back up the list, wrapping around.
+    ctrl(&mut app, 'p');
+    assert_eq!(app.chat().open_peer(), Some("bob"));
+}
+
+#[test]
+fn send_and_get_the_text_back_when_refused() {
+    let mut app = with_bob(TrustState::Verified);
+    type_text(&mut app, "lunch at noon?");
+    let effects = press(&mut app, KeyCode::Enter);
+    let send = Request::Send {
+        to: "bob".into(),
+        text: "lunch at noon?".into(),
+    };
+    assert_eq!(calls(&effects), vec![send.clone()]);
+    assert_eq!(app.input_text(), "");
+    // chatd announces the message; it shows as sending, then delivered.
+    let sent = message(
+        "m7",
+        Direction::Out,
+        "bob",
+        "lunch at noon?",
+        NOW,
+        MessageStatus::Sending,
+    );
+    event(
+        &mut app,
+        50,
+        EventBody::Message {
+            message: sent.clone(),
+            focused: false,
+        },
+    );
+    event(
+        &mut app,
+        51,
+        EventBody::Receipt {
+            id: "m7".into(),
+            status: MessageStatus::Delivered,
+        },
+    );
+    // A replayed older event cannot move it back.
+    event(
+        &mut app,
+        50,
+        EventBody::Message {
+            message: sent,
+            focused: false,
+        },
+    );
+    let shown = draw(&app);
+    assert!(shown.contains("lunch at noon? ✓✓"), "{shown}");
+    answer(
+        &mut app,
+        send,
+        Ok(Answer::Sent(Sent {
+            id: "m7".into(),
+            queued: false,
+        })),
+    );
+    assert!(app.notice().is_none());
+
+    // A refused send puts the text back, before what was typed since.
+    type_text(&mut app, "are you there");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "p.s.");
+    let effects = answer(
+        &mut app,
+        Request::Send {
+            to: "bob".into(),
+            text: "are you there".into(),
+        },
+        refused(ErrorCode::KeyChanged, "bob's key changed"),
+    );
+    assert_eq!(app.input_text(), "are you there\np.s.");
+    assert!(app.notice().unwrap().text.contains("/trust"));
+    assert_eq!(
+        calls(&effects),
+        vec![Request::Fingerprint {
+            user: Some("bob".into())
+        }]
+    );
+    // `//` sends a line starting with a slash; an unknown command keeps the text.
+    app.update(Msg::Paste(String::new()));
+    let mut app = with_bob(TrustState::Verified);
+    type_text(&mut app, "//etc/hosts is the file");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        calls(&effects),
+        vec![Request::Send {
+            to: "bob".into(),
+            text: "/etc/hosts is the file".into()
+        }]
+    );
+    type_text(&mut app, "/frobnicate");
+    assert!(calls(&press(&mut app, KeyCode::Enter)).is_empty());
+    assert_eq!(app.input_text(), "/frobnicate");
+}
+
+#[test]
+fn receive_in_the_open_conversation_and_elsewhere() {
+    let mut app = with_bob(TrustState::Verified);
+    // mark_read for the unread ones at opening is still in flight.
+    let incoming = message(
+        "m8",
+        Direction::In,
+        "bob",
+        "here now",
+        NOW + MINUTE,
+        MessageStatus::Delivered,
+    );
+    let effects = event(
+        &mut app,
+        60,
+        EventBody::Message {
+            message: incoming,
+            focused: true,
+        },
+    );
+    assert!(draw(&app).contains("14:06 bob here now"));
+    // The list refreshes; the new one is marked read once the first
+    // mark_read is answered (never two at once).
+    assert_eq!(calls(&effects), vec![Request::Conversations]);
+    let effects = answer(
+        &mut app,
+        Request::MarkRead { peer: "bob".into() },
+        Ok(Answer::Done),
+    );
+    assert_eq!(
+        calls(&effects),
+        vec![Request::MarkRead { peer: "bob".into() }]
+    );
+    // A message from carol only refreshes the list, where her count shows.
+    let from_carol = message(
+        "c9",
+        Direction::In,
+        "carol",
+        "ping",
+        NOW + MINUTE,
+        MessageStatus::Delivered,
+    );
+    event(
+        &mut app,
+        61,
+        EventBody::Message {
+            message: from_carol,
+            focused: false,
+        },
+    );
+    answer(
+        &mut app,
+        Request::Conversations,
+        Ok(Answer::Conversations(vec![
+            conversation("carol", 1, false),
+            conversation("bob", 1, true),
+        ])),
+    );
+    let shown = draw(&app);
+    assert!(shown.contains("│ ○ carol         1│"), "{shown}");
+    assert!(shown.contains("│▸● bob            │"), "{shown}");
+    assert!(!shown.contains("ping"));
+    // While the terminal is not focused nothing is marked read, and the
+    // notifiers are told no conversation is in view.
+    let effects = app.update(Msg::Focus(false));
+    assert_eq!(calls(&effects), vec![Request::Focus { peer: None }]);
+}
+
+#[test]
+fn key_change_shows_a_banner_until_trusted() {
+    let mut app = with_bob(TrustState::Verified);
+    assert!(app.key_banner().is_none());
+    let effects = event(
+        &mut app,
+        70,
+        EventBody::KeyChanged {
+            user: "bob".into(),
+            fingerprint: FPR_ALICE.into(),
+        },
+    );
+    assert_eq!(
+        calls(&effects),
+        vec![Request::Fingerprint {
+            user: Some("bob".into())
+        }]
+    );
+    answer(
+        &mut app,
+        Request::Fingerprint {
+            user: Some("bob".into()),
+        },
+        Ok(fingerprint("bob", FPR_ALICE, TrustState::Changed)),
+    );
+    let shown = draw(&app);
+    assert!(shown.contains("⚠ bob's key has CHANGED"), "{shown}");
+    assert!(shown.contains("!key"), "{shown}");
+    // /verify with the wrong fingerprint says so; /trust accepts.
+    type_text(&mut app, "/verify 0000");
+    let effects = press(&mut app, KeyCode::Enter);
+    let verify = Request::Verify {
+        user: "bob".into(),
+        fingerprint: "0000".into(),
+    };
+    assert_eq!(calls(&effects), vec![verify.clone()]);
+    answer(
+        &mut app,
+        verify,
+        refused(ErrorCode::FingerprintMismatch, "not bob's key"),
+    );
+    assert!(app.notice().unwrap().text.contains("not bob's fingerprint"));
+    type_text(&mut app, "/trust");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert_eq!(calls(&effects), vec![Request::Trust { user: "bob".into() }]);
+    let effects = answer(
+        &mut app,
+        Request::Trust { user: "bob".into() },
+        Ok(Answer::Trust(chatd_api::TrustResult {
+            state: TrustState::Unverified,
+        })),
+    );
+    assert_eq!(
+        calls(&effects),
+        vec![Request::Fingerprint {
+            user: Some("bob".into())
+        }]
+    );
+    answer(
+        &mut app,
+        Request::Fingerprint {
+            user: Some("bob".into()),
+        },
+        Ok(fingerprint("bob", FPR_ALICE, TrustState::Unverified)),
+    );
+    let shown = draw(&app);
+    assert!(
+        !shown.contains("CHANGED") && !shown.contains("!key"),
+        "{shown}"
+    );
+    assert!(shown.contains("bob's key is unverified"), "{shown}");
+}
+
+#[test]
+fn chatd_going_away_keeps_the_typed_text_and_reloads_on_return() {
+    let mut app = with_bob(TrustState::Verified);
+    type_text(&mut app, "typed before");
+    app.update(Msg::Detached {
+        reason: "chatd is not running".into(),
+    });
+    assert!(matches!(app.daemon(), Daemon::Down { .. }));
+    type_text(&mut app, " and after");
+    assert!(calls(&press(&mut app, KeyCode::Enter)).is_empty());
+    assert_eq!(app.input_text(), "typed before and after");
+    // Back: everything shown is asked for again, focus included.
+    let effects = app.update(Msg::Attached {
+        status: status(ConnectionState::LoggedIn, Some("alice")),
+    });
+    let requests = calls(&effects);
+    for wanted in [
+        Request::Conversations,
+        Request::OnlineUsers,
+        Request::History {
+            peer: "bob".into(),
+            before: None,
+        },
+        Request::Focus {
+            peer: Some("bob".into()),
+        },
+    ] {
+        assert!(requests.contains(&wanted), "{wanted:?} in {requests:?}");
+    }
+    assert_eq!(app.input_text(), "typed before and after");
+    assert!(app.notice().is_none());
+    let effects = press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        calls(&effects),
+        vec![Request::Send {
+            to: "bob".into(),
+            text: "typed before and after".into()
+        }]
+    );
+}
+
+#[test]
+fn opening_with_a_peer_goes_straight_to_that_conversation() {
+    let mut app = App::new(Options {
+        peer: Some("dave".into()),
+        zone: Zone::Utc,
+        now_ms: NOW,
+        size: (80, 24),
+    });
+    let effects = app.update(Msg::Attached {
+        status: status(ConnectionState::Offline, Some("alice")),
+    });
+    assert_eq!(app.screen(), Screen::Chat, "known account, server away");
+    assert_eq!(app.chat().open_peer(), Some("dave"));
+    // No online users to ask for while the server is away.
+    assert_eq!(
+        calls(&effects),
+        vec![
+            Request::Conversations,
+            Request::History {
+                peer: "dave".into(),
+                before: None
+            },
+            Request::Fingerprint {
+                user: Some("dave".into())
+            },
+            Request::Focus {
+                peer: Some("dave".into())
+            },
+        ]
+    );
+    assert!(draw(&app).contains("server unreachable"));
+}
+
+#[test]
+fn a_session_that_is_not_resumed_leads_to_the_login_form() {
+    let mut app = app();
+    app.update(Msg::Attached {
+        status: status(ConnectionState::Connected, Some("alice")),
+    });
+    // chatd usually resumes at once; the chat shows meanwhile.
+    assert_eq!(app.screen(), Screen::Chat);
+    app.update(Msg::Tick {
+        now_ms: NOW + 1_000,
+    });
+    assert_eq!(app.screen(), Screen::Chat);
+    app.update(Msg::Tick {
+        now_ms: NOW + 3_500,
+    });
+    assert_eq!(app.screen(), Screen::Login);
+    assert_eq!(app.login_form().username.text(), "alice");
+    // Logging in elsewhere (another frontend) brings the chat back.
+    event(
+        &mut app,
+        3,
+        EventBody::Connection {
+            state: ConnectionState::LoggedIn,
+        },
+    );
+    assert_eq!(app.screen(), Screen::Chat);
+}
+
+#[test]
+fn paging_up_asks_for_older_history() {
+    let mut app = logged_in_sized(80, 14);
+    ctrl(&mut app, 'n');
+    // A full page of history means there may be more.
+    let page: Vec<_> = (0..50)
+        .map(|i| {
+            message(
+                &format!("p{i}"),
+                Direction::In,
+                "bob",
+                &format!("message {i}"),
+                NOW - (50 - i) * MINUTE,
+                MessageStatus::Read,
+            )
+        })
+        .collect();
+    let oldest = page[0].ts;
+    answer(
+        &mut app,
+        Request::History {
+            peer: "bob".into(),
+            before: None,
+        },
+        Ok(Answer::Messages(page)),
+    );
+    let mut asked = Vec::new();
+    for _ in 0..20 {
+        asked.extend(calls(&press(&mut app, KeyCode::PageUp)));
+    }
+    assert_eq!(
+        asked,
+        vec![Request::History {
+            peer: "bob".into(),
+            before: Some(oldest)
+        }],
+        "asked once, at the top"
+    );
+    assert!(draw(&app).contains("message 0"));
+    // PgDn all the way returns to the newest.
+    for _ in 0..20 {
+        press(&mut app, KeyCode::PageDown);
+    }
+    assert_eq!(app.chat().convo.as_ref().unwrap().scroll, 0);
+    assert!(draw(&app).contains("message 49"));
+}
+
+#[test]
+fn quitting() {
+    let mut app = logged_in();
+    type_text(&mut app, "/quit");
+    assert_eq!(press(&mut app, KeyCode::Enter), vec![Effect::Quit]);
+    assert_eq!(
+        press_with(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL),
+        vec![Effect::Quit]
+    );
+}
+
+/// Random keys, pastes, resizes, answers and events on every screen, at
+/// every size from tiny to large: nothing panics.
+#[test]
+fn no_key_panics() {
+    let mut seed: u64 = 0x5eed_cafe;
+    let mut next = move |n: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    let codes = [
+        KeyCode::Enter,
+        KeyCode::Tab,
+        KeyCode::BackTab,
+        KeyCode::Backspace,
+        KeyCode::Delete,
+        KeyCode::Left,
+        KeyCode::Right,
+        KeyCode::Up,
+        KeyCode::Down,
+        KeyCode::Home,
+        KeyCode::End,
+        KeyCode::PageUp,
+        KeyCode::PageDown,
+        KeyCode::Esc,
+        KeyCode::F(1),
+        KeyCode::F(2),
+        KeyCode::Insert,
+        KeyCode::Null,
+    ];
+    let chars = [
+        'a', 'é', '語', '/', '?', ' ', 'n', 'p', 'j', 'k', 'w', 'u', 'q', '\t', '\n',
+    ];
+    let mods = [
+        KeyModifiers::NONE,
+        KeyModifiers::CONTROL,
+        KeyModifiers::ALT,
+        KeyModifiers::SHIFT,
+    ];
+    let starts: Vec<fn() -> App> = vec![
+        app,
+        || {
+            let mut a = app();
+            a.update(Msg::Attached {
+                status: status(ConnectionState::Connected, None),
+            });
+            a
+        },
+        logged_in,
+        || with_bob(TrustState::Changed),
+    ];
+    for start in starts {
+        let mut app = start();
+        for step in 0..3_000 {
+            let msg = match next(20) {
+                0 => Msg::Resize {
+                    width: next(130) as u16,
+                    height: next(50) as u16,
+                },
+                1 => Msg::Paste("pasted\r\ntext\twith\u{7}controls 日本".into()),
+                2 => Msg::Detached {
+                    reason: "gone".into(),
+                },
+                3 => Msg::Attached {
+                    status: status(ConnectionState::LoggedIn, Some("alice")),
+                },
+                4 => Msg::Tick {
+                    now_ms: NOW + step * 1_000,
+                },
+                5..=11 => Msg::Key(crossterm::event::KeyEvent::new(
+                    KeyCode::Char(chars[next(chars.len() as u64) as usize]),
+                    mods[next(4) as usize],
+                )),
+                _ => Msg::Key(crossterm::event::KeyEvent::new(
+                    codes[next(codes.len() as u64) as usize],
+                    mods[next(4) as usize],
+                )),
+            };
+            app.update(msg);
+            if step % 50 == 0 {
+                draw_buffer(&app);
+            }
+        }
+    }
+}

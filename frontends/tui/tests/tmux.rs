@@ -1,0 +1,270 @@
+//! End to end: the real `chat-tui` binary in a tmux pane against a real
+//! chat-server and real chatd processes. Keys go in with `send-keys`, the
+//! screen is read with `capture-pane`; every wait is named and polls the
+//! screen until a deadline. Each test has its own tmux server (`-L`),
+//! killed when the test ends, however it ends.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use test_support::{DaemonProcess, RpcClient, ServerProcess};
+
+const PASSWORD: &str = "correct horse battery";
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A private tmux server running one chat-tui.
+struct Tmux {
+    name: String,
+    /// The server's socket, removed at the end (kill-server leaves it).
+    socket: Option<std::path::PathBuf>,
+    /// Where the shell writes chat-tui's exit code.
+    exit_file: std::path::PathBuf,
+}
+
+impl Tmux {
+    /// Starts `chat-tui ARGS` in a `width` x `height` pane, talking to the
+    /// chatd at `socket` and keeping its state file in `state`.
+    fn start(socket: &Path, state: &Path, args: &[&str], width: u16, height: u16) -> Tmux {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "chat-tui-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        // The shell around chat-tui writes its exit code to a file.
+        std::fs::create_dir_all(state).unwrap();
+        let exit_file = state.join(format!("{name}.exit"));
+        let command = format!(
+            "{} --utc {}; echo $? > {}",
+            env!("CARGO_BIN_EXE_chat-tui"),
+            args.join(" "),
+            exit_file.display()
+        );
+        let mut me = Tmux {
+            name,
+            socket: None,
+            exit_file,
+        };
+        me.run(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+            "-e",
+            &format!("CHATD_SOCKET={}", socket.display()),
+            "-e",
+            &format!("XDG_STATE_HOME={}", state.display()),
+            &command,
+            ";",
+            "set-option",
+            "-g",
+            "remain-on-exit",
+            "on",
+        ]);
+        let path = me.run(&["display-message", "-p", "#{socket_path}"]).stdout;
+        me.socket = Some(String::from_utf8_lossy(&path).trim().into());
+        me
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.name)
+            .args(args)
+            .output()
+            .expect("tmux runs (install it: apt-get install tmux)");
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// Types text literally.
+    fn type_text(&self, text: &str) {
+        self.run(&["send-keys", "-t", "0", "-l", text]);
+    }
+
+    /// Presses keys by tmux name (`Enter`, `C-n`, `Tab`).
+    fn press(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "0"];
+        args.extend(keys);
+        self.run(&args);
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "0"]).stdout).into_owned()
+    }
+
+    /// Polls the screen until it contains `needle`.
+    fn wait_for(&self, what: &str, needle: &str) -> String {
+        self.wait_until(what, |s| s.contains(needle))
+    }
+
+    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits for chat-tui to exit and returns its exit code, as the shell
+    /// around it wrote it (tmux does not always collect it in time).
+    fn wait_exit(&self) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(code) = std::fs::read_to_string(&self.exit_file)
+                && code.ends_with('\n')
+            {
+                return code.trim().to_string();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for chat-tui to exit; the screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.name, "kill-server"])
+            .output();
+        if let Some(socket) = &self.socket {
+            let _ = std::fs::remove_file(socket);
+        }
+    }
+}
+
+/// Polls chatd's status until it has reached the server.
+async fn wait_reaches_server(c: &mut RpcClient) {
+    for _ in 0..600 {
+        let s = c.ok("status", json!({})).await.unwrap();
+        if s["state"] == "connected" || s["state"] == "logged_in" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for chatd to reach the server");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_up_chat_survive_a_chatd_restart_and_quit() {
+    let server =
+        ServerProcess::start(&test_support::daemon::binary("chat-server").unwrap(), &[]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (alice_dir, bob_dir) = (dir.path().join("alice"), dir.path().join("bob"));
+    let mut alice = DaemonProcess::start(&alice_dir, server.addr, &server.fingerprint)
+        .await
+        .unwrap();
+    let bob = DaemonProcess::start(&bob_dir, server.addr, &server.fingerprint)
+        .await
+        .unwrap();
+    let mut b = bob.client().await.unwrap();
+    wait_reaches_server(&mut b).await;
+    b.ok(
+        "signup",
+        json!({"username": "bob", "password": "purple elephants dance"}),
+    )
+    .await
+    .unwrap();
+    b.ok("subscribe", json!({})).await.unwrap();
+    let state = dir.path().join("state");
+
+    // Sign up through the form: the password twice, masked.
+    let tui = Tmux::start(&alice.socket, &state, &[], 100, 30);
+    tui.wait_for("the login form", "SecureChat · log in");
+    tui.press(&["C-n"]);
+    tui.wait_for("the sign-up form", "create an account");
+    tui.type_text("alice");
+    tui.press(&["Enter"]);
+    tui.type_text(PASSWORD);
+    tui.press(&["Enter"]);
+    tui.type_text(PASSWORD);
+    let screen = tui.wait_for("the checks to pass", "✓ both passwords the same");
+    assert!(!screen.contains(PASSWORD), "the password shows:\n{screen}");
+    tui.press(&["Enter"]);
+    tui.wait_for("the chat screen", "● alice @ 127.0.0.1");
+
+    // Send to bob; bob's chatd gets it and the mark shows delivery.
+    tui.type_text("/msg bob");
+    tui.press(&["Enter"]);
+    tui.wait_for("bob's conversation", "Message bob");
+    tui.type_text("hello from the terminal");
+    tui.press(&["Enter"]);
+    b.event_where("alice's message", |e| {
+        e["type"] == "message" && e["message"]["text"] == "hello from the terminal"
+    })
+    .await
+    .unwrap();
+    tui.wait_for("the delivery mark", "hello from the terminal ✓✓");
+
+    // bob answers and reads: alice sees the answer and the read mark.
+    b.ok(
+        "send",
+        json!({"to": "alice", "text": "hi alice, nice client"}),
+    )
+    .await
+    .unwrap();
+    tui.wait_for("bob's answer", "bob hi alice, nice client");
+    b.ok("mark_read", json!({"peer": "alice"})).await.unwrap();
+    tui.wait_for("the read mark", "hello from the terminal ✓✓ read");
+    println!("{}", tui.screen());
+
+    // chatd dies: chat-tui says so, keeps what is typed, and comes back.
+    alice.kill9();
+    tui.wait_for("the not-running banner", "chatd is not running");
+    tui.type_text("typed while chatd was away");
+    tui.press(&["Enter"]);
+    tui.wait_for("the refusal to send", "nothing was sent");
+    alice.restart().await.unwrap();
+    let screen = tui.wait_until("chatd to be back", |s| {
+        s.contains("● alice @ 127.0.0.1") && !s.contains("not running")
+    });
+    assert!(screen.contains("typed while chatd was away"), "{screen}");
+    tui.press(&["Enter"]);
+    b.event_where("the kept message", |e| {
+        e["type"] == "message" && e["message"]["text"] == "typed while chatd was away"
+    })
+    .await
+    .unwrap();
+
+    // Quit cleanly.
+    tui.type_text("/quit");
+    tui.press(&["Enter"]);
+    assert_eq!(tui.wait_exit(), "0");
+    drop(tui);
+
+    // bob writes while chat-tui is closed; `chat-tui bob` opens on it.
+    b.ok(
+        "send",
+        json!({"to": "alice", "text": "while you were away"}),
+    )
+    .await
+    .unwrap();
+    let again = Tmux::start(&alice.socket, &state, &["bob"], 100, 30);
+    again.wait_for("the message sent while closed", "bob while you were away");
+    assert!(state.join("securechat/chat-tui.seq").exists());
+    again.press(&["C-c"]);
+    assert_eq!(again.wait_exit(), "0");
+}
