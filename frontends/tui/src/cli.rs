@@ -5,35 +5,54 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-/// Shown at the end of `--help` and in the man page: the keys, the
-/// commands, what happens when chatd is away, and the files involved.
-pub const AFTER_HELP: &str = "\
-Keys (press ? or F1 inside chat-tui for the full list):
-  Enter            send the message (or run the /command)
-  Alt+Enter        new line in the message (Ctrl+J as well)
-  Tab, Shift+Tab   move between the conversation list, the messages and the input
-  PgUp, PgDn       scroll the conversation; older messages load at the top
-  Ctrl+N, Ctrl+P   next or previous conversation
-  Ctrl+C           quit
+/// What `--help` ends with.
+pub const AFTER_HELP: &str =
+    "Inside chat-tui, press ? (on an empty input line) or F1 for every key.";
 
-Commands typed in the input line:
-  /msg NAME            open a conversation with NAME
-  /fingerprint [NAME]  show your fingerprint and the peer's, to compare in person
-  /verify FINGERPRINT  record that the peer's fingerprint matched
-  /trust               accept the peer's changed key (it becomes unverified)
-  /search WORDS        search the local history
-  /quit                leave (chatd keeps running and receiving)
+/// The description, for `--help` and the DESCRIPTION of chat-tui(1):
+/// prose paragraphs, since the man page fills each one.
+pub const LONG_ABOUT: &str = "\
+chat-tui is a full-screen terminal client for SecureChat. It talks to chatd, the per-user \
+daemon that holds your keys, your history and the connection to the server; chat-tui itself \
+holds no secrets.
 
-When chatd is not running, chat-tui says so, tells how to start it, and
-reconnects by itself when it comes back; what you are typing is kept.
+It opens on a login or sign-up screen when chatd is not logged in (the password is masked; \
+signing up asks for it twice and says what is wrong with it), and otherwise on the chat \
+screen: your conversations and the users online on the left, with presence and unread \
+counts; the open conversation on the right, with timestamps, delivery and read marks, and a \
+banner when the peer's key is unverified or has changed; the input line at the bottom. It \
+works in 80x24 and larger terminals.
 
-Files:
-  $XDG_STATE_HOME/securechat/chat-tui.seq  the last event seen, per socket, so
-                                           that events from while chat-tui was
-                                           closed are shown when it opens
+Keys: Enter sends the message, or runs a command typed with a leading slash. Alt+Enter (or \
+Ctrl+J) starts a new line. Tab and Shift+Tab move between the conversation list, the \
+messages and the input line; in the list the arrow keys and Enter open a conversation, and \
+Ctrl+N and Ctrl+P open the next or previous one from anywhere. PgUp and PgDn scroll the \
+conversation, loading older messages at the top. A question mark on an empty input line, or \
+F1, shows every key; Esc dismisses a notice; Ctrl+C quits.
 
-Exit codes: 0 on a normal exit, 1 when the terminal cannot be used,
-2 on a usage error.";
+Commands: /msg NAME opens a conversation with NAME. /fingerprint [NAME] shows your key's \
+fingerprint and the peer's, to compare in person or on a call; /verify FINGERPRINT records \
+that the peer's fingerprint matched. When a peer's key changes, chatd sends nothing to that \
+peer and accepts nothing from it until you accept the new key with /trust. /search WORDS \
+searches the local history of every conversation. /quit leaves; chatd keeps running and \
+receiving. A line starting with two slashes sends a message starting with one.
+
+Marks after your messages: an ellipsis while the message waits in chatd's outbox, one check \
+mark once the server has stored it, two when the peer's chatd has it, two and the word read \
+once the peer has read it, and a cross if it could not be sent.
+
+Any number of chat-tui and other frontends may run at once and show the same state. Closing \
+chat-tui changes nothing in the session: chatd goes on receiving. chat-tui remembers the \
+number of the last event it showed, per socket, in $XDG_STATE_HOME/securechat/chat-tui.seq \
+(~/.local/state when XDG_STATE_HOME is not set), so that what happened while it was closed, \
+such as a changed key or a refused message, is shown when it opens again.
+
+When chatd is not running, chat-tui says so and how to start it (systemctl --user start \
+chatd, or run chatd), and reconnects by itself when chatd is back, keeping what you were \
+typing.
+
+Exit status: 0 when you quit, 1 when the terminal cannot be used, 2 on a usage error or \
+when the socket cannot be found (neither --socket, CHATD_SOCKET nor XDG_RUNTIME_DIR).";
 
 /// `chat-tui`: a full-screen terminal client for SecureChat.
 #[derive(Debug, Clone, Parser)]
@@ -41,19 +60,8 @@ Exit codes: 0 on a normal exit, 1 when the terminal cannot be used,
     name = "chat-tui",
     version,
     about = "Full-screen terminal client for SecureChat end-to-end encrypted chat",
-    long_about = "chat-tui is a full-screen terminal client for SecureChat. It talks to \
-                  chatd, the per-user daemon that holds your keys, your history and the \
-                  connection to the server; chat-tui itself holds no secrets and keeps \
-                  nothing but the number of the last event it has shown.\n\n\
-                  It opens on a login or sign-up screen when chatd is not logged in, and \
-                  otherwise on the chat screen: your conversations and the users online on \
-                  the left, with presence and unread counts; the open conversation on the \
-                  right, with timestamps, delivery and read marks, and a banner when the \
-                  peer's key is unverified or has changed; the input line at the bottom.\n\n\
-                  Any number of chat-tui (and other frontends) may run at once and show the \
-                  same state; closing chat-tui changes nothing in the session, and chatd \
-                  goes on receiving messages while it is closed.",
-    after_long_help = AFTER_HELP
+    long_about = LONG_ABOUT,
+    after_help = AFTER_HELP
 )]
 pub struct Cli {
     /// Open the conversation with PEER straight away (a username)

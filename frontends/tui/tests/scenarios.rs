@@ -354,6 +354,30 @@ fn key_change_shows_a_banner_until_trusted() {
 }
 
 #[test]
+fn a_replayed_key_change_that_was_accepted_since_raises_no_alarm() {
+    let mut app = with_bob(TrustState::Verified);
+    let effects = event(
+        &mut app,
+        71,
+        EventBody::KeyChanged {
+            user: "carol".into(),
+            fingerprint: FPR_ALICE.into(),
+        },
+    );
+    let ask = Request::Fingerprint {
+        user: Some("carol".into()),
+    };
+    assert_eq!(calls(&effects), vec![ask.clone()]);
+    answer(
+        &mut app,
+        ask,
+        Ok(fingerprint("carol", FPR_ALICE, TrustState::Unverified)),
+    );
+    assert!(app.notice().is_none());
+    assert!(!draw(&app).contains("!key"));
+}
+
+#[test]
 fn chatd_going_away_keeps_the_typed_text_and_reloads_on_return() {
     let mut app = with_bob(TrustState::Verified);
     type_text(&mut app, "typed before");

@@ -159,6 +159,23 @@ impl App {
         let Some(user) = user else {
             return;
         };
+        let announce = self.key_notices.contains(&user);
+        self.key_notices.retain(|u| u != &user);
+        let changed = match &result {
+            Ok(f) => f.state == TrustState::Changed,
+            // Cannot tell: say what the event said.
+            Err(_) => true,
+        };
+        if announce && changed {
+            self.chat.set_key_alert(&user, true);
+            self.say(
+                Level::Warn,
+                format!(
+                    "{user}'s key changed: nothing goes to or comes from {user} until you \
+                     compare fingerprints (/fingerprint) and accept it (/trust)"
+                ),
+            );
+        }
         match result {
             Ok(f) => self.peer_key(&user, f),
             Err(f) if f.code == Some(ErrorCode::NoSuchUser) && self.chat.is_open(&user) => {

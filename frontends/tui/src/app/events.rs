@@ -25,17 +25,13 @@ impl App {
                 self.server_state_changed(old, state);
             }
             EventBody::KeyChanged { user, .. } => {
-                self.chat.set_key_alert(&user, true);
-                self.say(
-                    Level::Warn,
-                    format!(
-                        "{user}'s key changed: nothing goes to or comes from {user} until you \
-                         compare fingerprints (/fingerprint) and accept it (/trust)"
-                    ),
-                );
-                if self.chat.is_open(&user) {
-                    self.call(Request::Fingerprint { user: Some(user) });
+                // Ask chatd where the key stands now: after a `since`
+                // replay the change may already be accepted. The alert
+                // and the notice wait for the answer.
+                if !self.key_notices.contains(&user) {
+                    self.key_notices.push(user.clone());
                 }
+                self.call(Request::Fingerprint { user: Some(user) });
             }
             EventBody::Security { user, reason } => {
                 self.say(

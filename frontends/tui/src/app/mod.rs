@@ -126,6 +126,8 @@ pub struct App {
     next_users_refresh: i64,
     /// Everything was asked for again while handling this message.
     reloaded: bool,
+    /// Users whose `key_changed` event awaits chatd's word on their key.
+    key_notices: Vec<String>,
     out: Vec<Effect>,
 }
 
@@ -153,6 +155,7 @@ impl App {
             mark_read: Debounce::default(),
             next_users_refresh: 0,
             reloaded: false,
+            key_notices: Vec::new(),
             out: Vec::new(),
         }
     }

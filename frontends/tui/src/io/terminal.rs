@@ -31,7 +31,7 @@ impl Screen {
     /// Switches the terminal to full-screen mode.
     pub fn enter() -> anyhow::Result<Self> {
         if !stdout().is_terminal() {
-            bail!("chat-tui needs a terminal; for scripts use `chat` (see chat --help)");
+            bail!("standard output is not a terminal; for scripts use `chat` (see chat --help)");
         }
         let terminal = ratatui::try_init().context("cannot switch the terminal to full screen")?;
         // Paste and focus reports are conveniences: a terminal without
