@@ -26,7 +26,9 @@ pub(super) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let entries = chat.entries(app.me());
     let inner_width = usize::from(inner.width);
     let mut lines = Vec::new();
+    // The row kept in view: the highlight, else the open conversation.
     let mut selected_line = None;
+    let mut open_line = None;
     let mut online_header = false;
     for entry in &entries {
         if !entry.conversation && !online_header {
@@ -38,6 +40,9 @@ pub(super) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             selected_line = Some(lines.len());
         }
         let open = chat.is_open(&entry.peer);
+        if open {
+            open_line = Some(lines.len());
+        }
         lines.push(entry_line(entry, open, highlighted, inner_width));
     }
     if entries.is_empty() {
@@ -51,7 +56,9 @@ pub(super) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         ));
     }
     let height = usize::from(inner.height);
-    let offset = selected_line.map_or(0, |i| (i + 1).saturating_sub(height));
+    let offset = selected_line
+        .or(open_line)
+        .map_or(0, |i| (i + 1).saturating_sub(height));
     let offset = u16::try_from(offset).unwrap_or(0);
     frame.render_widget(Paragraph::new(lines).scroll((offset, 0)), inner);
 }
