@@ -53,8 +53,8 @@ pub fn programs() -> Vec<Program> {
         program!("chatd", "1", chatd::config::Cli),
         program!("chat-server", "8", chat_server::cli::Cli),
         program!("chat-notify", "1", chat_notify::cli::Cli),
-        // program!("chat-tui", "1", chat_tui::cli::Cli),
-        // program!("chat-gui", "1", chat_gui::cli::Cli),
+        program!("chat-tui", "1", chat_tui::cli::Cli),
+        program!("chat-gui", "1", chat_gui::cli::Cli),
     ]
 }
 

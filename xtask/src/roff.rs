@@ -67,6 +67,11 @@ pub fn tidy(page: &str) -> String {
                 _ => {}
             }
             keep_next = name == ".TP";
+            // clap_mangen writes `.br` twice before a list of possible
+            // values; mandoc warns about the second.
+            if name == ".br" && out.ends_with(".br\n") {
+                continue;
+            }
             out.push_str(line);
             out.push('\n');
             continue;
