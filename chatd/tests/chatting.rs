@@ -140,3 +140,33 @@ async fn message_events_say_whether_the_conversation_is_open() {
     let e = expect_message(&mut events, "alice", "while closed").await;
     assert!(e.get("focused").is_none(), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_message_to_someone_starts_watching_them() {
+    let w = World::new();
+    let (ad, mut alice) = w.user("alice").await;
+    let (_bd, _bob) = w.user("bob").await;
+    let mut events = ad.client().await.unwrap();
+    events.ok("subscribe", json!({})).await.unwrap();
+    alice
+        .ok("send", json!({"to": "bob", "text": "first contact"}))
+        .await
+        .unwrap();
+    let conv = alice.ok("conversations", json!({})).await.unwrap();
+    assert_eq!(conv["conversations"][0]["online"], true, "{conv}");
+    // bob's account shows up with another key: alice's daemon hears of it
+    // without a restart or a new login.
+    let mut other = test_support::WireClient::connect(w.server.addr)
+        .await
+        .unwrap();
+    other
+        .login("bob", PASSWORD, &test_support::fixtures::public_pem("bob"))
+        .await
+        .unwrap();
+    events
+        .event_where("key_changed for bob", |e| {
+            e["type"] == "key_changed" && e["user"] == "bob"
+        })
+        .await
+        .unwrap();
+}

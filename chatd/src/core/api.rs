@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
-use super::inbound::{queue, retry_pending, watch};
+use super::inbound::{queue, retry_pending};
 use super::outbound::peer_blocked;
 use super::{Core, from_e2e, from_link, from_store};
 use crate::link::{AuthCmd, LinkError};
@@ -216,11 +216,6 @@ async fn send(core: &Core, p: SendParams) -> Result<Sent, ApiError> {
         status: MessageStatus::Sending,
     };
     let (to, mid) = (p.to.clone(), id.clone());
-    let new_peer = core.db.call({
-        let to = to.clone();
-        move |tx| Ok(!tx.peers()?.contains(&to))
-    });
-    let new_peer = new_peer.await.map_err(from_store)?;
     let events = core
         .db
         .call(move |tx| {
@@ -238,9 +233,6 @@ async fn send(core: &Core, p: SendParams) -> Result<Sent, ApiError> {
         .map_err(from_store)?;
     core.hub.announce(events);
     core.outbox_kick.notify_one();
-    if new_peer && logged_in {
-        watch(core, vec![p.to]).await;
-    }
     Ok(Sent {
         id,
         queued: !logged_in,

@@ -103,7 +103,7 @@ async fn logged_in(arc: Arc<Core>, user: String) {
     core.outbox_kick.notify_one();
 }
 
-/// Fetches a sender's key if we have none, watches them, and examines what
+/// Fetches a sender's key if we have none (which watches them), and examines what
 /// they sent meanwhile. One such task per peer at a time.
 fn learn_peer(core: Arc<Core>, peer: &str) {
     if !core.start_learning(peer) {
@@ -111,18 +111,9 @@ fn learn_peer(core: Arc<Core>, peer: &str) {
     }
     let peer = peer.to_string();
     tokio::spawn(async move {
-        let known = core.db.call({
-            let p = peer.clone();
-            move |tx| Ok(chat_e2e::PinStore::pin(tx, &p)?.is_some())
-        });
-        let new_peer = !known.await.unwrap_or(true);
+        // A first pin also starts watching them (Core::fetch_key).
         match core.ensure_pin(&peer).await {
-            Ok(()) => {
-                if new_peer {
-                    watch(&core, vec![peer.clone()]).await;
-                }
-                retry_pending(&core, &peer).await;
-            }
+            Ok(()) => retry_pending(&core, &peer).await,
             Err(e) => {
                 tracing::warn!(peer = %peer, error = %e, "cannot fetch the key; what they sent waits")
             }

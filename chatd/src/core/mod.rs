@@ -175,6 +175,11 @@ impl Core {
             .await
             .map_err(from_store)?
             .map_err(from_e2e)?;
+        if observed == KeyObservation::Pinned && user != self.account().unwrap_or_default() {
+            // First contact: from now on the server tells us about their
+            // presence and key changes.
+            inbound::watch(self, vec![user.to_string()]).await;
+        }
         if let KeyObservation::Changed { new, .. } = &observed {
             tracing::warn!(peer = %user, "the peer's identity key changed; nothing is sent or accepted until it is trusted");
             let body = EventBody::KeyChanged {
