@@ -24,13 +24,18 @@ struct Mallory {
 impl Mallory {
     /// Logs in as mallory with the vectors' alice key.
     async fn new(w: &World) -> Self {
-        let (wire, _) = WireClient::logged_in(w.server.addr, "mallory", &public_pem("alice"))
+        Self::named(w, "mallory").await
+    }
+
+    /// Logs in as `name` with the vectors' alice key.
+    async fn named(w: &World, name: &str) -> Self {
+        let (wire, _) = WireClient::logged_in(w.server.addr, name, &public_pem("alice"))
             .await
             .unwrap();
         let id = Arc::new(IdentityKey::from_pem(&private_pem("alice")).unwrap());
         Self {
             wire,
-            engine: Engine::new("mallory", id),
+            engine: Engine::new(name, id),
             store: MemoryStore::new(),
         }
     }
@@ -251,4 +256,63 @@ async fn a_large_backlog_from_a_new_sender_is_all_delivered() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(count as usize, N, "all messages arrive");
+}
+
+/// Several senders the daemon has never seen, each sending two messages at
+/// once: everything held while their keys are fetched is examined again,
+/// nothing is left behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bursts_from_many_new_senders_all_arrive() {
+    const SENDERS: usize = 12;
+    let w = World::new();
+    let (bd, mut bob) = w.user("bob").await;
+    let mut senders = Vec::new();
+    for i in 0..SENDERS {
+        let mut m = Mallory::named(&w, &format!("sender{i}")).await;
+        m.learn("bob").await;
+        senders.push(m);
+    }
+    // Pipeline every envelope of every sender before reading any answer.
+    let mut sent = Vec::new();
+    for (i, m) in senders.iter_mut().enumerate() {
+        let mut frames = 0;
+        for text in ["one", "two"] {
+            for e in m.seal("bob", &format!("{text} from {i}")) {
+                m.wire
+                    .send_value(&json!({"type":"send","id":frames,"to":"bob","envelope":e}))
+                    .await
+                    .unwrap();
+                frames += 1;
+            }
+        }
+        sent.push(frames);
+    }
+    for (m, frames) in senders.iter_mut().zip(sent) {
+        for _ in 0..frames {
+            let (_, r) = m.wire.recv().await.unwrap().unwrap();
+            assert!(matches!(r, ServerMessage::Sent { .. }), "{r:?}");
+        }
+    }
+    let mut missing = Vec::new();
+    for _ in 0..300 {
+        missing.clear();
+        for i in 0..SENDERS {
+            let h = bob
+                .ok("history", json!({"peer": format!("sender{i}")}))
+                .await
+                .unwrap();
+            if h["messages"].as_array().unwrap().len() != 2 {
+                missing.push(i);
+            }
+        }
+        if missing.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        missing.is_empty(),
+        "senders with messages missing: {missing:?}\n{}",
+        bd.log_text()
+    );
 }

@@ -30,9 +30,17 @@ pub async fn run(
     mut events: mpsc::Receiver<LinkEvent>,
     shutdown: CancellationToken,
 ) {
+    let Some(mut learned) = core.take_learned() else {
+        tracing::error!("the inbound loop was started twice; the second one stops");
+        return;
+    };
     loop {
         let event = tokio::select! {
             () = shutdown.cancelled() => return,
+            Some(peer) = learned.recv() => {
+                retry_pending(&core, &peer).await;
+                continue;
+            }
             e = events.recv() => match e { Some(e) => e, None => return },
         };
         match event {
@@ -103,8 +111,9 @@ async fn logged_in(arc: Arc<Core>, user: String) {
     core.outbox_kick.notify_one();
 }
 
-/// Fetches a sender's key if we have none (which watches them), and examines what
-/// they sent meanwhile. One such task per peer at a time.
+/// Fetches a sender's key if we have none (which watches them), then has
+/// the inbound loop examine what they sent meanwhile. One such task per
+/// peer at a time.
 fn learn_peer(core: Arc<Core>, peer: &str) {
     if !core.start_learning(peer) {
         return;
@@ -113,7 +122,7 @@ fn learn_peer(core: Arc<Core>, peer: &str) {
     tokio::spawn(async move {
         // A first pin also starts watching them (Core::fetch_key).
         match core.ensure_pin(&peer).await {
-            Ok(()) => retry_pending(&core, &peer).await,
+            Ok(()) => core.key_learned(&peer).await,
             Err(e) => {
                 tracing::warn!(peer = %peer, error = %e, "cannot fetch the key; what they sent waits")
             }

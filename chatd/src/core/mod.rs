@@ -45,6 +45,8 @@ pub struct Core {
     pub outbox_kick: Notify,
     focus: Mutex<HashMap<u64, String>>,
     learning: Mutex<std::collections::HashSet<String>>,
+    learned_tx: tokio::sync::mpsc::Sender<String>,
+    learned_rx: Mutex<Option<tokio::sync::mpsc::Receiver<String>>>,
 }
 
 impl Core {
@@ -58,6 +60,7 @@ impl Core {
         account: Option<String>,
     ) -> Self {
         let engine = account.map(|u| Engine::new(u, identity.clone()));
+        let (learned_tx, learned_rx) = tokio::sync::mpsc::channel(1024);
         Self {
             config,
             db,
@@ -69,7 +72,22 @@ impl Core {
             outbox_kick: Notify::new(),
             focus: Mutex::new(HashMap::new()),
             learning: Mutex::new(std::collections::HashSet::new()),
+            learned_tx,
+            learned_rx: Mutex::new(Some(learned_rx)),
         }
+    }
+
+    /// Tells the inbound loop that `peer`'s key is now pinned, so it
+    /// examines what they sent meanwhile (in its own order, between
+    /// deliveries, so nothing held can slip past the retry).
+    pub async fn key_learned(&self, peer: &str) {
+        let _ = self.learned_tx.send(peer.to_string()).await;
+    }
+
+    /// The receiving end of [`Core::key_learned`], taken once by the
+    /// inbound loop.
+    pub fn take_learned(&self) -> Option<tokio::sync::mpsc::Receiver<String>> {
+        self.learned_rx.lock().ok().and_then(|mut r| r.take())
     }
 
     /// The engine of the account, once there is one.
