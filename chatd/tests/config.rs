@@ -106,6 +106,12 @@ async fn a_wrong_server_key_is_refused_naming_both_fingerprints() {
     let s = c.ok("status", json!({})).await.unwrap();
     assert_ne!(s["state"], "connected");
     assert_ne!(s["state"], "logged_in");
+    // Frontends can show why: status carries the last error.
+    let error = s["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains(&wrong) && error.contains(&server.fingerprint),
+        "{s}"
+    );
     let e = c
         .call("signup", json!({"username": "alice", "password": PASSWORD}))
         .await

@@ -95,6 +95,10 @@ async fn status(core: &Core) -> Result<Status, ApiError> {
         server: core.config.server.clone(),
         server_fingerprint: link.server_fingerprint,
         version: env!("CARGO_PKG_VERSION").to_string(),
+        error: match link.conn {
+            ConnectionState::Connected | ConnectionState::LoggedIn => None,
+            _ => link.last_error,
+        },
     })
 }
 

@@ -29,6 +29,8 @@ pub struct LinkState {
     pub user: Option<String>,
     /// Fingerprint of the server key in use or pinned.
     pub server_fingerprint: Option<String>,
+    /// Why the last connection attempt failed; cleared on success.
+    pub last_error: Option<String>,
 }
 
 /// Something the server said that the daemon must act on.
@@ -145,6 +147,7 @@ impl Link {
             conn: ConnectionState::Offline,
             user: None,
             server_fingerprint: setup.pin.clone(),
+            last_error: None,
         };
         let (state_tx, state) = watch::channel(initial);
         let task = tokio::spawn(session::supervise(setup, rx, state_tx));

@@ -57,12 +57,16 @@ pub(super) async fn supervise(
                 state.send_modify(|s| {
                     s.conn = ConnectionState::Connected;
                     s.server_fingerprint = Some(hello.fingerprint.clone());
+                    s.last_error = None;
                 });
                 tracing::info!(server = %setup.server, "connected");
                 serve(&setup, &mut rx, &state, reader, writer, hello).await;
                 tracing::info!(server = %setup.server, "disconnected");
             }
-            Err(e) => tracing::warn!("{e}"),
+            Err(e) => {
+                tracing::warn!("{e}");
+                state.send_modify(|s| s.last_error = Some(e.to_string()));
+            }
         }
         state.send_modify(|s| {
             s.conn = ConnectionState::Offline;

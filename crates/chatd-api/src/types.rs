@@ -52,6 +52,10 @@ pub struct Status {
     pub server_fingerprint: Option<String>,
     /// chatd's version.
     pub version: String,
+    /// Extension: why the last attempt to reach the server failed (a wrong
+    /// server key names both fingerprints), while not connected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// Params of `signup` and `login`.

@@ -31,7 +31,11 @@ pub(crate) fn describe(s: &Status) -> String {
         rows.push(vec!["server key".to_string(), grouped(f)]);
     }
     rows.push(vec!["chatd".to_string(), s.version.clone()]);
-    render(&rows, &[Align::Left, Align::Left])
+    let mut out = render(&rows, &[Align::Left, Align::Left]);
+    if let Some(e) = &s.error {
+        out.push_str(&format!("last error: {e}\n"));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -46,11 +50,25 @@ mod tests {
             server: "chat.example:7000".into(),
             server_fingerprint: Some("00112233".into()),
             version: "0.1.0".into(),
+            error: None,
         };
         assert_eq!(
             describe(&s),
             "state       logged in\naccount     alice\nserver      chat.example:7000\n\
              server key  0011 2233\nchatd       0.1.0\n"
         );
+    }
+
+    #[test]
+    fn a_connection_error_is_shown_last() {
+        let s = Status {
+            state: ConnectionState::Offline,
+            username: None,
+            server: "chat.example:7000".into(),
+            server_fingerprint: None,
+            version: "0.1.0".into(),
+            error: Some("server key mismatch".into()),
+        };
+        assert!(describe(&s).ends_with("last error: server key mismatch\n"));
     }
 }

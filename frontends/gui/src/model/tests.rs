@@ -47,6 +47,7 @@ fn logged_in() -> Model {
         server: "127.0.0.1:1".into(),
         server_fingerprint: None,
         version: "0".into(),
+        error: None,
     }));
     m
 }
@@ -264,6 +265,7 @@ fn another_account_starts_clean() {
         server: "s".into(),
         server_fingerprint: None,
         version: "0".into(),
+        error: None,
     }));
     assert!(m.threads.is_empty());
 }

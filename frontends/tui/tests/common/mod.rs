@@ -56,6 +56,7 @@ pub fn status(state: ConnectionState, user: Option<&str>) -> Status {
         server: "chat.example.org:9876".into(),
         server_fingerprint: None,
         version: "0.1.0".into(),
+        error: None,
     }
 }
 
