@@ -59,10 +59,10 @@ async fn replayed_blobs_are_rate_limited_and_do_not_starve_a_signup() {
         replayers.push(tokio::spawn(async move {
             let mut c = connect_from(local(2), addr).await;
             let (mut decrypted, mut limited) = (0usize, 0usize);
-            // Until the legitimate signup is done, and at least until this
-            // connection has been told to slow down (bounded either way).
-            for _ in 0..2_000 {
-                if limited > 0 && stop.load(Ordering::SeqCst) {
+            // Many times the allowance, and on until the legitimate signup
+            // is done.
+            for round in 0..2_000 {
+                if round >= 4 * LIMIT && stop.load(Ordering::SeqCst) {
                     break;
                 }
                 let r = c
@@ -96,9 +96,16 @@ async fn replayed_blobs_are_rate_limited_and_do_not_starve_a_signup() {
     let mut decrypted = 0;
     for t in replayers {
         let (d, limited) = t.await.unwrap();
-        assert!(limited > 0);
+        assert!(limited > 0, "a replaying connection was never slowed down");
         decrypted += d;
     }
+    // And it stays slowed down: the next attempt, alone, costs nothing.
+    let mut alone = connect_from(local(2), srv.addr).await;
+    let r = alone
+        .request(json!({"type":"login","credentials":blob,"public_key":alice_key()}))
+        .await
+        .unwrap();
+    assert!(is_rate_limited(&r), "{r:?}");
     // Each bad_credentials is one RSA decryption the replays forced: the
     // source's allowance, plus at most the one in flight when it ran out.
     assert!(
