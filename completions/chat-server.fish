@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_chat_server_global_optspecs
-    string join \n listen= data-dir= key= plaintext bcrypt-cost= max-frame= max-frame-pre-auth= max-connections= backlog= idle-timeout= login-timeout= mailbox-limit= message-ttl-days= h/help V/version
+    string join \n listen= data-dir= key= plaintext bcrypt-cost= max-frame= max-frame-pre-auth= max-connections= backlog= idle-timeout= login-timeout= write-timeout= mailbox-limit= mailbox-per-sender= max-watch= cpu-workers= cpu-queue= cpu-per-source= throttle-per-source= throttle-per-account-source= throttle-per-account= signups-per-source= message-ttl-days= h/help V/version
 end
 
 function __fish_chat_server_needs_command
@@ -33,8 +33,18 @@ complete -c chat-server -n "__fish_chat_server_needs_command" -l max-frame-pre-a
 complete -c chat-server -n "__fish_chat_server_needs_command" -l max-connections -d 'Connections served at once; more are answered `server_busy`' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l backlog -d 'TCP listen backlog' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l idle-timeout -d 'Close connections silent for this many seconds' -r
-complete -c chat-server -n "__fish_chat_server_needs_command" -l login-timeout -d 'Close connections not logged in after this many seconds' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l login-timeout -d 'Close connections not logged in this many seconds after accept (the TLS handshake included)' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l write-timeout -d 'Close connections whose client takes no data for this many seconds (it is not reading what the server sends)' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l mailbox-limit -d 'Messages stored for one recipient before `send` answers `mailbox_full`' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l mailbox-per-sender -d 'Messages stored from one sender for one recipient before `send` answers `mailbox_full`' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l max-watch -d 'Users one connection may watch' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l cpu-workers -d 'bcrypt/RSA jobs running at once [default: the number of CPUs]' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l cpu-queue -d 'bcrypt/RSA jobs allowed to wait; beyond, `server_busy`' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l cpu-per-source -d 'bcrypt/RSA jobs one source (IPv4 address or IPv6 /64) may have admitted at once; beyond, `rate_limited`' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l throttle-per-source -d 'Failed logins from one source (all accounts) within 15 minutes before it must wait; credentials that do not open count too' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l throttle-per-account-source -d 'Failed logins from one source against one account within 15 minutes before it must wait' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l throttle-per-account -d 'Failed logins against one account (all sources) within 15 minutes before every source that failed against it must wait' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l signups-per-source -d 'Signups one source may attempt per hour' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l message-ttl-days -d 'Days an unacknowledged message is kept' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l plaintext -d 'Speak the protocol over bare TCP instead of TLS 1.3. Only allowed on a loopback address (for tests and local development)'
 complete -c chat-server -n "__fish_chat_server_needs_command" -s h -l help -d 'Print help'

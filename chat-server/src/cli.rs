@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::Config;
+use crate::config::{Config, ThrottleConfig};
 
 /// SecureChat relay server: accounts, presence and store-and-forward of
 /// end-to-end encrypted envelopes it cannot read.
@@ -84,12 +84,49 @@ pub struct RunArgs {
     /// Close connections silent for this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = 90)]
     pub idle_timeout: u64,
-    /// Close connections not logged in after this many seconds.
+    /// Close connections not logged in this many seconds after accept (the
+    /// TLS handshake included).
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub login_timeout: u64,
+    /// Close connections whose client takes no data for this many seconds
+    /// (it is not reading what the server sends).
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub write_timeout: u64,
     /// Messages stored for one recipient before `send` answers `mailbox_full`.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub mailbox_limit: u32,
+    /// Messages stored from one sender for one recipient before `send`
+    /// answers `mailbox_full`.
+    #[arg(long, value_name = "N", default_value_t = 1_000)]
+    pub mailbox_per_sender: u32,
+    /// Users one connection may watch.
+    #[arg(long, value_name = "N", default_value_t = 1_000)]
+    pub max_watch: usize,
+    /// bcrypt/RSA jobs running at once [default: the number of CPUs].
+    #[arg(long, value_name = "N")]
+    pub cpu_workers: Option<usize>,
+    /// bcrypt/RSA jobs allowed to wait; beyond, `server_busy`.
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub cpu_queue: usize,
+    /// bcrypt/RSA jobs one source (IPv4 address or IPv6 /64) may have
+    /// admitted at once; beyond, `rate_limited`.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub cpu_per_source: usize,
+    /// Failed logins from one source (all accounts) within 15 minutes
+    /// before it must wait; credentials that do not open count too.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub throttle_per_source: u32,
+    /// Failed logins from one source against one account within 15 minutes
+    /// before it must wait.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub throttle_per_account_source: u32,
+    /// Failed logins against one account (all sources) within 15 minutes
+    /// before every source that failed against it must wait.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub throttle_per_account: u32,
+    /// Signups one source may attempt per hour.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub signups_per_source: u32,
     /// Days an unacknowledged message is kept.
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub message_ttl_days: u64,
@@ -98,6 +135,7 @@ pub struct RunArgs {
 impl RunArgs {
     /// The server configuration these options describe.
     pub fn config(&self) -> Config {
+        let defaults = Config::default();
         Config {
             bcrypt_cost: self.bcrypt_cost,
             max_frame: self.max_frame,
@@ -106,9 +144,22 @@ impl RunArgs {
             backlog: self.backlog,
             idle_timeout: Duration::from_secs(self.idle_timeout.max(1)),
             login_timeout: Duration::from_secs(self.login_timeout.max(1)),
+            write_timeout: Duration::from_secs(self.write_timeout.max(1)),
             mailbox_limit: self.mailbox_limit,
+            mailbox_per_sender: self.mailbox_per_sender,
             message_ttl: Duration::from_secs(self.message_ttl_days.saturating_mul(24 * 3600)),
-            ..Config::default()
+            max_watch: self.max_watch,
+            cpu_workers: self.cpu_workers.unwrap_or(defaults.cpu_workers).max(1),
+            cpu_queue: self.cpu_queue,
+            cpu_per_source: self.cpu_per_source.max(1),
+            throttle: ThrottleConfig {
+                per_source: self.throttle_per_source,
+                per_account_source: self.throttle_per_account_source,
+                per_account: self.throttle_per_account,
+                signups_per_source: self.signups_per_source,
+                ..defaults.throttle.clone()
+            },
+            ..defaults
         }
     }
 }

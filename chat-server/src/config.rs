@@ -19,12 +19,19 @@ pub struct Config {
     pub backlog: u32,
     /// A connection silent this long is closed (90 s).
     pub idle_timeout: Duration,
-    /// A connection not logged in after this long is closed (30 s).
+    /// A connection not logged in this long after accept (TLS handshake
+    /// included) is closed (30 s).
     pub login_timeout: Duration,
+    /// A connection whose client takes no frame for this long (its socket
+    /// and its outbound queue full) is closed (30 s).
+    pub write_timeout: Duration,
     /// bcrypt cost for new hashes (12).
     pub bcrypt_cost: u32,
     /// Stored messages per recipient before `mailbox_full` (10,000).
     pub mailbox_limit: u32,
+    /// Stored messages from one sender to one recipient before
+    /// `mailbox_full` (1,000), so no sender can fill a whole mailbox.
+    pub mailbox_per_sender: u32,
     /// Unacknowledged messages are purged after this (30 days).
     pub message_ttl: Duration,
     /// Absolute token lifetime (30 days).
@@ -41,6 +48,10 @@ pub struct Config {
     pub cpu_workers: usize,
     /// bcrypt/RSA jobs allowed to wait; beyond, `server_busy`.
     pub cpu_queue: usize,
+    /// bcrypt/RSA jobs one source (an IPv4 address or an IPv6 /64) may have
+    /// admitted at once; beyond, `rate_limited`, so one source cannot
+    /// occupy the pool.
+    pub cpu_per_source: usize,
     /// How often expired messages and tokens are purged.
     pub purge_interval: Duration,
     /// Failed-login throttling.
@@ -64,6 +75,10 @@ pub struct ThrottleConfig {
     pub base_delay: Duration,
     /// Longest wait.
     pub max_delay: Duration,
+    /// Signups one source may attempt within `signup_window`.
+    pub signups_per_source: u32,
+    /// The window signups are counted in.
+    pub signup_window: Duration,
 }
 
 impl Default for ThrottleConfig {
@@ -75,6 +90,8 @@ impl Default for ThrottleConfig {
             per_account: 50,
             base_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(15 * 60),
+            signups_per_source: 30,
+            signup_window: Duration::from_secs(3600),
         }
     }
 }
@@ -89,8 +106,10 @@ impl Default for Config {
             backlog: 4096,
             idle_timeout: Duration::from_secs(90),
             login_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(30),
             bcrypt_cost: bcrypt::DEFAULT_COST,
             mailbox_limit: 10_000,
+            mailbox_per_sender: 1_000,
             message_ttl: Duration::from_secs(30 * 24 * 3600),
             token_ttl: Duration::from_secs(30 * 24 * 3600),
             token_idle: Duration::from_secs(7 * 24 * 3600),
@@ -99,6 +118,7 @@ impl Default for Config {
             max_watch: 1_000,
             cpu_workers: cores,
             cpu_queue: 256,
+            cpu_per_source: 16,
             purge_interval: Duration::from_secs(3600),
             throttle: ThrottleConfig::default(),
         }

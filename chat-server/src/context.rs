@@ -38,7 +38,7 @@ impl<S: Store> Shared<S> {
             bcrypt::non_truncating_hash("timing equaliser, never a password", config.bcrypt_cost)
                 .unwrap_or_default();
         Self {
-            pool: CpuPool::new(config.cpu_workers, config.cpu_queue),
+            pool: CpuPool::new(config.cpu_workers, config.cpu_queue, config.cpu_per_source),
             throttle: Throttle::new(config.throttle.clone()),
             config,
             store,

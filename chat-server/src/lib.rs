@@ -13,6 +13,7 @@ pub mod context;
 mod delivery;
 pub mod handlers;
 pub mod keys;
+pub mod logs;
 mod purge;
 pub mod router;
 pub mod server;

@@ -38,8 +38,9 @@ pub trait Router: Send + Sync + 'static {
     fn is_online(&self, user: &str) -> bool;
     /// Online users starting with `prefix`, sorted, after `after`, at most `limit`.
     fn online_users(&self, prefix: &str, after: Option<&str>, limit: usize) -> Vec<String>;
-    /// Adds `users` to `watcher`'s watch set.
-    fn watch(&self, watcher: &ConnHandle, users: &[String]);
+    /// Adds `users` to `watcher`'s watch set, unless the set would then
+    /// hold more than `max` users; returns whether it added them.
+    fn watch(&self, watcher: &ConnHandle, users: &[String], max: usize) -> bool;
     /// Removes `users` from `watcher`'s watch set.
     fn unwatch(&self, watcher: ConnId, users: &[String]);
     /// Drops everything `watcher` watched (the connection closed).
@@ -142,8 +143,17 @@ impl Router for LocalRouter {
             .collect()
     }
 
-    fn watch(&self, watcher: &ConnHandle, users: &[String]) {
+    fn watch(&self, watcher: &ConnHandle, users: &[String], max: usize) -> bool {
         let mut inner = self.lock();
+        let current = inner.watching.get(&watcher.id);
+        let new = users
+            .iter()
+            .filter(|u| current.is_none_or(|set| !set.contains(*u)))
+            .collect::<HashSet<_>>()
+            .len();
+        if current.map_or(0, HashSet::len) + new > max {
+            return false;
+        }
         for user in users {
             inner
                 .watchers
@@ -156,6 +166,7 @@ impl Router for LocalRouter {
                 .or_default()
                 .insert(user.clone());
         }
+        true
     }
 
     fn unwatch(&self, watcher: ConnId, users: &[String]) {

@@ -18,6 +18,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::connection;
 use crate::context::Shared;
+use crate::logs::peer_text;
 use crate::store::Store;
 
 /// Connections turned away at once, beyond which they are simply dropped.
@@ -104,14 +105,21 @@ async fn accept_one<S: Store>(
     close: CancellationToken,
 ) {
     tracing::debug!(%peer, "connection accepted");
+    // One deadline from accept covers the TLS handshake and the login.
+    let login_deadline = tokio::time::Instant::now() + sh.config.login_timeout;
     match tls {
-        None => connection::serve(sh, tcp, peer, id, close).await,
+        None => connection::serve(sh, tcp, peer, id, close, login_deadline).await,
         Some(acceptor) => {
-            let handshake = tokio::time::timeout(sh.config.login_timeout, acceptor.accept(tcp));
+            let handshake = tokio::time::timeout_at(login_deadline, acceptor.accept(tcp));
             match handshake.await {
-                Ok(Ok(stream)) => connection::serve(sh, stream, peer, id, close).await,
-                Ok(Err(e)) => tracing::info!(%peer, error = %e, "TLS handshake failed"),
-                Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
+                Ok(Ok(stream)) => {
+                    connection::serve(sh, stream, peer, id, close, login_deadline).await
+                }
+                Ok(Err(e)) => {
+                    let error = e.to_string();
+                    tracing::debug!(%peer, error = %peer_text(&error), "TLS handshake failed")
+                }
+                Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
             }
         }
     }

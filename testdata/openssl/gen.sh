@@ -11,6 +11,10 @@ openssl pkey -in pkcs1.pem -pubout -outform DER | sha256sum | cut -d' ' -f1 > pk
 openssl genrsa -out weak1024.pem 1024 2>/dev/null
 openssl rsa -in weak1024.pem -pubout -out weak1024.pub.pem 2>/dev/null
 rm weak1024.pem
+# Just short of 2048 bits: 256 bytes of modulus, but too weak (count bits).
+for bits in 2041 2047; do
+  openssl genrsa "$bits" 2>/dev/null | openssl rsa -pubout -out "short$bits.pub.pem" 2>/dev/null
+done
 printf 'a session key of 32 bytes.......' > message.bin
 openssl pkeyutl -encrypt -pubin -inkey pkcs8.pub.pem -in message.bin -out oaep.bin \
   -pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha256 -pkeyopt rsa_mgf1_md:sha256

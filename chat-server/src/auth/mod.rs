@@ -3,5 +3,6 @@
 //! failed-login throttle and session tokens.
 
 pub mod pool;
+pub mod source;
 pub mod throttle;
 pub mod tokens;

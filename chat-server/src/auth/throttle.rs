@@ -5,19 +5,29 @@
 //! that account; an address with a clean record for it is judged by its own
 //! per-address count alone.
 //!
+//! The per-source count is consulted before any RSA or bcrypt work, and
+//! failures that name no valid account (credentials that do not open, an
+//! invalid username) count against the source alone, so they cannot be
+//! used to grow the per-account table. Signups are counted per source in a
+//! window of their own: each costs a bcrypt hash and a row.
+//!
 //! State lives in memory: a restart forgets it, which costs an attacker's
-//! budget nothing worth defending with a disk write per failure.
+//! budget nothing worth defending with a disk write per failure. Keys are
+//! [`Source`]s (an IPv6 /64 is one) and validated usernames (at most 32
+//! bytes), and every table is capped.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use super::source::Source;
 use crate::config::ThrottleConfig;
 
-/// Accounts and addresses tracked at most; beyond this new ones are not
-/// tracked per account (addresses still are), so memory stays bounded.
+/// Sources and accounts tracked at most; beyond this new ones are not
+/// tracked per account (sources still are), so memory stays bounded.
 const MAX_TRACKED: usize = 100_000;
+/// Sources tracked per account.
+const MAX_SOURCES_PER_ACCOUNT: usize = 1_024;
 
 #[derive(Debug, Clone, Copy)]
 struct Counter {
@@ -65,13 +75,26 @@ impl Counter {
 #[derive(Debug)]
 struct Account {
     total: Counter,
-    by_source: HashMap<IpAddr, Counter>,
+    by_source: HashMap<Source, Counter>,
 }
 
 #[derive(Debug, Default)]
 struct State {
-    sources: HashMap<IpAddr, Counter>,
+    sources: HashMap<Source, Counter>,
     accounts: HashMap<String, Account>,
+    /// Signup attempts per source: (first in the window, count).
+    signups: HashMap<Source, (Instant, u32)>,
+}
+
+impl State {
+    fn hit_source(&mut self, source: Source, now: Instant, window: Duration) {
+        if self.sources.len() < MAX_TRACKED || self.sources.contains_key(&source) {
+            self.sources
+                .entry(source)
+                .or_insert_with(|| Counter::new(now))
+                .hit(now, window);
+        }
+    }
 }
 
 /// The throttle shared by every connection.
@@ -90,8 +113,55 @@ impl Throttle {
         }
     }
 
+    /// `Err(wait)` when `source` has failed too often (against any account
+    /// or with credentials that did not open) and must wait before any
+    /// further attempt. Consulted before any RSA or bcrypt work.
+    pub fn check_source(&self, source: Source, now: Instant) -> Result<(), Duration> {
+        let Ok(state) = self.state.lock() else {
+            return Ok(());
+        };
+        let cfg = &self.cfg;
+        state
+            .sources
+            .get(&source)
+            .and_then(|c| c.wait(cfg.per_source, cfg, now))
+            .map_or(Ok(()), Err)
+    }
+
+    /// Counts a failure that names no valid account (credentials that did
+    /// not open or did not parse, an invalid username) against `source`.
+    pub fn source_failure(&self, source: Source, now: Instant) {
+        if let Ok(mut state) = self.state.lock() {
+            state.hit_source(source, now, self.cfg.window);
+        }
+    }
+
+    /// Counts a signup attempt from `source`, or `Err(wait)` when it has
+    /// used up its signups for the window (the attempt is then not counted).
+    pub fn signup_attempt(&self, source: Source, now: Instant) -> Result<(), Duration> {
+        let Ok(mut state) = self.state.lock() else {
+            return Ok(());
+        };
+        let (limit, window) = (self.cfg.signups_per_source, self.cfg.signup_window);
+        if state.signups.len() >= MAX_TRACKED && !state.signups.contains_key(&source) {
+            // Full table: refuse rather than let signups go uncounted.
+            return Err(window);
+        }
+        let entry = state.signups.entry(source).or_insert((now, 0));
+        if now.duration_since(entry.0) > window {
+            *entry = (now, 0);
+        }
+        if entry.1 >= limit {
+            return Err((entry.0 + window)
+                .saturating_duration_since(now)
+                .max(Duration::from_millis(1)));
+        }
+        entry.1 += 1;
+        Ok(())
+    }
+
     /// `Err(wait)` when `source` must wait before trying `account` again.
-    pub fn check(&self, account: &str, source: IpAddr, now: Instant) -> Result<(), Duration> {
+    pub fn check(&self, account: &str, source: Source, now: Instant) -> Result<(), Duration> {
         let Ok(state) = self.state.lock() else {
             return Ok(());
         };
@@ -111,19 +181,13 @@ impl Throttle {
         wait.map_or(Ok(()), Err)
     }
 
-    /// Counts a failed attempt.
-    pub fn failure(&self, account: &str, source: IpAddr, now: Instant) {
+    /// Counts a failed attempt against a valid `account`.
+    pub fn failure(&self, account: &str, source: Source, now: Instant) {
         let Ok(mut state) = self.state.lock() else {
             return;
         };
         let window = self.cfg.window;
-        if state.sources.len() < MAX_TRACKED || state.sources.contains_key(&source) {
-            state
-                .sources
-                .entry(source)
-                .or_insert_with(|| Counter::new(now))
-                .hit(now, window);
-        }
+        state.hit_source(source, now, window);
         if state.accounts.len() >= MAX_TRACKED && !state.accounts.contains_key(account) {
             return;
         }
@@ -135,7 +199,7 @@ impl Throttle {
                 by_source: HashMap::new(),
             });
         acct.total.hit(now, window);
-        if acct.by_source.len() < MAX_TRACKED {
+        if acct.by_source.len() < MAX_SOURCES_PER_ACCOUNT || acct.by_source.contains_key(&source) {
             acct.by_source
                 .entry(source)
                 .or_insert_with(|| Counter::new(now))
@@ -144,7 +208,7 @@ impl Throttle {
     }
 
     /// A correct password from `source` clears its record against `account`.
-    pub fn success(&self, account: &str, source: IpAddr) {
+    pub fn success(&self, account: &str, source: Source) {
         let Ok(mut state) = self.state.lock() else {
             return;
         };
@@ -160,6 +224,9 @@ impl Throttle {
         };
         let cfg = &self.cfg;
         state.sources.retain(|_, c| !c.stale(cfg, now));
+        state
+            .signups
+            .retain(|_, (first, _)| now.duration_since(*first) <= cfg.signup_window);
         state.accounts.retain(|_, a| {
             a.by_source.retain(|_, c| !c.stale(cfg, now));
             !(a.total.stale(cfg, now) && a.by_source.is_empty())
@@ -179,31 +246,43 @@ mod tests {
             per_account: 5,
             base_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(60),
+            signups_per_source: 2,
+            signup_window: Duration::from_secs(3600),
         }
     }
 
-    const ATTACKER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));
-    const BOTNET: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2));
-    const OWNER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 7));
+    fn src(ip: &str) -> Source {
+        Source::of(ip.parse().expect("address"))
+    }
+
+    const ATTACKER: &str = "10.0.0.1";
+    const BOTNET: &str = "10.0.0.2";
+    const OWNER: &str = "192.0.2.7";
 
     #[test]
     fn waits_grow_after_the_allowance_and_expire() {
         let t = Throttle::new(cfg());
         let now = Instant::now();
         for _ in 0..3 {
-            assert!(t.check("bob", ATTACKER, now).is_ok());
-            t.failure("bob", ATTACKER, now);
+            assert!(t.check("bob", src(ATTACKER), now).is_ok());
+            t.failure("bob", src(ATTACKER), now);
         }
-        assert_eq!(t.check("bob", ATTACKER, now), Err(Duration::from_secs(1)));
-        t.failure("bob", ATTACKER, now);
-        assert_eq!(t.check("bob", ATTACKER, now), Err(Duration::from_secs(2)));
+        assert_eq!(
+            t.check("bob", src(ATTACKER), now),
+            Err(Duration::from_secs(1))
+        );
+        t.failure("bob", src(ATTACKER), now);
+        assert_eq!(
+            t.check("bob", src(ATTACKER), now),
+            Err(Duration::from_secs(2))
+        );
         assert!(
-            t.check("bob", ATTACKER, now + Duration::from_secs(3))
+            t.check("bob", src(ATTACKER), now + Duration::from_secs(3))
                 .is_ok()
         );
         // After the window the slate is clean.
         assert!(
-            t.check("bob", ATTACKER, now + Duration::from_secs(601))
+            t.check("bob", src(ATTACKER), now + Duration::from_secs(601))
                 .is_ok()
         );
     }
@@ -213,15 +292,15 @@ mod tests {
         let t = Throttle::new(cfg());
         let now = Instant::now();
         for _ in 0..3 {
-            t.failure("bob", ATTACKER, now);
-            t.failure("bob", BOTNET, now);
+            t.failure("bob", src(ATTACKER), now);
+            t.failure("bob", src(BOTNET), now);
         }
-        assert!(t.check("bob", ATTACKER, now).is_err());
+        assert!(t.check("bob", src(ATTACKER), now).is_err());
         assert!(
-            t.check("bob", BOTNET, now).is_err(),
+            t.check("bob", src(BOTNET), now).is_err(),
             "account-wide limit reached"
         );
-        assert!(t.check("bob", OWNER, now).is_ok());
+        assert!(t.check("bob", src(OWNER), now).is_ok());
     }
 
     #[test]
@@ -229,21 +308,62 @@ mod tests {
         let t = Throttle::new(cfg());
         let now = Instant::now();
         for name in ["a", "b", "c", "d", "e", "f"] {
-            t.failure(name, ATTACKER, now);
+            t.failure(name, src(ATTACKER), now);
         }
-        assert!(t.check("zed", ATTACKER, now).is_err());
-        t.failure("bob", OWNER, now);
-        t.failure("bob", OWNER, now);
-        t.success("bob", OWNER);
-        t.failure("bob", OWNER, now);
-        assert!(t.check("bob", OWNER, now).is_ok());
+        assert!(t.check("zed", src(ATTACKER), now).is_err());
+        t.failure("bob", src(OWNER), now);
+        t.failure("bob", src(OWNER), now);
+        t.success("bob", src(OWNER));
+        t.failure("bob", src(OWNER), now);
+        assert!(t.check("bob", src(OWNER), now).is_ok());
+    }
+
+    #[test]
+    fn failures_without_an_account_slow_the_source_before_any_work() {
+        let t = Throttle::new(cfg());
+        let now = Instant::now();
+        for _ in 0..6 {
+            assert!(t.check_source(src(ATTACKER), now).is_ok());
+            t.source_failure(src(ATTACKER), now);
+        }
+        assert!(t.check_source(src(ATTACKER), now).is_err());
+        assert!(t.check("bob", src(ATTACKER), now).is_err());
+        assert!(t.check_source(src(OWNER), now).is_ok());
+        // Nothing was recorded per account.
+        assert!(t.state.lock().expect("lock").accounts.is_empty());
+    }
+
+    #[test]
+    fn an_ipv6_64_is_one_source() {
+        let t = Throttle::new(cfg());
+        let now = Instant::now();
+        for i in 1..=6 {
+            t.source_failure(src(&format!("2001:db8:0:1::{i:x}")), now);
+        }
+        assert!(t.check_source(src("2001:db8:0:1:ffff::1"), now).is_err());
+        assert!(t.check_source(src("2001:db8:0:2::1"), now).is_ok());
+    }
+
+    #[test]
+    fn signups_are_counted_per_source_in_their_window() {
+        let t = Throttle::new(cfg());
+        let now = Instant::now();
+        assert!(t.signup_attempt(src(ATTACKER), now).is_ok());
+        assert!(t.signup_attempt(src(ATTACKER), now).is_ok());
+        let wait = t.signup_attempt(src(ATTACKER), now + Duration::from_secs(600));
+        assert_eq!(wait, Err(Duration::from_secs(3000)));
+        assert!(t.signup_attempt(src(OWNER), now).is_ok());
+        assert!(
+            t.signup_attempt(src(ATTACKER), now + Duration::from_secs(3601))
+                .is_ok()
+        );
     }
 
     #[test]
     fn sweep_forgets_old_records() {
         let t = Throttle::new(cfg());
         let now = Instant::now();
-        t.failure("bob", ATTACKER, now);
+        t.failure("bob", src(ATTACKER), now);
         t.sweep(now + Duration::from_secs(10_000));
         let state = t.state.lock().expect("lock");
         assert!(state.sources.is_empty() && state.accounts.is_empty());

@@ -31,19 +31,23 @@ pub const SERVER_NAME: &str = concat!("chat-server/", env!("CARGO_PKG_VERSION"))
 
 /// Serves one connection until the client leaves, misbehaves, times out or
 /// `close` is cancelled (server shutdown, slow consumer, password change).
+/// `login_deadline` is fixed at accept (PROTOCOL.md §1.2: 30 s from
+/// accept, the TLS handshake included).
 pub async fn serve<S, IO>(
     sh: Arc<Shared<S>>,
     io: IO,
     peer: SocketAddr,
     id: ConnId,
     close: CancellationToken,
+    login_deadline: Instant,
 ) where
     S: Store,
     IO: AsyncRead + AsyncWrite + Send + 'static,
 {
     let (reader, writer) = tokio::io::split(io);
-    let (out, rx) = Outbound::new(sh.config.outbound_queue, close.clone());
-    let writer = tokio::spawn(write_loop(writer, rx, close.clone()));
+    let stall = sh.config.write_timeout;
+    let (out, rx) = Outbound::new(sh.config.outbound_queue, close.clone(), stall);
+    let writer = tokio::spawn(write_loop(writer, rx, close.clone(), stall));
     let Ok(nonce) = crypto::random_bytes::<32>().map(b64_encode) else {
         tracing::error!("system RNG failed; refusing connection");
         close.cancel();
@@ -67,6 +71,7 @@ pub async fn serve<S, IO>(
             &mut session,
             BufReader::with_capacity(4096, reader),
             &out,
+            login_deadline,
         )
         .await;
     }
@@ -114,15 +119,19 @@ async fn read_loop<S: Store, R: AsyncRead + Unpin>(
     s: &mut Session,
     mut reader: R,
     out: &Outbound,
+    login_deadline: Instant,
 ) {
     let cfg = &sh.config;
-    let login_deadline = Instant::now() + cfg.login_timeout;
     let mut idle_deadline = Instant::now() + cfg.idle_timeout;
     let mut bad_in_a_row = 0u32;
     loop {
-        let (max, login) = match s.auth {
-            Some(_) => (cfg.max_frame, None),
-            None => (cfg.max_frame_pre_auth, Some(login_deadline)),
+        // The login deadline is for connections that never logged in; one
+        // that logged out again stays (PROTOCOL.md D2), bound by the idle
+        // timeout like any other.
+        let (max, login) = match (&s.auth, s.logged_in_once) {
+            (Some(_), _) => (cfg.max_frame, None),
+            (None, true) => (cfg.max_frame_pre_auth, None),
+            (None, false) => (cfg.max_frame_pre_auth, Some(login_deadline)),
         };
         let payload = match next_frame(&mut reader, max, idle_deadline, login, out.closed()).await {
             Wait::Frame(Ok(Some(payload))) => payload,

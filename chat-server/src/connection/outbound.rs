@@ -3,6 +3,14 @@
 //! a client too slow to take its pushes is disconnected rather than allowed
 //! to grow a queue on the server or stall the sender. Nothing is lost by
 //! that: messages stay stored until acked, and presence is re-read on watch.
+//!
+//! Every wait here is on the peer, so every wait is bounded by the stall
+//! limit (`Config::write_timeout`) and watches the close signal: a client
+//! that stops reading would otherwise hold its slot for ever (the queue
+//! fills, responses wait for room, the writer blocks in `write_all`, and the
+//! read loop never gets back to its login and idle deadlines).
+
+use std::time::Duration;
 
 use bytes::Bytes;
 use chat_proto::codec::encode_frame;
@@ -21,19 +29,39 @@ pub struct Closed;
 pub struct Outbound {
     tx: mpsc::Sender<Bytes>,
     close: CancellationToken,
+    stall: Duration,
 }
 
 impl Outbound {
     /// A queue of `capacity` frames and the receiving end for the writer.
-    pub fn new(capacity: usize, close: CancellationToken) -> (Self, mpsc::Receiver<Bytes>) {
+    /// A response that finds no room for `stall` closes the connection.
+    pub fn new(
+        capacity: usize,
+        close: CancellationToken,
+        stall: Duration,
+    ) -> (Self, mpsc::Receiver<Bytes>) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
-        (Self { tx, close }, rx)
+        (Self { tx, close, stall }, rx)
     }
 
-    /// Queues a response, waiting for room.
+    /// Queues a response, waiting for room at most the stall limit; a
+    /// client that has not made room by then is not reading, and its
+    /// connection is closed.
     pub async fn send(&self, id: Option<&RequestId>, msg: &ServerMessage) -> Result<(), Closed> {
         let frame = Bytes::from(encode_frame(&wire::encode(id, msg)));
-        self.tx.send(frame).await.map_err(|_| Closed)
+        tokio::select! {
+            biased;
+            () = self.close.cancelled() => Err(Closed),
+            sent = tokio::time::timeout(self.stall, self.tx.send(frame)) => match sent {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(_)) => Err(Closed),
+                Err(_) => {
+                    tracing::debug!("closing a connection that does not read its responses");
+                    self.close.cancel();
+                    Err(Closed)
+                }
+            },
+        }
     }
 
     /// Queues a push without waiting; a full queue ends the connection.
@@ -59,11 +87,25 @@ impl Outbound {
 /// Writes queued frames, batching whatever is ready into one flush, until
 /// the queue is closed or the connection is asked to close (frames queued
 /// before that request are still written, so a final error reaches the
-/// client).
+/// client). A frame (or a flush) the client does not take within `stall`
+/// ends the loop with `TimedOut`; any end of the loop closes the connection, so the read side
+/// never outlives a dead writer.
 pub async fn write_loop<W: AsyncWrite + Unpin>(
     writer: W,
-    mut rx: mpsc::Receiver<Bytes>,
+    rx: mpsc::Receiver<Bytes>,
     close: CancellationToken,
+    stall: Duration,
+) -> std::io::Result<()> {
+    let result = write_until_closed(writer, rx, &close, stall).await;
+    close.cancel();
+    result
+}
+
+async fn write_until_closed<W: AsyncWrite + Unpin>(
+    writer: W,
+    mut rx: mpsc::Receiver<Bytes>,
+    close: &CancellationToken,
+    stall: Duration,
 ) -> std::io::Result<()> {
     let mut out = BufWriter::with_capacity(8 * 1024, writer);
     loop {
@@ -71,20 +113,34 @@ pub async fn write_loop<W: AsyncWrite + Unpin>(
             biased;
             frame = rx.recv() => {
                 let Some(frame) = frame else { break };
-                out.write_all(&frame).await?;
+                bounded(stall, out.write_all(&frame)).await?;
                 while let Ok(more) = rx.try_recv() {
-                    out.write_all(&more).await?;
+                    bounded(stall, out.write_all(&more)).await?;
                 }
-                out.flush().await?;
+                bounded(stall, out.flush()).await?;
             }
             () = close.cancelled() => {
                 while let Ok(more) = rx.try_recv() {
-                    out.write_all(&more).await?;
+                    bounded(stall, out.write_all(&more)).await?;
                 }
                 break;
             }
         }
     }
-    out.flush().await?;
-    out.shutdown().await
+    bounded(stall, out.flush()).await?;
+    bounded(stall, out.shutdown()).await
+}
+
+/// Runs one write step, failing with `TimedOut` when the peer has not taken
+/// it within `stall`.
+async fn bounded<F>(stall: Duration, step: F) -> std::io::Result<()>
+where
+    F: std::future::Future<Output = std::io::Result<()>>,
+{
+    tokio::time::timeout(stall, step).await.map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "the client took no data within the write timeout",
+        )
+    })?
 }

@@ -35,6 +35,9 @@ pub struct Session {
     pub nonce: String,
     /// Set once logged in.
     pub auth: Option<Authed>,
+    /// Whether this connection has ever logged in (a logout does not bring
+    /// the login deadline back).
+    pub logged_in_once: bool,
 }
 
 impl Session {
@@ -45,6 +48,7 @@ impl Session {
             peer,
             nonce,
             auth: None,
+            logged_in_once: false,
         }
     }
 
@@ -60,6 +64,7 @@ impl Session {
     ) {
         sh.router.session_up(&username, &self.handle);
         tracing::info!(peer = %self.peer, user = %username, "logged in");
+        self.logged_in_once = true;
         self.auth = Some(Authed {
             user_id,
             username,

@@ -1,9 +1,11 @@
 //! Accounts: signup, login, resume, logout and password change. Passwords
 //! are checked with bcrypt on the CPU pool; every failure counts toward the
 //! throttle, and an unknown name costs the same bcrypt time as a known one.
+//! A name is validated before it is logged or used as a throttle key: an
+//! invalid one is a failure of the source alone.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chat_proto::crypto;
 use chat_proto::sealed::Sealed;
@@ -14,11 +16,12 @@ use chat_proto::wire::{
 use chat_proto::{ServerMessage, now_ms};
 use zeroize::Zeroizing;
 
-use super::{Refusal, Reply, authed, open_credentials};
+use super::{Refusal, Reply, authed, open_credentials, rate_limited, source};
 use crate::auth::tokens;
 use crate::config::ms;
 use crate::connection::session::Session;
 use crate::context::Shared;
+use crate::logs::LogLimiter;
 use crate::store::{KeyRecord, NewToken, Store, UserAuth};
 
 fn refuse_if_logged_in(s: &Session) -> Result<(), Refusal> {
@@ -49,29 +52,36 @@ fn bad_credentials() -> Refusal {
 
 fn check_throttle<S: Store>(sh: &Shared<S>, s: &Session, account: &str) -> Result<(), Refusal> {
     sh.throttle
-        .check(account, s.peer.ip(), Instant::now())
-        .map_err(|wait| {
-            let retry = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1);
-            Refusal {
-                code: ErrorCode::RateLimited,
-                message: format!(
-                    "too many failed attempts; try again in {} s",
-                    retry.div_ceil(1000)
-                ),
-                retry_after_ms: Some(retry),
-            }
-        })
+        .check(account, source(s), Instant::now())
+        .map_err(|wait| rate_limited(wait, "too many failed attempts"))
 }
 
-fn record_failure<S: Store>(sh: &Shared<S>, s: &Session, account: &str, what: &str) {
-    tracing::warn!(peer = %s.peer, user = %account, "{what} failed");
-    sh.throttle.failure(account, s.peer.ip(), Instant::now());
+/// Failed logins are logged at most once a second: a guesser can fail as
+/// fast as the throttle lets it.
+static FAILURE_LOG: LogLimiter = LogLimiter::new(Duration::from_secs(1));
+
+/// Counts a failure against a validated `account` (and the source).
+fn record_failure<S: Store>(sh: &Shared<S>, s: &Session, account: &str, what: &'static str) {
+    if let Some(held_back) = FAILURE_LOG.allow(Instant::now()) {
+        tracing::debug!(peer = %s.peer, user = %account, held_back, "{what} failed");
+    }
+    sh.throttle.failure(account, source(s), Instant::now());
+}
+
+/// A name that is not a valid username cannot be an account: it is a
+/// failure of the source alone, never a throttle key or a log field.
+fn require_valid_name<S: Store>(sh: &Shared<S>, s: &Session, name: &str) -> Result<(), Refusal> {
+    validate_username(name).map_err(|_| {
+        sh.throttle.source_failure(source(s), Instant::now());
+        bad_credentials()
+    })
 }
 
 /// bcrypt-verifies `password` against the account's hash, or against the
 /// dummy hash when there is no account, so both take the same time.
 async fn password_matches<S: Store>(
     sh: &Shared<S>,
+    s: &Session,
     user: Option<&UserAuth>,
     password: &str,
 ) -> Result<bool, Refusal> {
@@ -79,16 +89,24 @@ async fn password_matches<S: Store>(
     let password = Zeroizing::new(password.to_string());
     let ok = sh
         .pool
-        .run(move || bcrypt::non_truncating_verify(password.as_bytes(), &hash))
+        .run_for(source(s), move || {
+            bcrypt::non_truncating_verify(password.as_bytes(), &hash)
+        })
         .await?;
     Ok(user.is_some() && ok.unwrap_or(false))
 }
 
-async fn hash_password<S: Store>(sh: &Shared<S>, password: &str) -> Result<String, Refusal> {
+async fn hash_password<S: Store>(
+    sh: &Shared<S>,
+    s: &Session,
+    password: &str,
+) -> Result<String, Refusal> {
     let password = Zeroizing::new(password.to_string());
     let cost = sh.config.bcrypt_cost;
     sh.pool
-        .run(move || bcrypt::non_truncating_hash(password.as_bytes(), cost))
+        .run_for(source(s), move || {
+            bcrypt::non_truncating_hash(password.as_bytes(), cost)
+        })
         .await?
         .map_err(|e| {
             tracing::error!(error = %e, "bcrypt hashing failed");
@@ -106,6 +124,10 @@ pub(super) async fn signup<S: Store>(
     public_key: String,
 ) -> Reply {
     refuse_if_logged_in(s)?;
+    // Every signup that gets as far as RSA work counts for its source.
+    sh.throttle
+        .signup_attempt(source(s), Instant::now())
+        .map_err(|wait| rate_limited(wait, "too many signups from your address"))?;
     let creds: PasswordCredentials = open_credentials(sh, s, sealed).await?;
     validate_username(&creds.username)
         .map_err(|e| Refusal::new(ErrorCode::InvalidUsername, e.to_string()))?;
@@ -118,7 +140,7 @@ pub(super) async fn signup<S: Store>(
             "that username is taken; choose another",
         ));
     }
-    let hash = hash_password(sh, &creds.password).await?;
+    let hash = hash_password(sh, s, &creds.password).await?;
     sh.store
         .create_user(&creds.username, &hash, &key, now_ms())
         .await?;
@@ -135,21 +157,21 @@ pub(super) async fn login<S: Store>(
     public_key: String,
 ) -> Reply {
     refuse_if_logged_in(s)?;
-    let creds: PasswordCredentials = open_credentials(sh, s, sealed).await?;
+    // The key is public and cheap to check: refuse a bad one before any
+    // RSA work on the credentials.
     let key = parse_key(&public_key)?;
+    let creds: PasswordCredentials = open_credentials(sh, s, sealed).await?;
+    require_valid_name(sh, s, &creds.username)?;
     check_throttle(sh, s, &creds.username)?;
-    let user = match validate_username(&creds.username) {
-        Ok(()) => sh.store.user_auth(&creds.username).await?,
-        Err(_) => None,
-    };
-    if !password_matches(sh, user.as_ref(), &creds.password).await? {
+    let user = sh.store.user_auth(&creds.username).await?;
+    if !password_matches(sh, s, user.as_ref(), &creds.password).await? {
         record_failure(sh, s, &creds.username, "login");
         return Err(bad_credentials());
     }
     let Some(user) = user else {
         return Err(bad_credentials());
     };
-    sh.throttle.success(&user.username, s.peer.ip());
+    sh.throttle.success(&user.username, source(s));
     let current = sh.store.current_key(&user.username).await?;
     if current.as_ref() != Some(&key) {
         sh.store.replace_key(user.id, &key, now_ms()).await?;
@@ -195,6 +217,7 @@ pub(super) async fn resume<S: Store>(
 ) -> Reply {
     refuse_if_logged_in(s)?;
     let creds: TokenCredentials = open_credentials(sh, s, sealed).await?;
+    require_valid_name(sh, s, &creds.username)?;
     check_throttle(sh, s, &creds.username)?;
     let refused = || {
         Refusal::new(
@@ -215,7 +238,7 @@ pub(super) async fn resume<S: Store>(
         record_failure(sh, s, &creds.username, "resume");
         return Err(refused());
     };
-    sh.throttle.success(&creds.username, s.peer.ip());
+    sh.throttle.success(&creds.username, source(s));
     s.log_in(sh, user_id, creds.username.clone(), hash);
     Ok(Some(ServerMessage::LoginOk {
         username: creds.username.clone(),
@@ -249,7 +272,7 @@ pub(super) async fn change_password<S: Store>(
     }
     check_throttle(sh, s, &me)?;
     let user = sh.store.user_auth(&me).await?;
-    if !password_matches(sh, user.as_ref(), &creds.password).await? {
+    if !password_matches(sh, s, user.as_ref(), &creds.password).await? {
         record_failure(sh, s, &me, "change_password");
         return Err(Refusal::new(
             ErrorCode::BadCredentials,
@@ -261,7 +284,7 @@ pub(super) async fn change_password<S: Store>(
     };
     validate_password(&creds.new_password, &me)
         .map_err(|e| Refusal::new(ErrorCode::InvalidPassword, e.to_string()))?;
-    let hash = hash_password(sh, &creds.new_password).await?;
+    let hash = hash_password(sh, s, &creds.new_password).await?;
     sh.store.set_password(user.id, &hash).await?;
     sh.store.revoke_tokens_except(user.id, Some(token)).await?;
     sh.router.end_sessions(

@@ -94,7 +94,17 @@ pub(super) async fn watch<S: Store>(
             ));
         }
     }
-    sh.router.watch(&s.handle, &users);
+    // The cap is on the watch set, not on one request: repeated requests
+    // must not grow it past the cap either.
+    if !sh.router.watch(&s.handle, &users, sh.config.max_watch) {
+        return Err(Refusal::new(
+            ErrorCode::BadRequest,
+            format!(
+                "a connection may watch at most {} users; unwatch some first",
+                sh.config.max_watch
+            ),
+        ));
+    }
     Ok(Some(ServerMessage::WatchOk {
         users: presence_of(sh, users),
     }))

@@ -44,6 +44,7 @@ pub(super) async fn send<S: Store>(
             ts: now,
             expires_at: now.saturating_add(ms(sh.config.message_ttl)),
             mailbox_limit: sh.config.mailbox_limit,
+            sender_limit: sh.config.mailbox_per_sender,
         })
         .await?;
     let queued = !sh.router.is_online(&to);

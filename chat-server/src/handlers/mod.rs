@@ -7,15 +7,18 @@ mod directory;
 mod messages;
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chat_proto::sealed::{Sealed, credentials_aad};
 use chat_proto::wire::ErrorCode;
 use chat_proto::{Request, ServerMessage};
 use serde::de::DeserializeOwned;
 
-use crate::auth::pool::Busy;
+use crate::auth::pool::{Busy, Denied};
+use crate::auth::source::Source;
 use crate::connection::session::{Authed, Session};
 use crate::context::Shared;
+use crate::logs::LogLimiter;
 use crate::store::{Store, StoreError};
 
 /// A request refused, with the error the client gets.
@@ -61,6 +64,10 @@ impl From<StoreError> for Refusal {
                 ErrorCode::MailboxFull,
                 "the recipient has too many undelivered messages; try again after they come online",
             ),
+            StoreError::SenderShareFull => Refusal::new(
+                ErrorCode::MailboxFull,
+                "too many of your messages are waiting for this recipient; try again after they come online",
+            ),
             StoreError::Unavailable | StoreError::Db(_) => {
                 tracing::error!(error = %e, "store failure");
                 Refusal::new(
@@ -81,6 +88,39 @@ impl From<Busy> for Refusal {
         }
     }
 }
+
+impl From<Denied> for Refusal {
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::Busy => Busy.into(),
+            Denied::SourceShare => Refusal {
+                code: ErrorCode::RateLimited,
+                message: "too many requests from your address at once; wait for the answers first"
+                    .into(),
+                retry_after_ms: Some(1_000),
+            },
+        }
+    }
+}
+
+/// `rate_limited` with the wait rounded up to whole milliseconds.
+fn rate_limited(wait: Duration, what: &str) -> Refusal {
+    let retry = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1);
+    Refusal {
+        code: ErrorCode::RateLimited,
+        message: format!("{what}; try again in {} s", retry.div_ceil(1000)),
+        retry_after_ms: Some(retry),
+    }
+}
+
+/// The throttling source of a session: its IPv4 address or IPv6 /64.
+fn source(s: &Session) -> Source {
+    Source::of(s.peer.ip())
+}
+
+/// Credentials that did not open are logged at most once a second: a peer
+/// can send them as fast as it likes.
+static UNOPENED_LOG: LogLimiter = LogLimiter::new(Duration::from_secs(1));
 
 /// What a handler produces: a response, nothing (ack), or a refusal.
 pub type Reply = Result<Option<ServerMessage>, Refusal>;
@@ -127,27 +167,38 @@ fn authed(s: &Session) -> Result<&Authed, Refusal> {
 }
 
 /// Opens sealed credentials with the server key on the CPU pool and parses
-/// the JSON inside. A blob sealed for another connection's nonce (a replay)
-/// or another key does not open: `bad_credentials`.
+/// the JSON inside. The source's throttle is consulted first, so a throttled
+/// source costs no RSA work, and the job counts toward the source's share
+/// of the pool. A blob sealed for another connection's nonce (a replay) or
+/// another key does not open: `bad_credentials`, counted as a failure of
+/// the source, as is JSON of the wrong shape inside (`bad_request`).
 async fn open_credentials<S: Store, T: DeserializeOwned + Send + 'static>(
     sh: &Shared<S>,
     s: &Session,
     sealed: Sealed,
 ) -> Result<T, Refusal> {
+    let src = source(s);
+    sh.throttle
+        .check_source(src, Instant::now())
+        .map_err(|wait| rate_limited(wait, "too many failed attempts from your address"))?;
     let key = sh.key.clone();
     let aad = credentials_aad(&s.nonce);
     let opened = sh
         .pool
-        .run(move || sealed.open(key.private_key(), &aad))
+        .run_for(src, move || sealed.open(key.private_key(), &aad))
         .await?;
-    let plaintext = opened.map_err(|_| {
-        tracing::info!(peer = %s.peer, "credentials did not open (wrong key, wrong nonce or replay)");
-        Refusal::new(
+    let Ok(plaintext) = opened else {
+        sh.throttle.source_failure(src, Instant::now());
+        if let Some(held_back) = UNOPENED_LOG.allow(Instant::now()) {
+            tracing::debug!(peer = %s.peer, held_back, "credentials did not open (wrong key, wrong nonce or replay)");
+        }
+        return Err(Refusal::new(
             ErrorCode::BadCredentials,
             "credentials do not open: seal them to this server's key with this connection's hello nonce",
-        )
-    })?;
+        ));
+    };
     serde_json::from_slice(&plaintext).map_err(|_| {
+        sh.throttle.source_failure(src, Instant::now());
         Refusal::new(
             ErrorCode::BadRequest,
             "sealed credentials must hold the JSON object PROTOCOL.md §1.3 names",
@@ -165,6 +216,7 @@ mod tests {
         assert_eq!(code(StoreError::UsernameTaken), ErrorCode::UsernameTaken);
         assert_eq!(code(StoreError::NoSuchUser), ErrorCode::NoSuchUser);
         assert_eq!(code(StoreError::MailboxFull), ErrorCode::MailboxFull);
+        assert_eq!(code(StoreError::SenderShareFull), ErrorCode::MailboxFull);
         assert_eq!(code(StoreError::Unavailable), ErrorCode::Internal);
         assert_eq!(
             code(StoreError::Db("disk I/O error".into())),

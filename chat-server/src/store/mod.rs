@@ -67,6 +67,9 @@ pub struct NewMessage {
     /// Refuse with [`StoreError::MailboxFull`] when the recipient already has
     /// this many stored.
     pub mailbox_limit: u32,
+    /// Refuse with [`StoreError::SenderShareFull`] when the recipient
+    /// already has this many stored from this sender.
+    pub sender_limit: u32,
 }
 
 /// A session token row (only its SHA-256 is ever stored).
@@ -94,6 +97,9 @@ pub enum StoreError {
     /// The recipient has `mailbox_limit` messages stored.
     #[error("recipient mailbox is full")]
     MailboxFull,
+    /// The recipient has `sender_limit` messages stored from this sender.
+    #[error("the sender's share of the recipient's mailbox is full")]
+    SenderShareFull,
     /// The store is shutting down or its writer died.
     #[error("store is unavailable")]
     Unavailable,
@@ -181,7 +187,8 @@ pub trait Store: Send + Sync + 'static {
         keep: Option<[u8; 32]>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Stores a message durably; fails with `NoSuchUser` or `MailboxFull`.
+    /// Stores a message durably; fails with `NoSuchUser`, `MailboxFull` or
+    /// `SenderShareFull`.
     fn enqueue(
         &self,
         msg: NewMessage,

@@ -1,6 +1,8 @@
 //! Shared by the server's integration tests: start the real binary.
 #![allow(dead_code, unused_imports)]
 
+pub mod misbehave;
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
@@ -43,4 +45,76 @@ pub async fn connect_from(local: IpAddr, server: SocketAddr) -> WireClient {
     WireClient::connect_from(local, server)
         .await
         .expect("connect")
+}
+
+/// A chat-server child process whose log level the test chooses, for tests
+/// that read what the server logs (`ServerProcess` runs at `warn`).
+pub struct LoggedServer {
+    child: std::process::Child,
+    dir: tempfile::TempDir,
+    /// Where it listens.
+    pub addr: SocketAddr,
+}
+
+impl LoggedServer {
+    /// Starts a plaintext server with bcrypt cost 4, `RUST_LOG=filter` and
+    /// `extra` flags; its stderr goes to a file.
+    pub fn start(filter: &str, extra: &[&str]) -> Self {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log = std::fs::File::create(dir.path().join("server.log")).expect("log file");
+        let mut child = std::process::Command::new(binary())
+            .args([
+                "--plaintext",
+                "--bcrypt-cost",
+                "4",
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(extra)
+            .env("RUST_LOG", filter)
+            .stdout(std::process::Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("server starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Drain stdout for the server's whole life: a closed pipe would make
+        // its next print fail.
+        std::thread::spawn(move || {
+            for l in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(l);
+            }
+        });
+        let line = rx
+            .iter()
+            .find_map(|l| {
+                l.strip_prefix("Server Listening on address ")
+                    .map(str::to_string)
+            })
+            .expect("the server announces its address");
+        let (host, port) = line.split_once(" port ").expect("address line");
+        let addr = SocketAddr::new(
+            host.parse().expect("host"),
+            port.trim().parse().expect("port"),
+        );
+        Self { child, dir, addr }
+    }
+
+    /// Everything the server has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for LoggedServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -105,7 +105,9 @@ pub fn public_key_der(key: &RsaPublicKey) -> Vec<u8> {
 }
 
 fn check_strength(key: &RsaPublicKey) -> Result<(), CryptoError> {
-    let bits = key.n_bytes().len() * 8;
+    // Count the modulus's bits, not its bytes: a 2041..2047-bit modulus
+    // still takes 256 bytes.
+    let bits = key.n().bit_width() as usize;
     let e = key.e_bytes();
     if bits < MIN_RSA_BITS || e.as_ref() != [0x01, 0x00, 0x01] {
         return Err(CryptoError::WeakKey);

@@ -7,10 +7,16 @@ use sqlite_support::Migration;
 use crate::store::StoreError;
 
 /// Every migration, in order. Append only: a shipped file never changes.
-pub(super) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../migrations/0001_init.sql"),
-}];
+pub(super) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("../migrations/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("../migrations/0002_sender_share.sql"),
+    },
+];
 
 /// Applies every migration newer than the database.
 pub(super) fn apply(conn: &mut Connection, now_ms: i64) -> Result<(), StoreError> {

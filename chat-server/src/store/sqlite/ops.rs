@@ -142,6 +142,9 @@ pub(super) fn enqueue(conn: &Connection, msg: &NewMessage) -> Result<StoredMessa
     if mailbox_size(conn, recipient, msg)? >= i64::from(msg.mailbox_limit) {
         return Err(StoreError::MailboxFull);
     }
+    if sender_share(conn, recipient, msg)? >= i64::from(msg.sender_limit) {
+        return Err(StoreError::SenderShareFull);
+    }
     let msg_id = uuid::Uuid::new_v4().to_string();
     let mut stmt = conn.prepare_cached(
         "INSERT INTO messages (msg_id, sender, recipient_id, ts, expires_at, envelope) \
@@ -174,6 +177,17 @@ fn mailbox_size(conn: &Connection, recipient: UserId, msg: &NewMessage) -> Resul
     )?;
     let limit = i64::from(msg.mailbox_limit);
     Ok(stmt.query_row(params![recipient, msg.ts, limit], |r| r.get(0))?)
+}
+
+/// Unexpired messages stored for `recipient` from `msg.sender`, counted no
+/// further than the sender's limit.
+fn sender_share(conn: &Connection, recipient: UserId, msg: &NewMessage) -> Result<i64, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT count(*) FROM (SELECT 1 FROM messages \
+         WHERE recipient_id = ?1 AND sender = ?2 AND expires_at > ?3 LIMIT ?4)",
+    )?;
+    let limit = i64::from(msg.sender_limit);
+    Ok(stmt.query_row(params![recipient, msg.sender, msg.ts, limit], |r| r.get(0))?)
 }
 
 pub(super) fn ack(

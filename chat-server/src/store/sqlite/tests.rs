@@ -64,6 +64,7 @@ fn message(from: &str, to: &str, text: &str) -> NewMessage {
         ts: now,
         expires_at: now + 30 * DAY,
         mailbox_limit: 10_000,
+        sender_limit: 1_000,
     }
 }
 
@@ -468,6 +469,30 @@ async fn mailbox_full_at_the_exact_limit() {
         f.store.enqueue(limited("5")).await,
         Err(StoreError::MailboxFull)
     ));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_sender_fills_only_its_share_of_a_mailbox() {
+    let f = Fixture::new();
+    for name in ["alice", "carol", "bob"] {
+        user(&f.store, name).await;
+    }
+    let shared = |from: &str, text: &str| NewMessage {
+        mailbox_limit: 5,
+        sender_limit: 2,
+        ..message(from, "bob", text)
+    };
+    for i in 0..2 {
+        f.store
+            .enqueue(shared("alice", &i.to_string()))
+            .await
+            .unwrap();
+    }
+    let full = f.store.enqueue(shared("alice", "2")).await;
+    assert!(matches!(full, Err(StoreError::SenderShareFull)), "{full:?}");
+    // Others still reach bob.
+    f.store.enqueue(shared("carol", "c")).await.unwrap();
+    assert_eq!(f.store.pending("bob", 0, 100).await.unwrap().len(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread")]
