@@ -7,6 +7,7 @@
 pub mod config;
 pub mod core;
 pub mod dbus;
+pub mod failpoint;
 pub mod hub;
 pub mod identity;
 pub mod ipc;

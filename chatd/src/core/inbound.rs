@@ -200,7 +200,14 @@ async fn deliver(
 /// What a receive led to, after its transaction committed.
 enum Outcome {
     Done(Vec<Event>),
-    NeedsKey(chat_e2e::UnwrapJob, Map<String, Value>),
+    /// A session key to unwrap. `held` is the row of the held envelope it
+    /// came from: that row is deleted only in the transaction that stores
+    /// the key, so a crash in between loses nothing.
+    NeedsKey {
+        job: chat_e2e::UnwrapJob,
+        env: Map<String, Value>,
+        held: Option<i64>,
+    },
     NewKey(Vec<Event>),
 }
 
@@ -256,7 +263,13 @@ fn apply(
             )?);
         }
         Received::Duplicate | Received::Ignored { .. } => {}
-        Received::NeedsPrivateKey(job) => return Ok(Outcome::NeedsKey(job, env.clone())),
+        Received::NeedsPrivateKey(job) => {
+            return Ok(Outcome::NeedsKey {
+                job,
+                env: env.clone(),
+                held: None,
+            });
+        }
     }
     Ok(Outcome::Done(events))
 }
@@ -353,18 +366,24 @@ async fn settle(
             Box::pin(retry_pending(core, from)).await;
             true
         }
-        Ok(Outcome::NeedsKey(job, env)) => {
+        Ok(Outcome::NeedsKey { job, env, held }) => {
             let Ok(unwrapped) = tokio::task::spawn_blocking(move || job.run()).await else {
                 return false;
             };
             let Ok(engine) = core.engine() else {
                 return false;
             };
+            if held.is_some() {
+                crate::failpoint::pause("held-key-unwrapped").await;
+            }
             let focused = core.is_focused(from);
             let (f, id) = (from.to_string(), msg_id.to_string());
             let outcome = core
                 .db
                 .call(move |tx| {
+                    if let Some(row) = held {
+                        tx.pending_remove(row)?;
+                    }
                     let r = engine
                         .finish_session_key(tx, unwrapped, now_ms())
                         .map_err(|e| StoreError::Db(e.to_string()))?;
@@ -405,11 +424,19 @@ pub async fn retry_pending(core: &Core, peer: &str) {
                 let r = engine
                     .receive(tx, &f, &env, now_ms())
                     .map_err(|e| StoreError::Db(e.to_string()))?;
-                if matches!(r, Received::Pending(_)) {
-                    return Ok(None);
+                match r {
+                    Received::Pending(_) => Ok(None),
+                    // Kept until the key is stored (see `Outcome::NeedsKey`).
+                    Received::NeedsPrivateKey(job) => Ok(Some(Outcome::NeedsKey {
+                        job,
+                        env,
+                        held: Some(id),
+                    })),
+                    r => {
+                        tx.pending_remove(id)?;
+                        apply(tx, &engine, &f, &mid, &env, r, focused).map(Some)
+                    }
                 }
-                tx.pending_remove(id)?;
-                apply(tx, &engine, &f, &mid, &env, r, focused).map(Some)
             })
             .await;
         match outcome {

@@ -1,17 +1,19 @@
 //! The local API socket (PROTOCOL.md §3): a Unix socket in a 0700
 //! directory, mode 0600, serving only processes of our own uid. A socket
 //! left behind by a crashed chatd is replaced; one that answers means
-//! another chatd is running, and we refuse to steal it.
+//! another chatd is running, and we refuse to steal it; anything else at
+//! the path is left alone (`stale`).
 
 mod conn;
 mod lines;
+mod stale;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use interprocess::local_socket::tokio::prelude::*;
 use interprocess::local_socket::{GenericFilePath, ListenerOptions};
 use tokio_util::sync::CancellationToken;
@@ -69,21 +71,7 @@ pub async fn bind(path: &Path) -> anyhow::Result<Socket> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
         .with_context(|| format!("cannot make {} private (mode 0700)", dir.display()))?;
-    if path.exists() {
-        let name = path.to_fs_name::<GenericFilePath>()?;
-        if interprocess::local_socket::tokio::Stream::connect(name)
-            .await
-            .is_ok()
-        {
-            bail!(
-                "another chatd is already serving {}; stop it first (systemctl --user stop chatd) or use --socket",
-                path.display()
-            );
-        }
-        tracing::info!(path = %path.display(), "removing a stale socket left by an earlier chatd");
-        std::fs::remove_file(path)
-            .with_context(|| format!("cannot remove stale socket {}", path.display()))?;
-    }
+    stale::clear(path).await?;
     let name = path.to_fs_name::<GenericFilePath>()?;
     let listener = ListenerOptions::new()
         .name(name)

@@ -34,11 +34,31 @@ pub struct Bus {
 
 impl Bus {
     pub fn start() -> Self {
+        Self::start_with(|text| text)
+    }
+
+    /// A bus that lets every uid connect (its directory world-readable),
+    /// for tests of what chatd does with callers of another uid.
+    pub fn start_open_to_all_users() -> Self {
+        let bus = Self::start_with(|text| {
+            text.replace(
+                r#"<policy context="default">"#,
+                r#"<policy context="default">
+    <allow user="*"/>"#,
+            )
+        });
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(bus.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        bus
+    }
+
+    fn start_with(config_edit: impl FnOnce(String) -> String) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let services = dir.path().join("services");
         std::fs::create_dir_all(&services).unwrap();
         let config = dir.path().join("bus.conf");
-        std::fs::write(&config, config_text(&dir.path().join("bus"), &services)).unwrap();
+        let text = config_edit(config_text(&dir.path().join("bus"), &services));
+        std::fs::write(&config, text).unwrap();
         let mut child = Command::new("dbus-daemon")
             .arg(format!("--config-file={}", config.display()))
             .args(["--nofork", "--print-address=1"])

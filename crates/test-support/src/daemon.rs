@@ -58,7 +58,8 @@ pub fn binary(name: &str) -> anyhow::Result<PathBuf> {
 /// point it at a private D-Bus). The default changes nothing.
 #[derive(Debug, Clone, Default)]
 pub struct DaemonEnv {
-    /// Variables to set.
+    /// Variables to set (`RUST_LOG` among them overrides the default
+    /// `info`).
     pub set: Vec<(String, String)>,
     /// Variables to remove from the inherited environment.
     pub remove: Vec<String>,
@@ -137,9 +138,10 @@ impl DaemonProcess {
         for name in &self.env.remove {
             cmd.env_remove(name);
         }
+        // `env.set` comes last, so a test may raise RUST_LOG.
         let child = cmd
-            .envs(self.env.set.iter().map(|(k, v)| (k, v)))
             .env("RUST_LOG", "info")
+            .envs(self.env.set.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)

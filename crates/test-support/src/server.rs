@@ -17,6 +17,7 @@ pub struct ServerProcess {
     binary: PathBuf,
     args: Vec<String>,
     data_dir: PathBuf,
+    log_filter: String,
     _temp: Option<tempfile::TempDir>,
     /// Where it listens.
     pub addr: SocketAddr,
@@ -28,6 +29,12 @@ impl ServerProcess {
     /// Starts the server in a fresh temp dir, plaintext on loopback with
     /// bcrypt cost 4, plus `extra` flags.
     pub fn start(binary: &Path, extra: &[&str]) -> anyhow::Result<Self> {
+        Self::start_logging(binary, extra, "warn")
+    }
+
+    /// Like [`Self::start`], logging with the `RUST_LOG` filter `filter`
+    /// (e.g. `trace`) to `server.log` in its data dir.
+    pub fn start_logging(binary: &Path, extra: &[&str], filter: &str) -> anyhow::Result<Self> {
         let temp = tempfile::tempdir()?;
         let dir = temp.path().to_path_buf();
         let mut args = vec!["--plaintext".to_string()];
@@ -35,7 +42,7 @@ impl ServerProcess {
             args.extend(["--bcrypt-cost".to_string(), "4".to_string()]);
         }
         args.extend(extra.iter().map(|s| s.to_string()));
-        let mut me = Self::spawn(binary, &dir, &args, "127.0.0.1:0")?;
+        let mut me = Self::spawn(binary, &dir, &args, "127.0.0.1:0", filter)?;
         me._temp = Some(temp);
         Ok(me)
     }
@@ -48,7 +55,7 @@ impl ServerProcess {
         listen: &str,
     ) -> anyhow::Result<Self> {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        Self::spawn(binary, data_dir, &args, listen)
+        Self::spawn(binary, data_dir, &args, listen, "warn")
     }
 
     fn spawn(
@@ -56,6 +63,7 @@ impl ServerProcess {
         data_dir: &Path,
         args: &[String],
         listen: &str,
+        log_filter: &str,
     ) -> anyhow::Result<Self> {
         let mut child = Command::new(binary)
             .args(args)
@@ -63,7 +71,7 @@ impl ServerProcess {
             .arg(listen)
             .arg("--data-dir")
             .arg(data_dir)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", log_filter)
             .stdout(Stdio::piped())
             .stderr(server_log(data_dir))
             .spawn()
@@ -99,6 +107,7 @@ impl ServerProcess {
             binary: binary.to_path_buf(),
             args: args.to_vec(),
             data_dir: data_dir.to_path_buf(),
+            log_filter: log_filter.to_string(),
             _temp: None,
             addr: addr.context("address")?,
             fingerprint: fingerprint.context("fingerprint")?,
@@ -138,7 +147,13 @@ impl ServerProcess {
     pub fn kill9_and_restart(&mut self) -> anyhow::Result<()> {
         self.kill9();
         let listen = self.addr.to_string();
-        let mut again = Self::spawn(&self.binary, &self.data_dir, &self.args, &listen)?;
+        let mut again = Self::spawn(
+            &self.binary,
+            &self.data_dir,
+            &self.args,
+            &listen,
+            &self.log_filter,
+        )?;
         std::mem::swap(&mut self.child, &mut again.child);
         self.addr = again.addr;
         self.fingerprint = again.fingerprint.clone();

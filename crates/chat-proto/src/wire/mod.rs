@@ -3,6 +3,7 @@
 //! bad input here (bad_frame / unknown_type / bad_request) means the server
 //! and every client answer malformed frames the same way.
 
+mod debug;
 mod error;
 mod request;
 mod response;

@@ -8,7 +8,8 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 use crate::sealed::Sealed;
 
 /// Every request a client may send, tagged by `type`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+// Debug is written by hand in `debug.rs`: it redacts secrets.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Request {
     /// Create an account; credentials seal [`PasswordCredentials`].

@@ -16,7 +16,8 @@ pub struct UserPresence {
 }
 
 /// Every message the server sends, tagged by `type`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+// Debug is written by hand in `debug.rs`: it redacts secrets.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
     /// First frame on every connection.

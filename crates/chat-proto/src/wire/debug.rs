@@ -1,0 +1,294 @@
+//! `Debug` for the wire messages that never prints a secret, so that a
+//! `?msg` in a log line (at any level) cannot leak one: session tokens
+//! (`login_ok`) are replaced by `<redacted>`, sealed credentials by
+//! `<sealed>` (they hold a password or a token, and a captured blob is
+//! worth something on its connection), and envelopes are reduced to their
+//! `kind` (SECURITY.md: no envelope is ever logged). Written out by hand so
+//! that a new variant or field cannot appear in logs before someone decided
+//! whether it is secret.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use super::{Request, ServerMessage};
+
+/// Stands in for a value that must not be printed.
+struct Redacted(&'static str);
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{}>", self.0)
+    }
+}
+
+/// An envelope shown as its kind only.
+struct EnvelopeKind<'a>(&'a Map<String, Value>);
+
+impl fmt::Debug for EnvelopeKind<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.get("kind").and_then(Value::as_str) {
+            Some(kind) => write!(f, "<envelope kind={kind:?}>"),
+            None => write!(f, "<envelope>"),
+        }
+    }
+}
+
+const SEALED: Redacted = Redacted("sealed");
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Request::Signup { public_key, .. } => f
+                .debug_struct("Signup")
+                .field("credentials", &SEALED)
+                .field("public_key", public_key)
+                .finish(),
+            Request::Login { public_key, .. } => f
+                .debug_struct("Login")
+                .field("credentials", &SEALED)
+                .field("public_key", public_key)
+                .finish(),
+            Request::Resume { .. } => f
+                .debug_struct("Resume")
+                .field("credentials", &SEALED)
+                .finish(),
+            Request::Logout {} => f.write_str("Logout"),
+            Request::ChangePassword { .. } => f
+                .debug_struct("ChangePassword")
+                .field("credentials", &SEALED)
+                .finish(),
+            Request::ListUsers {
+                prefix,
+                limit,
+                online_only,
+                after,
+            } => f
+                .debug_struct("ListUsers")
+                .field("prefix", prefix)
+                .field("limit", limit)
+                .field("online_only", online_only)
+                .field("after", after)
+                .finish(),
+            Request::GetKey { username } => f
+                .debug_struct("GetKey")
+                .field("username", username)
+                .finish(),
+            Request::Watch { users } => f.debug_struct("Watch").field("users", users).finish(),
+            Request::Unwatch { users } => f.debug_struct("Unwatch").field("users", users).finish(),
+            Request::Send { to, envelope } => f
+                .debug_struct("Send")
+                .field("to", to)
+                .field("envelope", &EnvelopeKind(envelope))
+                .finish(),
+            Request::Ack { msg_ids } => f.debug_struct("Ack").field("msg_ids", msg_ids).finish(),
+            Request::Ping {} => f.write_str("Ping"),
+        }
+    }
+}
+
+impl fmt::Debug for ServerMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServerMessage::Hello {
+                protocol,
+                server,
+                server_key,
+                nonce,
+            } => f
+                .debug_struct("Hello")
+                .field("protocol", protocol)
+                .field("server", server)
+                .field("server_key", server_key)
+                .field("nonce", nonce)
+                .finish(),
+            ServerMessage::SignupOk { username } => f
+                .debug_struct("SignupOk")
+                .field("username", username)
+                .finish(),
+            ServerMessage::LoginOk {
+                username,
+                token_expires,
+                ..
+            } => f
+                .debug_struct("LoginOk")
+                .field("username", username)
+                .field("token", &Redacted("redacted"))
+                .field("token_expires", token_expires)
+                .finish(),
+            ServerMessage::LogoutOk {} => f.write_str("LogoutOk"),
+            ServerMessage::PasswordChanged {} => f.write_str("PasswordChanged"),
+            ServerMessage::Users { users, more } => f
+                .debug_struct("Users")
+                .field("users", users)
+                .field("more", more)
+                .finish(),
+            ServerMessage::Key {
+                username,
+                public_key,
+                fingerprint,
+            } => f
+                .debug_struct("Key")
+                .field("username", username)
+                .field("public_key", public_key)
+                .field("fingerprint", fingerprint)
+                .finish(),
+            ServerMessage::WatchOk { users } => {
+                f.debug_struct("WatchOk").field("users", users).finish()
+            }
+            ServerMessage::UnwatchOk { users } => {
+                f.debug_struct("UnwatchOk").field("users", users).finish()
+            }
+            ServerMessage::Presence {
+                username,
+                online,
+                ts,
+            } => f
+                .debug_struct("Presence")
+                .field("username", username)
+                .field("online", online)
+                .field("ts", ts)
+                .finish(),
+            ServerMessage::KeyChanged {
+                username,
+                fingerprint,
+            } => f
+                .debug_struct("KeyChanged")
+                .field("username", username)
+                .field("fingerprint", fingerprint)
+                .finish(),
+            ServerMessage::Sent { msg_id, ts, queued } => f
+                .debug_struct("Sent")
+                .field("msg_id", msg_id)
+                .field("ts", ts)
+                .field("queued", queued)
+                .finish(),
+            ServerMessage::Deliver {
+                msg_id,
+                from,
+                ts,
+                envelope,
+            } => f
+                .debug_struct("Deliver")
+                .field("msg_id", msg_id)
+                .field("from", from)
+                .field("ts", ts)
+                .field("envelope", &EnvelopeKind(envelope))
+                .finish(),
+            ServerMessage::Pong {} => f.write_str("Pong"),
+            ServerMessage::Error {
+                code,
+                message,
+                retry_after_ms,
+            } => f
+                .debug_struct("Error")
+                .field("code", code)
+                .field("message", message)
+                .field("retry_after_ms", retry_after_ms)
+                .finish(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::sealed::Sealed;
+
+    const TOKEN: &str = "c2VjcmV0LXNlc3Npb24tdG9rZW4tMzItYnl0ZXMhISE=";
+
+    fn sealed() -> Sealed {
+        Sealed {
+            ek: "RVNFQ1JFVC1FSw==".into(),
+            nonce: "Tk9OQ0VOT05DRQ==".into(),
+            ct: "Q0lQSEVSVEVYVC1PRi1BLVBBU1NXT1JE".into(),
+        }
+    }
+
+    fn envelope() -> Map<String, Value> {
+        json!({"kind": "msg", "key_id": "k", "seq": 1, "nonce": "TUFHSUNOT05DRQ==", "ct": "U0VDUkVUQ1Q="})
+            .as_object()
+            .unwrap()
+            .clone()
+    }
+
+    #[test]
+    fn login_ok_never_prints_its_token() {
+        let m = ServerMessage::LoginOk {
+            username: "alice".into(),
+            token: TOKEN.into(),
+            token_expires: 42,
+        };
+        let text = format!("{m:?} {m:#?}");
+        assert!(!text.contains(TOKEN), "{text}");
+        assert!(
+            text.contains("alice") && text.contains("<redacted>"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn sealed_credentials_are_not_printed() {
+        let s = sealed();
+        for r in [
+            Request::Signup {
+                credentials: s.clone(),
+                public_key: "PEM".into(),
+            },
+            Request::Login {
+                credentials: s.clone(),
+                public_key: "PEM".into(),
+            },
+            Request::Resume {
+                credentials: s.clone(),
+            },
+            Request::ChangePassword {
+                credentials: s.clone(),
+            },
+        ] {
+            let text = format!("{r:?}");
+            for part in [&s.ek, &s.nonce, &s.ct] {
+                assert!(!text.contains(part.as_str()), "{text}");
+            }
+            assert!(text.contains("<sealed>"), "{text}");
+        }
+    }
+
+    #[test]
+    fn envelopes_show_only_their_kind() {
+        let env = envelope();
+        let send = Request::Send {
+            to: "bob".into(),
+            envelope: env.clone(),
+        };
+        let deliver = ServerMessage::Deliver {
+            msg_id: "m1".into(),
+            from: "alice".into(),
+            ts: 1,
+            envelope: env,
+        };
+        for text in [format!("{send:?}"), format!("{deliver:?}")] {
+            assert!(!text.contains("U0VDUkVUQ1Q="), "{text}");
+            assert!(!text.contains("TUFHSUNOT05DRQ=="), "{text}");
+            assert!(text.contains(r#"<envelope kind="msg">"#), "{text}");
+        }
+    }
+
+    #[test]
+    fn harmless_fields_are_still_shown() {
+        let text = format!(
+            "{:?}",
+            ServerMessage::Sent {
+                msg_id: "m7".into(),
+                ts: 5,
+                queued: true
+            }
+        );
+        assert_eq!(text, r#"Sent { msg_id: "m7", ts: 5, queued: true }"#);
+        assert_eq!(format!("{:?}", Request::Ping {}), "Ping");
+    }
+}
