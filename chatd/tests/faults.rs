@@ -511,7 +511,7 @@ async fn a_full_disk_is_reported_and_loses_nothing() {
     })
     .await
     .unwrap();
-    assert!(unacked_on_server(w.server.data_dir(), "bob").len() >= 1);
+    assert!(!unacked_on_server(w.server.data_dir(), "bob").is_empty());
     std::fs::remove_file(&filler).unwrap();
     wait_history(
         &bd.socket,

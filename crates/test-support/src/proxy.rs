@@ -231,6 +231,10 @@ async fn forward(
     fault
 }
 
+/// Whether a direction flows, given (client to upstream stalled, upstream
+/// to client stalled).
+type Flowing = fn(&(bool, bool)) -> bool;
+
 /// Which way a pump moves bytes.
 #[derive(Clone, Copy)]
 enum Dir {
@@ -243,7 +247,7 @@ enum Dir {
 async fn pump(from: &mut ReadHalf<'_>, to: &mut WriteHalf<'_>, shared: &Shared, dir: Dir) {
     let mut buf = vec![0u8; 16 * 1024];
     let mut stalled = shared.stalled.subscribe();
-    let (flowing, count): (fn(&(bool, bool)) -> bool, &AtomicU64) = match dir {
+    let (flowing, count): (Flowing, &AtomicU64) = match dir {
         Dir::Up => (|s| !s.0, &shared.counters.bytes_up),
         Dir::Down => (|s| !s.1, &shared.counters.bytes_down),
     };
