@@ -49,10 +49,19 @@ pub fn from_link(e: LinkError) -> ApiError {
 /// A store failure as an API error.
 pub fn from_store(e: StoreError) -> ApiError {
     tracing::error!(error = %e, "store failure");
-    ApiError::new(
-        ErrorCode::InternalError,
-        format!("local storage failed: {e}"),
-    )
+    // A full or read-only disk is the person's to fix: say so plainly, with
+    // a machine-readable reason beside the code.
+    let reason = match e {
+        StoreError::DiskFull => "disk_full",
+        StoreError::ReadOnly => "read_only",
+        _ => {
+            return ApiError::new(
+                ErrorCode::InternalError,
+                format!("local storage failed: {e}"),
+            );
+        }
+    };
+    ApiError::new(ErrorCode::InternalError, e.to_string()).with_data("reason", json!(reason))
 }
 
 /// An end-to-end failure as an API error.

@@ -21,6 +21,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::Core;
+use super::unstored::{Delivery, Unstored};
 use crate::link::LinkEvent;
 use crate::store::{OutboxItem, PendingEnvelope, StoreError, Tx};
 
@@ -34,17 +35,25 @@ pub async fn run(
         tracing::error!("the inbound loop was started twice; the second one stops");
         return;
     };
+    let mut unstored = Unstored::default();
     loop {
+        let due = unstored.due();
         let event = tokio::select! {
             () = shutdown.cancelled() => return,
             Some(peer) = learned.recv() => {
                 retry_pending(&core, &peer).await;
                 continue;
             }
+            () = sleep_until(due), if due.is_some() => {
+                retry_unstored(&core, &mut unstored).await;
+                continue;
+            }
             e = events.recv() => match e { Some(e) => e, None => return },
         };
         match event {
             LinkEvent::LoggedIn(user) => {
+                // The new session delivers everything unacked again.
+                unstored.clear();
                 // Bound here, before the next delivery is looked at.
                 match core.bind_account(&user) {
                     Ok(()) => {
@@ -59,8 +68,15 @@ pub async fn run(
                 envelope,
                 ..
             }) => {
-                if deliver(&core, &msg_id, &from, &envelope).await {
+                // Behind deliveries waiting for storage, to keep the order.
+                if unstored.is_empty() && deliver(&core, &msg_id, &from, &envelope).await {
                     core.link.ack(vec![msg_id]).await;
+                } else {
+                    unstored.push(Delivery {
+                        msg_id,
+                        from,
+                        envelope,
+                    });
                 }
             }
             LinkEvent::Push(ServerMessage::Presence {
@@ -88,6 +104,27 @@ pub async fn run(
             }
             LinkEvent::Push(other) => tracing::debug!(push = ?other, "ignored push"),
         }
+    }
+}
+
+/// Tries the deliveries that could not be stored, oldest first, acking
+/// each once stored; stops at the first that still fails.
+async fn retry_unstored(core: &Arc<Core>, unstored: &mut Unstored) {
+    while let Some(d) = unstored.front() {
+        if !deliver(core, &d.msg_id, &d.from, &d.envelope).await {
+            unstored.later();
+            return;
+        }
+        core.link.ack(vec![d.msg_id.clone()]).await;
+        unstored.pop();
+    }
+}
+
+/// Sleeps until `due` (never returns for `None`; the branch is disabled).
+async fn sleep_until(due: Option<tokio::time::Instant>) {
+    match due {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -11,6 +11,7 @@ pub mod api;
 mod errors;
 pub mod inbound;
 pub mod outbound;
+mod unstored;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};

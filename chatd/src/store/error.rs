@@ -8,6 +8,20 @@ pub enum StoreError {
     /// a damaged file.
     #[error("local database error: {0}")]
     Db(String),
+    /// The filesystem holding the database is full. Nothing stored is
+    /// lost; new writes fail until there is room.
+    #[error(
+        "the disk holding chatd's database is full, so nothing new can be stored (what is \
+         stored is kept): free some space in chatd's data directory, then try again"
+    )]
+    DiskFull,
+    /// The database file or its filesystem cannot be written.
+    #[error(
+        "chatd's database cannot be written (the file or its filesystem is read-only), so \
+         nothing new can be stored (what is stored is kept): make chatd.db, its -wal file and \
+         its directory writable by this user, then try again"
+    )]
+    ReadOnly,
     /// A stored record cannot be decoded.
     #[error(
         "a record in the local database is unreadable ({0}); the file is damaged or was \
@@ -32,6 +46,11 @@ pub enum StoreError {
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => return StoreError::DiskFull,
+            Some(rusqlite::ErrorCode::ReadOnly) => return StoreError::ReadOnly,
+            _ => {}
+        }
         StoreError::Db(format!(
             "{e}; if this persists, check free disk space and that chatd.db is writable by \
              this user"

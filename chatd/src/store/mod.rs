@@ -79,10 +79,11 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut tx = Tx { tx };
         let value = f(&mut tx)?;
-        tx.tx.commit().map_err(|e| {
-            StoreError::Db(format!(
-                "cannot commit to the local database: {e}; check free disk space"
-            ))
+        tx.tx.commit().map_err(|e| match StoreError::from(e) {
+            StoreError::Db(e) => {
+                StoreError::Db(format!("cannot commit to the local database: {e}"))
+            }
+            full_or_read_only => full_or_read_only,
         })?;
         Ok(value)
     }

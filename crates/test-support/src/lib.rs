@@ -7,10 +7,12 @@
 pub mod client;
 pub mod daemon;
 pub mod fixtures;
+pub mod proxy;
 pub mod server;
 pub mod wait;
 
 pub use client::WireClient;
 pub use daemon::{DaemonProcess, RpcClient};
+pub use proxy::FaultProxy;
 pub use server::ServerProcess;
 pub use wait::wait_for;
