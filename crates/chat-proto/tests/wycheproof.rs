@@ -9,6 +9,8 @@
 //! asserted so that a file that stops matching the rules cannot turn the
 //! test into a no-op.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 
 use chat_proto::crypto::{
