@@ -32,8 +32,9 @@ struct Fixture {
 static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     let bob = IdentityKey::from_pem(&common::field(&["keys", "bob", "private_pkcs8_pem"]))
         .expect("bob's key");
-    let alice = chat_e2e::PublicIdentity::from_pem(&common::field(&["keys", "alice", "public_pem"]))
-        .expect("alice's key");
+    let alice =
+        chat_e2e::PublicIdentity::from_pem(&common::field(&["keys", "alice", "public_pem"]))
+            .expect("alice's key");
     let mut session_key = [0u8; 32];
     let hex_key = common::field(&["session", "session_key_hex"]);
     for (i, b) in session_key.iter_mut().enumerate() {

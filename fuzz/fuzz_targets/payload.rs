@@ -6,8 +6,8 @@
 
 #![no_main]
 
-use chat_e2e::session::{Route, SecretKey, open_msg, seal_msg};
 use chat_e2e::Payload;
+use chat_e2e::session::{Route, SecretKey, open_msg, seal_msg};
 use libfuzzer_sys::fuzz_target;
 
 const KEY_ID: &str = "40b04b0f-fd8e-45d9-9949-93a07bab65c9";
