@@ -65,7 +65,7 @@ for t in "${targets[@]}"; do
   rc=$?
   set -e
   if [ "$jobs" -gt 1 ]; then cat fuzz-*.log >>"$log" 2>/dev/null || true; rm -f fuzz-*.log; fi
-  execs=$(grep -h 'stat::number_of_executed_units' "$log" | awk '{s += $2} END {print s + 0}')
+  execs=$( (grep -h 'stat::number_of_executed_units' "$log" || true) | awk '{s += $2} END {print s + 0}')
   line="$t: $execs executions in ${seconds} s"
   if [ "$rc" -ne 0 ]; then
     line="$line: FAILED (exit $rc)"
