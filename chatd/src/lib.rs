@@ -74,7 +74,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let core = Arc::new(Core::new(
         config,
         db.clone(),
-        link.clone(),
+        Arc::new(link.clone()),
         hub.clone(),
         identity,
         account,
@@ -89,7 +89,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         tokio::spawn(announce_connection(link, hub, shutdown.clone())),
         tokio::spawn(prune(db.clone(), shutdown.clone())),
     ];
-    let dbus = if core.config.dbus {
+    let dbus = if core.config().dbus {
         dbus::start(&core, &shutdown).await
     } else {
         None

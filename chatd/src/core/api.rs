@@ -13,11 +13,10 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
-use super::inbound::{queue, retry_pending};
-use super::outbound::peer_blocked;
-use super::{Core, from_e2e, from_link, from_store};
+use super::inbound::retry_pending;
+use super::outbound::{peer_blocked, queue};
+use super::{Core, CoreError};
 use crate::link::{AuthCmd, LinkError};
-use crate::store::StoreError;
 
 /// Longest message text accepted, in bytes (the envelope must fit the
 /// server's 1 MiB frame with room to spare).
@@ -84,15 +83,15 @@ fn check_user(user: &str) -> Result<(), ApiError> {
 }
 
 async fn status(core: &Core) -> Result<Status, ApiError> {
-    let link = core.link.state();
+    let link = core.link().state();
     let username = match link.user.clone() {
         Some(u) => Some(u),
-        None => super::Core::stored_account(&core.db).await,
+        None => super::Core::stored_account(core.db()).await,
     };
     Ok(Status {
         state: link.conn,
         username,
-        server: core.config.server.clone(),
+        server: core.config().server.clone(),
         server_fingerprint: link.server_fingerprint,
         version: env!("CARGO_PKG_VERSION").to_string(),
         error: match link.conn {
@@ -111,7 +110,7 @@ async fn signup(core: &Core, p: Credentials) -> Result<LoggedIn, ApiError> {
         username: p.username.clone(),
         password: password.clone(),
     };
-    core.link.auth(auth).await.map_err(from_link)?;
+    core.link().auth(auth).await?;
     login(core, p).await
 }
 
@@ -132,19 +131,17 @@ async fn login(core: &Core, p: Credentials) -> Result<LoggedIn, ApiError> {
         username: p.username.clone(),
         password: Zeroizing::new(p.password.clone()),
     };
-    match core.link.auth(auth).await.map_err(from_link)? {
+    match core.link().auth(auth).await? {
         ServerMessage::LoginOk { username, .. } => {
             core.bind_account(&username)?;
             Ok(LoggedIn { username })
         }
-        other => Err(from_link(LinkError::Protocol(format!(
-            "login answered {other:?}"
-        )))),
+        other => Err(LinkError::Protocol(format!("login answered {other:?}")).into()),
     }
 }
 
 async fn logout(core: &Core) -> Result<Empty, ApiError> {
-    core.link.auth(AuthCmd::Logout).await.map_err(from_link)?;
+    core.link().auth(AuthCmd::Logout).await?;
     Ok(Empty {})
 }
 
@@ -157,7 +154,7 @@ async fn change_password(core: &Core, p: ChangePassword) -> Result<Empty, ApiErr
         password: Zeroizing::new(p.password.clone()),
         new_password: Zeroizing::new(p.new_password.clone()),
     };
-    core.link.auth(auth).await.map_err(from_link)?;
+    core.link().auth(auth).await?;
     Ok(Empty {})
 }
 
@@ -168,7 +165,7 @@ async fn users(core: &Core, p: UsersParams) -> Result<Users, ApiError> {
         online_only: p.online_only.unwrap_or(false),
         after: None,
     };
-    match core.link.request(request).await.map_err(from_link)? {
+    match core.link().request(request).await? {
         ServerMessage::Users { users, .. } => Ok(Users {
             users: users
                 .into_iter()
@@ -178,9 +175,7 @@ async fn users(core: &Core, p: UsersParams) -> Result<Users, ApiError> {
                 })
                 .collect(),
         }),
-        other => Err(from_link(LinkError::Protocol(format!(
-            "list_users answered {other:?}"
-        )))),
+        other => Err(LinkError::Protocol(format!("list_users answered {other:?}")).into()),
     }
 }
 
@@ -198,14 +193,19 @@ async fn send(core: &Core, p: SendParams) -> Result<Sent, ApiError> {
     let me = core
         .account()
         .ok_or_else(|| ApiError::new(ErrorCode::NotLoggedIn, "sign up or log in first"))?;
-    let logged_in = core.link.state().conn == ConnectionState::LoggedIn;
+    let logged_in = core.link().state().conn == ConnectionState::LoggedIn;
     if logged_in {
         // First contact: learn (and pin) the key now, so a typo is
         // reported at once rather than as a failed message later.
         core.ensure_pin(&p.to).await?;
     }
-    if peer_blocked(core, &p.to).await.map_err(from_store)? {
-        return Err(from_e2e(chat_e2e::E2eError::PeerKeyChanged(p.to.clone())));
+    if p.to == me
+        && let Some(refused) = core.own_key_mismatch()
+    {
+        return Err(refused.into());
+    }
+    if peer_blocked(core, &p.to).await? {
+        return Err(CoreError::from(chat_e2e::E2eError::PeerKeyChanged(p.to.clone())).into());
     }
     let now = now_ms();
     let payload = Payload::text(p.text.clone(), now).map_err(|e| invalid(e.to_string()))?;
@@ -221,11 +221,11 @@ async fn send(core: &Core, p: SendParams) -> Result<Sent, ApiError> {
     };
     let (to, mid) = (p.to.clone(), id.clone());
     let events = core
-        .db
-        .call(move |tx| {
+        .db()
+        .run(move |tx| {
             tx.insert_message(&message)?;
             queue(tx, &to, &payload, Some(mid), now)?;
-            Ok(vec![tx.append_event(
+            Ok::<_, CoreError>(vec![tx.append_event(
                 &EventBody::Message {
                     message,
                     focused: false,
@@ -234,9 +234,9 @@ async fn send(core: &Core, p: SendParams) -> Result<Sent, ApiError> {
             )?])
         })
         .await
-        .map_err(from_store)?;
-    core.hub.announce(events);
-    core.outbox_kick.notify_one();
+        .map_err(ApiError::from)?;
+    core.hub().announce(events);
+    core.kick_outbox();
     Ok(Sent {
         id,
         queued: !logged_in,
@@ -246,31 +246,22 @@ async fn send(core: &Core, p: SendParams) -> Result<Sent, ApiError> {
 async fn history(core: &Core, p: HistoryParams) -> Result<Messages, ApiError> {
     let limit = p.limit.unwrap_or(50).clamp(1, MAX_PAGE);
     let messages = core
-        .db
+        .db()
         .call(move |tx| tx.history(&p.peer, limit, p.before))
-        .await
-        .map_err(from_store)?;
+        .await?;
     Ok(Messages { messages })
 }
 
 async fn message(core: &Core, p: MessageParams) -> Result<OneMessage, ApiError> {
     let id = p.id.clone();
-    let found = core
-        .db
-        .call(move |tx| tx.message(&id))
-        .await
-        .map_err(from_store)?;
+    let found = core.db().call(move |tx| tx.message(&id)).await?;
     found
         .map(|message| OneMessage { message })
         .ok_or_else(|| invalid(format!("no message with id {:?}", p.id)))
 }
 
 async fn conversations(core: &Core) -> Result<Conversations, ApiError> {
-    let rows = core
-        .db
-        .call(|tx| tx.conversations())
-        .await
-        .map_err(from_store)?;
+    let rows = core.db().call(|tx| tx.conversations()).await?;
     Ok(Conversations {
         conversations: rows
             .into_iter()
@@ -289,8 +280,8 @@ async fn mark_read(core: &Core, p: PeerParams) -> Result<Empty, ApiError> {
     let peer = p.peer.clone();
     let now = now_ms();
     let events = core
-        .db
-        .call(move |tx| {
+        .db()
+        .run(move |tx| {
             let ids = tx.mark_read(&peer)?;
             let mut events = Vec::new();
             for id in &ids {
@@ -308,15 +299,15 @@ async fn mark_read(core: &Core, p: PeerParams) -> Result<Empty, ApiError> {
                 .collect();
             if !uuids.is_empty() {
                 let receipt = Payload::receipt(ReceiptStatus::Read, uuids, now)
-                    .map_err(|e| StoreError::Db(e.to_string()))?;
+                    .map_err(chat_e2e::E2eError::from)?;
                 queue(tx, &peer, &receipt, None, now)?;
             }
-            Ok(events)
+            Ok::<_, CoreError>(events)
         })
         .await
-        .map_err(from_store)?;
-    core.hub.announce(events);
-    core.outbox_kick.notify_one();
+        .map_err(ApiError::from)?;
+    core.hub().announce(events);
+    core.kick_outbox();
     Ok(Empty {})
 }
 
@@ -338,20 +329,19 @@ async fn fingerprint(core: &Core, p: FingerprintParams) -> Result<Fingerprint, A
     let Some(user) = user else {
         return Ok(Fingerprint {
             user: me.unwrap_or_default(),
-            fingerprint: core.identity.fingerprint().to_string(),
+            fingerprint: core.identity().fingerprint().to_string(),
             state: TrustState::Verified,
         });
     };
     check_user(&user)?;
-    if core.link.state().conn == ConnectionState::LoggedIn {
+    if core.link().state().conn == ConnectionState::LoggedIn {
         core.ensure_pin(&user).await?;
     }
     let u = user.clone();
     let pin = core
-        .db
-        .call(move |tx| PinStore::pin(tx, &u).map_err(|e| StoreError::Db(e.to_string())))
-        .await
-        .map_err(from_store)?
+        .db()
+        .call(move |tx| Ok(PinStore::pin(tx, &u)?))
+        .await?
         .ok_or_else(|| {
             ApiError::new(
                 ErrorCode::NoSuchUser,
@@ -375,11 +365,9 @@ async fn verify(core: &Core, p: VerifyParams) -> Result<TrustResult, ApiError> {
     let engine = core.engine()?;
     let (user, fpr) = (p.user.clone(), p.fingerprint.clone());
     let state = core
-        .db
-        .call(move |tx| Ok(engine.verify(tx, &user, &fpr, now_ms())))
-        .await
-        .map_err(from_store)?
-        .map_err(from_e2e)?;
+        .db()
+        .run(move |tx| Ok::<_, CoreError>(engine.verify(tx, &user, &fpr, now_ms())?))
+        .await?;
     after_trust_change(core, &p.user).await;
     Ok(TrustResult {
         state: trust_state(state),
@@ -391,11 +379,9 @@ async fn trust(core: &Core, p: UserParams) -> Result<TrustResult, ApiError> {
     let engine = core.engine()?;
     let user = p.user.clone();
     let state = core
-        .db
-        .call(move |tx| Ok(engine.trust(tx, &user, now_ms())))
-        .await
-        .map_err(from_store)?
-        .map_err(from_e2e)?;
+        .db()
+        .run(move |tx| Ok::<_, CoreError>(engine.trust(tx, &user, now_ms())?))
+        .await?;
     after_trust_change(core, &p.user).await;
     Ok(TrustResult {
         state: trust_state(state),
@@ -405,7 +391,7 @@ async fn trust(core: &Core, p: UserParams) -> Result<TrustResult, ApiError> {
 /// Held envelopes and queued messages may move now.
 async fn after_trust_change(core: &Core, user: &str) {
     retry_pending(core, user).await;
-    core.outbox_kick.notify_one();
+    core.kick_outbox();
 }
 
 async fn search(core: &Core, p: SearchParams) -> Result<Messages, ApiError> {
@@ -414,9 +400,8 @@ async fn search(core: &Core, p: SearchParams) -> Result<Messages, ApiError> {
     }
     let limit = p.limit.unwrap_or(50).clamp(1, MAX_PAGE);
     let messages = core
-        .db
+        .db()
         .call(move |tx| tx.search(&p.query, p.peer.as_deref(), limit))
-        .await
-        .map_err(from_store)?;
+        .await?;
     Ok(Messages { messages })
 }

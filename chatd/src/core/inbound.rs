@@ -14,16 +14,17 @@
 use std::sync::Arc;
 
 use chat_e2e::{Payload, ReceiptStatus, Received};
-use chat_proto::{Request, ServerMessage, now_ms};
+use chat_proto::{ServerMessage, now_ms};
 use chatd_api::{Direction, Event, EventBody, Message, MessageStatus};
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::Core;
+use super::outbound::queue;
 use super::unstored::{Delivery, Unstored};
+use super::{Core, CoreError};
 use crate::link::LinkEvent;
-use crate::store::{OutboxItem, PendingEnvelope, StoreError, Tx};
+use crate::store::{PendingEnvelope, Tx};
 
 /// Runs until shutdown or until the link is gone.
 pub async fn run(
@@ -59,7 +60,7 @@ pub async fn run(
                     Ok(()) => {
                         tokio::spawn(logged_in(core.clone(), user));
                     }
-                    Err(e) => tracing::error!("{}", e.message),
+                    Err(e) => tracing::error!("{e}"),
                 }
             }
             LinkEvent::Push(ServerMessage::Deliver {
@@ -70,7 +71,7 @@ pub async fn run(
             }) => {
                 // Behind deliveries waiting for storage, to keep the order.
                 if unstored.is_empty() && deliver(&core, &msg_id, &from, &envelope).await {
-                    core.link.ack(vec![msg_id]).await;
+                    core.link().ack(vec![msg_id]).await;
                 } else {
                     unstored.push(Delivery {
                         msg_id,
@@ -84,7 +85,7 @@ pub async fn run(
             }) => {
                 core.set_online(&username, online);
                 let _ = core
-                    .hub
+                    .hub()
                     .publish(EventBody::Presence {
                         user: username,
                         online,
@@ -115,7 +116,7 @@ async fn retry_unstored(core: &Arc<Core>, unstored: &mut Unstored) {
             unstored.later();
             return;
         }
-        core.link.ack(vec![d.msg_id.clone()]).await;
+        core.link().ack(vec![d.msg_id.clone()]).await;
         unstored.pop();
     }
 }
@@ -128,57 +129,33 @@ async fn sleep_until(due: Option<tokio::time::Instant>) {
     }
 }
 
-/// After login or resume (the account is bound already): watch every
-/// peer, examine held envelopes again and flush the outbox.
-async fn logged_in(arc: Arc<Core>, user: String) {
-    let (core, user) = (arc.as_ref(), user.as_str());
-    let peers = core.db.call(|tx| tx.peers()).await.unwrap_or_default();
-    let peers: Vec<String> = peers.into_iter().filter(|p| p != user).collect();
-    if !peers.is_empty() {
-        watch(core, peers).await;
+/// After login or resume (the account is bound already): pin our own key
+/// and compare it with the server's, watch every peer (and ourselves, to
+/// hear of a login to our account with another key), re-check every
+/// pinned key, examine held envelopes again, then flush the outbox.
+async fn logged_in(core: Arc<Core>, user: String) {
+    if let Err(e) = core.pin_own_key().await {
+        tracing::error!(error = %e, "cannot pin our own key");
+    }
+    let peers = core.db().call(|tx| tx.peers()).await.unwrap_or_default();
+    let mut watched: Vec<String> = peers.into_iter().filter(|p| *p != user).collect();
+    watched.push(user.clone());
+    core.watch(watched).await;
+    if let Err(e) = core.check_own_key().await {
+        tracing::warn!(error = %e, "our own key on the server");
+    }
+    if let Err(e) = core.refresh_pins().await {
+        tracing::warn!(error = %e, "cannot re-check the pinned keys");
     }
     for sender in core
-        .db
+        .db()
         .call(|tx| tx.pending_peers())
         .await
         .unwrap_or_default()
     {
-        learn_peer(arc.clone(), &sender);
+        core.learn_peer(&sender);
     }
-    core.outbox_kick.notify_one();
-}
-
-/// Fetches a sender's key if we have none (which watches them), then has
-/// the inbound loop examine what they sent meanwhile. One such task per
-/// peer at a time.
-fn learn_peer(core: Arc<Core>, peer: &str) {
-    if !core.start_learning(peer) {
-        return;
-    }
-    let peer = peer.to_string();
-    tokio::spawn(async move {
-        // A first pin also starts watching them (Core::fetch_key).
-        match core.ensure_pin(&peer).await {
-            Ok(()) => core.key_learned(&peer).await,
-            Err(e) => {
-                tracing::warn!(peer = %peer, error = %e, "cannot fetch the key; what they sent waits")
-            }
-        }
-        core.done_learning(&peer);
-    });
-}
-
-/// Watches `users`, recording their presence.
-pub async fn watch(core: &Core, users: Vec<String>) {
-    match core.link.request(Request::Watch { users }).await {
-        Ok(ServerMessage::WatchOk { users }) => {
-            for u in users {
-                core.set_online(&u.username, u.online);
-            }
-        }
-        Ok(other) => tracing::debug!(answer = ?other, "unexpected answer to watch"),
-        Err(e) => tracing::warn!(error = %e, "watch failed"),
-    }
+    core.kick_outbox();
 }
 
 /// Handles one delivered envelope; true when it may be acked.
@@ -191,14 +168,14 @@ async fn deliver(
     let Ok(engine) = core.engine() else {
         return false;
     };
-    let known = core.db.call({
+    let known = core.db().call({
         let f = from.to_string();
         move |tx| Ok(chat_e2e::PinStore::pin(tx, &f)?.is_some())
     });
     if !known.await.unwrap_or(true) {
         // The engine holds the envelope (unknown peer); learn the key
         // meanwhile, then examine it again.
-        learn_peer(core.clone(), from);
+        core.learn_peer(from);
     }
     let focused = core.is_focused(from);
     let (e, f, env, id) = (
@@ -208,13 +185,11 @@ async fn deliver(
         msg_id.to_string(),
     );
     let outcome = core
-        .db
-        .call(move |tx| {
+        .db()
+        .run(move |tx| {
             let now = now_ms();
             let first_time = tx.mark_delivery_seen(&id, &f, now)?;
-            let received = e
-                .receive(tx, &f, &env, now)
-                .map_err(|e| StoreError::Db(e.to_string()))?;
+            let received = e.receive(tx, &f, &env, now)?;
             if matches!(received, Received::Duplicate)
                 && first_time
                 && env.get("kind") == Some(&Value::from("msg"))
@@ -257,7 +232,7 @@ fn apply(
     env: &Map<String, Value>,
     r: Received,
     focused: bool,
-) -> Result<Outcome, StoreError> {
+) -> Result<Outcome, CoreError> {
     let now = now_ms();
     let mut events = Vec::new();
     match r {
@@ -272,7 +247,8 @@ fn apply(
         )?,
         Received::SessionKey { .. } => return Ok(Outcome::NewKey(events)),
         Received::Pending(p) => {
-            let envelope = serde_json::to_string(env).map_err(|e| StoreError::Db(e.to_string()))?;
+            let envelope = serde_json::to_string(env)
+                .map_err(|e| CoreError::Internal(format!("cannot encode an envelope: {e}")))?;
             tx.pending_push(&PendingEnvelope {
                 from: from.to_string(),
                 server_msg_id: msg_id.to_string(),
@@ -319,7 +295,7 @@ fn apply_payload(
     now: i64,
     focused: bool,
     events: &mut Vec<Event>,
-) -> Result<(), StoreError> {
+) -> Result<(), CoreError> {
     match payload {
         Payload::Text(t) => {
             let message = Message {
@@ -333,7 +309,7 @@ fn apply_payload(
             };
             if tx.insert_message(&message)? {
                 let receipt = Payload::receipt(ReceiptStatus::Delivered, vec![t.id], now)
-                    .map_err(|e| StoreError::Db(e.to_string()))?;
+                    .map_err(chat_e2e::E2eError::from)?;
                 queue(tx, from, &receipt, None, now)?;
                 events.push(tx.append_event(&EventBody::Message { message, focused }, now)?);
             }
@@ -359,47 +335,27 @@ fn apply_payload(
     Ok(())
 }
 
-/// Appends a payload to the outbox.
-pub fn queue(
-    tx: &mut Tx<'_>,
-    peer: &str,
-    payload: &Payload,
-    message_id: Option<String>,
-    now: i64,
-) -> Result<i64, StoreError> {
-    let bytes = payload
-        .to_bytes()
-        .map_err(|e| StoreError::Db(e.to_string()))?;
-    let payload = String::from_utf8(bytes).map_err(|e| StoreError::Db(e.to_string()))?;
-    tx.outbox_push(&OutboxItem {
-        peer: peer.to_string(),
-        payload,
-        message_id,
-        created_ms: now,
-    })
-}
-
 /// Finishes what the transaction started: the RSA unwrap off the async
 /// workers, events to frontends, receipts to the outbox. True when acked.
 async fn settle(
     core: &Core,
     from: &str,
     msg_id: &str,
-    outcome: Result<Outcome, StoreError>,
+    outcome: Result<Outcome, CoreError>,
 ) -> bool {
     match outcome {
         Ok(Outcome::Done(events)) => {
             let any_message = events
                 .iter()
                 .any(|e| matches!(e.body, EventBody::Message { .. }));
-            core.hub.announce(events);
+            core.hub().announce(events);
             if any_message {
-                core.outbox_kick.notify_one();
+                core.kick_outbox();
             }
             true
         }
         Ok(Outcome::NewKey(events)) => {
-            core.hub.announce(events);
+            core.hub().announce(events);
             Box::pin(retry_pending(core, from)).await;
             true
         }
@@ -416,14 +372,12 @@ async fn settle(
             let focused = core.is_focused(from);
             let (f, id) = (from.to_string(), msg_id.to_string());
             let outcome = core
-                .db
-                .call(move |tx| {
+                .db()
+                .run(move |tx| {
                     if let Some(row) = held {
                         tx.pending_remove(row)?;
                     }
-                    let r = engine
-                        .finish_session_key(tx, unwrapped, now_ms())
-                        .map_err(|e| StoreError::Db(e.to_string()))?;
+                    let r = engine.finish_session_key(tx, unwrapped, now_ms())?;
                     apply(tx, &engine, &f, &id, &env, r, focused)
                 })
                 .await;
@@ -440,7 +394,7 @@ async fn settle(
 /// trust, or a login).
 pub async fn retry_pending(core: &Core, peer: &str) {
     let p = peer.to_string();
-    let held = match core.db.call(move |tx| tx.pending_for(&p)).await {
+    let held = match core.db().call(move |tx| tx.pending_for(&p)).await {
         Ok(held) => held,
         Err(e) => {
             tracing::error!(error = %e, "cannot read held envelopes");
@@ -449,18 +403,16 @@ pub async fn retry_pending(core: &Core, peer: &str) {
     };
     for (id, held) in held {
         let Ok(envelope) = serde_json::from_str::<Map<String, Value>>(&held.envelope) else {
-            let _ = core.db.call(move |tx| tx.pending_remove(id)).await;
+            let _ = core.db().call(move |tx| tx.pending_remove(id)).await;
             continue;
         };
         let Ok(engine) = core.engine() else { return };
         let focused = core.is_focused(peer);
         let (f, env, mid) = (peer.to_string(), envelope, held.server_msg_id.clone());
         let outcome = core
-            .db
-            .call(move |tx| {
-                let r = engine
-                    .receive(tx, &f, &env, now_ms())
-                    .map_err(|e| StoreError::Db(e.to_string()))?;
+            .db()
+            .run(move |tx| {
+                let r = engine.receive(tx, &f, &env, now_ms())?;
                 match r {
                     Received::Pending(_) => Ok(None),
                     // Kept until the key is stored (see `Outcome::NeedsKey`).

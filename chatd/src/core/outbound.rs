@@ -4,6 +4,9 @@
 //! envelopes and only then removes the item. A crash between the server's
 //! `sent` and the removal sends the message again; the recipient drops the
 //! copy by its payload id, so nothing is lost and nothing is shown twice.
+//!
+//! This module owns the outbox: appending to it ([`queue`]), the kick that
+//! wakes the pipeline ([`Outbox`]), and the rules for what may leave.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -12,14 +15,60 @@ use std::time::Duration;
 use chat_e2e::{E2eError, Outgoing, Payload, PinStore};
 use chat_proto::{ErrorCode as Wire, Request, ServerMessage, now_ms};
 use chatd_api::{ConnectionState, EventBody, MessageStatus};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::Core;
+use super::{Core, CoreError};
 use crate::link::LinkError;
-use crate::store::{OutboxItem, StoreError};
+use crate::store::{OutboxItem, StoreError, Tx};
 
 /// How often a blocked outbox (mailbox full, server busy) is retried.
 const RETRY_EVERY: Duration = Duration::from_secs(30);
+
+/// The outbox's runtime state: the kick that wakes the pipeline. The
+/// items themselves are in the store.
+pub struct Outbox {
+    kick: Notify,
+}
+
+impl Outbox {
+    /// An outbox nobody has kicked yet.
+    pub fn new() -> Self {
+        Self {
+            kick: Notify::new(),
+        }
+    }
+
+    /// Wakes the pipeline (a kick while it is busy is kept for later).
+    pub fn kick(&self) {
+        self.kick.notify_one();
+    }
+}
+
+impl Default for Outbox {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Appends a payload to the outbox, inside the caller's transaction.
+pub fn queue(
+    tx: &mut Tx<'_>,
+    peer: &str,
+    payload: &Payload,
+    message_id: Option<String>,
+    now: i64,
+) -> Result<i64, CoreError> {
+    let bytes = payload.to_bytes().map_err(E2eError::from)?;
+    let payload = String::from_utf8(bytes)
+        .map_err(|_| CoreError::Internal("an encoded payload is not UTF-8".into()))?;
+    Ok(tx.outbox_push(&OutboxItem {
+        peer: peer.to_string(),
+        payload,
+        message_id,
+        created_ms: now,
+    })?)
+}
 
 /// What became of one item.
 enum Fate {
@@ -33,24 +82,26 @@ enum Fate {
     Offline,
 }
 
-/// Runs until shutdown.
+/// Runs until shutdown. The outbox is drained when kicked (a new item, a
+/// trust, and the end of the after-login chores, which re-check every pin
+/// first so nothing leaves for a peer whose key changed while we were
+/// away) and every [`RETRY_EVERY`], while logged in.
 pub async fn run(core: Arc<Core>, shutdown: CancellationToken) {
-    let mut state = core.link.watch();
+    let state = core.link().watch();
     loop {
         if state.borrow().conn == ConnectionState::LoggedIn {
             drain(&core).await;
         }
         tokio::select! {
             () = shutdown.cancelled() => return,
-            () = core.outbox_kick.notified() => {}
-            changed = state.changed() => if changed.is_err() { return },
+            () = core.outbox.kick.notified() => {}
             () = tokio::time::sleep(RETRY_EVERY) => {}
         }
     }
 }
 
 async fn drain(core: &Core) {
-    let items = match core.db.call(|tx| tx.outbox()).await {
+    let items = match core.db().call(|tx| tx.outbox()).await {
         Ok(items) => items,
         Err(e) => {
             tracing::error!(error = %e, "cannot read the outbox");
@@ -82,7 +133,7 @@ async fn finish(core: &Core, id: i64, item: &OutboxItem, status: MessageStatus) 
     let message_id = item.message_id.clone();
     let now = now_ms();
     let result = core
-        .db
+        .db()
         .call(move |tx| {
             tx.outbox_remove(id)?;
             let mut events = Vec::new();
@@ -95,7 +146,7 @@ async fn finish(core: &Core, id: i64, item: &OutboxItem, status: MessageStatus) 
         })
         .await;
     match result {
-        Ok(events) => core.hub.announce(events),
+        Ok(events) => core.hub().announce(events),
         Err(e) => tracing::error!(error = %e, "cannot update the outbox"),
     }
 }
@@ -105,27 +156,26 @@ async fn send_one(core: &Core, item: &OutboxItem) -> Fate {
         return Fate::Failed("the queued payload is unreadable".into());
     };
     if let Err(e) = core.ensure_pin(&item.peer).await {
-        return match e.code {
-            Some(chatd_api::ErrorCode::NoSuchUser) => {
-                Fate::Failed(format!("{} does not exist", item.peer))
-            }
-            Some(chatd_api::ErrorCode::Offline | chatd_api::ErrorCode::NotLoggedIn) => {
-                Fate::Offline
-            }
+        return match e {
+            CoreError::Link(LinkError::Server {
+                code: Wire::NoSuchUser,
+                ..
+            }) => Fate::Failed(format!("{} does not exist", item.peer)),
+            CoreError::Link(LinkError::Offline | LinkError::NotLoggedIn) => Fate::Offline,
             _ => Fate::Later,
         };
     }
     let envelopes = match encrypt(core, &item.peer, &payload).await {
         Ok(envs) => envs,
-        Err(EncryptError::KeyChanged) => return Fate::Later,
-        Err(EncryptError::Other(why)) => return Fate::Failed(why),
+        Err(CoreError::E2e(E2eError::PeerKeyChanged(_))) => return Fate::Later,
+        Err(e) => return Fate::Failed(e.to_string()),
     };
     for envelope in envelopes {
         let request = Request::Send {
             to: item.peer.clone(),
             envelope: envelope.to_json(),
         };
-        match core.link.request(request).await {
+        match core.link().request(request).await {
             Ok(ServerMessage::Sent { .. }) => {}
             Ok(other) => return Fate::Failed(format!("unexpected answer {other:?}")),
             Err(LinkError::Offline | LinkError::NotLoggedIn) => return Fate::Offline,
@@ -147,55 +197,39 @@ async fn send_one(core: &Core, item: &OutboxItem) -> Fate {
     Fate::Sent
 }
 
-enum EncryptError {
-    KeyChanged,
-    Other(String),
-}
-
 /// Encrypts with the engine; a new session key is made on the blocking
 /// pool (RSA), then installed in the store.
 async fn encrypt(
     core: &Core,
     peer: &str,
     payload: &Payload,
-) -> Result<Vec<chat_e2e::Envelope>, EncryptError> {
-    let engine = core.engine().map_err(|e| EncryptError::Other(e.message))?;
+) -> Result<Vec<chat_e2e::Envelope>, CoreError> {
+    let engine = core.engine()?;
     for _ in 0..3 {
         let (e, p, pl) = (engine.clone(), peer.to_string(), payload.clone());
         let outgoing = core
-            .db
-            .call(move |tx| Ok(e.encrypt(tx, &p, &pl, now_ms())))
-            .await
-            .map_err(|e| EncryptError::Other(e.to_string()))?;
+            .db()
+            .run(move |tx| Ok::<_, CoreError>(e.encrypt(tx, &p, &pl, now_ms())?))
+            .await?;
         match outgoing {
-            Ok(Outgoing::Ready(envelopes)) => return Ok(envelopes),
-            Ok(Outgoing::NeedsSessionKey(job)) => {
+            Outgoing::Ready(envelopes) => return Ok(envelopes),
+            Outgoing::NeedsSessionKey(job) => {
                 let made = tokio::task::spawn_blocking(move || job.run())
                     .await
-                    .map_err(|e| EncryptError::Other(e.to_string()))?
-                    .map_err(|e| EncryptError::Other(e.to_string()))?;
+                    .map_err(|e| CoreError::Internal(format!("key job failed: {e}")))??;
                 let e = engine.clone();
-                core.db
-                    .call(move |tx| Ok(e.install_sending_key(tx, made, now_ms())))
-                    .await
-                    .map_err(|e| EncryptError::Other(e.to_string()))?
-                    .map_err(|e| EncryptError::Other(e.to_string()))?;
+                core.db()
+                    .run(move |tx| Ok::<_, CoreError>(e.install_sending_key(tx, made, now_ms())?))
+                    .await?;
             }
-            Err(E2eError::PeerKeyChanged(_)) => return Err(EncryptError::KeyChanged),
-            Err(other) => return Err(EncryptError::Other(other.to_string())),
         }
     }
-    Err(EncryptError::Other(
-        "could not settle on a session key".into(),
-    ))
+    Err(E2eError::NoSendingKey(peer.to_string()).into())
 }
 
 /// Whether a peer's pin is `changed` (sending is blocked until `trust`).
 pub async fn peer_blocked(core: &Core, peer: &str) -> Result<bool, StoreError> {
     let p = peer.to_string();
-    let pin = core
-        .db
-        .call(move |tx| PinStore::pin(tx, &p).map_err(|e| StoreError::Db(e.to_string())))
-        .await?;
+    let pin = core.db().call(move |tx| Ok(PinStore::pin(tx, &p)?)).await?;
     Ok(pin.is_some_and(|p| p.state == chat_e2e::PinState::Changed))
 }

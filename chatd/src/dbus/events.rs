@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chatd_api::{Event, EventBody, EventKind};
+use chatd_api::{ApiError, Event, EventBody, EventKind};
 use serde_json::Map;
 use tokio_util::sync::CancellationToken;
 use zbus::object_server::{InterfaceRef, SignalEmitter};
@@ -15,7 +15,7 @@ use super::Error;
 use super::callers::NO_FRONTEND;
 use super::convert::enum_name;
 use super::interface::Chatd1;
-use crate::core::{Core, api, from_store};
+use crate::core::{Core, api};
 use crate::hub::Subscription;
 
 /// Pause before reading the event log again after it failed.
@@ -66,7 +66,7 @@ pub async fn replay(
     kinds: Option<&[EventKind]>,
 ) -> Result<(), Error> {
     while let Some(next) = sub.next().await {
-        let event = next.map_err(|e| Error::from(from_store(e)))?;
+        let event = next.map_err(|e| Error::from(ApiError::from(e)))?;
         if kinds.is_none_or(|k| k.contains(&event.body.kind())) {
             emit(emitter, &event).await?;
         }
@@ -119,7 +119,7 @@ async fn properties_now(core: &Arc<Core>) -> Option<(String, String)> {
 
 /// Emits PropertiesChanged whenever the link state or the account changes.
 pub async fn properties(core: Arc<Core>, iface: InterfaceRef<Chatd1>, shutdown: CancellationToken) {
-    let mut watch = core.link.watch();
+    let mut watch = core.link().watch();
     let mut last = properties_now(&core).await.unwrap_or_default();
     loop {
         tokio::select! {

@@ -11,9 +11,10 @@
 use std::sync::Arc;
 
 use chatd_api::{
-    Conversations, Credentials, Empty, Fingerprint, FingerprintParams, FocusParams, HistoryParams,
-    LoggedIn, MessageParams, Messages, OneMessage, PeerParams, SearchParams, SendParams, Sent,
-    Status, SubscribeParams, TrustResult, UserParams, Users, UsersParams, VerifyParams,
+    ApiError, Conversations, Credentials, Empty, Fingerprint, FingerprintParams, FocusParams,
+    HistoryParams, LoggedIn, MessageParams, Messages, OneMessage, PeerParams, SearchParams,
+    SendParams, Sent, Status, SubscribeParams, TrustResult, UserParams, Users, UsersParams,
+    VerifyParams,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -25,7 +26,7 @@ use zbus::{fdo, interface};
 use super::callers::{Callers, NO_FRONTEND};
 use super::convert::{DbusConversation, DbusMessage, enum_name, nonzero, params, result, text_opt};
 use super::{Error, events};
-use crate::core::{Core, api, from_store};
+use crate::core::{Core, api};
 
 /// The object at `/org/securechat/Chatd1`.
 pub struct Chatd1 {
@@ -301,10 +302,10 @@ impl Chatd1 {
         })?;
         let (latest, sub) = self
             .core
-            .hub
+            .hub()
             .subscribe(p.since, None)
             .await
-            .map_err(|e| Error::from(from_store(e)))?;
+            .map_err(|e| Error::from(ApiError::from(e)))?;
         if p.since.is_some_and(|s| s < latest) {
             let to = BusName::try_from(caller)?;
             let emitter = emitter.set_destination(to);

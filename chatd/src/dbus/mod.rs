@@ -99,7 +99,7 @@ async fn serve(core: &Arc<Core>, stop: &CancellationToken) -> Result<Service, St
     let iface = conn.object_server().interface::<_, Chatd1>(PATH).await?;
     // Subscribed before the name is taken, so no event after it is missed.
     let (_, events) = core
-        .hub
+        .hub()
         .subscribe(None, None)
         .await
         .map_err(|e| zbus::Error::Failure(format!("cannot read the event log: {e}")))?;

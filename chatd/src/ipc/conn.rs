@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::lines::read_line;
-use crate::core::{Core, api, from_store};
+use crate::core::{Core, api};
 
 /// Lines waiting to be written to one frontend.
 const OUT_QUEUE: usize = 256;
@@ -106,10 +106,12 @@ async fn subscribe(
             return None;
         }
     };
-    let (seq, mut sub) = match core.hub.subscribe(params.since, params.events).await {
+    let (seq, mut sub) = match core.hub().subscribe(params.since, params.events).await {
         Ok(pair) => pair,
         Err(e) => {
-            let _ = out.send(jsonrpc::error_line(&rid, &from_store(e))).await;
+            let _ = out
+                .send(jsonrpc::error_line(&rid, &ApiError::from(e)))
+                .await;
             return None;
         }
     };

@@ -4,11 +4,16 @@
 //! network needs no password), pings, and correlates requests with
 //! responses. Everything else in chatd talks to the server through the
 //! [`Link`] handle and hears from it through [`LinkEvent`]s.
+//!
+//! The core sees the link only as a [`ServerLink`], so that tests can run
+//! the core in-process against a scripted server without any sockets.
 
 pub mod conn;
 mod session;
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -112,6 +117,47 @@ pub mod keys {
     pub const USERNAME: &str = "username";
     /// The server fingerprint learned on first use.
     pub const SERVER_FINGERPRINT: &str = "server_fingerprint";
+}
+
+/// A boxed future, so that [`ServerLink`] can be used as a trait object.
+pub type LinkFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What the core needs of the connection to the server. [`Link`] is the
+/// real one; tests implement it to drive the core without a network.
+pub trait ServerLink: Send + Sync {
+    /// The current state.
+    fn state(&self) -> LinkState;
+    /// A receiver of state changes.
+    fn watch(&self) -> watch::Receiver<LinkState>;
+    /// Sends a request needing a logged-in session and awaits its answer;
+    /// server errors come back as [`LinkError::Server`].
+    fn request(&self, request: Request) -> LinkFuture<'_, Result<ServerMessage, LinkError>>;
+    /// Runs an account operation (sealing credentials to this connection).
+    fn auth(&self, cmd: AuthCmd) -> LinkFuture<'_, Result<ServerMessage, LinkError>>;
+    /// Acknowledges delivered messages, without waiting for an answer.
+    fn ack(&self, msg_ids: Vec<String>) -> LinkFuture<'_, ()>;
+}
+
+impl ServerLink for Link {
+    fn state(&self) -> LinkState {
+        Link::state(self)
+    }
+
+    fn watch(&self) -> watch::Receiver<LinkState> {
+        Link::watch(self)
+    }
+
+    fn request(&self, request: Request) -> LinkFuture<'_, Result<ServerMessage, LinkError>> {
+        Box::pin(Link::request(self, request))
+    }
+
+    fn auth(&self, cmd: AuthCmd) -> LinkFuture<'_, Result<ServerMessage, LinkError>> {
+        Box::pin(Link::auth(self, cmd))
+    }
+
+    fn ack(&self, msg_ids: Vec<String>) -> LinkFuture<'_, ()> {
+        Box::pin(Link::ack(self, msg_ids))
+    }
 }
 
 /// Cheap handle to the link task.

@@ -7,10 +7,12 @@ use std::time::Duration;
 
 use chat_proto::codec::{MAX_FRAME_POST_AUTH, read_frame, write_frame};
 use chat_proto::sealed::{Sealed, credentials_aad};
-use chat_proto::wire::{self, RequestId};
+use chat_proto::wire::{
+    self, ChangePasswordCredentials, PasswordCredentials, RequestId, TokenCredentials,
+};
 use chat_proto::{ErrorCode, Request, ServerMessage, now_ms};
 use chatd_api::ConnectionState;
-use serde_json::json;
+use serde::Serialize;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::conn::{self, Hello, Reader, Writer};
@@ -153,7 +155,9 @@ impl Conn {
         rx.await.map_err(|_| LinkError::Offline)?
     }
 
-    fn seal(&self, creds: &serde_json::Value) -> Result<Sealed, LinkError> {
+    /// Seals one of chat-proto's credential types to the server key,
+    /// bound to this connection's nonce.
+    fn seal(&self, creds: &impl Serialize) -> Result<Sealed, LinkError> {
         let bytes = zeroize::Zeroizing::new(
             serde_json::to_vec(creds).map_err(|e| LinkError::Protocol(e.to_string()))?,
         );
@@ -274,8 +278,10 @@ fn auth_request(conn: &Conn, state: &State, auth: AuthCmd) -> Result<(Request, A
     let public_key = || conn.identity_pem.clone();
     match auth {
         AuthCmd::Signup { username, password } => {
-            let credentials =
-                conn.seal(&json!({"username": username, "password": password.as_str()}))?;
+            let credentials = conn.seal(&PasswordCredentials {
+                username,
+                password: password.to_string(),
+            })?;
             Ok((
                 Request::Signup {
                     credentials,
@@ -285,8 +291,10 @@ fn auth_request(conn: &Conn, state: &State, auth: AuthCmd) -> Result<(Request, A
             ))
         }
         AuthCmd::Login { username, password } => {
-            let credentials =
-                conn.seal(&json!({"username": username, "password": password.as_str()}))?;
+            let credentials = conn.seal(&PasswordCredentials {
+                username,
+                password: password.to_string(),
+            })?;
             Ok((
                 Request::Login {
                     credentials,
@@ -300,9 +308,11 @@ fn auth_request(conn: &Conn, state: &State, auth: AuthCmd) -> Result<(Request, A
             new_password,
         } => {
             let user = state.borrow().user.clone().ok_or(LinkError::NotLoggedIn)?;
-            let credentials = conn.seal(&json!({
-                "username": user, "password": password.as_str(), "new_password": new_password.as_str()
-            }))?;
+            let credentials = conn.seal(&ChangePasswordCredentials {
+                username: user,
+                password: password.to_string(),
+                new_password: new_password.to_string(),
+            })?;
             Ok((Request::ChangePassword { credentials }, After::Nothing))
         }
         AuthCmd::Logout => Ok((Request::Logout {}, After::LoggedOut)),
@@ -382,7 +392,10 @@ async fn resume(setup: &LinkSetup, state: &State, conn: &mut Conn) {
         store_setting(setup, keys::TOKEN, None).await;
         return;
     }
-    let Ok(credentials) = conn.seal(&json!({"username": user, "token": token})) else {
+    let Ok(credentials) = conn.seal(&TokenCredentials {
+        username: user,
+        token,
+    }) else {
         return;
     };
     match conn.call(&Request::Resume { credentials }).await {

@@ -102,6 +102,34 @@ impl Db {
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
+    /// [`Db::call`] for work whose failures are not only the store's (an
+    /// end-to-end engine call and the writes it leads to): `E` carries
+    /// both, and any error rolls the transaction back.
+    pub async fn run<T, E>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        if self.shared.closing.load(Ordering::Acquire) {
+            return Err(StoreError::Closed.into());
+        }
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move |store: &mut Store| {
+            let result = catch_unwind(AssertUnwindSafe(|| store.transaction_with(f)))
+                .unwrap_or_else(|_| Err(StoreError::JobPanicked.into()));
+            // The caller may have given up waiting; the work is done anyway.
+            let _ = reply.send(result);
+        });
+        self.jobs
+            .send(Msg::Job(job))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
     /// Refuses new calls ([`StoreError::Closed`]), lets every job already
     /// queued finish, and waits until the thread has closed the file.
     /// Calling it again (from any handle) just waits.

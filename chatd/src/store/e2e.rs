@@ -9,8 +9,22 @@ use chat_e2e::{
 };
 use rusqlite::params;
 
-use super::Tx;
 use super::records::encode;
+use super::{StoreError, Tx};
+
+impl Tx<'_> {
+    /// Every user we hold a pin for, sorted (their keys are re-fetched on
+    /// every login, so a change made while chatd was away is noticed).
+    pub fn pinned_users(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT user FROM pins ORDER BY user")?;
+        let users = stmt
+            .query_map([], |row| row.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(users)
+    }
+}
 
 impl PinStore for Tx<'_> {
     fn pin(&self, user: &str) -> Result<Option<Pin>, E2eStoreError> {

@@ -72,11 +72,22 @@ impl Store {
         &mut self,
         f: impl FnOnce(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.transaction_with(f)
+    }
+
+    /// [`Store::transaction`] for work whose failures are not only the
+    /// store's (an end-to-end engine call inside the transaction): any
+    /// error rolls back and comes back as the caller's own type.
+    pub fn transaction_with<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
         // IMMEDIATE takes the write lock up front: a transaction that reads
         // and then writes cannot fail half-way on a lock held elsewhere.
         let tx = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
         let mut tx = Tx { tx };
         let value = f(&mut tx)?;
         tx.tx.commit().map_err(|e| match StoreError::from(e) {

@@ -1,0 +1,186 @@
+//! A scripted server for in-process tests of the core: it answers the
+//! requests the core makes (`get_key`, `watch`, `send`) from a small table
+//! the test controls, records what was sent and acked, and fails the next
+//! sends on demand. It stands in for the network only; everything behind
+//! the link (store, engine, pipelines, hub) is the real thing.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+
+use chat_proto::wire::UserPresence;
+use chat_proto::{ErrorCode, Request, ServerMessage, now_ms};
+use chatd_api::ConnectionState;
+use serde_json::{Map, Value};
+use tokio::sync::watch;
+
+use crate::link::{AuthCmd, LinkError, LinkFuture, LinkState, ServerLink};
+
+/// One `send` the core made.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub to: String,
+    pub envelope: Map<String, Value>,
+}
+
+#[derive(Default)]
+struct Table {
+    keys: HashMap<String, String>,
+    sent: Vec<Sent>,
+    acked: Vec<String>,
+    watched: Vec<String>,
+    key_requests: Vec<String>,
+    failures: VecDeque<LinkError>,
+    next_id: u64,
+}
+
+/// The scripted server.
+pub struct Relay {
+    state: watch::Sender<LinkState>,
+    table: Mutex<Table>,
+}
+
+impl Relay {
+    /// Offline, knowing no keys.
+    pub fn new() -> Self {
+        let (state, _) = watch::channel(LinkState {
+            conn: ConnectionState::Offline,
+            user: None,
+            server_fingerprint: None,
+            last_error: None,
+        });
+        Self {
+            state,
+            table: Mutex::new(Table::default()),
+        }
+    }
+
+    fn table(&self) -> std::sync::MutexGuard<'_, Table> {
+        self.table.lock().unwrap()
+    }
+
+    /// The link is logged in as `user` (or offline with `None`).
+    pub fn set_logged_in(&self, user: Option<&str>) {
+        self.state.send_modify(|s| {
+            s.conn = if user.is_some() {
+                ConnectionState::LoggedIn
+            } else {
+                ConnectionState::Offline
+            };
+            s.user = user.map(str::to_string);
+        });
+    }
+
+    /// The key the server hands out for `user`.
+    pub fn set_key(&self, user: &str, pem: &str) {
+        self.table().keys.insert(user.to_string(), pem.to_string());
+    }
+
+    /// The next sends fail with these errors, in order.
+    pub fn fail_next_sends(&self, errors: impl IntoIterator<Item = LinkError>) {
+        self.table().failures.extend(errors);
+    }
+
+    /// Injected failures not yet used.
+    pub fn failures_left(&self) -> usize {
+        self.table().failures.len()
+    }
+
+    /// Everything sent so far.
+    pub fn sent(&self) -> Vec<Sent> {
+        self.table().sent.clone()
+    }
+
+    /// Server ids acked so far.
+    pub fn acked(&self) -> Vec<String> {
+        self.table().acked.clone()
+    }
+
+    /// Users watched so far (every `watch`, in order).
+    pub fn watched(&self) -> Vec<String> {
+        self.table().watched.clone()
+    }
+
+    /// Users whose key was asked for, in order.
+    pub fn key_requests(&self) -> Vec<String> {
+        self.table().key_requests.clone()
+    }
+
+    fn answer(&self, request: Request) -> Result<ServerMessage, LinkError> {
+        if self.state.borrow().conn != ConnectionState::LoggedIn {
+            return Err(LinkError::Offline);
+        }
+        let mut t = self.table();
+        match request {
+            Request::GetKey { username } => {
+                t.key_requests.push(username.clone());
+                let Some(public_key) = t.keys.get(&username).cloned() else {
+                    return Err(LinkError::Server {
+                        code: ErrorCode::NoSuchUser,
+                        message: format!("no user named {username:?}"),
+                        retry_after_ms: None,
+                    });
+                };
+                let fingerprint = chat_proto::crypto::public_key_from_pem(&public_key)
+                    .map(|k| chat_proto::crypto::fingerprint(&k))
+                    .unwrap_or_default();
+                Ok(ServerMessage::Key {
+                    username,
+                    public_key,
+                    fingerprint,
+                })
+            }
+            Request::Watch { users } => {
+                t.watched.extend(users.iter().cloned());
+                Ok(ServerMessage::WatchOk {
+                    users: users
+                        .into_iter()
+                        .map(|username| UserPresence {
+                            username,
+                            online: false,
+                        })
+                        .collect(),
+                })
+            }
+            Request::Send { to, envelope } => {
+                if let Some(e) = t.failures.pop_front() {
+                    return Err(e);
+                }
+                t.next_id += 1;
+                t.sent.push(Sent { to, envelope });
+                Ok(ServerMessage::Sent {
+                    msg_id: format!("relay-{}", t.next_id),
+                    ts: now_ms(),
+                    queued: false,
+                })
+            }
+            other => Err(LinkError::Protocol(format!(
+                "the relay does not script {}",
+                other.kind()
+            ))),
+        }
+    }
+}
+
+impl ServerLink for Relay {
+    fn state(&self) -> LinkState {
+        self.state.borrow().clone()
+    }
+
+    fn watch(&self) -> watch::Receiver<LinkState> {
+        self.state.subscribe()
+    }
+
+    fn request(&self, request: Request) -> LinkFuture<'_, Result<ServerMessage, LinkError>> {
+        let answer = self.answer(request);
+        Box::pin(async move { answer })
+    }
+
+    fn auth(&self, _cmd: AuthCmd) -> LinkFuture<'_, Result<ServerMessage, LinkError>> {
+        Box::pin(async { Err(LinkError::Protocol("the relay does not script auth".into())) })
+    }
+
+    fn ack(&self, msg_ids: Vec<String>) -> LinkFuture<'_, ()> {
+        self.table().acked.extend(msg_ids);
+        Box::pin(async {})
+    }
+}
