@@ -28,7 +28,7 @@ pub async fn run<M: Method>(
     M::result(reply).map_err(|other| {
         ApiError::new(
             ErrorCode::InternalError,
-            format!("`{}` was answered as `{}`", M::NAME, other.kind().name()),
+            format!("`{}` was answered as `{}`", M::NAME, other.name()),
         )
     })
 }

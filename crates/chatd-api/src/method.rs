@@ -31,9 +31,9 @@ pub trait Method {
     type Result: Serialize + DeserializeOwned + Send + Sync + 'static;
     /// Wraps params into the request.
     fn request(params: Self::Params) -> Request;
-    /// Unwraps this method's result from an answer (the answer itself
-    /// when it belongs to another method).
-    fn result(reply: Reply) -> Result<Self::Result, Reply>;
+    /// Unwraps this method's result from an answer (the kind of the
+    /// method it answers instead, when it belongs to another).
+    fn result(reply: Reply) -> Result<Self::Result, MethodKind>;
 }
 
 /// Declares every method once: `Variant = "name" (Params) -> Result`,
@@ -171,10 +171,10 @@ macro_rules! methods {
                 fn request(params: $params) -> Request {
                     Request::$variant(params)
                 }
-                fn result(reply: Reply) -> Result<$result, Reply> {
+                fn result(reply: Reply) -> Result<$result, MethodKind> {
                     match reply {
                         Reply::$variant(r) => Ok(r),
-                        other => Err(other),
+                        other => Err(other.kind()),
                     }
                 }
             }
@@ -332,6 +332,6 @@ mod tests {
             call::Subscribe::result(r.clone()),
             Ok(Subscribed { seq: 4 })
         );
-        assert_eq!(call::Status::result(r.clone()), Err(r));
+        assert_eq!(call::Status::result(r), Err(MethodKind::Subscribe));
     }
 }

@@ -76,7 +76,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// How the CLI reaches a local-API method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Coverage {
+pub enum Coverage {
     /// Through this subcommand.
     By(&'static str),
     /// Not for people at a command line; the reason says who uses it.
@@ -86,7 +86,7 @@ pub(crate) enum Coverage {
 /// The subcommand that reaches each local-API method. The `match` is
 /// exhaustive over the closed method set, so adding a method to chatd-api
 /// fails to compile here until it has a command (or a stated reason).
-pub(crate) fn covered_by(method: MethodKind) -> Coverage {
+pub fn covered_by(method: MethodKind) -> Coverage {
     use Coverage::{By, NotForPeople};
     match method {
         MethodKind::Status => By("status"),
