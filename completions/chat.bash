@@ -37,6 +37,9 @@ _chat() {
             chat,logout)
                 cmd="chat__subcmd__logout"
                 ;;
+            chat,message)
+                cmd="chat__subcmd__message"
+                ;;
             chat,passwd)
                 cmd="chat__subcmd__passwd"
                 ;;
@@ -88,6 +91,9 @@ _chat() {
             chat__subcmd__help,logout)
                 cmd="chat__subcmd__help__subcmd__logout"
                 ;;
+            chat__subcmd__help,message)
+                cmd="chat__subcmd__help__subcmd__message"
+                ;;
             chat__subcmd__help,passwd)
                 cmd="chat__subcmd__help__subcmd__passwd"
                 ;;
@@ -125,7 +131,7 @@ _chat() {
 
     case "${cmd}" in
         chat)
-            opts="-h -V --json --socket --help --version status signup login logout passwd users send history conversations read search fingerprint verify trust watch demo help"
+            opts="-h -V --json --socket --help --version status signup login logout passwd users send history message conversations read search fingerprint verify trust watch demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -197,7 +203,7 @@ _chat() {
             return 0
             ;;
         chat__subcmd__help)
-            opts="status signup login logout passwd users send history conversations read search fingerprint verify trust watch demo help"
+            opts="status signup login logout passwd users send history message conversations read search fingerprint verify trust watch demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -295,6 +301,20 @@ _chat() {
             return 0
             ;;
         chat__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__help__subcmd__message)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -497,6 +517,24 @@ _chat() {
             return 0
             ;;
         chat__subcmd__logout)
+            opts="-h -V --json --socket --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__message)
             opts="-h -V --json --socket --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

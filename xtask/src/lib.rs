@@ -1,7 +1,8 @@
 //! The repository's own tooling: man pages and shell completions generated
-//! from the programs' clap definitions, so that the documentation says what
-//! the code does. `cargo run -p xtask -- gen` writes them into `man/` and
-//! `completions/`; a test regenerates them and compares.
+//! from the programs' clap definitions, and the local API's OpenRPC document
+//! generated from chatd-api's types, so that the documentation says what
+//! the code does. `cargo run -p xtask -- gen` writes them into `man/`,
+//! `completions/` and `docs/api/`; a test regenerates them and compares.
 
 pub mod completions;
 pub mod man;
@@ -38,8 +39,15 @@ pub fn generate() -> anyhow::Result<Vec<Generated>> {
             text: man::hand_written(&page),
         });
     }
+    files.push(Generated {
+        path: PathBuf::from(OPENRPC),
+        text: chatd_api::schema::openrpc_text(),
+    });
     Ok(files)
 }
+
+/// The local API's OpenRPC document, the contract for script authors.
+pub const OPENRPC: &str = "docs/api/openrpc.json";
 
 /// The directories whose contents [`generate`] owns entirely.
 pub const OUTPUT_DIRS: [&str; 2] = ["man", "completions"];
@@ -65,6 +73,10 @@ pub fn write_all(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for file in files {
         let path = root.join(&file.path);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
         std::fs::write(&path, &file.text)
             .with_context(|| format!("cannot write {}", path.display()))?;
         written.push(file.path);

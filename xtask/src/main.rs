@@ -1,5 +1,6 @@
-//! `cargo run -p xtask -- gen [--out DIR]`: writes the man pages and shell
-//! completions (into the repository by default). Everything is in the
+//! `cargo run -p xtask -- gen [--out DIR]`: writes the man pages, shell
+//! completions and the local API's OpenRPC document (into the repository
+//! by default). Everything is in the
 //! library so that the tests run the same code.
 
 use std::path::PathBuf;
@@ -17,7 +18,7 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Task {
-    /// Write man/ and completions/ from the programs' clap definitions
+    /// Write man/, completions/ and docs/api/openrpc.json from the code
     Gen {
         /// Write under this directory instead of the repository root
         #[arg(long, value_name = "DIR")]

@@ -41,7 +41,7 @@ fn checked_in_docs_match_the_code() {
     assert!(
         stale.is_empty() && extra.is_empty(),
         "out of date: {stale:?}, no longer generated: {extra:?}; run `cargo run -p xtask -- gen` \
-         and commit man/ and completions/"
+         and commit man/, completions/ and docs/api/"
     );
 }
 

@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use serde_json::Map;
+use chatd_api::{FocusParams, call};
 use tokio_util::sync::CancellationToken;
 use zbus::Connection;
 use zbus::export::futures_core::Stream;
@@ -18,15 +18,16 @@ use zbus::message::Header;
 use zbus::names::{BusName, UniqueName};
 
 use super::Error;
-use crate::core::{Core, api};
+use super::convert::run;
+use crate::core::Core;
 
 /// Frontend ids of D-Bus callers: above the socket's, which count up from 1,
 /// so the two never share a focus slot.
 const FIRST_ID: u64 = 1 << 63;
 
-/// The frontend id passed to `core::api::call` for every method but
+/// The frontend id passed to `core::api::handle` for every method but
 /// `focus`, the only one that uses it: nobody's (socket ids start at 1).
-pub const NO_FRONTEND: u64 = 0;
+pub const NO_FRONTEND: u64 = crate::core::api::NO_CALLER;
 
 /// The callers of the service.
 pub struct Callers {
@@ -127,7 +128,7 @@ pub async fn departures(
             continue;
         }
         if let Some(id) = callers.forget(args.name()) {
-            let _ = api::call(&core, id, "focus", Map::new()).await;
+            let _ = run::<call::Focus>(&core, id, FocusParams::default()).await;
         }
     }
 }

@@ -1,17 +1,37 @@
-//! Translation between D-Bus values and the local API's JSON: arguments
-//! become the very params structs the socket layer parses, results are read
-//! back with the result structs and laid out as D-Bus structs. D-Bus has no
-//! null, so an absent optional argument is an empty string or 0, and an
-//! absent optional result is an empty string (or an empty array for a
-//! missing message); docs/dbus/README.md lists them.
+//! Translation between D-Bus values and the local API's types: arguments
+//! become the very params structs the socket layer parses, a method runs as
+//! a typed [`Request`](chatd_api::Request) ([`run`]), and its typed result
+//! is laid out as D-Bus structs. D-Bus has no null, so an absent optional
+//! argument is an empty string or 0, and an absent optional result is an
+//! empty string (or an empty array for a missing message);
+//! docs/dbus/README.md lists them.
 
-use chatd_api::Message;
-use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
+use chatd_api::{ApiError, ErrorCode, EventKind, Message, Method};
+use serde::de::IntoDeserializer;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use zbus::Type;
 
 use super::Error;
+use crate::core::Core;
+use crate::core::api::{self, Caller};
+
+/// Runs the method `M` for `caller` and unwraps its typed result.
+pub async fn run<M: Method>(
+    core: &Arc<Core>,
+    caller: Caller,
+    params: M::Params,
+) -> Result<M::Result, ApiError> {
+    let reply = api::handle(core, caller, M::request(params)).await?;
+    M::result(reply).map_err(|other| {
+        ApiError::new(
+            ErrorCode::InternalError,
+            format!("`{}` was answered as `{}`", M::NAME, other.name()),
+        )
+    })
+}
 
 /// A message: `(id, from, to, text, ts, direction, status)`, signature
 /// `(ssssxss)`. `direction` is `in` or `out`; `status` one of `sending`,
@@ -70,18 +90,25 @@ pub fn enum_name<T: Serialize>(value: &T) -> String {
     }
 }
 
-/// Params for `core::api::call` from one of the local API's params structs.
-pub fn params<T: Serialize>(p: &T) -> Result<Map<String, Value>, Error> {
-    match serde_json::to_value(p) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Ok(Map::new()),
-        Err(e) => Err(Error::internal(format!("cannot encode params: {e}"))),
+/// Event kinds by name; none means all.
+pub fn event_kinds(names: Vec<String>) -> Result<Option<Vec<EventKind>>, Error> {
+    if names.is_empty() {
+        return Ok(None);
     }
-}
-
-/// A result of `core::api::call` read as the local API's result struct.
-pub fn result<T: DeserializeOwned>(v: Value) -> Result<T, Error> {
-    serde_json::from_value(v).map_err(|e| Error::internal(format!("unexpected result: {e}")))
+    names
+        .iter()
+        .map(|n| {
+            EventKind::deserialize(n.as_str().into_deserializer()).map_err(
+                |e: serde::de::value::Error| {
+                    Error::InvalidParams(format!(
+                        "bad events: {e}; use message, receipt, presence, connection, \
+                         key_changed or security"
+                    ))
+                },
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
 /// "" means absent.
@@ -97,7 +124,7 @@ pub fn nonzero<T: Default + PartialEq>(n: T) -> Option<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chatd_api::{ConnectionState, HistoryParams};
+    use chatd_api::ConnectionState;
 
     #[test]
     fn signatures_are_the_documented_ones() {
@@ -107,17 +134,21 @@ mod tests {
 
     #[test]
     fn zero_and_empty_mean_absent() {
-        let p = HistoryParams {
-            peer: "bob".into(),
-            limit: nonzero(0u32),
-            before: nonzero(0i64),
-        };
-        assert_eq!(
-            Value::Object(params(&p).unwrap_or_default()),
-            serde_json::json!({"peer": "bob"})
-        );
+        assert_eq!(nonzero(0u32), None);
+        assert_eq!(nonzero(0i64), None);
         assert_eq!(text_opt(String::new()), None);
         assert_eq!(nonzero(7u32), Some(7));
         assert_eq!(enum_name(&ConnectionState::LoggedIn), "logged_in");
+    }
+
+    #[test]
+    fn event_kinds_are_read_by_name() {
+        assert_eq!(event_kinds(vec![]).unwrap(), None);
+        assert_eq!(
+            event_kinds(vec!["key_changed".into()]).unwrap(),
+            Some(vec![EventKind::KeyChanged])
+        );
+        let e = event_kinds(vec!["nonsense".into()]).unwrap_err();
+        assert!(matches!(e, Error::InvalidParams(_)), "{e:?}");
     }
 }

@@ -1,4 +1,4 @@
-//! Hub events and link state on the bus: every event the hub records is
+//! Events and link state on the bus: every event the core records is
 //! broadcast as the matching signal (with its seq, never a message's text),
 //! `Subscribe` replays stored ones to one caller, and a change of the link
 //! state or account emits PropertiesChanged for `State` and `Username`.
@@ -6,17 +6,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chatd_api::{ApiError, Event, EventBody, EventKind};
-use serde_json::Map;
+use chatd_api::{Empty, Event, EventBody, EventKind, call};
 use tokio_util::sync::CancellationToken;
 use zbus::object_server::{InterfaceRef, SignalEmitter};
 
 use super::Error;
 use super::callers::NO_FRONTEND;
-use super::convert::enum_name;
+use super::convert::{enum_name, run};
 use super::interface::Chatd1;
-use crate::core::{Core, api};
-use crate::hub::Subscription;
+use crate::core::api::{self, Subscription};
+use crate::core::Core;
 
 /// Pause before reading the event log again after it failed.
 const RETRY_AFTER_STORE_ERROR: Duration = Duration::from_secs(1);
@@ -66,7 +65,7 @@ pub async fn replay(
     kinds: Option<&[EventKind]>,
 ) -> Result<(), Error> {
     while let Some(next) = sub.next().await {
-        let event = next.map_err(|e| Error::from(ApiError::from(e)))?;
+        let event = next.map_err(|e| Error::from(chatd_api::ApiError::from(e)))?;
         if kinds.is_none_or(|k| k.contains(&event.body.kind())) {
             emit(emitter, &event).await?;
         }
@@ -108,18 +107,18 @@ pub async fn broadcast(
 
 /// `State` and `Username` as `Status` reports them (None if it fails).
 async fn properties_now(core: &Arc<Core>) -> Option<(String, String)> {
-    let v = api::call(core, NO_FRONTEND, "status", Map::new())
+    let status = run::<call::Status>(core, NO_FRONTEND, Empty {})
         .await
         .ok()?;
     Some((
-        v["state"].as_str().unwrap_or_default().to_string(),
-        v["username"].as_str().unwrap_or_default().to_string(),
+        enum_name(&status.state),
+        status.username.unwrap_or_default(),
     ))
 }
 
 /// Emits PropertiesChanged whenever the link state or the account changes.
 pub async fn properties(core: Arc<Core>, iface: InterfaceRef<Chatd1>, shutdown: CancellationToken) {
-    let mut watch = core.link().watch();
+    let mut watch = api::link_changes(&core);
     let mut last = properties_now(&core).await.unwrap_or_default();
     loop {
         tokio::select! {

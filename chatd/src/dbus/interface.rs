@@ -1,7 +1,9 @@
 //! The `org.securechat.Chatd1` interface: one D-Bus method per local-API
-//! method, each turning its arguments into the method's JSON params, calling
-//! `core::api::call` and laying the result out as D-Bus values. The
-//! signals and properties are declared here and fed by `events`.
+//! method, each building the method's typed params from its arguments,
+//! running the [`Request`](chatd_api::Request) through `core::api::handle`
+//! and laying the typed result out as D-Bus values, with no JSON in
+//! between. The signals and properties are declared here and fed by
+//! `events`.
 
 // MessageReceived has seven arguments: they are the D-Bus contract (flat
 // arguments are what busctl, gdbus and match rules work with), and the
@@ -11,20 +13,19 @@
 use std::sync::Arc;
 
 use chatd_api::{
-    ApiError, Conversations, Credentials, Empty, Fingerprint, FingerprintParams, FocusParams,
-    HistoryParams, LoggedIn, MessageParams, Messages, OneMessage, PeerParams, SearchParams,
-    SendParams, Sent, Status, SubscribeParams, TrustResult, UserParams, Users, UsersParams,
-    VerifyParams,
+    Credentials, Empty, FingerprintParams, FocusParams, HistoryParams, MessageParams, Method,
+    PeerParams, SearchParams, SendParams, Status, SubscribeParams, UserParams, UsersParams,
+    VerifyParams, call,
 };
-use serde::Serialize;
-use serde_json::{Map, Value};
 use zbus::message::Header;
 use zbus::names::BusName;
 use zbus::object_server::SignalEmitter;
 use zbus::{fdo, interface};
 
 use super::callers::{Callers, NO_FRONTEND};
-use super::convert::{DbusConversation, DbusMessage, enum_name, nonzero, params, result, text_opt};
+use super::convert::{
+    DbusConversation, DbusMessage, enum_name, event_kinds, nonzero, run, text_opt,
+};
 use super::{Error, events};
 use crate::core::{Core, api};
 
@@ -40,26 +41,22 @@ impl Chatd1 {
         Self { core, callers }
     }
 
-    /// Admits the caller, then runs `method` with `p` as its params.
-    async fn call<P: Serialize>(
+    /// Admits the caller, then runs the method `M` with `params`.
+    async fn call<M: Method>(
         &self,
         hdr: &Header<'_>,
-        method: &str,
-        p: &P,
-    ) -> Result<Value, Error> {
+        params: M::Params,
+    ) -> Result<M::Result, Error> {
         self.callers.admit(hdr).await?;
-        api::call(&self.core, NO_FRONTEND, method, params(p)?)
-            .await
-            .map_err(Error::from)
+        Ok(run::<M>(&self.core, NO_FRONTEND, params).await?)
     }
 
     /// `status`, for the properties (which any caller may read, like the
     /// PropertiesChanged signals that carry them).
     async fn status_now(&self) -> fdo::Result<Status> {
-        let v = api::call(&self.core, NO_FRONTEND, "status", Map::new())
+        run::<call::Status>(&self.core, NO_FRONTEND, Empty {})
             .await
-            .map_err(|e| fdo::Error::Failed(e.message))?;
-        result(v).map_err(|e| fdo::Error::Failed(format!("{e:?}")))
+            .map_err(|e| fdo::Error::Failed(e.message))
     }
 }
 
@@ -73,7 +70,7 @@ impl Chatd1 {
         &self,
         #[zbus(header)] hdr: Header<'_>,
     ) -> Result<(String, String, String, String, String), Error> {
-        let s: Status = result(self.call(&hdr, "status", &Empty {}).await?)?;
+        let s = self.call::<call::Status>(&hdr, Empty {}).await?;
         Ok((
             enum_name(&s.state),
             s.username.unwrap_or_default(),
@@ -92,7 +89,7 @@ impl Chatd1 {
         password: String,
     ) -> Result<String, Error> {
         let p = Credentials { username, password };
-        let r: LoggedIn = result(self.call(&hdr, "signup", &p).await?)?;
+        let r = self.call::<call::Signup>(&hdr, p).await?;
         Ok(r.username)
     }
 
@@ -105,13 +102,13 @@ impl Chatd1 {
         password: String,
     ) -> Result<String, Error> {
         let p = Credentials { username, password };
-        let r: LoggedIn = result(self.call(&hdr, "login", &p).await?)?;
+        let r = self.call::<call::Login>(&hdr, p).await?;
         Ok(r.username)
     }
 
     /// Logs out (the server forgets the session token).
     async fn logout(&self, #[zbus(header)] hdr: Header<'_>) -> Result<(), Error> {
-        self.call(&hdr, "logout", &Empty {}).await.map(drop)
+        self.call::<call::Logout>(&hdr, Empty {}).await.map(drop)
     }
 
     /// Changes the password (the current one is needed).
@@ -125,7 +122,7 @@ impl Chatd1 {
             password,
             new_password,
         };
-        self.call(&hdr, "change_password", &p).await.map(drop)
+        self.call::<call::ChangePassword>(&hdr, p).await.map(drop)
     }
 
     /// Users whose names start with `prefix` ("" for all), at most `limit`
@@ -144,7 +141,7 @@ impl Chatd1 {
             limit: nonzero(limit),
             online_only: online_only.then_some(true),
         };
-        let r: Users = result(self.call(&hdr, "users", &p).await?)?;
+        let r = self.call::<call::Users>(&hdr, p).await?;
         Ok(r.users
             .into_iter()
             .map(|u| (u.username, u.online))
@@ -160,7 +157,9 @@ impl Chatd1 {
         to: String,
         text: String,
     ) -> Result<(String, bool), Error> {
-        let r: Sent = result(self.call(&hdr, "send", &SendParams { to, text }).await?)?;
+        let r = self
+            .call::<call::Send>(&hdr, SendParams { to, text })
+            .await?;
         Ok((r.id, r.queued))
     }
 
@@ -179,7 +178,7 @@ impl Chatd1 {
             limit: nonzero(limit),
             before: nonzero(before),
         };
-        let r: Messages = result(self.call(&hdr, "history", &p).await?)?;
+        let r = self.call::<call::History>(&hdr, p).await?;
         Ok(r.messages.into_iter().map(DbusMessage::from).collect())
     }
 
@@ -190,7 +189,9 @@ impl Chatd1 {
         #[zbus(header)] hdr: Header<'_>,
         id: String,
     ) -> Result<(DbusMessage,), Error> {
-        let r: OneMessage = result(self.call(&hdr, "message", &MessageParams { id }).await?)?;
+        let r = self
+            .call::<call::Message>(&hdr, MessageParams { id })
+            .await?;
         Ok((r.message.into(),))
     }
 
@@ -201,7 +202,7 @@ impl Chatd1 {
         &self,
         #[zbus(header)] hdr: Header<'_>,
     ) -> Result<Vec<DbusConversation>, Error> {
-        let r: Conversations = result(self.call(&hdr, "conversations", &Empty {}).await?)?;
+        let r = self.call::<call::Conversations>(&hdr, Empty {}).await?;
         Ok(r.conversations
             .into_iter()
             .map(|c| DbusConversation {
@@ -215,7 +216,7 @@ impl Chatd1 {
 
     /// Marks the conversation with `peer` read (sends read receipts).
     async fn mark_read(&self, #[zbus(header)] hdr: Header<'_>, peer: String) -> Result<(), Error> {
-        self.call(&hdr, "mark_read", &PeerParams { peer })
+        self.call::<call::MarkRead>(&hdr, PeerParams { peer })
             .await
             .map(drop)
     }
@@ -231,7 +232,7 @@ impl Chatd1 {
         let p = FingerprintParams {
             user: text_opt(user),
         };
-        let r: Fingerprint = result(self.call(&hdr, "fingerprint", &p).await?)?;
+        let r = self.call::<call::Fingerprint>(&hdr, p).await?;
         Ok((r.user, r.fingerprint, enum_name(&r.state)))
     }
 
@@ -244,14 +245,14 @@ impl Chatd1 {
         fingerprint: String,
     ) -> Result<String, Error> {
         let p = VerifyParams { user, fingerprint };
-        let r: TrustResult = result(self.call(&hdr, "verify", &p).await?)?;
+        let r = self.call::<call::Verify>(&hdr, p).await?;
         Ok(enum_name(&r.state))
     }
 
     /// Accepts `user`'s changed key.
     #[zbus(out_args("state"))]
     async fn trust(&self, #[zbus(header)] hdr: Header<'_>, user: String) -> Result<String, Error> {
-        let r: TrustResult = result(self.call(&hdr, "trust", &UserParams { user }).await?)?;
+        let r = self.call::<call::Trust>(&hdr, UserParams { user }).await?;
         Ok(enum_name(&r.state))
     }
 
@@ -270,7 +271,7 @@ impl Chatd1 {
             peer: text_opt(peer),
             limit: nonzero(limit),
         };
-        let r: Messages = result(self.call(&hdr, "search", &p).await?)?;
+        let r = self.call::<call::Search>(&hdr, p).await?;
         Ok(r.messages.into_iter().map(DbusMessage::from).collect())
     }
 
@@ -288,28 +289,18 @@ impl Chatd1 {
         events: Vec<String>,
     ) -> Result<u64, Error> {
         let caller = self.callers.admit(&hdr).await?;
-        let mut json = Map::new();
-        if let Some(since) = nonzero(since) {
-            json.insert("since".into(), since.into());
-        }
-        if !events.is_empty() {
-            json.insert("events".into(), events.into());
-        }
-        let p: SubscribeParams = serde_json::from_value(Value::Object(json)).map_err(|e| {
-            Error::InvalidParams(format!(
-                "bad events: {e}; use message, receipt, presence, connection, key_changed or security"
-            ))
-        })?;
-        let (latest, sub) = self
-            .core
-            .hub()
-            .subscribe(p.since, None)
-            .await
-            .map_err(|e| Error::from(ApiError::from(e)))?;
-        if p.since.is_some_and(|s| s < latest) {
+        let kinds = event_kinds(events)?;
+        let since = nonzero(since);
+        let params = SubscribeParams {
+            since,
+            events: None,
+        };
+        let (subscribed, sub) = api::subscribe(&self.core, params).await?;
+        let latest = subscribed.seq;
+        if since.is_some_and(|s| s < latest) {
             let to = BusName::try_from(caller)?;
             let emitter = emitter.set_destination(to);
-            events::replay(&emitter, sub, latest, p.events.as_deref()).await?;
+            events::replay(&emitter, sub, latest, kinds.as_deref()).await?;
         }
         Ok(latest)
     }
@@ -319,14 +310,14 @@ impl Chatd1 {
     async fn focus(&self, #[zbus(header)] hdr: Header<'_>, peer: String) -> Result<(), Error> {
         let caller = self.callers.admit(&hdr).await?;
         let id = self.callers.focus_id(&caller);
-        let p = params(&FocusParams {
+        let p = FocusParams {
             peer: text_opt(peer),
-        })?;
-        api::call(&self.core, id, "focus", p).await?;
+        };
+        run::<call::Focus>(&self.core, id, p).await?;
         // A caller such as `gdbus call` may already have left, and the
         // NameOwnerChanged that would clear its focus already been handled.
         if !self.callers.present(&caller).await && self.callers.forget(&caller).is_some() {
-            api::call(&self.core, id, "focus", Map::new()).await?;
+            run::<call::Focus>(&self.core, id, FocusParams::default()).await?;
         }
         Ok(())
     }

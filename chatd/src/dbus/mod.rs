@@ -1,8 +1,8 @@
 //! The D-Bus face of chatd: the local API of PROTOCOL.md §3 on the session
 //! bus as `org.securechat.Chatd1`, for desktop tools that speak D-Bus
 //! (busctl, gdbus, D-Bus activation) rather than our socket. Like the socket
-//! layer it only translates: a method is one `core::api::call`, an event one
-//! signal. Signatures and conventions: docs/dbus/README.md. chatd runs
+//! layer it only translates: a method is one typed `Request` through
+//! `core::api::handle`, an event one signal. Signatures and conventions: docs/dbus/README.md. chatd runs
 //! without a bus: failing to reach one costs a single warning.
 
 mod callers;
@@ -14,6 +14,7 @@ mod interface;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chatd_api::SubscribeParams;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use zbus::Connection;
@@ -98,9 +99,7 @@ async fn serve(core: &Arc<Core>, stop: &CancellationToken) -> Result<Service, St
         .await?;
     let iface = conn.object_server().interface::<_, Chatd1>(PATH).await?;
     // Subscribed before the name is taken, so no event after it is missed.
-    let (_, events) = core
-        .hub()
-        .subscribe(None, None)
+    let (_, events) = crate::core::api::subscribe(core, SubscribeParams::default())
         .await
         .map_err(|e| zbus::Error::Failure(format!("cannot read the event log: {e}")))?;
     let departures = callers.bus().receive_name_owner_changed().await?;

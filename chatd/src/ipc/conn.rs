@@ -2,13 +2,17 @@
 //! `subscribe`) events out, through one writer task so lines never
 //! interleave. Work a request started finishes even if the frontend goes
 //! away mid-request: closing a frontend never loses a message it sent.
+//! This layer only translates: a line becomes a typed [`Request`] for
+//! `core::api`, and its [`Reply`] or error becomes a line.
 
 use std::sync::Arc;
 
-use chatd_api::jsonrpc::{self, Request};
-use chatd_api::{ApiError, ErrorCode, MAX_LINE, SubscribeParams};
+use chatd_api::jsonrpc;
+use chatd_api::{
+    ApiError, ErrorCode, FocusParams, MAX_LINE, Method, Reply, Request, SubscribeParams, call,
+};
 use interprocess::local_socket::tokio::Stream;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::io::{AsyncWriteExt, BufReader, BufWriter};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -60,19 +64,33 @@ pub async fn serve(core: Arc<Core>, stream: Stream, id: u64, shutdown: Cancellat
                 continue;
             }
         };
-        if request.method == "subscribe" {
-            if let Some(previous) = subscription.take() {
-                previous.abort();
-            }
-            subscription = subscribe(&core, &out, request).await;
-            continue;
-        }
-        let Request {
+        let jsonrpc::Request {
             id: rid,
             method,
             params,
         } = request;
-        let outcome = api::call(&core, id, &method, params).await;
+        let request = Request::from_parts(&method, params);
+        if method == call::Subscribe::NAME {
+            // A second `subscribe` replaces the first (even one with bad
+            // params), and is answered even without an id.
+            if let Some(previous) = subscription.take() {
+                previous.abort();
+            }
+            let rid = rid.unwrap_or(Value::Null);
+            subscription = match request {
+                Ok(Request::Subscribe(p)) => subscribe(&core, &out, &rid, p).await,
+                Ok(_) => None,
+                Err(e) => {
+                    let _ = out.send(jsonrpc::error_line(&rid, &e)).await;
+                    None
+                }
+            };
+            continue;
+        }
+        let outcome = match request {
+            Ok(request) => api::handle(&core, id, request).await.and_then(result),
+            Err(e) => Err(e),
+        };
         if let Some(rid) = rid {
             let line = match outcome {
                 Ok(result) => jsonrpc::result_line(&rid, result),
@@ -86,41 +104,40 @@ pub async fn serve(core: Arc<Core>, stream: Stream, id: u64, shutdown: Cancellat
     if let Some(s) = subscription {
         s.abort();
     }
-    core.set_focus(id, None);
+    // The focus of a frontend that left is cleared.
+    let _ = api::handle(&core, id, Request::Focus(FocusParams::default())).await;
     drop(out);
     let _ = writer.await;
+}
+
+/// The result object of a reply.
+fn result(reply: Reply) -> Result<Value, ApiError> {
+    reply
+        .to_value()
+        .map_err(|e| ApiError::new(ErrorCode::InternalError, e.to_string()))
 }
 
 /// Answers `subscribe`, then forwards events on this connection.
 async fn subscribe(
     core: &Arc<Core>,
     out: &mpsc::Sender<String>,
-    request: Request,
+    rid: &Value,
+    params: SubscribeParams,
 ) -> Option<JoinHandle<()>> {
-    let rid = request.id.unwrap_or(Value::Null);
-    let params: SubscribeParams = match serde_json::from_value(Value::Object(request.params)) {
-        Ok(p) => p,
-        Err(e) => {
-            let e = ApiError::new(ErrorCode::InvalidParams, format!("bad params: {e}"));
-            let _ = out.send(jsonrpc::error_line(&rid, &e)).await;
-            return None;
-        }
-    };
-    let (seq, mut sub) = match core.hub().subscribe(params.since, params.events).await {
+    let (subscribed, mut sub) = match api::subscribe(core, params).await {
         Ok(pair) => pair,
         Err(e) => {
-            let _ = out
-                .send(jsonrpc::error_line(&rid, &ApiError::from(e)))
-                .await;
+            let _ = out.send(jsonrpc::error_line(rid, &e)).await;
             return None;
         }
     };
     // The answer is queued before any event, so it is written first.
-    if out
-        .send(jsonrpc::result_line(&rid, json!({"seq": seq})))
-        .await
-        .is_err()
-    {
+    let answer = result(Reply::Subscribe(subscribed));
+    let line = match answer {
+        Ok(value) => jsonrpc::result_line(rid, value),
+        Err(e) => jsonrpc::error_line(rid, &e),
+    };
+    if out.send(line).await.is_err() {
         return None;
     }
     let out = out.clone();

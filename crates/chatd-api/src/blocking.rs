@@ -20,6 +20,7 @@ use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
 use crate::client::{Client, ClientError, EventStream, TryRecvError};
+use crate::method::Method;
 use crate::{
     Conversations, Empty, Event, Fingerprint, HistoryParams, LoggedIn, Messages, OneMessage,
     SearchParams, Sent, Status, SubscribeParams, Subscribed, TrustResult, Users, UsersParams,
@@ -114,6 +115,11 @@ impl BlockingClient {
     pub fn call(&self, method: &str, params: Value) -> Result<Value, ClientError> {
         let method = method.to_string();
         self.run(move |c| async move { c.call(&method, params).await })
+    }
+
+    /// See [`Client::invoke`].
+    pub fn invoke<M: Method + 'static>(&self, params: M::Params) -> Result<M::Result, ClientError> {
+        self.run(move |c| async move { c.invoke::<M>(&params).await })
     }
 
     /// See [`Client::status`].

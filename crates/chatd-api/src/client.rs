@@ -33,6 +33,7 @@ use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::jsonrpc::request_line;
+use crate::method::{Method, call};
 use crate::{SubscribeParams, Subscribed};
 use conn::Connection;
 
@@ -112,6 +113,14 @@ impl Client {
         })
     }
 
+    /// Calls the method `M` (a marker type of [`call`]) with its typed
+    /// params and decodes its typed result; every named method below is a
+    /// thin wrapper over this, and a method without one is still reachable:
+    /// `client.invoke::<call::Status>(&Empty {})`.
+    pub async fn invoke<M: Method>(&self, params: &M::Params) -> Result<M::Result, ClientError> {
+        self.call_as(M::NAME, params).await
+    }
+
     /// Subscribes to events: the stream is registered before the request
     /// goes out, so events chatd sends before (or right after) its answer,
     /// such as the `since` replay, are all in it, in order. A connection
@@ -122,7 +131,7 @@ impl Client {
         params: SubscribeParams,
     ) -> Result<(Subscribed, EventStream), ClientError> {
         let stream = self.conn.add_subscriber(params.events.clone())?;
-        let subscribed = self.call_as("subscribe", &params).await?;
+        let subscribed = self.invoke::<call::Subscribe>(&params).await?;
         Ok((subscribed, stream))
     }
 }

@@ -1,18 +1,23 @@
 //! The local API between chatd and its frontends (PROTOCOL.md §3): the
-//! JSON-RPC 2.0 framing, typed params, results and events, the error codes,
-//! and the client every frontend uses. Frontends depend on this crate only,
-//! never on the daemon.
+//! closed set of methods ([`Request`], [`Reply`], [`Method`], declared once
+//! in `method.rs`), their typed params, results and events, the error codes,
+//! the JSON-RPC 2.0 framing, the OpenRPC document generated from the types
+//! (`docs/api/openrpc.json`), and the client every frontend uses. Frontends
+//! depend on this crate only, never on the daemon.
 
 pub mod blocking;
 pub mod client;
 pub mod error;
 pub mod jsonrpc;
+pub mod method;
 pub mod paths;
+pub mod schema;
 pub mod types;
 
 pub use blocking::BlockingClient;
 pub use client::{Client, ClientError, EventStream};
 pub use error::{ApiError, ErrorCode};
+pub use method::{METHODS, Method, MethodKind, Reply, Request, call};
 pub use types::*;
 
 /// Longest line either side may send (1 MiB, PROTOCOL.md §3).

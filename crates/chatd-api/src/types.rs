@@ -2,31 +2,11 @@
 //! chatd deserialises params and serialises results with these very types,
 //! and clients do the reverse, so the two cannot drift apart.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// Every method, for dispatch tables and the D-Bus parity test.
-pub const METHODS: &[&str] = &[
-    "status",
-    "signup",
-    "login",
-    "logout",
-    "change_password",
-    "users",
-    "send",
-    "history",
-    "message",
-    "conversations",
-    "mark_read",
-    "fingerprint",
-    "verify",
-    "trust",
-    "search",
-    "subscribe",
-    "focus",
-];
-
 /// The daemon's link to the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConnectionState {
     /// Not connected (and not trying, or between attempts).
@@ -40,7 +20,7 @@ pub enum ConnectionState {
 }
 
 /// Result of `status`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Status {
     /// The link state.
     pub state: ConnectionState,
@@ -59,7 +39,7 @@ pub struct Status {
 }
 
 /// Params of `signup` and `login`.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Credentials {
     /// Account name.
     pub username: String,
@@ -76,14 +56,14 @@ impl std::fmt::Debug for Credentials {
 }
 
 /// Result of `signup` and `login`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LoggedIn {
     /// The account.
     pub username: String,
 }
 
 /// Params of `change_password`.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ChangePassword {
     /// Current password.
     pub password: String,
@@ -98,11 +78,11 @@ impl std::fmt::Debug for ChangePassword {
 }
 
 /// An empty result (`{}`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Empty {}
 
 /// Params of `users`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct UsersParams {
     /// Only names starting with this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -116,7 +96,7 @@ pub struct UsersParams {
 }
 
 /// A user and their presence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct User {
     /// Account name.
     pub username: String,
@@ -125,14 +105,14 @@ pub struct User {
 }
 
 /// Result of `users`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Users {
     /// Sorted by name.
     pub users: Vec<User>,
 }
 
 /// Params of `send`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SendParams {
     /// Recipient.
     pub to: String,
@@ -141,7 +121,7 @@ pub struct SendParams {
 }
 
 /// Result of `send`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Sent {
     /// The message id (uuid).
     pub id: String,
@@ -151,7 +131,7 @@ pub struct Sent {
 }
 
 /// Which way a message went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// Received.
@@ -161,7 +141,9 @@ pub enum Direction {
 }
 
 /// Where a message is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageStatus {
     /// In the outbox.
@@ -177,7 +159,7 @@ pub enum MessageStatus {
 }
 
 /// A message as frontends see it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Message {
     /// uuid.
     pub id: String,
@@ -196,7 +178,7 @@ pub struct Message {
 }
 
 /// Params of `history`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct HistoryParams {
     /// The other side of the conversation.
     pub peer: String,
@@ -209,28 +191,28 @@ pub struct HistoryParams {
 }
 
 /// Result of `history` and `search`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Messages {
     /// Oldest first (`history`), best match first (`search`).
     pub messages: Vec<Message>,
 }
 
 /// Params of `message`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MessageParams {
     /// The message id.
     pub id: String,
 }
 
 /// Result of `message`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct OneMessage {
     /// The message.
     pub message: Message,
 }
 
 /// One conversation in `conversations`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Conversation {
     /// The other side.
     pub peer: String,
@@ -243,21 +225,21 @@ pub struct Conversation {
 }
 
 /// Result of `conversations`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Conversations {
     /// Most recent first.
     pub conversations: Vec<Conversation>,
 }
 
 /// Params of `mark_read`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PeerParams {
     /// The conversation.
     pub peer: String,
 }
 
 /// Trust in a user's identity key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TrustState {
     /// Pinned on first use, not compared by a person.
@@ -269,7 +251,7 @@ pub enum TrustState {
 }
 
 /// Params of `fingerprint`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FingerprintParams {
     /// Whose (self when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -277,7 +259,7 @@ pub struct FingerprintParams {
 }
 
 /// Result of `fingerprint`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Fingerprint {
     /// Whose.
     pub user: String,
@@ -288,7 +270,7 @@ pub struct Fingerprint {
 }
 
 /// Params of `verify`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct VerifyParams {
     /// Whose key.
     pub user: String,
@@ -297,21 +279,21 @@ pub struct VerifyParams {
 }
 
 /// Params of `trust`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct UserParams {
     /// Whose key.
     pub user: String,
 }
 
 /// Result of `verify` and `trust`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TrustResult {
     /// The new state.
     pub state: TrustState,
 }
 
 /// Params of `search`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SearchParams {
     /// Words to find.
     pub query: String,
@@ -324,7 +306,7 @@ pub struct SearchParams {
 }
 
 /// The kinds of event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// A message arrived or was sent.
@@ -342,7 +324,7 @@ pub enum EventKind {
 }
 
 /// Params of `subscribe`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SubscribeParams {
     /// Only these kinds (all when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -353,7 +335,7 @@ pub struct SubscribeParams {
 }
 
 /// Result of `subscribe`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Subscribed {
     /// The latest event seq at the time of subscribing.
     pub seq: u64,
@@ -361,7 +343,7 @@ pub struct Subscribed {
 
 /// Params of `focus` (extension, issue 4): the conversation a frontend
 /// shows, so notifiers stay quiet about it. `peer` absent clears it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FocusParams {
     /// The open conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -369,7 +351,7 @@ pub struct FocusParams {
 }
 
 /// An event notification's params: `seq` plus the typed body.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Event {
     /// Increases by one per event; durable across restarts.
     pub seq: u64,
@@ -379,7 +361,7 @@ pub struct Event {
 }
 
 /// What an event says, tagged by `type`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventBody {
     /// A message arrived or was sent.

@@ -65,6 +65,8 @@ pub enum Command {
     Send(SendArgs),
     /// Show the conversation with a user, oldest first
     History(HistoryArgs),
+    /// Show one message by id (as `watch` and `send` name them)
+    Message(MessageArgs),
     /// List conversations, most recent first
     Conversations,
     /// Mark the conversation with a user read (sends read receipts)
@@ -134,6 +136,13 @@ pub struct HistoryArgs {
     /// Only messages older than this time (Unix milliseconds)
     #[arg(long, value_name = "TS")]
     pub before: Option<i64>,
+}
+
+/// `message`.
+#[derive(Debug, Args)]
+pub struct MessageArgs {
+    /// The message id (a uuid)
+    pub id: String,
 }
 
 /// Commands that take one user.

@@ -9,6 +9,8 @@ mod output;
 mod prompt;
 mod report;
 
+pub use commands::{Coverage, covered_by};
+
 use std::process::ExitCode;
 
 use clap::Parser;

@@ -154,6 +154,18 @@ fn read_trust_take_one_user() {
 }
 
 #[test]
+fn message_takes_one_id() {
+    let Command::Message(a) = parse(&["message", "0b8e-id"]).command else {
+        panic!("message")
+    };
+    assert_eq!(a.id, "0b8e-id");
+    assert_eq!(
+        refused(&["message"]),
+        clap::error::ErrorKind::MissingRequiredArgument
+    );
+}
+
+#[test]
 fn search_takes_a_query_peer_and_limit() {
     let Command::Search(a) = parse(&["search", "lunch", "--peer", "bob", "-n", "2"]).command else {
         panic!("search")

@@ -145,7 +145,9 @@ impl Harness {
         let Value::Object(params) = params else {
             panic!("params must be an object")
         };
-        api::call(&self.core, 1, method, params).await
+        let request = chatd_api::Request::from_parts(method, params)?;
+        let reply = api::handle(&self.core, 1, request).await?;
+        Ok(reply.to_value().expect("a reply serialises"))
     }
 
     /// Calls a local-API method that must succeed.

@@ -1,7 +1,9 @@
-//! One typed method per local-API method (`types::METHODS`), so frontends
-//! get checked params and decoded results instead of hand-built JSON.
+//! A named method per local-API method, each a thin wrapper over
+//! [`Client::invoke`] with the method's marker type, so frontends get
+//! checked params and decoded results instead of hand-built JSON.
 
 use super::{Client, ClientError};
+use crate::method::call;
 use crate::{
     ChangePassword, Conversations, Credentials, Empty, Fingerprint, FingerprintParams, FocusParams,
     HistoryParams, LoggedIn, MessageParams, Messages, OneMessage, PeerParams, SearchParams,
@@ -11,7 +13,7 @@ use crate::{
 impl Client {
     /// `status`: the daemon's link state, account and version.
     pub async fn status(&self) -> Result<Status, ClientError> {
-        self.call_as("status", &Empty {}).await
+        self.invoke::<call::Status>(&Empty {}).await
     }
 
     /// `signup`: creates the account and logs in.
@@ -20,7 +22,7 @@ impl Client {
             username: username.to_string(),
             password: password.to_string(),
         };
-        self.call_as("signup", &params).await
+        self.invoke::<call::Signup>(&params).await
     }
 
     /// `login`.
@@ -29,12 +31,12 @@ impl Client {
             username: username.to_string(),
             password: password.to_string(),
         };
-        self.call_as("login", &params).await
+        self.invoke::<call::Login>(&params).await
     }
 
     /// `logout`.
     pub async fn logout(&self) -> Result<Empty, ClientError> {
-        self.call_as("logout", &Empty {}).await
+        self.invoke::<call::Logout>(&Empty {}).await
     }
 
     /// `change_password`.
@@ -47,12 +49,12 @@ impl Client {
             password: password.to_string(),
             new_password: new_password.to_string(),
         };
-        self.call_as("change_password", &params).await
+        self.invoke::<call::ChangePassword>(&params).await
     }
 
     /// `users`: the directory, optionally filtered.
     pub async fn users(&self, params: &UsersParams) -> Result<Users, ClientError> {
-        self.call_as("users", params).await
+        self.invoke::<call::Users>(params).await
     }
 
     /// `send`: queues `text` for `to`.
@@ -61,23 +63,23 @@ impl Client {
             to: to.to_string(),
             text: text.to_string(),
         };
-        self.call_as("send", &params).await
+        self.invoke::<call::Send>(&params).await
     }
 
     /// `history`: one conversation, oldest first.
     pub async fn history(&self, params: &HistoryParams) -> Result<Messages, ClientError> {
-        self.call_as("history", params).await
+        self.invoke::<call::History>(params).await
     }
 
     /// `message`: one message by id.
     pub async fn message(&self, id: &str) -> Result<OneMessage, ClientError> {
         let params = MessageParams { id: id.to_string() };
-        self.call_as("message", &params).await
+        self.invoke::<call::Message>(&params).await
     }
 
     /// `conversations`: most recent first.
     pub async fn conversations(&self) -> Result<Conversations, ClientError> {
-        self.call_as("conversations", &Empty {}).await
+        self.invoke::<call::Conversations>(&Empty {}).await
     }
 
     /// `mark_read`: marks a conversation read (and sends read receipts).
@@ -85,7 +87,7 @@ impl Client {
         let params = PeerParams {
             peer: peer.to_string(),
         };
-        self.call_as("mark_read", &params).await
+        self.invoke::<call::MarkRead>(&params).await
     }
 
     /// `fingerprint`: of `user`, or of oneself when `None`.
@@ -93,7 +95,7 @@ impl Client {
         let params = FingerprintParams {
             user: user.map(str::to_string),
         };
-        self.call_as("fingerprint", &params).await
+        self.invoke::<call::Fingerprint>(&params).await
     }
 
     /// `verify`: records that a person compared `user`'s fingerprint.
@@ -102,7 +104,7 @@ impl Client {
             user: user.to_string(),
             fingerprint: fingerprint.to_string(),
         };
-        self.call_as("verify", &params).await
+        self.invoke::<call::Verify>(&params).await
     }
 
     /// `trust`: accepts `user`'s changed key (as unverified).
@@ -110,12 +112,12 @@ impl Client {
         let params = UserParams {
             user: user.to_string(),
         };
-        self.call_as("trust", &params).await
+        self.invoke::<call::Trust>(&params).await
     }
 
     /// `search`: full-text search of local history, best match first.
     pub async fn search(&self, params: &SearchParams) -> Result<Messages, ClientError> {
-        self.call_as("search", params).await
+        self.invoke::<call::Search>(params).await
     }
 
     /// `focus`: the conversation this frontend shows (`None` clears it).
@@ -123,6 +125,6 @@ impl Client {
         let params = FocusParams {
             peer: peer.map(str::to_string),
         };
-        self.call_as("focus", &params).await
+        self.invoke::<call::Focus>(&params).await
     }
 }

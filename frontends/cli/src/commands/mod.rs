@@ -1,5 +1,7 @@
 //! One module per subcommand, each a small async function from its clap
-//! arguments to output, mirroring the local API's methods one to one.
+//! arguments to output, mirroring the local API's methods one to one
+//! ([`covered_by`] says which subcommand reaches which method, and a test
+//! holds it to the clap definition, so a new method needs its command).
 
 mod account;
 mod conversations;
@@ -7,6 +9,7 @@ mod demo;
 mod fingerprint;
 mod history;
 mod logout;
+mod message;
 mod passwd;
 mod read;
 mod search;
@@ -19,6 +22,7 @@ mod watch;
 
 use std::path::PathBuf;
 
+use chatd_api::MethodKind;
 use chatd_api::client::{Client, ClientError};
 
 use crate::cli::{Cli, Command};
@@ -58,6 +62,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Users(args) => users::run(&ctx, &args).await,
         Command::Send(args) => send::run(&ctx, &args).await,
         Command::History(args) => history::run(&ctx, &args).await,
+        Command::Message(args) => message::run(&ctx, &args.id).await,
         Command::Conversations => conversations::run(&ctx).await,
         Command::Read(args) => read::run(&ctx, &args.user).await,
         Command::Search(args) => search::run(&ctx, &args).await,
@@ -66,5 +71,64 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Trust(args) => trust::run(&ctx, &args.user).await,
         Command::Watch(args) => watch::run(&ctx, &args).await,
         Command::Demo(args) => demo::run(ctx.out, &args).await,
+    }
+}
+
+/// How the CLI reaches a local-API method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coverage {
+    /// Through this subcommand.
+    By(&'static str),
+    /// Not for people at a command line; the reason says who uses it.
+    NotForPeople(&'static str),
+}
+
+/// The subcommand that reaches each local-API method. The `match` is
+/// exhaustive over the closed method set, so adding a method to chatd-api
+/// fails to compile here until it has a command (or a stated reason).
+pub fn covered_by(method: MethodKind) -> Coverage {
+    use Coverage::{By, NotForPeople};
+    match method {
+        MethodKind::Status => By("status"),
+        MethodKind::Signup => By("signup"),
+        MethodKind::Login => By("login"),
+        MethodKind::Logout => By("logout"),
+        MethodKind::ChangePassword => By("passwd"),
+        MethodKind::Users => By("users"),
+        MethodKind::Send => By("send"),
+        MethodKind::History => By("history"),
+        MethodKind::Message => By("message"),
+        MethodKind::Conversations => By("conversations"),
+        MethodKind::MarkRead => By("read"),
+        MethodKind::Fingerprint => By("fingerprint"),
+        MethodKind::Verify => By("verify"),
+        MethodKind::Trust => By("trust"),
+        MethodKind::Search => By("search"),
+        MethodKind::Subscribe => By("watch"),
+        MethodKind::Focus => NotForPeople(
+            "set by frontends that show one conversation (chat-tui, chat-gui) so that \
+             chat-notify stays quiet about it; a command line shows none",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_method_has_a_subcommand_that_exists() {
+        let cli = Cli::command();
+        for method in MethodKind::ALL {
+            match covered_by(*method) {
+                Coverage::By(name) => assert!(
+                    cli.find_subcommand(name).is_some(),
+                    "`{}` is covered by `chat {name}`, which the clap definition lacks",
+                    method.name()
+                ),
+                Coverage::NotForPeople(why) => assert!(!why.trim().is_empty()),
+            }
+        }
     }
 }

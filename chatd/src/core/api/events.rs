@@ -1,0 +1,36 @@
+//! `subscribe` and `focus` (the CLI's `watch`; the TUI and GUI focus): what
+//! a frontend connection sees of the event log, and which conversation it
+//! shows. The connection layers get the event stream from here, so they
+//! never reach the hub or the link themselves.
+
+use chatd_api::{ApiError, Empty, FocusParams, SubscribeParams, Subscribed};
+use tokio::sync::watch;
+
+use super::Caller;
+use crate::core::Core;
+use crate::link::LinkState;
+
+pub use crate::hub::Subscription;
+
+/// `subscribe`: the latest seq now, and a stream of every event after
+/// `since` (or after now), in order, without gaps. Only the kinds in
+/// `events` are passed on (all when absent).
+pub async fn subscribe(
+    core: &Core,
+    p: SubscribeParams,
+) -> Result<(Subscribed, Subscription), ApiError> {
+    let (seq, sub) = core.hub().subscribe(p.since, p.events).await?;
+    Ok((Subscribed { seq }, sub))
+}
+
+/// `focus`: records the conversation `caller` shows (`None` clears it).
+pub(super) fn focus(core: &Core, caller: Caller, p: FocusParams) -> Empty {
+    core.set_focus(caller, p.peer);
+    Empty {}
+}
+
+/// Wakes on every change of the link's state, after which `status` may
+/// answer differently; for the D-Bus properties.
+pub fn link_changes(core: &Core) -> watch::Receiver<LinkState> {
+    core.link().watch()
+}
