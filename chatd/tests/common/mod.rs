@@ -2,6 +2,7 @@
 //! and real chatd processes in temp dirs.
 #![allow(
     dead_code,
+    unused_imports,
     missing_docs,
     clippy::unwrap_used,
     clippy::expect_used,

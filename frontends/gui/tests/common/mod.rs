@@ -3,6 +3,7 @@
 //! and the real UI in an egui_kittest harness with named waits.
 #![allow(
     dead_code,
+    unused_imports,
     missing_docs,
     clippy::unwrap_used,
     clippy::expect_used,

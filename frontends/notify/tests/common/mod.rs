@@ -2,7 +2,13 @@
 //! bus (nothing installed on the machine is activated), Xvfb on a free
 //! display and dunst as the notification server, plus chat-notify itself
 //! as a child process. Every process is killed when its guard drops.
-#![allow(dead_code, missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    dead_code,
+    unused_imports,
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
