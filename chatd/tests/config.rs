@@ -7,7 +7,6 @@ mod common;
 use common::*;
 
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 struct Killed(std::process::Child);
 
@@ -19,13 +18,8 @@ impl Drop for Killed {
 }
 
 async fn wait_for_socket(path: &std::path::Path) -> RpcClient {
-    for _ in 0..600 {
-        if let Ok(c) = RpcClient::connect(path).await {
-            return c;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("no socket at {}", path.display());
+    let what = format!("chatd's socket at {}", path.display());
+    test_support::wait::until_async(&what, async || RpcClient::connect(path).await).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,14 +85,12 @@ async fn a_wrong_server_key_is_refused_naming_both_fingerprints() {
     .await
     .unwrap();
     let mut c = d.client().await.unwrap();
-    let mut log = String::new();
-    for _ in 0..600 {
-        log = d.log_text();
-        if log.contains("mismatch") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let log =
+        test_support::wait::until_async("chatd to log the fingerprint mismatch", async || {
+            let log = d.log_text();
+            log.contains("mismatch").then_some(log)
+        })
+        .await;
     assert!(
         log.contains(&wrong) && log.contains(&server.fingerprint),
         "{log}"

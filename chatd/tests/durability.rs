@@ -129,12 +129,10 @@ async fn subscribe_since_replays_exactly_the_missed_events() {
     let mut probe = bd.client().await.unwrap();
     wait_state(&mut probe, "logged_in").await;
     // Wait until both messages are in bob's history before replaying.
-    for _ in 0..600 {
-        if texts(&probe.ok("history", json!({"peer": "alice"})).await.unwrap()).len() == 3 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    test_support::wait::until_async("both messages in bob's history", async || {
+        texts(&probe.ok("history", json!({"peer": "alice"})).await.unwrap()).len() == 3
+    })
+    .await;
     let mut again = bd.client().await.unwrap();
     let latest = again.ok("subscribe", json!({"since": seen})).await.unwrap()["seq"]
         .as_u64()

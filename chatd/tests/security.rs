@@ -236,26 +236,28 @@ async fn a_large_backlog_from_a_new_sender_is_all_delivered() {
     }
     bd.restart().await.unwrap();
     let mut bob = bd.client().await.unwrap();
-    let mut count = 0;
-    for _ in 0..1200 {
-        let h = bob
-            .ok("history", json!({"peer": "mallory", "limit": 500}))
-            .await
-            .unwrap();
-        let conv = bob.ok("conversations", json!({})).await.unwrap();
-        count = conv["conversations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["peer"] == "mallory")
-            .map_or(0, |c| c["unread"].as_u64().unwrap());
-        if count as usize == N {
-            assert_eq!(h["messages"].as_array().unwrap().len(), 500);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(count as usize, N, "all messages arrive");
+    test_support::wait::Wait::new("all messages to arrive")
+        .within(std::time::Duration::from_secs(120))
+        .every(std::time::Duration::from_millis(100))
+        .until_async(async || {
+            let h = bob
+                .ok("history", json!({"peer": "mallory", "limit": 500}))
+                .await
+                .unwrap();
+            let conv = bob.ok("conversations", json!({})).await.unwrap();
+            let count = conv["conversations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["peer"] == "mallory")
+                .map_or(0, |c| c["unread"].as_u64().unwrap());
+            if count as usize == N {
+                assert_eq!(h["messages"].as_array().unwrap().len(), 500);
+                return Ok(());
+            }
+            Err(format!("{count} of {N} unread"))
+        })
+        .await;
 }
 
 /// Several senders the daemon has never seen, each sending two messages at
@@ -293,26 +295,26 @@ async fn bursts_from_many_new_senders_all_arrive() {
             assert!(matches!(r, ServerMessage::Sent { .. }), "{r:?}");
         }
     }
-    let mut missing = Vec::new();
-    for _ in 0..300 {
-        missing.clear();
-        for i in 0..SENDERS {
-            let h = bob
-                .ok("history", json!({"peer": format!("sender{i}")}))
-                .await
-                .unwrap();
-            if h["messages"].as_array().unwrap().len() != 2 {
-                missing.push(i);
+    test_support::wait::Wait::new("every sender's two messages")
+        .every(std::time::Duration::from_millis(100))
+        .until_async(async || {
+            let mut missing = Vec::new();
+            for i in 0..SENDERS {
+                let h = bob
+                    .ok("history", json!({"peer": format!("sender{i}")}))
+                    .await
+                    .unwrap();
+                if h["messages"].as_array().unwrap().len() != 2 {
+                    missing.push(i);
+                }
             }
-        }
-        if missing.is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(
-        missing.is_empty(),
-        "senders with messages missing: {missing:?}\n{}",
-        bd.log_text()
-    );
+            match missing.is_empty() {
+                true => Ok(()),
+                false => Err(format!(
+                    "senders with messages missing: {missing:?}\n{}",
+                    bd.log_text()
+                )),
+            }
+        })
+        .await;
 }

@@ -2,6 +2,7 @@
 //! and real chatd processes in temp dirs.
 #![allow(
     dead_code,
+    unused_imports,
     missing_docs,
     clippy::unwrap_used,
     clippy::expect_used,
@@ -9,47 +10,7 @@
 )]
 
 pub use serde_json::{Value, json};
-pub use test_support::{DaemonProcess, RpcClient, ServerProcess};
-
-/// A world with one server and a temp dir for daemons.
-pub struct World {
-    pub server: ServerProcess,
-    pub dir: tempfile::TempDir,
-}
-
-impl World {
-    pub fn new() -> Self {
-        let bin = test_support::daemon::binary("chat-server").expect("chat-server binary");
-        Self {
-            server: ServerProcess::start(&bin, &[]).expect("server"),
-            dir: tempfile::tempdir().expect("tempdir"),
-        }
-    }
-
-    /// Starts a daemon named `name`.
-    pub async fn daemon(&self, name: &str) -> DaemonProcess {
-        DaemonProcess::start(
-            &self.dir.path().join(name),
-            self.server.addr,
-            &self.server.fingerprint,
-        )
-        .await
-        .expect("chatd starts")
-    }
-
-    /// Starts a daemon and signs `name` up through it.
-    pub async fn user(&self, name: &str) -> (DaemonProcess, RpcClient) {
-        let d = self.daemon(name).await;
-        let mut c = d.client().await.unwrap();
-        wait_state(&mut c, "connected").await;
-        let r = c
-            .ok("signup", json!({"username": name, "password": PASSWORD}))
-            .await
-            .unwrap();
-        assert_eq!(r, json!({"username": name}));
-        (d, c)
-    }
-}
+pub use test_support::{DaemonProcess, RpcClient, ServerProcess, World};
 
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -65,14 +26,13 @@ pub async fn wait_state(c: &mut RpcClient, state: &str) {
 
 /// Polls status until `pred` holds for the state.
 pub async fn wait_until(c: &mut RpcClient, what: &str, pred: impl Fn(&str) -> bool) {
-    for _ in 0..600 {
-        let s = c.ok("status", json!({})).await.unwrap();
-        if pred(s["state"].as_str().unwrap_or_default()) {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("daemon never reached state {what}");
+    test_support::wait::Wait::new(&format!("the daemon to reach state {what}"))
+        .every(std::time::Duration::from_millis(50))
+        .until_async(async || {
+            let s = c.ok("status", json!({})).await.unwrap();
+            pred(s["state"].as_str().unwrap_or_default())
+        })
+        .await;
 }
 
 /// The error name in `data.code`.

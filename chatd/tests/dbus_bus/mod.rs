@@ -1,19 +1,18 @@
-//! A private session bus per test: a real dbus-daemon with a config file of
-//! ours (our own servicedir, a socket in a temp dir), never the stock
-//! session config, which would auto-activate any notification daemon
-//! installed on the machine. Plus chatd on that bus and the command-line
-//! clients (busctl, gdbus) the tests drive it with.
+//! chatd on a private session bus per test (test-support's `PrivateBus`:
+//! a real dbus-daemon with a config of ours, never the stock session
+//! config, which would auto-activate any notification daemon installed on
+//! the machine), and the command-line clients (busctl, gdbus) the tests
+//! drive it with.
 #![allow(dead_code, missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::Value;
 use test_support::DaemonProcess;
-use test_support::daemon::DaemonEnv;
 
 pub const NAME: &str = "org.securechat.Chatd1";
 pub const PATH: &str = "/org/securechat/Chatd1";
@@ -22,70 +21,26 @@ pub const IFACE: &str = "org.securechat.Chatd1";
 /// How long the bus, a client or a line of output may take.
 pub const WAIT: Duration = Duration::from_secs(30);
 
-/// A dbus-daemon of our own; killed on drop.
-pub struct Bus {
-    child: Child,
-    pub dir: tempfile::TempDir,
-    /// `unix:path=...,guid=...`, as clients take it.
-    pub address: String,
-    /// The `<servicedir>` for activation files.
-    pub services: PathBuf,
+/// The private bus of test-support with the clients these tests drive
+/// chatd with; killed on drop.
+pub struct Bus(test_support::PrivateBus);
+
+impl std::ops::Deref for Bus {
+    type Target = test_support::PrivateBus;
+    fn deref(&self) -> &test_support::PrivateBus {
+        &self.0
+    }
 }
 
 impl Bus {
     pub fn start() -> Self {
-        Self::start_with(|text| text)
+        Self(test_support::PrivateBus::start().unwrap())
     }
 
-    /// A bus that lets every uid connect (its directory world-readable),
-    /// for tests of what chatd does with callers of another uid.
+    /// A bus that lets every uid connect, for tests of what chatd does with
+    /// callers of another uid.
     pub fn start_open_to_all_users() -> Self {
-        let bus = Self::start_with(|text| {
-            text.replace(
-                r#"<policy context="default">"#,
-                r#"<policy context="default">
-    <allow user="*"/>"#,
-            )
-        });
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(bus.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        bus
-    }
-
-    fn start_with(config_edit: impl FnOnce(String) -> String) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let services = dir.path().join("services");
-        std::fs::create_dir_all(&services).unwrap();
-        let config = dir.path().join("bus.conf");
-        let text = config_edit(config_text(&dir.path().join("bus"), &services));
-        std::fs::write(&config, text).unwrap();
-        let mut child = Command::new("dbus-daemon")
-            .arg(format!("--config-file={}", config.display()))
-            .args(["--nofork", "--print-address=1"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(dir.path().join("bus.log")).unwrap())
-            .spawn()
-            .expect("cannot run dbus-daemon; install the packages in .ci/packages.d/dbus.txt");
-        let lines = lines_of(child.stdout.take().unwrap());
-        let address = lines
-            .recv_timeout(WAIT)
-            .expect("dbus-daemon printed no address");
-        Self {
-            child,
-            dir,
-            address,
-            services,
-        }
-    }
-
-    /// Environment that points chatd at this bus.
-    pub fn env(&self) -> DaemonEnv {
-        DaemonEnv {
-            set: vec![("DBUS_SESSION_BUS_ADDRESS".into(), self.address.clone())],
-            remove: vec![],
-            dbus: true,
-        }
+        Self(test_support::PrivateBus::start_open_to_all_users().unwrap())
     }
 
     /// `busctl --address=... <args>`.
@@ -171,13 +126,6 @@ impl Bus {
     }
 }
 
-impl Drop for Bus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// The lines of a running `gdbus monitor`; killed on drop.
 pub struct Monitor {
     child: Child,
@@ -207,29 +155,6 @@ impl Drop for Monitor {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// Our bus configuration: a session bus on `socket`, activating only what
-/// is in `services`, open to the user running the tests.
-pub fn config_text(socket: &Path, services: &Path) -> String {
-    format!(
-        r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path={}</listen>
-  <servicedir>{}</servicedir>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"#,
-        socket.display(),
-        services.display()
-    )
 }
 
 /// Starts chatd on `bus` in `dir` against `server`.

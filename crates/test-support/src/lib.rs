@@ -1,18 +1,23 @@
 //! Test helpers shared by the workspace's integration tests: real servers
 //! started as child processes in temp dirs (killed on drop, killable with
-//! SIGKILL on demand), a wire client that speaks PROTOCOL.md §1 like any
-//! independent client would, and named waits with timeouts instead of bare
-//! sleeps.
+//! SIGKILL on demand), the [`World`] most end-to-end tests start from, a
+//! private D-Bus session bus, a wire client that speaks PROTOCOL.md §1 like
+//! any independent client would, and named waits with timeouts instead of
+//! bare sleeps.
 
+pub mod bus;
 pub mod client;
 pub mod daemon;
 pub mod fixtures;
 pub mod proxy;
 pub mod server;
 pub mod wait;
+pub mod world;
 
+pub use bus::PrivateBus;
 pub use client::WireClient;
 pub use daemon::{DaemonProcess, RpcClient};
 pub use proxy::FaultProxy;
 pub use server::ServerProcess;
 pub use wait::wait_for;
+pub use world::{BlockingWorld, World};

@@ -75,12 +75,10 @@ fn commands_talk_to_a_real_daemon() {
             child.wait_with_output().unwrap()
         };
         let mut c = d.client().await.unwrap();
-        for _ in 0..600 {
-            if c.ok("status", serde_json::json!({})).await.unwrap()["state"] != "offline" {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        test_support::wait::until_async("chatd to leave the offline state", async || {
+            c.ok("status", serde_json::json!({})).await.unwrap()["state"] != "offline"
+        })
+        .await;
         let out = chat(
             &["--json", "signup", "alice", "--password-stdin"],
             "correct horse battery\n",

@@ -9,7 +9,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use test_support::WireClient;
@@ -51,15 +51,17 @@ impl Xvfb {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("start Xvfb");
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-                    return Some(Xvfb { child, display });
-                }
-                if child.try_wait().unwrap().is_some() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
+            // Up: its socket exists; or gone: the display was taken after all.
+            let up = test_support::wait::Wait::new(&format!("Xvfb on {display} to start or exit"))
+                .within(Duration::from_secs(10))
+                .until(|| {
+                    if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                        return Some(true);
+                    }
+                    child.try_wait().unwrap().map(|_| false)
+                });
+            if up {
+                return Some(Xvfb { child, display });
             }
             let _ = child.kill();
             let _ = child.wait();
@@ -156,7 +158,10 @@ fn every_view_of_the_real_binary_renders_under_xvfb() {
             (&mut bob, "alice")
         };
         w.call(c, "send", json!({"to": to, "text": text}));
-        std::thread::sleep(Duration::from_millis(30));
+        test_support::wait::elapse_blocking(
+            Duration::from_millis(30),
+            "each message a later timestamp than the last, so the picture shows them in order",
+        );
     }
     w.call(&mut bob, "subscribe", json!({}));
     w.call(&mut bob, "mark_read", json!({"peer": "alice"}));

@@ -13,7 +13,7 @@ async fn messages_reach_the_desktop_grouped_quiet_when_focused_and_across_restar
     let world = World::new();
     let desk_dir = world.dir.path().join("desktop");
     std::fs::create_dir_all(&desk_dir).unwrap();
-    let bus = Bus::start(&desk_dir);
+    let bus = PrivateBus::start().unwrap();
     let dunst = NotificationServer::start(&desk_dir, &bus).await;
     let (mut alice_d, _alice) = world.user("alice").await;
     let (bob_d, mut bob) = world.user("bob").await;
@@ -110,10 +110,8 @@ async fn messages_reach_the_desktop_grouped_quiet_when_focused_and_across_restar
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_notification_server_chat_notify_logs_once_and_carries_on() {
     let world = World::new();
-    let bus_dir = world.dir.path().join("bus");
-    std::fs::create_dir_all(&bus_dir).unwrap();
     // A bus on which nobody serves notifications, and no bus at all.
-    let bus = Bus::start(&bus_dir);
+    let bus = PrivateBus::start().unwrap();
     let nowhere = format!("unix:path={}", world.dir.path().join("no-bus").display());
     let (alice_d, mut alice) = world.user("alice").await;
     let (_bob_d, mut bob) = world.user("bob").await;

@@ -8,9 +8,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
+use test_support::wait::Wait;
 use test_support::{DaemonProcess, RpcClient, ServerProcess};
 
 const PASSWORD: &str = "correct horse battery";
@@ -111,37 +112,29 @@ impl Tmux {
     }
 
     fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        Wait::new(what)
+            .within(WAIT)
+            .every(Duration::from_millis(50))
+            .until(|| {
+                let screen = self.screen();
+                match ok(&screen) {
+                    true => Ok(screen),
+                    false => Err(format!("the screen:\n{screen}")),
+                }
+            })
     }
 
     /// Waits for chat-tui to exit and returns its exit code, as the shell
     /// around it wrote it (tmux does not always collect it in time).
     fn wait_exit(&self) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Ok(code) = std::fs::read_to_string(&self.exit_file)
-                && code.ends_with('\n')
-            {
-                return code.trim().to_string();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for chat-tui to exit; the screen:\n{}",
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let what = "chat-tui to exit";
+        Wait::new(what)
+            .within(WAIT)
+            .every(Duration::from_millis(50))
+            .until(|| match std::fs::read_to_string(&self.exit_file) {
+                Ok(code) if code.ends_with('\n') => Ok(code.trim().to_string()),
+                _ => Err(format!("the screen:\n{}", self.screen())),
+            })
     }
 }
 
@@ -158,14 +151,7 @@ impl Drop for Tmux {
 
 /// Polls chatd's status until it has reached the server.
 async fn wait_reaches_server(c: &mut RpcClient) {
-    for _ in 0..600 {
-        let s = c.ok("status", json!({})).await.unwrap();
-        if s["state"] == "connected" || s["state"] == "logged_in" {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for chatd to reach the server");
+    test_support::world::wait_state(c, "chatd", &["connected", "logged_in"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -707,14 +707,10 @@ async fn stall_writer(store: &Arc<SqliteStore>) -> std::sync::mpsc::Sender<()> {
 }
 
 async fn wait_until_queued(store: &SqliteStore, queued: usize) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while store.writer.queued() < queued {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "writes were never queued"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    test_support::wait::Wait::new(&format!("{queued} writes to be queued"))
+        .every(Duration::from_millis(5))
+        .until_async(async || store.writer.queued() >= queued)
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -99,18 +99,31 @@ async fn an_open_error_is_reported() {
 #[tokio::test]
 async fn close_waits_for_queued_jobs_then_refuses() {
     let (dir, db) = open();
+    // The thread is held in a first job while a second one is queued and
+    // close is asked for.
+    let (started, running) = tokio::sync::oneshot::channel();
+    let (release, held) = std::sync::mpsc::channel::<()>();
     let other = db.clone();
-    let slow = tokio::spawn(async move {
+    let blocker = tokio::spawn(async move {
         other
-            .call(|tx| {
-                std::thread::sleep(Duration::from_millis(100));
-                tx.insert_message(&incoming("m1", "bob", 1, "queued before close"))
+            .call(move |_| {
+                let _ = started.send(());
+                let _ = held.recv_timeout(Duration::from_secs(30));
+                Ok(())
             })
             .await
     });
-    tokio::time::sleep(Duration::from_millis(20)).await;
-    db.close().await;
-    assert!(slow.await.unwrap().unwrap(), "the queued job ran");
+    running.await.unwrap();
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let mut queued =
+        Box::pin(db.call(|tx| tx.insert_message(&incoming("m1", "bob", 1, "queued before close"))));
+    assert!(queued.as_mut().poll(&mut cx).is_pending(), "queued");
+    let mut closing = Box::pin(db.close());
+    assert!(closing.as_mut().poll(&mut cx).is_pending(), "close waits");
+    release.send(()).unwrap();
+    closing.await;
+    blocker.await.unwrap().unwrap();
+    assert!(queued.await.unwrap(), "the queued job ran");
     assert!(matches!(
         db.call(|tx| tx.latest_event_seq()).await,
         Err(StoreError::Closed)

@@ -3,6 +3,7 @@
 //! and the real UI in an egui_kittest harness with named waits.
 #![allow(
     dead_code,
+    unused_imports,
     missing_docs,
     clippy::unwrap_used,
     clippy::expect_used,
@@ -11,7 +12,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chat_gui::ui::{App, Options};
 use egui_kittest::Harness;
@@ -25,78 +26,7 @@ pub const UI_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One server and a temp dir for daemons, with the runtime the process
 /// helpers and raw clients run on.
-pub struct World {
-    pub rt: tokio::runtime::Runtime,
-    pub server: ServerProcess,
-    pub dir: tempfile::TempDir,
-}
-
-impl World {
-    pub fn new() -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let bin = test_support::daemon::binary("chat-server").expect("chat-server binary");
-        Self {
-            rt,
-            server: ServerProcess::start(&bin, &[]).expect("server"),
-            dir: tempfile::tempdir().expect("tempdir"),
-        }
-    }
-
-    /// Starts a daemon for `name` (no account yet).
-    pub fn daemon(&self, name: &str) -> DaemonProcess {
-        self.rt
-            .block_on(DaemonProcess::start(
-                &self.dir.path().join(name),
-                self.server.addr,
-                &self.server.fingerprint,
-            ))
-            .expect("chatd starts")
-    }
-
-    /// Starts a daemon and signs `name` up through it.
-    pub fn user(&self, name: &str) -> (DaemonProcess, RpcClient) {
-        let d = self.daemon(name);
-        let mut c = self.rt.block_on(d.client()).unwrap();
-        self.wait_state(&mut c, &["connected", "logged_in"]);
-        let r = self.call(
-            &mut c,
-            "signup",
-            json!({"username": name, "password": PASSWORD}),
-        );
-        assert_eq!(r, json!({"username": name}));
-        (d, c)
-    }
-
-    /// Calls a method and expects success.
-    pub fn call(&self, c: &mut RpcClient, method: &str, params: Value) -> Value {
-        self.rt.block_on(c.ok(method, params)).unwrap()
-    }
-
-    /// Polls `status` until the state is one of `states`.
-    pub fn wait_state(&self, c: &mut RpcClient, states: &[&str]) {
-        let deadline = Instant::now() + UI_TIMEOUT;
-        loop {
-            let s = self.call(c, "status", json!({}));
-            if states.iter().any(|st| s["state"] == *st) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "chatd never reached {states:?}: {s}"
-            );
-            std::thread::sleep(Duration::from_millis(30));
-        }
-    }
-
-    /// Waits for an event matching `pred` on a subscribed client.
-    pub fn event(&self, c: &mut RpcClient, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        self.rt.block_on(c.event_where(what, pred)).unwrap()
-    }
-}
+pub use test_support::BlockingWorld as World;
 
 /// The real app on chatd's socket at `socket`, in a kittest harness.
 pub fn gui(socket: &Path) -> Harness<'static, App> {
@@ -118,20 +48,18 @@ pub fn wait_ui(
     what: &str,
     pred: impl Fn(&Harness<'static, App>) -> bool,
 ) {
-    let deadline = Instant::now() + UI_TIMEOUT;
-    loop {
-        h.step();
-        if pred(h) {
-            // Let the frame that showed it settle (layout uses the last one),
-            // then check that every control on screen has a name.
+    let what = format!("the window to show {what}");
+    test_support::wait::Wait::new(&what)
+        .within(UI_TIMEOUT)
+        .every(Duration::from_millis(15))
+        .until(|| {
             h.step();
-            h.check_accessibility();
-            return;
-        }
-        if Instant::now() > deadline {
+            if pred(h) {
+                return Ok(());
+            }
             let m = &h.state().model;
-            panic!(
-                "the window never showed {what}\nlink: {:?}\nstatus: {:?}\nalerts: {:?}\n\
+            Err(format!(
+                "link: {:?}\nstatus: {:?}\nalerts: {:?}\n\
                  notices: {:?}\ndirectory: {:?}\nopen: {:?}",
                 m.link,
                 m.status,
@@ -139,10 +67,12 @@ pub fn wait_ui(
                 m.notices,
                 m.directory,
                 h.state().view.open
-            );
-        }
-        std::thread::sleep(Duration::from_millis(15));
-    }
+            ))
+        });
+    // Let the frame that showed it settle (layout uses the last one),
+    // then check that every control on screen has a name.
+    h.step();
+    h.check_accessibility();
 }
 
 /// Waits until a node with exactly this label is on screen.

@@ -1,9 +1,14 @@
-//! A private desktop for chat-notify's tests: a dbus-daemon with a
-//! configuration of ours (its own service directory, so nothing installed
-//! on the machine is activated), Xvfb on a free display and dunst as the
-//! notification server, plus chat-notify itself as a child process. Every
-//! process is killed when its guard drops.
-#![allow(dead_code, missing_docs, clippy::unwrap_used, clippy::expect_used)]
+//! A private desktop for chat-notify's tests: on test-support's private
+//! bus (nothing installed on the machine is activated), Xvfb on a free
+//! display and dunst as the notification server, plus chat-notify itself
+//! as a child process. Every process is killed when its guard drops.
+#![allow(
+    dead_code,
+    unused_imports,
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -11,8 +16,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use serde_json::{Value, json};
-pub use test_support::{DaemonProcess, RpcClient, ServerProcess, wait_for};
+use serde_json::Value;
+pub use test_support::{DaemonProcess, PrivateBus, RpcClient, ServerProcess, World, wait_for};
 
 /// How long any one named wait may take.
 pub const WAIT: Duration = Duration::from_secs(30);
@@ -83,58 +88,6 @@ fn first_line(child: &mut Child, what: &str) -> anyhow::Result<String> {
     Ok(line.trim().to_string())
 }
 
-/// A private session bus.
-pub struct Bus {
-    _guard: Guard,
-    pub address: String,
-}
-
-impl Bus {
-    /// Starts dbus-daemon with our configuration in `dir`.
-    pub fn start(dir: &Path) -> Self {
-        require("dbus-daemon", "dbus-daemon");
-        let services = dir.join("services");
-        std::fs::create_dir_all(&services).unwrap();
-        let config = dir.join("bus.conf");
-        std::fs::write(
-            &config,
-            format!(
-                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path={}</listen>
-  <servicedir>{}</servicedir>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"#,
-                dir.join("bus").display(),
-                services.display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new("dbus-daemon")
-            .arg(format!("--config-file={}", config.display()))
-            .args(["--nofork", "--nopidfile", "--print-address=1"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log_file(&dir.join("dbus-daemon.log")))
-            .spawn()
-            .unwrap();
-        let mut guard = Guard::new("dbus-daemon", child);
-        let address = first_line(&mut guard.child, "dbus-daemon").unwrap();
-        Self {
-            address,
-            _guard: guard,
-        }
-    }
-}
-
 /// Xvfb and dunst on a bus: a real notification server.
 pub struct NotificationServer {
     _dunst: Guard,
@@ -144,7 +97,7 @@ pub struct NotificationServer {
 
 impl NotificationServer {
     /// Starts Xvfb on a free display and dunst on it and on `bus`.
-    pub async fn start(dir: &Path, bus: &Bus) -> Self {
+    pub async fn start(dir: &Path, bus: &PrivateBus) -> Self {
         require("Xvfb", "xvfb");
         require("dunst", "dunst");
         require("dunstctl", "dunst");
@@ -346,79 +299,6 @@ impl Notify {
             panic!("{e}; chat-notify's log:\n{}", self.log_text());
         }
     }
-}
-
-/// One server and a temp dir for daemons.
-pub struct World {
-    pub server: ServerProcess,
-    pub dir: tempfile::TempDir,
-}
-
-pub const PASSWORD: &str = "correct horse battery";
-
-impl World {
-    pub fn new() -> Self {
-        let bin = test_support::daemon::binary("chat-server").unwrap();
-        test_support::daemon::binary("chatd").unwrap();
-        Self {
-            server: ServerProcess::start(&bin, &[]).unwrap(),
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    /// Starts a daemon and signs `name` up through it.
-    pub async fn user(&self, name: &str) -> (DaemonProcess, RpcClient) {
-        let d = DaemonProcess::start(
-            &self.dir.path().join(name),
-            self.server.addr,
-            &self.server.fingerprint,
-        )
-        .await
-        .unwrap();
-        let mut c = d.client().await.unwrap();
-        wait_for(&format!("{name}'s chatd to reach the server"), WAIT, || {
-            status_is(d.socket.clone(), &["connected", "logged_in"])
-        })
-        .await
-        .unwrap();
-        c.ok("signup", json!({"username": name, "password": PASSWORD}))
-            .await
-            .unwrap();
-        (d, c)
-    }
-}
-
-impl World {
-    /// Starts a daemon in a fresh directory `dir` (so with a new identity
-    /// key) and logs the existing account `name` in through it.
-    pub async fn login(&self, name: &str, dir: &str) -> (DaemonProcess, RpcClient) {
-        let d = DaemonProcess::start(
-            &self.dir.path().join(dir),
-            self.server.addr,
-            &self.server.fingerprint,
-        )
-        .await
-        .unwrap();
-        let mut c = d.client().await.unwrap();
-        wait_for(&format!("{dir}'s chatd to reach the server"), WAIT, || {
-            status_is(d.socket.clone(), &["connected", "logged_in"])
-        })
-        .await
-        .unwrap();
-        c.ok("login", json!({"username": name, "password": PASSWORD}))
-            .await
-            .unwrap();
-        (d, c)
-    }
-}
-
-/// `Some(())` when chatd at `socket` reports one of `states`.
-pub async fn status_is(socket: PathBuf, states: &[&str]) -> Option<()> {
-    let mut c = RpcClient::connect(&socket).await.ok()?;
-    let s = c.ok("status", json!({})).await.ok()?;
-    states
-        .contains(&s["state"].as_str().unwrap_or_default())
-        .then_some(())
 }
 
 /// Waits for the message event of `text` on `c` (subscribed) and returns
