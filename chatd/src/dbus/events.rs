@@ -52,7 +52,7 @@ pub async fn emit(emitter: &SignalEmitter<'_>, event: &Event) -> zbus::Result<()
             Chatd1::key_changed(emitter, seq, user, fingerprint).await
         }
         EventBody::Security { user, reason } => {
-            Chatd1::security_alert(emitter, seq, user, reason).await
+            Chatd1::security_alert(emitter, seq, user, reason.as_str()).await
         }
     }
 }

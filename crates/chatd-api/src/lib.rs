@@ -5,6 +5,7 @@
 
 pub mod blocking;
 pub mod client;
+pub mod domain;
 pub mod error;
 pub mod jsonrpc;
 pub mod paths;
@@ -12,6 +13,7 @@ pub mod types;
 
 pub use blocking::BlockingClient;
 pub use client::{Client, ClientError, EventStream};
+pub use domain::SecurityReason;
 pub use error::{ApiError, ErrorCode};
 pub use types::*;
 
