@@ -3,6 +3,7 @@
 //! and the client every frontend uses. Frontends depend on this crate only,
 //! never on the daemon.
 
+pub mod attach;
 pub mod blocking;
 pub mod client;
 pub mod domain;
