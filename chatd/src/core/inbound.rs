@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use chat_e2e::{Payload, ReceiptStatus, Received};
 use chat_proto::{ServerMessage, now_ms};
-use chatd_api::{Direction, Event, EventBody, Message, MessageStatus};
+use chatd_api::{Direction, Event, EventBody, Message, MessageStatus, SecurityReason};
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -199,7 +199,7 @@ async fn deliver(
                 tracing::warn!(peer = %f, "a replayed envelope was dropped");
                 let body = EventBody::Security {
                     user: f.clone(),
-                    reason: "replayed".into(),
+                    reason: SecurityReason::Replayed,
                 };
                 return Ok(Outcome::Done(vec![tx.append_event(&body, now)?]));
             }
@@ -263,10 +263,7 @@ fn apply(
         }
         Received::Security(reason) => {
             tracing::warn!(peer = %from, ?reason, "refused an envelope");
-            let reason = serde_json::to_value(reason)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default();
+            let reason = api_reason(reason);
             events.push(tx.append_event(
                 &EventBody::Security {
                     user: from.to_string(),
@@ -434,6 +431,46 @@ pub async fn retry_pending(core: &Core, peer: &str) {
                 Box::pin(settle(core, peer, &held.server_msg_id, Ok(o))).await;
             }
             Err(e) => tracing::error!(error = %e, "cannot retry a held envelope"),
+        }
+    }
+}
+
+/// chat-e2e's refusal as the local API names it. Every reason chat-e2e has
+/// is one chatd-api knows (see the test), so no frontend shows one of ours
+/// as unknown.
+fn api_reason(reason: chat_e2e::SecurityReason) -> SecurityReason {
+    SecurityReason::from_code(reason.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_e2e_reason_is_a_known_api_reason() {
+        use chat_e2e::SecurityReason as E;
+        let all = [
+            E::MalformedEnvelope,
+            E::BadSignature,
+            E::UnwrapFailed,
+            E::BadTag,
+            E::MalformedPayload,
+            E::RetiredKey,
+        ];
+        for reason in all {
+            // Exhaustive: a new chat-e2e reason does not compile here until
+            // it is listed above (and then must be known to chatd-api).
+            match reason {
+                E::MalformedEnvelope
+                | E::BadSignature
+                | E::UnwrapFailed
+                | E::BadTag
+                | E::MalformedPayload
+                | E::RetiredKey => {}
+            }
+            let api = api_reason(reason);
+            assert!(!matches!(api, SecurityReason::Unknown(_)), "{reason:?}");
+            assert_eq!(api.as_str(), reason.as_str());
         }
     }
 }

@@ -249,7 +249,7 @@ impl Core {
             );
             let body = EventBody::Security {
                 user: me.to_string(),
-                reason: OWN_KEY_MISMATCH.into(),
+                reason: chatd_api::SecurityReason::OwnKeyMismatch,
             };
             if let Err(e) = self.hub.publish(body).await {
                 tracing::error!(error = %e, "cannot record a security event");

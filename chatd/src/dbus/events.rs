@@ -14,8 +14,8 @@ use super::Error;
 use super::callers::NO_FRONTEND;
 use super::convert::{enum_name, run};
 use super::interface::Chatd1;
-use crate::core::api::{self, Subscription};
 use crate::core::Core;
+use crate::core::api::{self, Subscription};
 
 /// Pause before reading the event log again after it failed.
 const RETRY_AFTER_STORE_ERROR: Duration = Duration::from_secs(1);
@@ -51,7 +51,7 @@ pub async fn emit(emitter: &SignalEmitter<'_>, event: &Event) -> zbus::Result<()
             Chatd1::key_changed(emitter, seq, user, fingerprint).await
         }
         EventBody::Security { user, reason } => {
-            Chatd1::security_alert(emitter, seq, user, reason).await
+            Chatd1::security_alert(emitter, seq, user, reason.as_str()).await
         }
     }
 }

@@ -19,7 +19,7 @@ impl Tx<'_> {
                 WHERE u.peer = m.peer AND u.direction = 'in' AND u.status <> 'read') \
              FROM (SELECT DISTINCT peer AS p FROM messages) \
              JOIN messages m ON m.n = \
-               (SELECT n FROM messages WHERE peer = p ORDER BY ts DESC, n DESC LIMIT 1) \
+               (SELECT n FROM messages WHERE peer = p ORDER BY ts DESC, id DESC LIMIT 1) \
              ORDER BY m.ts DESC, m.n DESC"
         );
         let mut out = Vec::new();

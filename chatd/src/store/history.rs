@@ -1,6 +1,8 @@
 //! The history: one row per message, keyed by the payload id so that a
-//! duplicate delivery changes nothing, with a status that only moves
-//! forward, and paging by time for frontends that scroll back.
+//! duplicate delivery changes nothing, with a status that moves only as
+//! chatd-api's rule allows (`MessageStatus::advance`), and paging in
+//! timeline order (`chatd_api::domain::order`) for frontends that scroll
+//! back.
 
 use chatd_api::{Direction, Message, MessageStatus};
 use rusqlite::{OptionalExtension, Params, Row, params};
@@ -48,7 +50,8 @@ impl Tx<'_> {
         Ok(self.messages(&sql, [id])?.into_iter().next())
     }
 
-    /// Moves the status of message `id` forward (see [`status_may_move`]).
+    /// Moves the status of message `id` as the one rule allows
+    /// ([`MessageStatus::may_advance_to`]).
     /// Returns whether it changed; false too when there is no such message.
     pub fn set_status(&self, id: &str, status: MessageStatus) -> Result<bool, StoreError> {
         let current = self
@@ -61,7 +64,7 @@ impl Tx<'_> {
         };
         let current = parse_status(&current)
             .ok_or_else(|| StoreError::Corrupt(format!("unknown message status `{current}`")))?;
-        if !status_may_move(current, status) {
+        if !current.may_advance_to(status) {
             return Ok(false);
         }
         self.exec(
@@ -72,7 +75,8 @@ impl Tx<'_> {
     }
 
     /// The newest `limit` messages with `peer` older than `before` (all
-    /// when `None`), oldest first. Equal timestamps keep arrival order.
+    /// when `None`), in timeline order: by timestamp, equal timestamps by
+    /// id (`chatd_api::domain::timeline_cmp`), as every frontend sorts.
     pub fn history(
         &self,
         peer: &str,
@@ -82,7 +86,7 @@ impl Tx<'_> {
         let bound = if before.is_some() { "AND ts < ?3" } else { "" };
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS} FROM (SELECT n, {MESSAGE_COLUMNS} FROM messages \
-             WHERE peer = ?1 {bound} ORDER BY ts DESC, n DESC LIMIT ?2) ORDER BY ts, n"
+             WHERE peer = ?1 {bound} ORDER BY ts DESC, id DESC LIMIT ?2) ORDER BY ts, id"
         );
         match before {
             Some(before) => self.messages(&sql, params![peer, limit, before]),
@@ -117,24 +121,6 @@ pub(super) fn message_from_row(row: &Row<'_>) -> Result<Message, StoreError> {
         direction: named(row, 5, "message direction", parse_direction)?,
         status: named(row, 6, "message status", parse_status)?,
     })
-}
-
-/// Whether a message may go from `from` to `to`: only forward along
-/// sending < sent < delivered < read; `failed` only from `sending`. A
-/// failed message may still move to sent, delivered or read: those are
-/// facts reported by the server or the peer, and outrank our giving up.
-pub fn status_may_move(from: MessageStatus, to: MessageStatus) -> bool {
-    use MessageStatus::{Delivered, Failed, Read, Sending, Sent};
-    let rank = |s: MessageStatus| match s {
-        Sending | Failed => 0,
-        Sent => 1,
-        Delivered => 2,
-        Read => 3,
-    };
-    match (from, to) {
-        (_, Failed) => from == Sending,
-        _ => rank(to) > rank(from),
-    }
 }
 
 pub(super) fn status_str(s: MessageStatus) -> &'static str {

@@ -33,7 +33,7 @@ use rusqlite::{Connection, TransactionBehavior};
 pub use db::Db;
 pub use error::StoreError;
 pub use events::{EVENTS_KEEP_COUNT, EVENTS_KEEP_MS};
-pub use history::{ConversationRow, status_may_move};
+pub use history::ConversationRow;
 pub use outbox::OutboxItem;
 pub use pending::PendingEnvelope;
 pub use search::{MAX_QUERY_TERMS, fts_query};

@@ -36,7 +36,7 @@ impl Tx<'_> {
         let sql = format!(
             "SELECT {cols} FROM messages_fts JOIN messages m ON m.n = messages_fts.rowid \
              WHERE messages_fts MATCH ?1 AND (?2 IS NULL OR m.peer = ?2) \
-             ORDER BY bm25(messages_fts), m.ts DESC, m.n DESC LIMIT ?3"
+             ORDER BY bm25(messages_fts), m.ts DESC, m.id DESC LIMIT ?3"
         );
         self.messages(&sql, params![fts, peer, limit])
     }

@@ -5,8 +5,10 @@
 //! (`docs/api/openrpc.json`), and the client every frontend uses. Frontends
 //! depend on this crate only, never on the daemon.
 
+pub mod attach;
 pub mod blocking;
 pub mod client;
+pub mod domain;
 pub mod error;
 pub mod jsonrpc;
 pub mod method;
@@ -16,6 +18,7 @@ pub mod types;
 
 pub use blocking::BlockingClient;
 pub use client::{Client, ClientError, EventStream};
+pub use domain::SecurityReason;
 pub use error::{ApiError, ErrorCode};
 pub use method::{METHODS, Method, MethodKind, Reply, Request, call};
 pub use types::*;

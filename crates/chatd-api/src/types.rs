@@ -405,7 +405,7 @@ pub enum EventBody {
         /// About whom.
         user: String,
         /// Machine-readable reason (see docs/PROTOCOL.md).
-        reason: String,
+        reason: crate::domain::SecurityReason,
     },
 }
 

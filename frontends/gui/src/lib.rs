@@ -4,12 +4,14 @@
 //! the man page is generated from [`cli::Cli`].
 //!
 //! The parts: [`backend`] (the only I/O: a thread with the chatd client),
-//! [`model`] (what chatd told us, as plain data), [`ui`] (the views), and
-//! [`screenshot`] (a test-only way to save a frame of a chosen view).
+//! [`model`] (what chatd told us, as plain data), [`ui`] (the views), and,
+//! only with the test-only cargo feature `screenshot`, `screenshot` (a way
+//! to save a frame of a chosen view, which the shipped binary lacks).
 
 pub mod backend;
 pub mod cli;
 pub mod model;
+#[cfg(feature = "screenshot")]
 pub mod screenshot;
 pub mod ui;
 
@@ -33,12 +35,15 @@ pub fn main() -> ExitCode {
 
 /// Opens the window and runs until it is closed.
 pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
+    #[cfg(feature = "screenshot")]
     let screenshot = screenshot::Plan::from_env()?;
+    #[cfg_attr(not(feature = "screenshot"), allow(unused_mut))]
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("SecureChat")
         .with_app_id("chat-gui")
         .with_inner_size([1100.0, 720.0])
         .with_min_inner_size([640.0, 440.0]);
+    #[cfg(feature = "screenshot")]
     if let Some(plan) = &screenshot {
         viewport = viewport.with_inner_size(plan.size);
     }
@@ -50,6 +55,7 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
     let app_options = ui::Options {
         socket: cli.socket,
         theme: cli.theme,
+        #[cfg(feature = "screenshot")]
         screenshot,
     };
     eframe::run_native(

@@ -3,16 +3,14 @@
 //! it only turns chatd's events into freedesktop notifications.
 //!
 //! The parts: [`decide`] (pure: events in, notifications out), [`run`]
-//! (the loop around chatd's socket), [`desktop`] (notify-rust), and the
-//! small pieces they use. `main.rs` calls [`main`].
+//! (events from chatd-api's attach session to the desktop), [`desktop`]
+//! (notify-rust), and the small pieces they use. `main.rs` calls [`main`].
 
-pub mod backoff;
 pub mod cli;
 pub mod decide;
 pub mod desktop;
 pub mod run;
 pub mod settings;
-pub mod state;
 
 use std::process::ExitCode;
 

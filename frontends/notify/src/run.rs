@@ -1,22 +1,19 @@
-//! The notifier's loop: attach to chatd, subscribe from the last event
-//! handled, turn each event into notifications, remember how far it got;
-//! and when chatd goes away, wait and attach again. Nothing here decides
-//! what to show (that is `decide`), and nothing here panics or gives up.
+//! The notifier's loop: chatd-api's attach session (attach, subscribe from
+//! the last event handled, remember it in the state file, attach again
+//! with backoff when chatd goes away) feeds events to the decider, and its
+//! actions go to the desktop. Nothing here decides what to show (that is
+//! `decide`), and nothing here panics or gives up.
 
 use std::future::Future;
 use std::time::Instant;
 
-use chatd_api::{Client, ClientError, Event, EventKind, EventStream, SubscribeParams};
+use anyhow::Context;
+use chatd_api::attach::{Attach, SeqStore, Session, Update};
+use chatd_api::{Event, EventKind};
 
-use crate::backoff::Backoff;
 use crate::decide::{Action, Decider};
 use crate::desktop::Sink;
 use crate::settings::Settings;
-use crate::state::SeqFile;
-
-/// Events taken in one go before the seq file is written: a `since`
-/// replay of thousands of events costs one write per batch, not per event.
-const BATCH: usize = 256;
 
 /// The event kinds that can lead to a notification.
 const KINDS: [EventKind; 4] = [
@@ -56,21 +53,11 @@ impl Once {
     }
 }
 
-/// Why a session with chatd ended.
-enum Ended {
-    /// We were asked to stop.
-    Shutdown,
-    /// chatd went away or could not be reached.
-    Lost(String),
-}
-
 /// The notifier with its state.
 pub struct Notifier<S> {
     settings: Settings,
     decider: Decider,
     sink: S,
-    state: SeqFile,
-    stored: Option<u64>,
     desktop: Once,
     saving: Once,
 }
@@ -79,114 +66,59 @@ impl<S: Sink> Notifier<S> {
     /// A notifier showing notes on `sink`.
     pub fn new(settings: Settings, sink: S) -> Self {
         let decider = Decider::new(settings.rules.clone());
-        let state = SeqFile::new(settings.state_file.clone());
         Self {
             settings,
             decider,
             sink,
-            state,
-            stored: None,
             desktop: Once::default(),
             saving: Once::default(),
         }
     }
 
     /// Runs until `shutdown` completes: attaches to chatd, and again after
-    /// every loss, with backoff. Fails only if the state file cannot be
-    /// read at start.
+    /// every loss. Fails only if the state file cannot be read at start.
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-        if let Some(seq) = self.state.load()? {
-            self.decider.set_last_seq(seq);
-            self.stored = Some(seq);
-        }
+        let store = SeqStore::new(self.settings.state_file.clone());
+        let mut session = Attach::new(Some(self.settings.socket.clone()))
+            .events(KINDS.to_vec())
+            .seq_store(store)
+            .start()
+            .context("cannot tell how far notifications got (pass --state-file to use another)")?;
         let mut shutdown = std::pin::pin!(shutdown);
-        let mut backoff = Backoff::default();
         let mut chatd = Once::default();
         loop {
-            let ended = tokio::select! {
-                () = &mut shutdown => Ended::Shutdown,
-                ended = self.session(&mut backoff, &mut chatd) => ended,
+            let update = tokio::select! {
+                () = &mut shutdown => break,
+                update = session.next() => update,
             };
-            match ended {
-                Ended::Shutdown => break,
-                Ended::Lost(why) => {
+            let Some(update) = update else { break };
+            match update {
+                Update::Attached(attached) => {
+                    chatd.clear();
+                    // Events up to here are handled (or, on a first run or
+                    // a new chatd data directory, not news).
+                    self.decider.set_last_seq(attached.seq);
+                    tracing::info!(
+                        socket = %self.settings.socket.display(),
+                        since = attached.seq,
+                        "attached to chatd"
+                    );
+                }
+                Update::Event(event) => self.handle(event).await,
+                Update::Detached(why) => {
                     chatd.failed("not attached to chatd; trying again until it answers", &why);
                 }
             }
-            let delay = backoff.next_delay();
-            tokio::select! {
-                () = &mut shutdown => break,
-                () = tokio::time::sleep(delay) => {}
-            }
+            self.saved(&session);
         }
-        self.save();
+        if let Err(e) = session.close().await {
+            self.saving.failed(
+                "cannot remember how far notifications got; after a restart some may repeat",
+                &e,
+            );
+        }
         tracing::info!("stopped");
         Ok(())
-    }
-
-    /// One connection to chatd, until it ends. Never returns `Shutdown`
-    /// itself; the caller races it against the shutdown signal, which is
-    /// safe because every step persists what it finished.
-    async fn session(&mut self, backoff: &mut Backoff, chatd: &mut Once) -> Ended {
-        let (client, mut events) = match self.subscribe().await {
-            Ok(pair) => pair,
-            Err(e) => return Ended::Lost(e.to_string()),
-        };
-        backoff.reset();
-        chatd.clear();
-        tracing::info!(
-            socket = %self.settings.socket.display(),
-            since = ?self.decider.last_seq(),
-            "attached to chatd"
-        );
-        loop {
-            let Some(first) = events.recv().await else {
-                drop(client);
-                return Ended::Lost(if events.lagged() {
-                    "fell behind chatd's events; catching up from the last one handled".into()
-                } else {
-                    "chatd closed the connection".into()
-                });
-            };
-            self.handle(first).await;
-            for _ in 1..BATCH {
-                match events.try_recv() {
-                    Ok(event) => self.handle(event).await,
-                    Err(_) => break,
-                }
-            }
-            self.save();
-        }
-    }
-
-    /// Connects and subscribes from the last event handled.
-    async fn subscribe(&mut self) -> Result<(Client, EventStream), ClientError> {
-        let client = Client::connect(&self.settings.socket).await?;
-        let since = self.decider.last_seq();
-        let params = SubscribeParams {
-            events: Some(KINDS.to_vec()),
-            since,
-        };
-        let (subscribed, events) = client.subscribe(params).await?;
-        match since {
-            None => {
-                // First run: what happened before is not news.
-                self.decider.set_last_seq(subscribed.seq);
-                self.save();
-            }
-            Some(since) if subscribed.seq < since => {
-                tracing::warn!(
-                    since,
-                    latest = subscribed.seq,
-                    "chatd's event log starts anew (a new data directory?); notifying from its \
-                     latest event on"
-                );
-                self.decider.set_last_seq(subscribed.seq);
-                self.save();
-            }
-            Some(_) => {}
-        }
-        Ok((client, events))
     }
 
     async fn handle(&mut self, event: Event) {
@@ -205,23 +137,15 @@ impl<S: Sink> Notifier<S> {
         }
     }
 
-    /// Writes the last seq handled, when it moved.
-    fn save(&mut self) {
-        let Some(seq) = self.decider.last_seq() else {
-            return;
-        };
-        if self.stored == Some(seq) {
-            return;
-        }
-        match self.state.store(seq) {
-            Ok(()) => {
-                self.stored = Some(seq);
-                self.saving.ok("the state file can be written again");
-            }
-            Err(e) => self.saving.failed(
+    /// Logs once when the session cannot write the state file, and when
+    /// it can again.
+    fn saved(&mut self, session: &Session) {
+        match session.save_error() {
+            Some(e) => self.saving.failed(
                 "cannot remember how far notifications got; after a restart some may repeat",
-                &format!("{e:#}"),
+                e,
             ),
+            None => self.saving.ok("the state file can be written again"),
         }
     }
 }

@@ -14,7 +14,6 @@ use tokio::sync::mpsc;
 use crate::app::{App, Effect, Msg, Options, Request};
 use crate::cli::Cli;
 use crate::io::daemon::{self, Config};
-use crate::io::seqfile::SeqFile;
 use crate::io::{terminal, ticker};
 use crate::time::{Zone, now_ms};
 
@@ -67,10 +66,7 @@ async fn session(cli: Cli, socket: PathBuf) -> anyhow::Result<()> {
     });
     let (to_app, mut inbox) = mpsc::channel(APP_QUEUE);
     let (requests, for_daemon) = mpsc::channel(REQUEST_QUEUE);
-    let config = Config {
-        seq_file: SeqFile::for_socket(&socket),
-        socket,
-    };
+    let config = Config::for_socket(&socket);
     let daemon = tokio::spawn(daemon::run(config, for_daemon, to_app.clone()));
     tokio::spawn(ticker::run(to_app.clone()));
     let stop = Arc::new(AtomicBool::new(false));

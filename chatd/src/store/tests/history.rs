@@ -1,9 +1,8 @@
 //! History: duplicates, status rules, paging, conversations, mark_read,
 //! peers.
 
-use chatd_api::MessageStatus::{self, Delivered, Failed, Read, Sending, Sent};
+use chatd_api::MessageStatus::{Delivered, Failed, Read, Sending, Sent};
 
-use super::super::status_may_move;
 use super::{Fixture, ids, incoming, outgoing};
 
 #[test]
@@ -41,26 +40,26 @@ fn message_round_trips_every_field() {
 }
 
 #[test]
-fn the_status_rule() {
+fn the_store_moves_statuses_by_the_one_rule_of_chatd_api() {
+    // Every pair, through the store: it changes the row exactly when
+    // `MessageStatus::may_advance_to` allows (read -> failed is refused).
     let all = [Sending, Sent, Delivered, Read, Failed];
-    let allowed = |from: MessageStatus, to: MessageStatus| {
-        matches!(
-            (from, to),
-            (Sending, Sent | Delivered | Read | Failed)
-                | (Sent, Delivered | Read)
-                | (Delivered, Read)
-                | (Failed, Sent | Delivered | Read)
-        )
-    };
-    for from in all {
-        for to in all {
-            assert_eq!(
-                status_may_move(from, to),
-                allowed(from, to),
-                "{from:?} -> {to:?}"
-            );
+    let mut f = Fixture::new();
+    f.tx(|tx| {
+        for (i, from) in all.into_iter().enumerate() {
+            for (j, to) in all.into_iter().enumerate() {
+                let id = format!("m{i}{j}");
+                let mut m = outgoing(&id, "bob", 1, "x");
+                m.status = from;
+                tx.insert_message(&m)?;
+                let moved = tx.set_status(&id, to)?;
+                assert_eq!(moved, from.may_advance_to(to), "{from:?} -> {to:?}");
+                let now = tx.message(&id)?.unwrap().status;
+                assert_eq!(now, from.advance(to), "{from:?} -> {to:?}");
+            }
         }
-    }
+        Ok(())
+    });
 }
 
 #[test]
@@ -97,12 +96,13 @@ fn status_only_moves_forward() {
 fn history_pages_backwards_and_returns_oldest_first() {
     let mut f = Fixture::new();
     f.tx(|tx| {
-        // Inserted out of order; two share ts 30 (arrival order breaks ties).
+        // Inserted out of order; two share ts 30 and arrive in reverse id
+        // order: the id breaks the tie, as in every frontend's timeline.
         for (id, ts) in [
             ("m4", 40),
             ("m1", 10),
-            ("m3a", 30),
             ("m3b", 30),
+            ("m3a", 30),
             ("m2", 20),
             ("m5", 50),
         ] {

@@ -42,7 +42,11 @@ pub fn body(event: &EventBody) -> String {
             )
         }
         EventBody::Security { user, reason } => {
-            format!("security: refused from {}: {}", safe(user), safe(reason))
+            format!(
+                "security: refused from {}: {}",
+                safe(user),
+                safe(reason.as_str())
+            )
         }
     }
 }

@@ -1,23 +1,17 @@
-//! The worker's loop: attach to chatd (subscribe, with `since` after the
-//! first time so a reattach misses no event), load what the UI shows,
-//! forward events, run commands, and retry with backoff while chatd is
-//! not running.
+//! The worker's loop around chatd-api's attach session (which attaches,
+//! resumes the event stream with `since` and retries with backoff): it
+//! turns what the session reports into updates for the UI, loads what the
+//! UI shows, and runs commands on the current connection.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use chatd_api::{
-    Client, ClientError, ConnectionState, EventBody, EventStream, HistoryParams, SubscribeParams,
-    UsersParams,
-};
+use chatd_api::attach::{Attach, Attached, Update as Session};
+use chatd_api::{Client, ClientError, ConnectionState, EventBody, HistoryParams, UsersParams};
 use tokio::sync::mpsc;
 
 use super::{Command, Failure, Link, Update, Waker};
 
-/// First wait before reattaching; doubles up to [`RETRY_MAX`].
-const RETRY_MIN: Duration = Duration::from_millis(500);
-/// Longest wait between attempts, so a freshly started chatd is found soon.
-const RETRY_MAX: Duration = Duration::from_secs(4);
 /// How often the list of people online is refreshed (presence events only
 /// cover people we have talked to).
 const ONLINE_REFRESH: Duration = Duration::from_secs(15);
@@ -55,160 +49,132 @@ impl Sink {
     }
 }
 
-/// How a session with chatd ended.
-enum Ended {
-    /// The UI is gone: stop.
-    Quit,
-    /// chatd went away: reattach.
-    Lost,
-}
-
-/// What survives from one attachment to the next.
-#[derive(Default)]
-struct Memory {
-    /// The last event seen, for `subscribe` with `since`.
-    since: Option<u64>,
+/// The worker's state between updates.
+struct Worker {
+    sink: Sink,
+    /// The socket, as the not-running view shows it.
+    socket: Option<String>,
+    /// The connection of the current attachment.
+    client: Option<Client>,
     /// The conversation on screen, told to chatd again after a reattach.
     focus: Option<String>,
 }
 
-/// Runs until the UI drops its end of the command queue.
+/// Runs until the UI drops its end of the command queue. chat-gui keeps no
+/// seq file: after a restart it loads chatd's present state instead.
 pub(super) async fn run(
     socket: Option<PathBuf>,
     mut commands: mpsc::Receiver<Command>,
     sink: Sink,
 ) {
     let path = socket.or_else(chatd_api::paths::default_socket);
-    let mut memory = Memory::default();
-    let mut delay = RETRY_MIN;
-    loop {
-        sink.send(Update::Link(Link::Connecting)).await;
-        let error = match attach(path.as_deref(), memory.since).await {
-            Ok((client, events, seq)) => {
-                memory.since = Some(memory.since.unwrap_or(seq));
-                delay = RETRY_MIN;
-                match serve(&client, events, &mut commands, &sink, &mut memory).await {
-                    Ended::Quit => return,
-                    // Reattach at once: chatd may just have restarted.
-                    Ended::Lost => continue,
-                }
-            }
-            Err(e) => e,
-        };
-        let link = Link::NotRunning {
-            socket: path.as_ref().map(|p| p.display().to_string()),
-            message: error.to_string(),
-        };
-        if !sink.send(Update::Link(link)).await {
-            return;
-        }
-        if !wait_before_retry(delay, &mut commands, &sink).await {
-            return;
-        }
-        delay = (delay * 2).min(RETRY_MAX);
-    }
-}
-
-/// Connects and subscribes: the client, its events and the latest seq.
-async fn attach(
-    path: Option<&Path>,
-    since: Option<u64>,
-) -> Result<(Client, EventStream, u64), ClientError> {
-    let path = path.ok_or(ClientError::NoSocketPath)?;
-    let client = Client::connect(path).await?;
-    let params = SubscribeParams {
-        events: None,
-        since,
+    let mut worker = Worker {
+        sink,
+        socket: path.as_ref().map(|p| p.display().to_string()),
+        client: None,
+        focus: None,
     };
-    let (subscribed, events) = client.subscribe(params).await?;
-    Ok((client, events, subscribed.seq))
-}
-
-/// Waits `delay` while answering commands with "not attached"; false when
-/// the UI is gone. A `Reconnect` command cuts the wait short.
-async fn wait_before_retry(
-    delay: Duration,
-    commands: &mut mpsc::Receiver<Command>,
-    sink: &Sink,
-) -> bool {
-    let sleep = tokio::time::sleep(delay);
-    tokio::pin!(sleep);
-    loop {
-        tokio::select! {
-            () = &mut sleep => return true,
-            command = commands.recv() => match command {
-                None => return false,
-                Some(Command::Reconnect) => return true,
-                // Focus is remembered by the UI and sent again on attach.
-                Some(Command::Focus { .. }) => {}
-                Some(_) => {
-                    let failure = Failure {
-                        code: None,
-                        message: "chatd is not running; start it with `systemctl --user start \
-                                  chatd` or run `chatd`, then try again"
-                            .into(),
-                    };
-                    sink.send(Update::Failed { what: "talking to chatd".into(), failure }).await;
-                }
-            },
-        }
+    // Without a seq store, starting cannot fail.
+    let Ok(mut session) = Attach::new(path).start() else {
+        return;
+    };
+    if !worker.sink.send(Update::Link(Link::Connecting)).await {
+        return;
     }
-}
-
-/// One attachment: forwards events and runs commands until chatd goes
-/// away or the UI quits.
-async fn serve(
-    client: &Client,
-    mut events: EventStream,
-    commands: &mut mpsc::Receiver<Command>,
-    sink: &Sink,
-    memory: &mut Memory,
-) -> Ended {
-    if !sink.send(Update::Link(Link::Attached)).await {
-        return Ended::Quit;
-    }
-    if let Some(peer) = memory.focus.clone() {
-        let _ = client.focus(Some(&peer)).await;
-    }
-    tokio::spawn(refresh(client.clone(), sink.clone()));
     let mut online = tokio::time::interval(ONLINE_REFRESH);
-    online.tick().await;
     loop {
-        tokio::select! {
-            command = commands.recv() => match command {
-                None => return Ended::Quit,
-                Some(Command::Reconnect) => {}
-                Some(Command::Focus { peer }) => {
-                    // In order, not spawned: the last focus must win.
-                    memory.focus = peer.clone();
-                    if let Err(e) = client.focus(peer.as_deref()).await {
-                        sink.failed("telling chatd which conversation is open", e).await;
-                    }
-                }
-                Some(command) => {
-                    tokio::spawn(handle(client.clone(), command, sink.clone()));
-                }
+        let go_on = tokio::select! {
+            update = session.next() => match update {
+                Some(update) => worker.update(update).await,
+                None => false,
             },
-            event = events.recv() => match event {
-                Some(event) => {
-                    memory.since = Some(event.seq);
-                    follow_up(client, &event.body, sink);
-                    if !sink.send(Update::Event(event)).await {
-                        return Ended::Quit;
-                    }
+            command = commands.recv() => match command {
+                None => false,
+                Some(Command::Reconnect) => {
+                    session.retry_now();
+                    true
                 }
-                None if events.lagged() => {
-                    // Fell behind: resume from the last event taken.
-                    let params = SubscribeParams { events: None, since: memory.since };
-                    match client.subscribe(params).await {
-                        Ok((_, again)) => events = again,
-                        Err(_) => return Ended::Lost,
-                    }
-                }
-                None => return Ended::Lost,
+                Some(command) => worker.command(command).await,
             },
             _ = online.tick() => {
-                tokio::spawn(load_online(client.clone(), sink.clone()));
+                if let Some(client) = &worker.client {
+                    tokio::spawn(load_online(client.clone(), worker.sink.clone()));
+                }
+                true
+            }
+        };
+        if !go_on {
+            return;
+        }
+    }
+}
+
+impl Worker {
+    /// Passes on what the session reports; false once the UI is gone.
+    async fn update(&mut self, update: Session) -> bool {
+        match update {
+            Session::Attached(Attached { client, .. }) => {
+                if !self.sink.send(Update::Link(Link::Attached)).await {
+                    return false;
+                }
+                if let Some(peer) = &self.focus {
+                    let _ = client.focus(Some(peer)).await;
+                }
+                tokio::spawn(refresh(client.clone(), self.sink.clone()));
+                self.client = Some(client);
+                true
+            }
+            Session::Event(event) => {
+                if let Some(client) = &self.client {
+                    follow_up(client, &event.body, &self.sink);
+                }
+                self.sink.send(Update::Event(event)).await
+            }
+            Session::Detached(why) => {
+                self.client = None;
+                let link = Link::NotRunning {
+                    socket: self.socket.clone(),
+                    message: why.to_string(),
+                };
+                self.sink.send(Update::Link(link)).await
+            }
+        }
+    }
+
+    /// Runs a command on the current connection, or says chatd is away;
+    /// false once the UI is gone.
+    async fn command(&mut self, command: Command) -> bool {
+        if let Command::Focus { peer } = &command {
+            // In order, not spawned: the last focus must win. Remembered
+            // and sent again on attach.
+            self.focus = peer.clone();
+            if let Some(client) = &self.client
+                && let Err(e) = client.focus(peer.as_deref()).await
+            {
+                self.sink
+                    .failed("telling chatd which conversation is open", e)
+                    .await;
+            }
+            return true;
+        }
+        match &self.client {
+            Some(client) => {
+                tokio::spawn(handle(client.clone(), command, self.sink.clone()));
+                true
+            }
+            None => {
+                let failure = Failure {
+                    code: None,
+                    message: "chatd is not running; start it with `systemctl --user start \
+                              chatd` or run `chatd`, then try again"
+                        .into(),
+                };
+                self.sink
+                    .send(Update::Failed {
+                        what: "talking to chatd".into(),
+                        failure,
+                    })
+                    .await
             }
         }
     }
@@ -344,7 +310,7 @@ async fn handle(client: Client, command: Command, sink: Sink) {
             }
             Err(e) => sink.failed("loading the conversations", e).await,
         },
-        // Handled by `serve` itself.
+        // Handled by the loop in `run` itself.
         Command::Focus { .. } | Command::Reconnect => {}
     }
 }

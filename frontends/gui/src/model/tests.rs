@@ -142,6 +142,24 @@ fn statuses_only_move_forward() {
 }
 
 #[test]
+fn a_read_message_never_turns_failed() {
+    // The rule chatd applies too: only a message still sending can fail.
+    let mut m = logged_in();
+    m.apply(message_event(
+        1,
+        msg("a", Direction::Out, 10, MessageStatus::Read),
+    ));
+    m.apply(event(
+        2,
+        EventBody::Receipt {
+            id: "a".into(),
+            status: MessageStatus::Failed,
+        },
+    ));
+    assert_eq!(m.threads["bob"].messages[0].status, MessageStatus::Read);
+}
+
+#[test]
 fn reading_elsewhere_clears_unread() {
     let mut m = logged_in();
     m.apply(message_event(

@@ -1,7 +1,8 @@
-//! One conversation as the UI holds it: its messages in time order,
-//! merged from history, events and receipts in any order without
-//! duplicates and without a status ever going backwards.
+//! One conversation as the UI holds it: its messages in chatd-api's
+//! timeline order, merged from history, events and receipts in any order
+//! without duplicates, statuses moving by chatd-api's one rule.
 
+use chatd_api::domain::timeline_key;
 use chatd_api::{Direction, Message, MessageStatus};
 
 /// A conversation with one peer.
@@ -62,7 +63,7 @@ impl Thread {
     /// Adds a message or updates the one with its id; true when new.
     pub fn merge(&mut self, message: Message) -> bool {
         if let Some(old) = self.messages.iter_mut().find(|m| m.id == message.id) {
-            let status = forward(old.status, message.status);
+            let status = old.status.advance(message.status);
             *old = message;
             old.status = status;
             return false;
@@ -71,7 +72,7 @@ impl Thread {
         let at = self
             .messages
             .iter()
-            .rposition(|m| (m.ts, &m.id) <= (message.ts, &message.id))
+            .rposition(|m| timeline_key(m) <= timeline_key(&message))
             .map_or(0, |i| i + 1);
         self.messages.insert(at, message);
         true
@@ -81,20 +82,10 @@ impl Thread {
     pub fn set_status(&mut self, id: &str, status: MessageStatus) -> Option<StatusChange> {
         let m = self.messages.iter_mut().find(|m| m.id == id)?;
         let before = m.status;
-        m.status = forward(before, status);
+        m.status = before.advance(status);
         Some(StatusChange {
             direction: m.direction,
             became_read: before != MessageStatus::Read && m.status == MessageStatus::Read,
         })
-    }
-}
-
-/// Statuses only move forward (sending < sent < delivered < read); a
-/// failure is final.
-fn forward(old: MessageStatus, new: MessageStatus) -> MessageStatus {
-    if old == MessageStatus::Failed {
-        old
-    } else {
-        old.max(new)
     }
 }

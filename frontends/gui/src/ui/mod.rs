@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use crate::backend::{Backend, Command};
 use crate::cli::Theme;
 use crate::model::{Model, Phase};
+#[cfg(feature = "screenshot")]
 use crate::screenshot::{Plan, Shot};
 
 pub use theme::Palette;
@@ -101,7 +102,8 @@ pub struct Options {
     pub socket: Option<std::path::PathBuf>,
     /// The first theme.
     pub theme: Theme,
-    /// A test-only screenshot to take.
+    /// A test-only screenshot to take (only with the `screenshot` feature).
+    #[cfg(feature = "screenshot")]
     pub screenshot: Option<Plan>,
 }
 
@@ -114,6 +116,7 @@ pub struct App {
     /// What only the widgets care about.
     pub view: ViewState,
     /// A test-only screenshot in progress.
+    #[cfg(feature = "screenshot")]
     shot: Option<Shot>,
 }
 
@@ -128,10 +131,12 @@ impl App {
     /// update (pass the window's `request_repaint`).
     pub fn new(options: Options, waker: crate::backend::Waker) -> std::io::Result<Self> {
         let backend = Backend::start(options.socket, waker)?;
+        #[cfg_attr(not(feature = "screenshot"), allow(unused_mut))]
         let mut view = ViewState {
             theme: options.theme,
             ..ViewState::default()
         };
+        #[cfg(feature = "screenshot")]
         let shot = options.screenshot.map(|plan| {
             plan.prepare(&mut view);
             Shot::new(plan)
@@ -140,6 +145,7 @@ impl App {
             model: Model::default(),
             backend,
             view,
+            #[cfg(feature = "screenshot")]
             shot,
         })
     }
@@ -175,6 +181,7 @@ impl App {
             }
         }
         self.sync_focus(ui.ctx());
+        #[cfg(feature = "screenshot")]
         if let Some(mut shot) = self.shot.take() {
             shot.after_frame(ui.ctx(), self);
             self.shot = Some(shot);

@@ -2,6 +2,8 @@
 //! what a person reads (and what never reaches the screen: control
 //! characters, endless lines) is decided and tested in one place.
 
+use chatd_api::SecurityReason;
+
 /// Characters of one message shown in a preview before it is cut.
 pub const PREVIEW_CHARS: usize = 120;
 
@@ -67,23 +69,32 @@ pub fn security_summary(user: &str, count: u32) -> String {
     }
 }
 
-/// A security event's machine-readable reason (docs/PROTOCOL.md D5) as a
-/// sentence.
-pub fn security_body(user: &str, reason: &str) -> String {
+/// A security event's reason (docs/PROTOCOL.md D5) as a sentence.
+pub fn security_body(user: &str, reason: &SecurityReason) -> String {
     let user = one_line(user, 64);
     let what = match reason {
-        "bad_signature" => format!(
+        SecurityReason::BadSignature => format!(
             "A message claiming to be from {user} failed its signature check: it was forged, \
              or not meant for you"
         ),
-        "bad_tag" => format!("A message from {user} was altered on the way"),
-        "replayed" => format!("A message from {user} was sent again by someone (a replay)"),
-        "unwrap_failed" => format!("A session key from {user} could not be decrypted"),
-        "retired_key" => format!("A message from {user} used a session key that was retired"),
-        "malformed_envelope" | "malformed_payload" => {
+        SecurityReason::BadTag => format!("A message from {user} was altered on the way"),
+        SecurityReason::Replayed => {
+            format!("A message from {user} was sent again by someone (a replay)")
+        }
+        SecurityReason::UnwrapFailed => {
+            format!("A session key from {user} could not be decrypted")
+        }
+        SecurityReason::OwnKeyMismatch => format!(
+            "The server holds another key for your account {user}: someone logged in to it with \
+             another key. Change your password, then log in again"
+        ),
+        SecurityReason::RetiredKey => {
+            format!("A message from {user} used a session key that was retired")
+        }
+        SecurityReason::MalformedEnvelope | SecurityReason::MalformedPayload => {
             format!("A malformed message claiming to be from {user} arrived")
         }
-        other => format!(
+        SecurityReason::Unknown(other) => format!(
             "chatd refused a message from {user} ({})",
             one_line(other, 40)
         ),
@@ -119,7 +130,8 @@ mod tests {
         assert_eq!(security_summary("eve", 2), "2 security alerts about eve");
         assert_eq!(key_changed_summary("bob"), "bob's key changed");
         assert!(key_changed_body("bob").contains("chat verify bob"));
-        assert!(security_body("bob", "bad_tag").contains("altered"));
-        assert!(security_body("bob", "something_new").contains("something_new"));
+        assert!(security_body("bob", &SecurityReason::BadTag).contains("altered"));
+        let new = SecurityReason::from_code("something_new");
+        assert!(security_body("bob", &new).contains("something_new"));
     }
 }

@@ -77,14 +77,14 @@ impl Convo {
         }
     }
 
-    /// Adds or updates messages; statuses only move forward, as chatd's
-    /// do, so a replayed old event cannot undo a newer answer. Returns how
-    /// many were new.
+    /// Adds or updates messages; statuses move by chatd-api's one rule
+    /// (`MessageStatus::advance`), as chatd's do, so a replayed old event
+    /// cannot undo a newer answer. Returns how many were new.
     pub fn merge(&mut self, incoming: impl IntoIterator<Item = Message>) -> usize {
         let mut added = 0;
         for m in incoming {
             match self.messages.iter_mut().find(|x| x.id == m.id) {
-                Some(existing) => existing.status = existing.status.max(m.status),
+                Some(existing) => existing.status = existing.status.advance(m.status),
                 None => {
                     self.messages.push(m);
                     added += 1;
@@ -92,8 +92,8 @@ impl Convo {
             }
         }
         if added > 0 {
-            // Stable: equal timestamps keep their arrival order.
-            self.messages.sort_by_key(|m| m.ts);
+            // The one timeline order: time, then id (chatd-api's rule).
+            self.messages.sort_by(chatd_api::domain::timeline_cmp);
         }
         added
     }
@@ -102,7 +102,7 @@ impl Convo {
     pub fn receipt(&mut self, id: &str, status: chatd_api::MessageStatus) -> bool {
         match self.messages.iter_mut().find(|m| m.id == id) {
             Some(m) => {
-                m.status = m.status.max(status);
+                m.status = m.status.advance(status);
                 true
             }
             None => false,
@@ -298,6 +298,21 @@ mod tests {
         assert_eq!(c.messages[1].status, MessageStatus::Read);
         assert!(c.receipt("a", MessageStatus::Delivered));
         assert!(!c.receipt("zzz", MessageStatus::Delivered));
+    }
+
+    #[test]
+    fn a_read_message_never_turns_failed_and_ties_sort_by_id() {
+        let mut c = Convo::new("bob");
+        c.merge([
+            msg("y", 5, MessageStatus::Read),
+            msg("x", 5, MessageStatus::Sent),
+        ]);
+        let ids: Vec<_> = c.messages.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["x", "y"], "equal timestamps are ordered by id");
+        c.receipt("y", MessageStatus::Failed);
+        c.merge([msg("x", 5, MessageStatus::Failed)]);
+        assert_eq!(c.messages[1].status, MessageStatus::Read);
+        assert_eq!(c.messages[0].status, MessageStatus::Sent);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! after a reconnect the `since` replay may repeat what an answer already
 //! showed.
 
-use chatd_api::{Direction, EventBody, Message};
+use chatd_api::{Direction, EventBody, Message, SecurityReason};
 
 use super::notice::Level;
 use super::{App, Request};
@@ -73,14 +73,23 @@ impl App {
 }
 
 /// The `security` reasons of PROTOCOL.md D5 in words.
-fn security_reason(reason: &str) -> String {
+fn security_reason(reason: &SecurityReason) -> String {
     match reason {
-        "bad_signature" => "its signature does not match the key you have for them".into(),
-        "bad_tag" => "it was altered on the way".into(),
-        "replayed" => "it is a replay of an earlier message".into(),
-        "unwrap_failed" => "its session key could not be opened".into(),
-        "retired_key" => "it uses a session key that was already retired".into(),
-        "malformed_envelope" | "malformed_payload" => "it is malformed".into(),
-        other => format!("{other} (see PROTOCOL.md)"),
+        SecurityReason::BadSignature => {
+            "its signature does not match the key you have for them".into()
+        }
+        SecurityReason::BadTag => "it was altered on the way".into(),
+        SecurityReason::Replayed => "it is a replay of an earlier message".into(),
+        SecurityReason::UnwrapFailed => "its session key could not be opened".into(),
+        SecurityReason::RetiredKey => "it uses a session key that was already retired".into(),
+        SecurityReason::OwnKeyMismatch => {
+            "the server holds another key for your own account: someone logged in to it with \
+             another key; change your password, then log in again"
+                .into()
+        }
+        SecurityReason::MalformedEnvelope | SecurityReason::MalformedPayload => {
+            "it is malformed".into()
+        }
+        SecurityReason::Unknown(other) => format!("{other} (see PROTOCOL.md)"),
     }
 }

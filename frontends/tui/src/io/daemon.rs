@@ -1,182 +1,121 @@
-//! The task that owns the connection to chatd: it attaches (connect,
-//! `subscribe` with `since` the last event seen, `status`), forwards events
-//! and answers to the app, and when chatd goes away says so and tries
-//! again every second, resuming the event stream where it left off.
+//! The task between the app and chatd. Attaching, resuming the event
+//! stream and retrying are chatd-api's attach session; this task only turns
+//! what the session reports into app messages and carries out the app's
+//! requests on the current connection, answering them with why chatd
+//! cannot be reached while it is away.
 
-use std::path::PathBuf;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
 
-use chatd_api::{Client, ClientError, EventStream, Status, SubscribeParams};
+use chatd_api::Client;
+use chatd_api::attach::{Attach, SeqStore, Update};
 use tokio::sync::mpsc;
 
 use super::calls::execute;
-use super::seqfile::SeqFile;
 use crate::app::{Failure, Msg, Request};
 
-/// Pause between attempts to reach chatd.
-pub const RETRY: Duration = Duration::from_secs(1);
-/// Pause before reattaching after chatd closed the connection.
-const REATTACH: Duration = Duration::from_millis(100);
-/// How often the last seen seq is written to disk (and at the end).
-const SAVE_EVERY: Duration = Duration::from_secs(2);
+/// The file inside the state directory where the last event shown is kept,
+/// one line per chatd socket (`SEQ<TAB>SOCKET`).
+pub const SEQ_FILE: &str = "chat-tui.seq";
 
 /// Where to find chatd and where to remember the last event.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// chatd's socket.
     pub socket: PathBuf,
-    /// The last-seen-seq file.
-    pub seq_file: SeqFile,
+    /// The last event shown, per socket; `None` keeps nothing.
+    pub seq_store: Option<SeqStore>,
+}
+
+impl Config {
+    /// chatd's socket at `socket`, remembering the last event shown in
+    /// `$XDG_STATE_HOME/securechat/chat-tui.seq` (else
+    /// `~/.local/state/securechat/chat-tui.seq`), so a chat-tui opened
+    /// later shows what happened while it was closed (a key change, a
+    /// refused message) rather than starting blind.
+    pub fn for_socket(socket: &Path) -> Self {
+        let seq_store = state_dir()
+            .map(|dir| SeqStore::keyed(dir.join(SEQ_FILE), socket.display().to_string()));
+        Self {
+            socket: socket.to_path_buf(),
+            seq_store,
+        }
+    }
 }
 
 /// Runs until `requests` closes (the app quit); every request gets an
 /// answer, even while chatd is away.
 pub async fn run(config: Config, mut requests: mpsc::Receiver<Request>, app: mpsc::Sender<Msg>) {
-    let mut cursor = Cursor {
-        since: config.seq_file.load(),
-        saved: None,
-        file: config.seq_file.clone(),
-    };
-    let mut last_reason: Option<String> = None;
-    loop {
-        match attach(&config, cursor.since).await {
-            Ok((client, events, status, latest)) => {
-                last_reason = None;
-                // Nothing older than what chatd has: a since beyond it
-                // (chatd's data was reset) starts over at its latest.
-                cursor.since = Some(cursor.since.map_or(latest, |s| s.min(latest)));
-                if app.send(Msg::Attached { status }).await.is_err() {
-                    return;
-                }
-                let ended = serve(&client, events, &mut requests, &app, &mut cursor).await;
-                match ended {
-                    Ended::AppGone => {
-                        cursor.save();
-                        return;
-                    }
-                    // Reattach at once, from the last event seen.
-                    Ended::Lagged => {}
-                    // chatd went away or restarted: the next attempt says
-                    // which.
-                    Ended::Closed => tokio::time::sleep(REATTACH).await,
-                }
-            }
-            Err(e) => {
-                let reason = e.to_string();
-                if last_reason.as_ref() != Some(&reason) {
-                    last_reason = Some(reason.clone());
-                    if app.send(Msg::Detached { reason }).await.is_err() {
-                        return;
-                    }
-                }
-                let reason = last_reason.clone().unwrap_or_default();
-                if !wait_refusing(&mut requests, &app, &reason).await {
-                    cursor.save();
-                    return;
-                }
-            }
-        }
+    let mut attach = Attach::new(Some(config.socket));
+    // An unreadable seq file is no reason to refuse to start: without it
+    // chat-tui starts from chatd's present, as on a first run.
+    if let Some(store) = config.seq_store.filter(|s| s.load().is_ok()) {
+        attach = attach.seq_store(store);
     }
-}
-
-/// The seq of the last event forwarded, and what is on disk.
-struct Cursor {
-    since: Option<u64>,
-    saved: Option<u64>,
-    file: SeqFile,
-}
-
-impl Cursor {
-    fn save(&mut self) {
-        if let Some(seq) = self.since
-            && self.saved != Some(seq)
-            && self.file.save(seq).is_ok()
-        {
-            self.saved = Some(seq);
-        }
-    }
-}
-
-/// Connects, subscribes (replaying what came after `since`) and reads the
-/// status; also returns chatd's latest seq. The stream is registered
-/// before the status call, so no event between the two is lost.
-async fn attach(
-    config: &Config,
-    since: Option<u64>,
-) -> Result<(Client, EventStream, Status, u64), ClientError> {
-    let client = Client::connect(&config.socket).await?;
-    let params = SubscribeParams {
-        events: None,
-        since,
+    let Ok(mut session) = attach.start() else {
+        return;
     };
-    let (subscribed, events) = client.subscribe(params).await?;
-    let status = client.status().await?;
-    Ok((client, events, status, subscribed.seq))
-}
-
-/// Why [`serve`] stopped.
-enum Ended {
-    /// The app quit.
-    AppGone,
-    /// The event stream fell behind and was cut off; nothing is lost.
-    Lagged,
-    /// chatd closed the connection.
-    Closed,
-}
-
-/// Forwards events and runs requests until the stream ends or the app
-/// is gone.
-async fn serve(
-    client: &Client,
-    mut events: EventStream,
-    requests: &mut mpsc::Receiver<Request>,
-    app: &mpsc::Sender<Msg>,
-    cursor: &mut Cursor,
-) -> Ended {
-    let mut save = tokio::time::interval(SAVE_EVERY);
+    let mut client: Option<Client> = None;
+    // Requests wait until the first attempt has an outcome.
+    let mut away: Option<String> = None;
+    let mut tried = false;
     loop {
         tokio::select! {
-            event = events.recv() => {
-                let Some(event) = event else {
-                    return if events.lagged() { Ended::Lagged } else { Ended::Closed };
+            update = session.next() => {
+                let Some(update) = update else { break };
+                tried = true;
+                let msg = match update {
+                    Update::Attached(a) => {
+                        client = Some(a.client);
+                        away = None;
+                        Msg::Attached { status: a.status }
+                    }
+                    Update::Event(event) => Msg::Event(event),
+                    Update::Detached(why) => {
+                        client = None;
+                        let reason = why.to_string();
+                        away = Some(reason.clone());
+                        Msg::Detached { reason }
+                    }
                 };
-                cursor.since = Some(event.seq);
-                if app.send(Msg::Event(event)).await.is_err() {
-                    return Ended::AppGone;
+                if app.send(msg).await.is_err() {
+                    break;
                 }
             }
-            request = requests.recv() => {
-                let Some(request) = request else { return Ended::AppGone };
-                let (client, app) = (client.clone(), app.clone());
-                tokio::spawn(async move {
-                    let outcome = execute(&client, &request).await;
-                    let _ = app.send(Msg::Answer { request, outcome }).await;
-                });
+            request = requests.recv(), if tried => {
+                let Some(request) = request else { break };
+                match (&client, &away) {
+                    (Some(client), _) => {
+                        let (client, app) = (client.clone(), app.clone());
+                        tokio::spawn(async move {
+                            let outcome = execute(&client, &request).await;
+                            let _ = app.send(Msg::Answer { request, outcome }).await;
+                        });
+                    }
+                    (None, reason) => {
+                        let reason = reason.clone().unwrap_or_default();
+                        let outcome = Err(Failure::unreachable(reason));
+                        if app.send(Msg::Answer { request, outcome }).await.is_err() {
+                            break;
+                        }
+                    }
+                }
             }
-            _ = save.tick() => cursor.save(),
         }
     }
+    // Saves how far the app got.
+    let _ = session.close().await;
 }
 
-/// Waits [`RETRY`], answering every request with why chatd cannot be
-/// reached; false when the app is gone.
-async fn wait_refusing(
-    requests: &mut mpsc::Receiver<Request>,
-    app: &mpsc::Sender<Msg>,
-    reason: &str,
-) -> bool {
-    let pause = tokio::time::sleep(RETRY);
-    tokio::pin!(pause);
-    loop {
-        tokio::select! {
-            () = &mut pause => return true,
-            request = requests.recv() => {
-                let Some(request) = request else { return false };
-                let outcome = Err(Failure::unreachable(reason));
-                if app.send(Msg::Answer { request, outcome }).await.is_err() {
-                    return false;
-                }
-            }
-        }
-    }
+/// `$XDG_STATE_HOME/securechat`, else `~/.local/state/securechat`.
+fn state_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .map(|h| h.join(".local/state"))
+        })?;
+    Some(base.join("securechat"))
 }

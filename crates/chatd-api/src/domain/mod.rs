@@ -1,0 +1,15 @@
+//! The rules of the chat domain that chatd and every frontend must apply
+//! the same way, written once here so that they cannot drift apart: how a
+//! message's status may advance ([`status`]), the order of a conversation
+//! ([`order`]), and the closed sets the local API names by string, as enums
+//! that keep unknown values ([`security`]).
+//!
+//! Nothing here does I/O or changes the wire: each rule is a pure function
+//! (or a type serialised exactly as the strings chatd has always sent).
+
+pub mod order;
+pub mod security;
+pub mod status;
+
+pub use order::{TimelineKey, timeline_cmp, timeline_key};
+pub use security::SecurityReason;
