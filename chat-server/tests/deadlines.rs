@@ -69,11 +69,19 @@ async fn the_tls_login_deadline_runs_from_accept() {
     // handshake (the defect), `late`'s would. The pauses stage the scenario;
     // nothing waits on them for a result.
     let early_tcp = TcpStream::connect(srv.addr).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    test_support::wait::elapse(
+        Duration::from_millis(1200),
+        "accept `late` a second after `early`",
+    )
+    .await;
     let mut late = tls_over(TcpStream::connect(srv.addr).await.unwrap(), srv.addr)
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    test_support::wait::elapse(
+        Duration::from_millis(1200),
+        "let `early` finish its handshake late",
+    )
+    .await;
     let mut early = tls_over(early_tcp, srv.addr).await.unwrap();
     let first_closed = tokio::select! {
         seen = frames_until_closed(&mut early) => ("early", seen),

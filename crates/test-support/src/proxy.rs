@@ -137,7 +137,7 @@ impl FaultProxy {
         self.stall();
         let shared = self.shared.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(how_long).await;
+            crate::wait::elapse(how_long, "a stall of the length the test asked for").await;
             shared.stalled.send_replace((false, false));
         });
     }

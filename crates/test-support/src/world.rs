@@ -32,10 +32,19 @@ impl World {
     /// cannot go on without them.
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
+        Self::with_server_args(&[])
+    }
+
+    /// Like [`World::new`], with extra chat-server flags (a limit a test
+    /// needs moved out of its way, say).
+    ///
+    /// # Panics
+    /// As [`World::new`].
+    pub fn with_server_args(extra: &[&str]) -> Self {
         let bin = binary("chat-server").expect("chat-server binary");
         binary("chatd").expect("chatd binary");
         Self {
-            server: ServerProcess::start(&bin, &[]).expect("chat-server starts"),
+            server: ServerProcess::start(&bin, extra).expect("chat-server starts"),
             dir: tempfile::tempdir().expect("a temp dir"),
         }
     }
