@@ -214,8 +214,9 @@ async fn a_changed_key_blocks_sending_until_trusted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_backlog_from_a_new_sender_is_all_delivered() {
     const N: usize = 1_100;
-    // More than one sender's share of a mailbox by default (D7).
-    let w = World::with_server_args(&["--mailbox-per-sender", "2000"]);
+    // Over two frames a message (its session key goes along until
+    // confirmed): more than one sender's share of a mailbox by default (D7).
+    let w = World::with_server_args(&["--mailbox-per-sender", "5000"]);
     let (mut bd, _bob) = w.user("bob").await;
     bd.kill9();
     let mut m = Mallory::new(&w).await;
