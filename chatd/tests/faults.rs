@@ -113,6 +113,23 @@ async fn message_events(socket: &Path, from: &str) -> HashMap<String, usize> {
     seen
 }
 
+/// Waits until every message alice sent (`sent`) is in bob's history
+/// exactly once and announced once there, and alice sees each delivered (or
+/// read).
+async fn alice_to_bob_arrived_once(alice: &Path, bob: &Path, sent: &[(String, String)]) {
+    let h = wait_history(bob, "alice", &ids(sent), "bob to have all", |_| true).await;
+    assert_once(&h, sent);
+    assert_announced_once(bob, "alice", sent).await;
+    wait_history(
+        alice,
+        "bob",
+        &ids(sent),
+        "delivered at alice",
+        delivered_or_read,
+    )
+    .await;
+}
+
 /// Asserts each sent message was announced exactly once to the recipient.
 async fn assert_announced_once(socket: &Path, from: &str, sent: &[(String, String)]) {
     let events = message_events(socket, from).await;
@@ -375,24 +392,7 @@ async fn the_receiver_killed_between_deliver_and_ack_loses_nothing() {
         to_bob.push((send(&mut alice, "bob", &t).await, t));
         bd.restart().await.unwrap();
     }
-    let h = wait_history(
-        &bd.socket,
-        "alice",
-        &ids(&to_bob),
-        "bob to have all",
-        |_| true,
-    )
-    .await;
-    assert_once(&h, &to_bob);
-    assert_announced_once(&bd.socket, "alice", &to_bob).await;
-    wait_history(
-        &ad.socket,
-        "bob",
-        &ids(&to_bob),
-        "delivered at alice",
-        delivered_or_read,
-    )
-    .await;
+    alice_to_bob_arrived_once(&ad.socket, &bd.socket, &to_bob).await;
     // Everything is acked in the end.
     let server_dir = w.server.data_dir();
     wait_for(
@@ -536,24 +536,7 @@ async fn a_full_disk_is_reported_and_loses_nothing() {
     bd.kill9();
     std::fs::remove_file(&filler).unwrap();
     bd.restart().await.unwrap();
-    let h = wait_history(
-        &bd.socket,
-        "alice",
-        &ids(&to_bob),
-        "bob to have all",
-        |_| true,
-    )
-    .await;
-    assert_once(&h, &to_bob);
-    assert_announced_once(&bd.socket, "alice", &to_bob).await;
-    wait_history(
-        &ad.socket,
-        "bob",
-        &ids(&to_bob),
-        "delivered at alice",
-        delivered_or_read,
-    )
-    .await;
+    alice_to_bob_arrived_once(&ad.socket, &bd.socket, &to_bob).await;
     drop(ad);
     drop(bd);
 }
