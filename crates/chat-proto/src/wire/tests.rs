@@ -121,3 +121,26 @@ fn type_lists_match_the_enums() {
         );
     }
 }
+
+/// Found by fuzz/wire_request: a float id must come back as the number the
+/// client sent, so its echo parses to the same value (serde_json's
+/// `float_roundtrip` makes the parse correctly rounded).
+#[test]
+fn a_float_id_survives_the_echo() {
+    let found = br#"{"type":"list_users","id":59999999999999999999999999999e9,"prefix":"al","li:it":10,"online_only":true,"after":"a"}"#;
+    let (id, request) = decode_request(found).expect("the fuzzer's list_users");
+    let again = decode_request(&encode(id.as_ref(), &request)).expect("its echo parses");
+    assert_eq!(again, (id, request));
+    let frame = br#"{"type":"ping","id":5999999999999999999999999999999999999999e9}"#;
+    let (id, request) = decode_request(frame).expect("a ping with a float id");
+    let again = decode_request(&encode(id.as_ref(), &request)).expect("the echo parses");
+    assert_eq!(again, (id, request));
+    // And the id is the correctly rounded value of the text.
+    let Some(RequestId::Number(n)) = &again.0 else {
+        panic!("not a number id: {:?}", again.0)
+    };
+    assert_eq!(
+        n.as_f64(),
+        Some(5.999999999999999999999999999999999999999e48)
+    );
+}
