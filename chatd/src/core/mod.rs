@@ -50,6 +50,9 @@ pub struct Core {
     outbox: Outbox,
     /// The conversation each frontend connection shows, by connection id.
     focus: Mutex<HashMap<u64, String>>,
+    /// The timestamp of the last message this daemon wrote (see
+    /// [`Core::next_send_ts`]).
+    last_send_ts: std::sync::atomic::AtomicI64,
 }
 
 impl Core {
@@ -73,7 +76,25 @@ impl Core {
             peers: Peers::new(),
             outbox: Outbox::new(),
             focus: Mutex::new(HashMap::new()),
+            last_send_ts: std::sync::atomic::AtomicI64::new(0),
         }
+    }
+
+    /// The timestamp for a message written now: the clock, but always
+    /// after the previous message's, so that messages written within one
+    /// millisecond keep the order they were written in under the timeline
+    /// rule `(ts, id)` (docs/PROTOCOL.md, domain rules), here and at the
+    /// recipient.
+    pub fn next_send_ts(&self) -> i64 {
+        use std::sync::atomic::Ordering;
+        let now = chat_proto::now_ms();
+        let prev = self
+            .last_send_ts
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |last| {
+                Some(now.max(last + 1))
+            })
+            .unwrap_or(now);
+        now.max(prev + 1)
     }
 
     /// Resolved configuration.

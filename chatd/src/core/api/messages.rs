@@ -2,7 +2,6 @@
 //! and reads of the stored history.
 
 use chat_e2e::Payload;
-use chat_proto::now_ms;
 use chatd_api::{
     ApiError, ConnectionState, Direction, ErrorCode, EventBody, HistoryParams, Message,
     MessageParams, MessageStatus, Messages, OneMessage, SearchParams, SendParams, Sent,
@@ -46,7 +45,7 @@ pub(super) async fn send(core: &Core, p: SendParams) -> Result<Sent, ApiError> {
     if peer_blocked(core, &p.to).await? {
         return Err(CoreError::from(chat_e2e::E2eError::PeerKeyChanged(p.to.clone())).into());
     }
-    let now = now_ms();
+    let now = core.next_send_ts();
     let payload = Payload::text(p.text.clone(), now).map_err(|e| invalid(e.to_string()))?;
     let id = payload.id().map(|u| u.to_string()).unwrap_or_default();
     let message = Message {
