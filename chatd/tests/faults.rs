@@ -113,21 +113,23 @@ async fn message_events(socket: &Path, from: &str) -> HashMap<String, usize> {
     seen
 }
 
-/// Waits until every message alice sent (`sent`) is in bob's history
-/// exactly once and announced once there, and alice sees each delivered (or
-/// read).
-async fn alice_to_bob_arrived_once(alice: &Path, bob: &Path, sent: &[(String, String)]) {
-    let h = wait_history(bob, "alice", &ids(sent), "bob to have all", |_| true).await;
-    assert_once(&h, sent);
-    assert_announced_once(bob, "alice", sent).await;
-    wait_history(
-        alice,
-        "bob",
+/// Waits until every message `from` sent (`sent`) is in `to`'s history
+/// exactly once and announced once there, and `from` sees each delivered
+/// (or read). Each side is its daemon's socket and its name.
+async fn arrived_once(from: (&Path, &str), to: (&Path, &str), sent: &[(String, String)]) {
+    let ((from_socket, from), (to_socket, to)) = (from, to);
+    let h = wait_history(
+        to_socket,
+        from,
         &ids(sent),
-        "delivered at alice",
-        delivered_or_read,
+        &format!("{to} to have all"),
+        |_| true,
     )
     .await;
+    assert_once(&h, sent);
+    assert_announced_once(to_socket, from, sent).await;
+    let what = format!("delivered at {from}");
+    wait_history(from_socket, to, &ids(sent), &what, delivered_or_read).await;
 }
 
 /// Asserts each sent message was announced exactly once to the recipient.
@@ -194,50 +196,15 @@ async fn cuts_stalls_and_resets_of_the_network_lose_nothing() {
             wait_state(&mut bob, "logged_in").await;
         }
     }
-    let at_bob = wait_history(
-        &bd.socket,
-        "alice",
-        &ids(&to_bob),
-        "bob to have all",
-        |_| true,
-    )
-    .await;
-    assert_once(&at_bob, &to_bob);
-    let at_alice = wait_history(
-        &ad.socket,
-        "bob",
-        &ids(&to_alice),
-        "alice to have all",
-        |_| true,
-    )
-    .await;
-    assert_once(&at_alice, &to_alice);
-    // Receipts crossed the same faults: every message ends delivered, and
-    // read once the conversation is read.
-    wait_history(
-        &ad.socket,
-        "bob",
-        &ids(&to_bob),
-        "delivered at alice",
-        delivered_or_read,
-    )
-    .await;
-    wait_history(
-        &bd.socket,
-        "alice",
-        &ids(&to_alice),
-        "delivered at bob",
-        delivered_or_read,
-    )
-    .await;
+    arrived_once((&ad.socket, "alice"), (&bd.socket, "bob"), &to_bob).await;
+    arrived_once((&bd.socket, "bob"), (&ad.socket, "alice"), &to_alice).await;
+    // Receipts crossed the same faults too: read once the conversation is read.
     bob.ok("mark_read", json!({"peer": "alice"})).await.unwrap();
     let h = wait_history(&ad.socket, "bob", &ids(&to_bob), "read at alice", |s| {
         s == "read"
     })
     .await;
     assert_once(&h, &to_bob);
-    assert_announced_once(&bd.socket, "alice", &to_bob).await;
-    assert_announced_once(&ad.socket, "bob", &to_alice).await;
     let c = proxy.counts();
     eprintln!("faults injected: {c:?}");
     assert!(c.cut >= 8 && c.reset >= 8 && c.stalls >= 8, "{c:?}");
@@ -272,34 +239,8 @@ async fn the_server_killed_during_bursts_twenty_times_loses_nothing() {
         }
         w.server.kill9_and_restart().unwrap();
     }
-    let at_bob = wait_history(
-        &bd.socket,
-        "alice",
-        &ids(&to_bob),
-        "bob to have all",
-        |_| true,
-    )
-    .await;
-    assert_once(&at_bob, &to_bob);
-    let at_alice = wait_history(
-        &ad.socket,
-        "bob",
-        &ids(&to_alice),
-        "alice to have all",
-        |_| true,
-    )
-    .await;
-    assert_once(&at_alice, &to_alice);
-    wait_history(
-        &ad.socket,
-        "bob",
-        &ids(&to_bob),
-        "delivered at alice",
-        delivered_or_read,
-    )
-    .await;
-    assert_announced_once(&bd.socket, "alice", &to_bob).await;
-    assert_announced_once(&ad.socket, "bob", &to_alice).await;
+    arrived_once((&ad.socket, "alice"), (&bd.socket, "bob"), &to_bob).await;
+    arrived_once((&bd.socket, "bob"), (&ad.socket, "alice"), &to_alice).await;
     eprintln!(
         "server killed {KILLS} times; {} + {} messages",
         to_bob.len(),
@@ -391,7 +332,7 @@ async fn the_receiver_killed_between_deliver_and_ack_loses_nothing() {
         to_bob.push((send(&mut alice, "bob", &t).await, t));
         bd.restart().await.unwrap();
     }
-    alice_to_bob_arrived_once(&ad.socket, &bd.socket, &to_bob).await;
+    arrived_once((&ad.socket, "alice"), (&bd.socket, "bob"), &to_bob).await;
     // Everything is acked in the end.
     let server_dir = w.server.data_dir();
     wait_for(
@@ -535,7 +476,7 @@ async fn a_full_disk_is_reported_and_loses_nothing() {
     bd.kill9();
     std::fs::remove_file(&filler).unwrap();
     bd.restart().await.unwrap();
-    alice_to_bob_arrived_once(&ad.socket, &bd.socket, &to_bob).await;
+    arrived_once((&ad.socket, "alice"), (&bd.socket, "bob"), &to_bob).await;
     drop(ad);
     drop(bd);
 }
