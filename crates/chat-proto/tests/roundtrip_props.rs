@@ -102,24 +102,7 @@ fn presence() -> impl Strategy<Value = Vec<UserPresence>> {
 }
 
 fn error_code() -> impl Strategy<Value = ErrorCode> {
-    proptest::sample::select(vec![
-        ErrorCode::BadFrame,
-        ErrorCode::FrameTooLarge,
-        ErrorCode::UnknownType,
-        ErrorCode::BadRequest,
-        ErrorCode::NotAuthenticated,
-        ErrorCode::AlreadyAuthenticated,
-        ErrorCode::BadCredentials,
-        ErrorCode::UsernameTaken,
-        ErrorCode::InvalidUsername,
-        ErrorCode::InvalidPassword,
-        ErrorCode::BadKey,
-        ErrorCode::NoSuchUser,
-        ErrorCode::RateLimited,
-        ErrorCode::MailboxFull,
-        ErrorCode::ServerBusy,
-        ErrorCode::Internal,
-    ])
+    proptest::sample::select(ErrorCode::ALL.to_vec())
 }
 
 fn server_message() -> impl Strategy<Value = ServerMessage> {
