@@ -266,3 +266,85 @@ fn a_restarted_daemon_is_reattached_and_nothing_is_missed() {
     }
     wait_label_contains(&mut h, "Online as alice");
 }
+
+#[test]
+fn a_screen_switch_from_another_client_clears_inputs_and_sends_nothing() {
+    let w = World::new();
+    let (ad, mut alice) = w.user("alice");
+    let (_bd, mut bob) = w.user("bob");
+    w.call(&mut bob, "subscribe", json!({}));
+    w.call(&mut alice, "send", json!({"to": "bob", "text": "first"}));
+    w.event(&mut bob, "alice's first message", |e| {
+        e["type"] == "message" && e["message"]["text"] == "first"
+    });
+
+    let mut h = gui(&ad.socket);
+    click_when_shown(&mut h, "Conversation with bob");
+    wait_label(&mut h, "Message to bob");
+    type_into(&mut h, "Message to bob", "a draft for bob");
+
+    // `chat logout` elsewhere: the login screen takes nothing of the chat,
+    // and the person typing on is not typing into the password field.
+    w.call(&mut alice, "logout", json!({}));
+    wait_label(&mut h, "Log in");
+    h.event(egui::Event::Text("my next words".into()));
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.step();
+    h.step();
+    let app = h.state();
+    assert!(app.view.login.password.is_empty(), "{:?}", app.view.login);
+    assert!(app.view.drafts.is_empty(), "{:?}", app.view.drafts);
+    assert!(
+        !app.model.auth.busy && app.model.auth.failure.is_none(),
+        "nothing may be submitted as a password: {:?}",
+        app.model.auth
+    );
+
+    // Half a password, then `chat login` elsewhere: the half is wiped and
+    // the rest, typed on, goes nowhere.
+    type_into(&mut h, "Password", "correct hor");
+    assert_eq!(h.state().view.login.password, "correct hor");
+    w.call(
+        &mut alice,
+        "login",
+        json!({"username": "alice", "password": PASSWORD}),
+    );
+    wait_label(&mut h, "Search people");
+    assert!(h.state().view.login.password.is_empty());
+    h.event(egui::Event::Text("se battery".into()));
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.step();
+    h.step();
+
+    // The conversation opens afresh, without the old draft; the marker is
+    // the only thing the window sends.
+    click_when_shown(&mut h, "Conversation with bob");
+    wait_label(&mut h, "Message to bob");
+    assert!(
+        h.state().view.drafts.values().all(String::is_empty),
+        "{:?}",
+        h.state().view.drafts
+    );
+    type_into(&mut h, "Message to bob", "marker");
+    h.key_press(egui::Key::Enter);
+    wait_label(&mut h, "marker");
+    w.event(&mut bob, "the marker", |e| {
+        e["type"] == "message" && e["message"]["text"] == "marker"
+    });
+    let history = w.call(&mut alice, "history", json!({"peer": "bob"}));
+    let texts: Vec<&str> = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["text"].as_str())
+        .collect();
+    assert_eq!(texts, ["first", "marker"], "{history}");
+}
+
+/// Waits for the button with this name and clicks it.
+fn click_when_shown(h: &mut egui_kittest::Harness<'static, chat_gui::ui::App>, name: &str) {
+    wait_label(h, name);
+    click(h, name);
+}

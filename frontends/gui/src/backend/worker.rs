@@ -9,6 +9,7 @@ use std::time::Duration;
 use chatd_api::attach::{Attach, Attached, Update as Session};
 use chatd_api::{Client, ClientError, ConnectionState, EventBody, HistoryParams, UsersParams};
 use tokio::sync::mpsc;
+use zeroize::Zeroize as _;
 
 use super::{Command, Failure, Link, Update, Waker};
 
@@ -225,12 +226,20 @@ async fn load_online(client: Client, sink: Sink) {
 /// Runs one command and reports its outcome.
 async fn handle(client: Client, command: Command, sink: Sink) {
     match command {
-        Command::Login { username, password } => {
+        Command::Login {
+            username,
+            mut password,
+        } => {
             let result = client.login(&username, &password).await;
+            password.zeroize();
             auth_done(client, result, sink).await;
         }
-        Command::Signup { username, password } => {
+        Command::Signup {
+            username,
+            mut password,
+        } => {
             let result = client.signup(&username, &password).await;
+            password.zeroize();
             auth_done(client, result, sink).await;
         }
         Command::Logout => {

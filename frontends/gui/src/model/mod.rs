@@ -14,7 +14,9 @@ use chatd_api::{
 };
 
 use crate::backend::{Command, Failure, Link, Update};
-pub use signup::{SignupChecks, check_confirmation, check_password, check_username};
+pub use signup::{
+    MAX_PASSWORD_BYTES, SignupChecks, check_confirmation, check_password, check_username,
+};
 pub use thread::Thread;
 
 /// How many recent problems the UI keeps to show.

@@ -44,7 +44,10 @@ pub fn show(app: &mut App, ui: &mut Ui) {
                 // Read before focus moves below: `lost_focus` asks memory.
                 let entered = (user.lost_focus() || pass.lost_focus())
                     && ui.input(|i| i.key_pressed(Key::Enter));
-                if !entered && ui.memory(|m| m.focused().is_none()) {
+                // Only at start or after this window's own Log out: after
+                // another frontend logged out, what the person goes on
+                // typing was meant for the chat, not for this field.
+                if app.view.autofocus && !entered && ui.memory(|m| m.focused().is_none()) {
                     if form.username.is_empty() {
                         user.request_focus();
                     } else {
@@ -92,6 +95,7 @@ fn submit(app: &mut App) {
     let password = std::mem::take(&mut form.password);
     app.model.auth.busy = true;
     app.model.auth.failure = None;
+    app.expect_switch();
     app.command(Command::Login { username, password });
 }
 

@@ -6,6 +6,7 @@
 mod chat;
 mod dialogs;
 mod format;
+mod forms;
 mod login;
 mod not_running;
 mod signup;
@@ -21,6 +22,7 @@ use crate::model::{Model, Phase};
 #[cfg(feature = "screenshot")]
 use crate::screenshot::{Plan, Shot};
 
+pub use forms::{LoginForm, SignupForm};
 pub use theme::Palette;
 
 /// Which of the two signed-out forms is shown.
@@ -33,29 +35,16 @@ pub enum AuthScreen {
     Signup,
 }
 
-/// The log-in form.
-#[derive(Debug, Clone, Default)]
-pub struct LoginForm {
-    /// Typed username.
-    pub username: String,
-    /// Typed password.
-    pub password: String,
-    /// The account chatd holds was filled in once (and may be cleared).
-    pub prefilled: bool,
-}
-
-/// The sign-up form.
-#[derive(Debug, Clone, Default)]
-pub struct SignupForm {
-    /// Typed username.
-    pub username: String,
-    /// Typed password.
-    pub password: String,
-    /// Typed confirmation.
-    pub confirmation: String,
-    /// The person pressed "Create account" at least once (show every
-    /// reason from then on, not only for fields already typed in).
-    pub submitted: bool,
+/// The screens that take typed input, as far as switching between them
+/// matters: everything typed belongs to one of them and must not reach
+/// another (a password must never become a message, nor a message a
+/// password).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Screen {
+    /// Log in or sign up.
+    SignedOut,
+    /// Chatting as this account.
+    Chat(Option<String>),
 }
 
 /// State of the widgets, not of chatd.
@@ -89,6 +78,17 @@ pub struct ViewState {
     pub focus_search: bool,
     /// The person was told the command queue was full.
     busy_told: bool,
+    /// The input screen last shown (the not-running screen in between
+    /// does not count: it takes no typing).
+    screen: Option<Screen>,
+    /// The next screen switch was asked for in this window (Log in, Log
+    /// out, Create account), so its form may take keyboard focus.
+    switch_expected: bool,
+    /// The log-in and sign-up forms may take keyboard focus by themselves:
+    /// at start and after a switch this window asked for, never after one
+    /// another frontend caused (typing meant for the chat would land in
+    /// the password field).
+    pub autofocus: bool,
     /// Behave as if the window had keyboard focus even when the system
     /// says it has not (screenshots under Xvfb, which has no window
     /// manager to give any window focus).
@@ -134,6 +134,7 @@ impl App {
         #[cfg_attr(not(feature = "screenshot"), allow(unused_mut))]
         let mut view = ViewState {
             theme: options.theme,
+            autofocus: true,
             ..ViewState::default()
         };
         #[cfg(feature = "screenshot")]
@@ -164,6 +165,7 @@ impl App {
     /// Draws one frame.
     pub fn show(&mut self, ui: &mut egui::Ui) {
         self.take_updates();
+        self.guard_switch(ui.ctx());
         if self.view.applied_theme != Some(self.view.theme) {
             theme::apply(ui.ctx(), self.view.theme);
             self.view.applied_theme = Some(self.view.theme);
@@ -191,14 +193,71 @@ impl App {
     /// Applies every waiting update to the model.
     fn take_updates(&mut self) {
         while let Some(update) = self.backend.try_recv() {
-            if matches!(update, crate::backend::Update::Auth(Ok(_))) {
-                self.view.login = LoginForm::default();
-                self.view.signup = SignupForm::default();
+            if let crate::backend::Update::Auth(Err(_)) = &update {
+                // Refused: no switch is coming.
+                self.view.switch_expected = false;
             }
             for command in self.model.apply(update) {
                 self.command(command);
             }
         }
+    }
+
+    /// Notes that the person asked for a screen switch in this window
+    /// (logging in, signing up, logging out).
+    pub fn expect_switch(&mut self) {
+        self.view.switch_expected = true;
+    }
+
+    /// When the screen switches between signing in and chatting (by this
+    /// window or because another frontend logged in or out), clears every
+    /// input, wipes the passwords, drops keyboard focus and this frame's
+    /// typing: nothing typed for one screen may reach the other.
+    fn guard_switch(&mut self, ctx: &egui::Context) {
+        let screen = match self.model.phase() {
+            Phase::Detached => return,
+            Phase::SignedOut => Screen::SignedOut,
+            Phase::SignedIn => Screen::Chat(self.model.account().map(str::to_string)),
+        };
+        let Some(before) = self.view.screen.replace(screen.clone()) else {
+            return;
+        };
+        if before == screen {
+            return;
+        }
+        let view = &mut self.view;
+        view.autofocus = std::mem::take(&mut view.switch_expected);
+        view.login.clear();
+        view.signup.clear();
+        for peer in view.drafts.keys() {
+            ctx.data_mut(|d| d.remove::<egui::text_edit::TextEditState>(chat::composer_id(peer)));
+        }
+        view.drafts.clear();
+        view.search.clear();
+        view.searched.clear();
+        view.open = None;
+        view.safety = None;
+        view.focus_composer = false;
+        view.focus_search = false;
+        for thread in self.model.threads.values_mut() {
+            thread.draft_back = None;
+        }
+        ctx.memory_mut(|m| m.stop_text_input());
+        // egui keeps each field's undo history, copies of what was typed.
+        for id in widgets::FIELD_IDS {
+            ctx.data_mut(|d| d.remove::<egui::text_edit::TextEditState>(widgets::field_id(id)));
+        }
+        ctx.input_mut(|i| {
+            i.events.retain(|e| {
+                !matches!(
+                    e,
+                    egui::Event::Text(_)
+                        | egui::Event::Paste(_)
+                        | egui::Event::Key { .. }
+                        | egui::Event::Ime(_)
+                )
+            });
+        });
     }
 
     /// Tells chatd which conversation a person is looking at (none while

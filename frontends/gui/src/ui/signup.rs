@@ -106,7 +106,7 @@ pub fn show(app: &mut App, ui: &mut Ui) {
                 // Read before focus moves below: `lost_focus` asks memory.
                 let entered = (user.lost_focus() || pass.lost_focus() || confirm.lost_focus())
                     && ui.input(|i| i.key_pressed(Key::Enter));
-                if !entered && ui.memory(|m| m.focused().is_none()) {
+                if app.view.autofocus && !entered && ui.memory(|m| m.focused().is_none()) {
                     user.request_focus();
                 }
                 ui.add_space(10.0);
@@ -151,5 +151,6 @@ fn submit(app: &mut App, checks: &SignupChecks) {
     // common password) can be fixed rather than retyped.
     let password = form.password.clone();
     app.model.auth.busy = true;
+    app.expect_switch();
     app.command(Command::Signup { username, password });
 }

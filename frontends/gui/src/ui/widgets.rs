@@ -4,19 +4,36 @@
 
 use egui::{Color32, Response, RichText, Sense, TextEdit, Ui};
 
+/// The names of the log-in and sign-up fields (see [`field_id`]).
+pub const FIELD_IDS: [&str; 5] = [
+    "login_user",
+    "login_password",
+    "signup_user",
+    "signup_password",
+    "signup_confirm",
+];
+
+/// A form field's egui id, the same wherever the form sits, so that its
+/// state (which includes undo copies of what was typed) can be wiped.
+pub fn field_id(name: &str) -> egui::Id {
+    egui::Id::unique(("form_field", name))
+}
+
 /// A caption above a text field, tied to it for screen readers (the
-/// field's accessible name is the caption).
+/// field's accessible name is the caption). `name` is one of
+/// [`FIELD_IDS`].
 pub fn labelled_field(
     ui: &mut Ui,
     caption: &str,
     text: &mut String,
     password: bool,
-    id_salt: &str,
+    name: &str,
 ) -> Response {
+    debug_assert!(FIELD_IDS.contains(&name), "{name} is not in FIELD_IDS");
     let label = ui.label(caption);
     ui.add(
         TextEdit::singleline(text)
-            .id_salt(id_salt)
+            .id(field_id(name))
             .password(password)
             .desired_width(f32::INFINITY)
             .margin(egui::vec2(8.0, 6.0)),

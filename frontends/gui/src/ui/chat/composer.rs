@@ -37,7 +37,7 @@ pub fn show(app: &mut App, ui: &mut Ui, peer: &str) {
                         .color(palette.bad),
                 );
             }
-            let id = egui::Id::unique(("composer", peer));
+            let id = id(peer);
             // Take Enter (without Shift) before the text box sees it, so it
             // sends instead of starting a new line.
             // (`consume_key` would also take Shift+Enter: it ignores Shift.)
@@ -85,6 +85,11 @@ pub fn show(app: &mut App, ui: &mut Ui, peer: &str) {
                 app.view.focus_composer = true;
             }
         });
+}
+
+/// The composer's egui id for `peer`.
+pub fn id(peer: &str) -> egui::Id {
+    egui::Id::unique(("composer", peer))
 }
 
 /// Removes a press of Enter without modifiers from this frame's input;

@@ -8,6 +8,7 @@ mod sidebar;
 use egui::{Key, Modifiers, RichText, Ui};
 
 use super::App;
+pub use composer::id as composer_id;
 
 /// Draws the view.
 pub fn show(app: &mut App, ui: &mut Ui) {

@@ -64,6 +64,7 @@ fn header(app: &mut App, ui: &mut Ui, palette: &Palette) {
             let menu = ui.menu_button(RichText::new("…").size(18.0), |ui| {
                 if ui.button("Log out").clicked() {
                     app.view.open = None;
+                    app.expect_switch();
                     app.command(Command::Logout);
                     ui.close();
                 }
