@@ -72,6 +72,34 @@ impl SecurityReason {
     }
 }
 
+impl SecurityReason {
+    /// The reason in a sentence for people (frontends show this, not the
+    /// code).
+    pub fn describe(&self) -> String {
+        match self {
+            SecurityReason::MalformedEnvelope => "it arrived damaged or incomplete".into(),
+            SecurityReason::BadSignature => {
+                "its signature does not match the sender's key: it may be forged".into()
+            }
+            SecurityReason::UnwrapFailed => {
+                "it was encrypted for another key than this device's".into()
+            }
+            SecurityReason::BadTag => "it was altered on the way".into(),
+            SecurityReason::MalformedPayload => "its content is invalid".into(),
+            SecurityReason::RetiredKey => {
+                "it used an encryption key that was already retired (possibly a replay)".into()
+            }
+            SecurityReason::Replayed => "it is a copy of a message received before".into(),
+            SecurityReason::OwnKeyMismatch => {
+                "the server holds another key for your own account; someone may have logged in \
+                 with it elsewhere"
+                    .into()
+            }
+            SecurityReason::Unknown(code) => format!("chatd refused it ({code})"),
+        }
+    }
+}
+
 impl std::fmt::Display for SecurityReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -138,6 +166,17 @@ mod tests {
             assert_eq!(serde_json::to_value(reason).unwrap(), json!(code));
             assert_eq!(SecurityReason::from_code(code), *reason);
         }
+    }
+
+    #[test]
+    fn every_reason_has_a_sentence_without_its_code() {
+        for reason in SecurityReason::KNOWN {
+            let text = reason.describe();
+            assert!(!text.contains(reason.as_str()), "{text}");
+            assert!(!text.contains('_'), "{text}");
+        }
+        let unknown = SecurityReason::Unknown("quantum_flux".into()).describe();
+        assert!(unknown.contains("quantum_flux"), "{unknown}");
     }
 
     #[test]
