@@ -83,6 +83,26 @@ pub fn fingerprint_grid(hex: &str) -> String {
         .join("\n")
 }
 
+/// A safety number (60 digits) as 3 lines of 4 groups of 5 digits.
+pub fn safety_number_grid(number: &str) -> String {
+    let digits: Vec<char> = number.chars().filter(char::is_ascii_digit).collect();
+    digits
+        .chunks(20)
+        .map(|line| {
+            line.chunks(5)
+                .map(|g| g.iter().collect::<String>())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A safety number as one line of 12 groups (for screen readers).
+pub fn safety_number_line(number: &str) -> String {
+    safety_number_grid(number).replace('\n', " ")
+}
+
 /// A fingerprint as one line of 16 groups (for screen readers).
 pub fn fingerprint_line(hex: &str) -> String {
     fingerprint_grid(hex).replace('\n', " ")
@@ -99,6 +119,18 @@ mod tests {
         assert_eq!(grid.lines().count(), 4);
         assert_eq!(fingerprint_line(&hex).split(' ').count(), 16);
         assert!(grid.starts_with("0123 4567 89ab cdef\n"));
+    }
+
+    #[test]
+    fn safety_numbers_are_twelve_groups_of_five_whatever_the_spacing() {
+        let digits: String = "0123456789".repeat(6);
+        let grid = safety_number_grid(&digits);
+        assert_eq!(grid.lines().count(), 3);
+        assert!(grid.starts_with("01234 56789 01234 56789\n"), "{grid}");
+        let spaced = safety_number_line(&digits);
+        assert_eq!(spaced.split(' ').count(), 12);
+        // Already grouped by chatd: the same.
+        assert_eq!(safety_number_line(&spaced), spaced);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The safety-number dialog: your fingerprint and the peer's side by side,
-//! 16 groups of 4 each, to compare in person or over a call; Verify records
-//! that they matched.
+//! 16 groups of 4 each, to compare in person, and the 60-digit safety
+//! number both sides compute from the two keys (12 groups of 5, easy to
+//! read out on a call); Verify records that they matched. Nothing here is
+//! typed in or pre-filled: the person compares what is shown.
 
 use chatd_api::TrustState;
 use egui::{RichText, Ui};
@@ -41,6 +43,10 @@ pub fn show(app: &mut App, ui: &mut Ui, peer: &str) {
                 theirs.as_ref().map(|f| f.fingerprint.as_str()),
             );
         });
+        if let Some(number) = theirs.as_ref().and_then(|f| f.safety_number.as_deref()) {
+            ui.add_space(10.0);
+            safety_number(ui, &palette, peer, number);
+        }
         ui.add_space(10.0);
         let state = theirs.as_ref().map(|f| f.state);
         if let Some(state) = state {
@@ -83,4 +89,40 @@ pub fn show(app: &mut App, ui: &mut Ui, peer: &str) {
     if modal.inner || modal.should_close() {
         app.view.safety = None;
     }
+}
+
+/// The safety number in 3 lines of 4 groups of 5 digits, with how to use
+/// it; its accessible text is the 12 groups on one line.
+fn safety_number(ui: &mut Ui, palette: &super::super::Palette, peer: &str, number: &str) {
+    let caption = format!("Safety number with {peer}");
+    egui::Frame::NONE
+        .fill(ui.visuals().extreme_bg_color)
+        .corner_radius(10)
+        .inner_margin(egui::Margin::same(14))
+        .show(ui, |ui| {
+            ui.set_min_width(ui.available_width());
+            ui.label(
+                RichText::new(&caption)
+                    .small()
+                    .strong()
+                    .color(palette.muted),
+            );
+            ui.add_space(4.0);
+            let spoken = format!("{caption}: {}", format::safety_number_line(number));
+            let response = ui.label(
+                RichText::new(format::safety_number_grid(number))
+                    .monospace()
+                    .size(16.0),
+            );
+            response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &spoken));
+            ui.add_space(4.0);
+            ui.label(
+                RichText::new(format!(
+                    "The same on both sides: read it to {peer} on a call, or compare the \
+                     fingerprints above."
+                ))
+                .small()
+                .color(palette.muted),
+            );
+        });
 }
