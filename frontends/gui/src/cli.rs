@@ -40,6 +40,11 @@ Exit codes:
                   When chatd is not running the window says how to start it \
                   (`systemctl --user start chatd`, or `chatd` in a terminal) and \
                   attaches as soon as it is up.\n\n\
+                  A message is marked read (and, unless \"Send read receipts\" \
+                  is off in the account menu, its sender told) only once it \
+                  was on screen in the focused window. Switching between \
+                  logging in and chatting, here or in another frontend, \
+                  clears every field and wipes typed passwords.\n\n\
                   The window follows the desktop's scale factor; Ctrl+Plus and \
                   Ctrl+Minus zoom further.",
     after_help = AFTER_HELP

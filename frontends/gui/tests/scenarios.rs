@@ -348,3 +348,218 @@ fn click_when_shown(h: &mut egui_kittest::Harness<'static, chat_gui::ui::App>, n
     wait_label(h, name);
     click(h, name);
 }
+
+/// Scrolls the open conversation by `dy` points (positive: towards older
+/// messages) with the mouse wheel over it, and lets it settle.
+fn scroll_messages(h: &mut egui_kittest::Harness<'static, chat_gui::ui::App>, dy: f32) {
+    h.hover_at(egui::pos2(650.0, 300.0));
+    h.step();
+    h.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(0.0, dy),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Unknown,
+        modifiers: egui::Modifiers::NONE,
+    });
+    for _ in 0..60 {
+        h.step();
+    }
+}
+
+/// The status of bob's message with this text in the window's model.
+fn shown_status(
+    h: &egui_kittest::Harness<'static, chat_gui::ui::App>,
+    text: &str,
+) -> Option<chatd_api::MessageStatus> {
+    let thread = h.state().model.threads.get("bob")?;
+    thread
+        .messages
+        .iter()
+        .find(|m| m.text == text)
+        .map(|m| m.status)
+}
+
+#[test]
+fn messages_are_read_only_when_shown_in_a_focused_window() {
+    let w = World::new();
+    let (ad, _alice) = w.user("alice");
+    let (_bd, mut bob) = w.user("bob");
+    w.call(&mut bob, "subscribe", json!({}));
+    for i in 0..30 {
+        w.call(
+            &mut bob,
+            "send",
+            json!({"to": "alice", "text": format!("old {i}")}),
+        );
+    }
+    let mut h = gui(&ad.socket);
+    click_when_shown(&mut h, "Conversation with bob, 30 unread");
+    wait_ui(&mut h, "bob's messages read", |h| {
+        h.state().model.threads["bob"].unread == 0
+    });
+
+    // The window in the background: bob's message is drawn, not read.
+    h.input_mut().focused = false;
+    h.step();
+    let away = w.call(
+        &mut bob,
+        "send",
+        json!({"to": "alice", "text": "while away"}),
+    );
+    wait_label(&mut h, "while away");
+    for _ in 0..5 {
+        h.step();
+    }
+    assert_eq!(
+        shown_status(&h, "while away"),
+        Some(chatd_api::MessageStatus::Delivered)
+    );
+    h.input_mut().focused = true;
+    wait_ui(&mut h, "'while away' read", |h| {
+        shown_status(h, "while away") == Some(chatd_api::MessageStatus::Read)
+    });
+    w.event(&mut bob, "alice reading 'while away'", |e| {
+        e["type"] == "receipt" && e["status"] == "read" && e["id"] == away["id"]
+    });
+
+    // Scrolled up to older messages: a new one arrives below, unseen.
+    scroll_messages(&mut h, 4000.0);
+    let below = w.call(&mut bob, "send", json!({"to": "alice", "text": "below"}));
+    wait_ui(&mut h, "'below' arrived", |h| {
+        shown_status(h, "below").is_some()
+    });
+    for _ in 0..5 {
+        h.step();
+    }
+    assert_eq!(
+        shown_status(&h, "below"),
+        Some(chatd_api::MessageStatus::Delivered),
+        "not on screen, not read"
+    );
+    assert_eq!(h.state().model.threads["bob"].unread, 1);
+    // Back down: now it is read, and bob hears so.
+    scroll_messages(&mut h, -8000.0);
+    wait_ui(&mut h, "'below' read", |h| {
+        shown_status(h, "below") == Some(chatd_api::MessageStatus::Read)
+    });
+    w.event(&mut bob, "alice reading 'below'", |e| {
+        e["type"] == "receipt" && e["status"] == "read" && e["id"] == below["id"]
+    });
+    wait_ui(&mut h, "no unread left", |h| {
+        h.state().model.threads["bob"].unread == 0
+    });
+}
+
+#[test]
+fn the_read_receipt_setting_is_chatds_and_follows_other_frontends() {
+    let w = World::new();
+    let (ad, mut alice) = w.user("alice");
+    let mut h = gui(&ad.socket);
+    wait_label(&mut h, "Search people");
+    click(&mut h, "Account menu");
+    wait_label(&mut h, "Send read receipts");
+    let checked = |h: &egui_kittest::Harness<'static, chat_gui::ui::App>| {
+        h.get_by_label("Send read receipts")
+            .accesskit_node()
+            .toggled()
+            == Some(egui::accesskit::Toggled::True)
+    };
+    assert!(checked(&h));
+    h.get_by_label("Send read receipts").click();
+    h.step();
+    wait_ui(&mut h, "receipts off", |h| !h.state().model.read_receipts());
+    let settings = w.call(&mut alice, "settings", json!({}));
+    assert_eq!(settings["read_receipts"], false, "{settings}");
+    // Turned back on in another frontend: the window follows.
+    w.call(&mut alice, "set_settings", json!({"read_receipts": true}));
+    wait_ui(&mut h, "receipts on again", |h| {
+        h.state().model.read_receipts()
+    });
+}
+
+#[test]
+fn trust_and_reads_from_another_client_show_at_once_with_a_timeline_line() {
+    let w = World::new();
+    let (ad, mut alice) = w.user("alice");
+    let (_bd, mut bob) = w.user("bob");
+    let (_carol, _) =
+        w.rt.block_on(WireClient::logged_in(
+            w.server.addr,
+            "carol",
+            &public_pem("alice"),
+        ))
+        .unwrap();
+    w.call(
+        &mut alice,
+        "send",
+        json!({"to": "carol", "text": "hi carol"}),
+    );
+    w.call(&mut alice, "logout", json!({}));
+    w.wait_state(&mut alice, &["connected"]);
+    w.call(
+        &mut alice,
+        "login",
+        json!({"username": "alice", "password": PASSWORD}),
+    );
+
+    let mut h = gui(&ad.socket);
+    click_when_shown(&mut h, "Conversation with carol");
+    wait_label(&mut h, "hi carol");
+
+    // carol's key changes; the warning is answered in a terminal instead.
+    let mut again = w.rt.block_on(WireClient::connect(w.server.addr)).unwrap();
+    w.rt.block_on(again.login("carol", PASSWORD, &public_pem("bob")))
+        .unwrap();
+    wait_label(&mut h, "carol's safety number changed");
+    wait_label_contains(&mut h, "carol's safety number changed at");
+    w.call(&mut alice, "trust", json!({"user": "carol"}));
+    wait_gone(&mut h, "carol's safety number changed");
+    wait_label_contains(&mut h, "You accepted carol's new key");
+    assert!(
+        h.query_all_by_label_contains("Nothing is sent to carol")
+            .next()
+            .is_none(),
+        "the banner went too"
+    );
+    let fp = w.call(&mut alice, "fingerprint", json!({"user": "carol"}));
+    w.call(
+        &mut alice,
+        "verify",
+        json!({"user": "carol", "fingerprint": fp["fingerprint"]}),
+    );
+    wait_label_contains(&mut h, "You verified carol's safety number");
+    wait_label_contains(&mut h, "Verified");
+
+    // bob writes while carol's conversation is open; a terminal reads it.
+    w.call(&mut bob, "send", json!({"to": "alice", "text": "one"}));
+    w.call(&mut bob, "send", json!({"to": "alice", "text": "two"}));
+    wait_label(&mut h, "Conversation with bob, 2 unread");
+    w.call(&mut alice, "mark_read", json!({"peer": "bob"}));
+    wait_label(&mut h, "Conversation with bob");
+    // Read here, then left: the badge does not come back.
+    w.call(&mut bob, "send", json!({"to": "alice", "text": "three"}));
+    click_when_shown(&mut h, "Conversation with bob, 1 unread");
+    wait_label(&mut h, "three");
+    wait_ui(&mut h, "bob's conversation read", |h| {
+        h.state().model.threads["bob"].unread == 0
+    });
+    click(&mut h, "Conversation with carol");
+    wait_label(&mut h, "hi carol");
+    for _ in 0..10 {
+        h.step();
+    }
+    assert!(h.query_by_label("Conversation with bob").is_some());
+}
+
+#[test]
+fn searching_for_a_name_nobody_has_says_so() {
+    let w = World::new();
+    let (ad, _alice) = w.user("alice");
+    let mut h = gui(&ad.socket);
+    wait_label(&mut h, "Search people");
+    type_into(&mut h, "Search people", "ghost");
+    wait_label(&mut h, "No user named ghost");
+    h.key_press(egui::Key::Enter);
+    h.step();
+    assert_eq!(h.state().view.open, None, "no conversation with nobody");
+}

@@ -35,11 +35,16 @@ pub enum Command {
         /// Only messages older than this (Unix ms).
         before: Option<i64>,
     },
-    /// Mark a conversation read (chatd sends read receipts).
+    /// Mark read what the window showed of a conversation (chatd sends
+    /// read receipts unless they are turned off).
     MarkRead {
         /// The conversation.
         peer: String,
+        /// The last message shown: those at or before it are marked.
+        up_to: String,
     },
+    /// Turn read receipts on or off (chatd's setting, for every frontend).
+    SetReadReceipts(bool),
     /// Tell chatd which conversation is on screen (`None`: none).
     Focus {
         /// The open conversation.
@@ -89,7 +94,8 @@ impl std::fmt::Debug for Command {
             Command::Logout => f.write_str("Logout"),
             Command::Send { to, .. } => write!(f, "Send(to {to})"),
             Command::History { peer, before } => write!(f, "History({peer}, {before:?})"),
-            Command::MarkRead { peer } => write!(f, "MarkRead({peer})"),
+            Command::MarkRead { peer, up_to } => write!(f, "MarkRead({peer}, {up_to})"),
+            Command::SetReadReceipts(on) => write!(f, "SetReadReceipts({on})"),
             Command::Focus { peer } => write!(f, "Focus({peer:?})"),
             Command::Directory { prefix } => write!(f, "Directory({prefix:?})"),
             Command::Fingerprints { peer } => write!(f, "Fingerprints({peer})"),

@@ -2,8 +2,8 @@
 //! events as chatd sent them, and the outcome of each command.
 
 use chatd_api::{
-    ClientError, Conversation, ErrorCode, Event, Fingerprint, Message, Sent, Status, TrustState,
-    User,
+    ClientError, Conversation, ErrorCode, Event, Fingerprint, Message, Notice, Sent, Settings,
+    Status, TrustState, User,
 };
 
 /// The UI's link to chatd (not chatd's link to the server: that is in
@@ -59,9 +59,21 @@ pub enum Update {
         before: Option<i64>,
         /// The messages.
         messages: Vec<Message>,
+        /// Key notices inside the page, oldest first.
+        notices: Vec<Notice>,
         /// Fewer than a page came back: this reaches the first message.
         complete: bool,
     },
+    /// A conversation's history could not be loaded (such as: there is
+    /// no user by that name).
+    HistoryFailed {
+        /// The other side.
+        peer: String,
+        /// Why.
+        failure: Failure,
+    },
+    /// chatd's settings.
+    Settings(Settings),
     /// An event, in chatd's order.
     Event(Event),
     /// Who is online now.

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chatd_api::attach::{Attach, Attached, Update as Session};
-use chatd_api::{Client, ClientError, ConnectionState, EventBody, HistoryParams, UsersParams};
+use chatd_api::{
+    Client, ClientError, ConnectionState, EventBody, HistoryParams, SettingsPatch, UsersParams,
+};
 use tokio::sync::mpsc;
 use zeroize::Zeroize as _;
 
@@ -198,6 +200,10 @@ async fn refresh(client: Client, sink: Sink) {
     let logged_in = status.state == ConnectionState::LoggedIn;
     let has_account = status.username.is_some();
     sink.send(Update::Status(status)).await;
+    // An older chatd has no settings: the window then shows none.
+    if let Ok(settings) = client.settings().await {
+        sink.send(Update::Settings(settings)).await;
+    }
     if has_account {
         match client.conversations().await {
             Ok(c) => {
@@ -265,16 +271,31 @@ async fn handle(client: Client, command: Command, sink: Sink) {
                         peer,
                         before,
                         messages: h.messages,
+                        notices: h.notices,
                         complete,
                     })
                     .await;
                 }
-                Err(e) => sink.failed("loading the history", e).await,
+                Err(e) => {
+                    let failure = Failure::from(e);
+                    sink.send(Update::HistoryFailed { peer, failure }).await;
+                }
             }
         }
-        Command::MarkRead { peer } => {
-            if let Err(e) = client.mark_read(&peer).await {
-                sink.failed("marking the conversation read", e).await;
+        Command::MarkRead { peer, up_to } => {
+            if let Err(e) = client.mark_read_up_to(&peer, &up_to).await {
+                sink.failed("marking messages read", e).await;
+            }
+        }
+        Command::SetReadReceipts(on) => {
+            let patch = SettingsPatch {
+                read_receipts: Some(on),
+            };
+            match client.set_settings(&patch).await {
+                Ok(settings) => {
+                    sink.send(Update::Settings(settings)).await;
+                }
+                Err(e) => sink.failed("changing the read-receipt setting", e).await,
             }
         }
         Command::Directory { prefix } => {

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use chatd_api::{
     ConnectionState, Conversation, Direction, ErrorCode, Event, EventBody, Fingerprint, Message,
-    MessageStatus, Status, TrustState, User,
+    MessageStatus, Notice, NoticeKind, Settings, Status, TrustState, User,
 };
 
 use crate::backend::{Command, Failure, Link, Update};
@@ -72,6 +72,11 @@ pub struct Model {
     pub auth: Auth,
     /// Recent problems, newest last.
     pub notices: VecDeque<String>,
+    /// chatd's settings, once loaded (an older chatd has none).
+    pub settings: Option<Settings>,
+    /// The window was attached to chatd at least once (so losing it is
+    /// "reconnecting", not "not running").
+    pub attached_once: bool,
 }
 
 impl Default for Model {
@@ -90,6 +95,8 @@ impl Default for Model {
             key_alerts: VecDeque::new(),
             auth: Auth::default(),
             notices: VecDeque::new(),
+            settings: None,
+            attached_once: false,
         }
     }
 }
@@ -103,9 +110,12 @@ impl Model {
         match &self.status {
             Some(s) if s.state == ConnectionState::LoggedIn => Phase::SignedIn,
             // An account that is not logged in right now because the server
-            // is unreachable: its history is here and sending queues.
+            // is unreachable, and that chatd logs in again by itself (it
+            // holds a session): its history is here and sending queues.
+            // Without a session (logged out) the account needs a password.
             Some(s)
                 if s.username.is_some()
+                    && s.resume
                     && matches!(
                         s.state,
                         ConnectionState::Offline | ConnectionState::Connecting
@@ -138,7 +148,18 @@ impl Model {
 
     /// Whether `user` is online, as far as we know.
     pub fn is_online(&self, user: &str) -> bool {
-        self.online.contains(user)
+        self.presence_known() && self.online.contains(user)
+    }
+
+    /// Presence is only known while chatd is logged in to the server:
+    /// otherwise nobody can be shown online (or offline) honestly.
+    pub fn presence_known(&self) -> bool {
+        self.link == Link::Attached && self.server_state() == Some(ConnectionState::LoggedIn)
+    }
+
+    /// chatd sends read receipts (true until chatd says otherwise).
+    pub fn read_receipts(&self) -> bool {
+        self.settings.as_ref().is_none_or(|s| s.read_receipts)
     }
 
     /// Notes a problem to show; old ones drop off.
@@ -160,24 +181,33 @@ impl Model {
     pub fn apply(&mut self, update: Update) -> Vec<Command> {
         match update {
             Update::Link(link) => {
-                if link != Link::Attached {
+                if link == Link::Attached {
+                    self.attached_once = true;
+                } else {
                     self.auth.busy = false;
                     self.checking.clear();
+                    self.online.clear();
                 }
                 self.link = link;
             }
+            Update::Settings(settings) => self.settings = Some(settings),
             Update::Status(status) => self.set_status(status),
             Update::Conversations(list) => return self.set_conversations(list),
             Update::History {
                 peer,
                 before,
                 messages,
+                notices,
                 complete,
             } => {
                 for m in messages {
                     self.merge(m);
                 }
                 let thread = self.thread_mut(&peer);
+                for n in notices {
+                    thread.add_notice(n);
+                }
+                thread.load_error = None;
                 thread.loading_older = false;
                 // The newest page says whether there is more only the
                 // first time; later pages move the boundary back.
@@ -185,6 +215,18 @@ impl Model {
                     thread.has_older = !complete;
                 }
                 thread.loaded = true;
+                if thread.complete() {
+                    thread.unread = thread.unread_loaded();
+                }
+            }
+            Update::HistoryFailed { peer, failure } => {
+                let thread = self.thread_mut(&peer);
+                thread.loading_older = false;
+                if failure.code == Some(ErrorCode::NoSuchUser) {
+                    thread.load_error = Some(failure.message);
+                } else {
+                    self.notice(format!("loading the history: {}", failure.message));
+                }
             }
             Update::Event(event) => return self.apply_event(event),
             Update::Online(users) => {
@@ -215,10 +257,7 @@ impl Model {
             }
             Update::Trust { user, result } => match result {
                 Ok(TrustState::Changed) => {}
-                Ok(_) => {
-                    self.changed_keys.remove(&user);
-                    self.key_alerts.retain(|u| u != &user);
-                }
+                Ok(_) => self.key_settled(&user),
                 Err(failure) => self.notice(failure.message),
             },
             Update::Failed { what, failure } => {
@@ -234,6 +273,16 @@ impl Model {
             // Another account: nothing of the old one applies.
             self.threads.clear();
             self.peer_of.clear();
+            self.fingerprints.clear();
+            self.own_fingerprint = None;
+            self.changed_keys.clear();
+            self.key_alerts.clear();
+        }
+        for user in &status.key_changes {
+            self.key_changed(user);
+        }
+        if status.state != ConnectionState::LoggedIn {
+            self.online.clear();
         }
         self.status = Some(status);
     }
@@ -253,11 +302,23 @@ impl Model {
             if c.online {
                 self.online.insert(c.peer.clone());
             }
-            let thread = self.thread_mut(&c.peer);
-            thread.unread = c.unread;
+            match c.trust {
+                Some(TrustState::Changed) => self.key_changed(&c.peer),
+                Some(_) => self.key_settled(&c.peer),
+                None => {}
+            }
             if let Some(last) = c.last {
                 self.merge(last);
             }
+            let thread = self.thread_mut(&c.peer);
+            // Once every message is here, their statuses (which only move
+            // forward) are the truth; an answer computed before the last
+            // `mark_read` must not bring a read badge back.
+            thread.unread = if thread.complete() {
+                thread.unread_loaded()
+            } else {
+                c.unread
+            };
         }
         follow
     }
@@ -275,6 +336,13 @@ impl Model {
         }
         self.fingerprints
             .insert(fingerprint.user.clone(), fingerprint);
+    }
+
+    /// `user`'s key is trusted again (here or by another frontend): the
+    /// warning and the question go.
+    fn key_settled(&mut self, user: &str) {
+        self.changed_keys.remove(user);
+        self.key_alerts.retain(|u| u != user);
     }
 
     /// Records that `user`'s key changed and asks the person once.
@@ -304,10 +372,20 @@ impl Model {
                 }
             }
             EventBody::Connection { state } => {
+                if state != ConnectionState::LoggedIn {
+                    self.online.clear();
+                }
                 if let Some(s) = &mut self.status {
                     s.state = state;
                 }
             }
+            EventBody::Trust {
+                user,
+                state,
+                fingerprint,
+                ts,
+            } => self.trust_changed(user, state, fingerprint, ts),
+            EventBody::Settings { settings } => self.settings = Some(settings),
             EventBody::KeyChanged { user, fingerprint } => {
                 self.fingerprints.insert(
                     user.clone(),
@@ -315,6 +393,7 @@ impl Model {
                         user: user.clone(),
                         fingerprint,
                         state: TrustState::Changed,
+                        safety_number: None,
                     },
                 );
                 self.changed_keys.remove(&user);
@@ -323,11 +402,54 @@ impl Model {
             }
             EventBody::Security { user, reason } => {
                 self.notice(format!(
-                    "a message from {user} was refused for safety ({reason})"
+                    "A message from {user} was refused: {}",
+                    reason.describe()
                 ));
             }
         }
         Vec::new()
+    }
+
+    /// A `trust` event: the key's state as chatd has it now, whoever
+    /// changed it, and a line in the conversation for the person.
+    fn trust_changed(&mut self, user: String, state: TrustState, fingerprint: String, ts: i64) {
+        let was_changed = self.changed_keys.contains(&user);
+        let kind = match state {
+            TrustState::Changed => Some(NoticeKind::KeyChanged),
+            TrustState::Verified => Some(NoticeKind::Verified),
+            // Unverified after a change: the new key was accepted. (A
+            // first pin is not news.)
+            TrustState::Unverified => was_changed.then_some(NoticeKind::KeyAccepted),
+        };
+        match state {
+            TrustState::Changed => self.key_changed(&user),
+            _ => self.key_settled(&user),
+        }
+        let known = self.fingerprints.get(&user);
+        // The safety number belongs to a key: keep it only for the same one.
+        let safety_number = known
+            .filter(|f| f.fingerprint == fingerprint)
+            .and_then(|f| f.safety_number.clone());
+        self.fingerprints.insert(
+            user.clone(),
+            Fingerprint {
+                user: user.clone(),
+                fingerprint: fingerprint.clone(),
+                state,
+                safety_number,
+            },
+        );
+        // Only into a conversation there is (a notice alone makes none).
+        if let Some(kind) = kind
+            && let Some(thread) = self.threads.get_mut(&user)
+        {
+            thread.add_notice(Notice {
+                ts,
+                user,
+                kind,
+                fingerprint,
+            });
+        }
     }
 
     fn receipt(&mut self, id: &str, status: MessageStatus) -> Vec<Command> {

@@ -4,7 +4,7 @@
 
 use chatd_api::{
     ConnectionState, Conversation, Direction, Event, EventBody, Fingerprint, Message,
-    MessageStatus, Status, TrustState, User,
+    MessageStatus, Notice, NoticeKind, Status, TrustState, User,
 };
 
 use super::*;
@@ -48,6 +48,8 @@ fn logged_in() -> Model {
         server_fingerprint: None,
         version: "0".into(),
         error: None,
+        key_changes: Vec::new(),
+        resume: true,
     }));
     m
 }
@@ -93,6 +95,7 @@ fn messages_merge_without_duplicates_in_time_order() {
         peer: "bob".into(),
         before: None,
         complete: true,
+        notices: Vec::new(),
         messages: vec![
             msg("a", Direction::Out, 10, MessageStatus::Read),
             msg("b", Direction::In, 20, MessageStatus::Delivered),
@@ -136,6 +139,7 @@ fn statuses_only_move_forward() {
         peer: "bob".into(),
         before: None,
         complete: true,
+        notices: Vec::new(),
         messages: vec![msg("a", Direction::Out, 10, MessageStatus::Sent)],
     });
     assert_eq!(m.threads["bob"].messages[0].status, MessageStatus::Read);
@@ -206,6 +210,7 @@ fn conversations_snapshot_sets_counts_and_presence() {
         last: Some(msg("z", Direction::In, 5, MessageStatus::Delivered)),
         unread: 3,
         online: true,
+        trust: None,
     }]));
     assert_eq!(m.threads["bob"].unread, 3);
     assert!(m.is_online("bob"));
@@ -248,6 +253,7 @@ fn a_changed_key_asks_once_and_trust_clears_it() {
             user: "bob".into(),
             fingerprint: "ab".repeat(32),
             state: TrustState::Changed,
+            safety_number: None,
         },
     });
     assert_eq!(m.key_alerts, ["bob"]);
@@ -284,6 +290,8 @@ fn another_account_starts_clean() {
         server_fingerprint: None,
         version: "0".into(),
         error: None,
+        key_changes: Vec::new(),
+        resume: true,
     }));
     assert!(m.threads.is_empty());
 }
@@ -301,6 +309,7 @@ fn older_pages_extend_the_history_until_the_first_message() {
         before: None,
         messages: page(10),
         complete: false,
+        notices: Vec::new(),
     });
     assert!(m.threads["bob"].has_older);
     m.apply(Update::History {
@@ -308,15 +317,240 @@ fn older_pages_extend_the_history_until_the_first_message() {
         before: Some(10),
         messages: page(7),
         complete: false,
+        notices: Vec::new(),
     });
     m.apply(Update::History {
         peer: "bob".into(),
         before: Some(7),
         messages: page(5)[..2].to_vec(),
         complete: true,
+        notices: Vec::new(),
     });
     let t = &m.threads["bob"];
     assert!(!t.has_older);
     let ts: Vec<i64> = t.messages.iter().map(|x| x.ts).collect();
     assert_eq!(ts, [5, 6, 7, 8, 9, 10, 11, 12]);
+}
+
+fn status(state: ConnectionState, resume: bool) -> Update {
+    Update::Status(Status {
+        state,
+        username: Some("alice".into()),
+        server: "127.0.0.1:1".into(),
+        server_fingerprint: None,
+        version: "0".into(),
+        error: None,
+        key_changes: Vec::new(),
+        resume,
+    })
+}
+
+#[test]
+fn a_logged_out_account_whose_server_drops_still_asks_for_a_password() {
+    let mut m = logged_in();
+    // `chat logout` elsewhere: chatd keeps the name but no session.
+    m.apply(status(ConnectionState::Connected, false));
+    assert_eq!(m.phase(), Phase::SignedOut);
+    m.apply(event(
+        1,
+        EventBody::Connection {
+            state: ConnectionState::Offline,
+        },
+    ));
+    assert_eq!(m.phase(), Phase::SignedOut, "no session to resume");
+    // With a session, an outage keeps the chat (sending queues).
+    m.apply(status(ConnectionState::Offline, true));
+    assert_eq!(m.phase(), Phase::SignedIn);
+}
+
+#[test]
+fn presence_is_unknown_unless_chatd_is_logged_in() {
+    let mut m = logged_in();
+    m.apply(event(
+        1,
+        EventBody::Presence {
+            user: "bob".into(),
+            online: true,
+        },
+    ));
+    assert!(m.presence_known() && m.is_online("bob"));
+    m.apply(event(
+        2,
+        EventBody::Connection {
+            state: ConnectionState::Offline,
+        },
+    ));
+    assert!(!m.presence_known());
+    assert!(!m.is_online("bob"), "nobody is shown online while offline");
+    // Back: nobody is online until chatd says so again.
+    m.apply(event(
+        3,
+        EventBody::Connection {
+            state: ConnectionState::LoggedIn,
+        },
+    ));
+    assert!(m.presence_known() && !m.is_online("bob"));
+    // Losing chatd itself: unknown too.
+    m.apply(event(
+        4,
+        EventBody::Presence {
+            user: "bob".into(),
+            online: true,
+        },
+    ));
+    m.apply(Update::Link(Link::NotRunning {
+        socket: None,
+        message: "gone".into(),
+    }));
+    assert!(!m.presence_known() && !m.is_online("bob"));
+}
+
+#[test]
+fn a_trust_event_from_elsewhere_settles_a_changed_key_with_a_line_in_the_timeline() {
+    let mut m = logged_in();
+    m.apply(message_event(
+        1,
+        msg("a", Direction::In, 10, MessageStatus::Read),
+    ));
+    let trust = |seq, state, ts| {
+        event(
+            seq,
+            EventBody::Trust {
+                user: "bob".into(),
+                state,
+                fingerprint: "cd".repeat(32),
+                ts,
+            },
+        )
+    };
+    m.apply(trust(2, TrustState::Changed, 20));
+    assert_eq!(m.key_alerts, ["bob"]);
+    assert_eq!(m.fingerprints["bob"].state, TrustState::Changed);
+    // `chat trust bob` in a terminal: the banner and the question go.
+    m.apply(trust(3, TrustState::Unverified, 30));
+    assert!(m.key_alerts.is_empty() && m.changed_keys.is_empty());
+    assert_eq!(m.fingerprints["bob"].state, TrustState::Unverified);
+    m.apply(trust(4, TrustState::Verified, 40));
+    // The same notices from `history` are not shown twice.
+    m.apply(Update::History {
+        peer: "bob".into(),
+        before: None,
+        complete: true,
+        notices: vec![Notice {
+            ts: 20,
+            user: "bob".into(),
+            kind: NoticeKind::KeyChanged,
+            fingerprint: "cd".repeat(32),
+        }],
+        messages: vec![msg("a", Direction::In, 10, MessageStatus::Read)],
+    });
+    let kinds: Vec<NoticeKind> = m.threads["bob"].notices.iter().map(|n| n.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            NoticeKind::KeyChanged,
+            NoticeKind::KeyAccepted,
+            NoticeKind::Verified
+        ]
+    );
+    // A first pin is no news, and a notice alone opens no conversation.
+    let mut m = logged_in();
+    m.apply(event(
+        1,
+        EventBody::Trust {
+            user: "carol".into(),
+            state: TrustState::Unverified,
+            fingerprint: "ef".repeat(32),
+            ts: 5,
+        },
+    ));
+    assert!(m.threads.is_empty());
+}
+
+#[test]
+fn pending_key_changes_in_the_status_and_the_list_are_put_to_the_person() {
+    let mut m = logged_in();
+    m.apply(Update::Status(Status {
+        state: ConnectionState::LoggedIn,
+        username: Some("alice".into()),
+        server: "s".into(),
+        server_fingerprint: None,
+        version: "0".into(),
+        error: None,
+        key_changes: vec!["bob".into()],
+        resume: true,
+    }));
+    assert_eq!(m.key_alerts, ["bob"]);
+    m.apply(Update::Conversations(vec![Conversation {
+        peer: "bob".into(),
+        last: None,
+        unread: 0,
+        online: false,
+        trust: Some(TrustState::Verified),
+    }]));
+    assert!(m.key_alerts.is_empty(), "settled elsewhere meanwhile");
+}
+
+#[test]
+fn only_messages_up_to_the_last_one_shown_are_marked_read() {
+    let mut m = logged_in();
+    m.apply(Update::History {
+        peer: "bob".into(),
+        before: None,
+        complete: true,
+        notices: Vec::new(),
+        messages: vec![
+            msg("a", Direction::In, 10, MessageStatus::Delivered),
+            msg("b", Direction::Out, 11, MessageStatus::Read),
+            msg("c", Direction::In, 12, MessageStatus::Delivered),
+        ],
+    });
+    let t = m.thread_mut("bob");
+    assert_eq!(t.unread, 2);
+    assert_eq!(t.unread_through("b"), 1);
+    t.mark_read_through("b");
+    assert_eq!(t.unread, 1);
+    assert_eq!(t.messages[2].status, MessageStatus::Delivered);
+    assert_eq!(t.unread_through("b"), 0, "nothing more to mark");
+    // A `conversations` answer computed before that `mark_read` brings no
+    // badge back: every message is here, and statuses only move forward.
+    m.apply(Update::Conversations(vec![Conversation {
+        peer: "bob".into(),
+        last: Some(msg("c", Direction::In, 12, MessageStatus::Delivered)),
+        unread: 2,
+        online: false,
+        trust: None,
+    }]));
+    assert_eq!(m.threads["bob"].unread, 1);
+}
+
+#[test]
+fn an_unknown_peer_says_so_instead_of_loading_forever() {
+    let mut m = logged_in();
+    m.apply(Update::HistoryFailed {
+        peer: "ghost".into(),
+        failure: Failure {
+            code: Some(chatd_api::ErrorCode::NoSuchUser),
+            message: "no user named ghost".into(),
+        },
+    });
+    assert_eq!(
+        m.threads["ghost"].load_error.as_deref(),
+        Some("no user named ghost")
+    );
+}
+
+#[test]
+fn a_security_refusal_is_told_in_words() {
+    let mut m = logged_in();
+    m.apply(event(
+        1,
+        EventBody::Security {
+            user: "eve".into(),
+            reason: chatd_api::domain::SecurityReason::BadTag,
+        },
+    ));
+    let notice = m.notices.back().cloned().unwrap_or_default();
+    assert!(notice.contains("altered"), "{notice}");
+    assert!(!notice.contains("bad_tag"), "{notice}");
 }

@@ -1,9 +1,11 @@
 //! One conversation as the UI holds it: its messages in chatd-api's
 //! timeline order, merged from history, events and receipts in any order
-//! without duplicates, statuses moving by chatd-api's one rule.
+//! without duplicates, statuses moving by chatd-api's one rule; and the
+//! key notices (a key changed, was accepted, was verified) that the
+//! timeline shows between the messages.
 
 use chatd_api::domain::timeline_key;
-use chatd_api::{Direction, Message, MessageStatus};
+use chatd_api::{Direction, Message, MessageStatus, Notice};
 
 /// A conversation with one peer.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +26,10 @@ pub struct Thread {
     pub send_error: Option<String>,
     /// The text of a refused message, for the composer to take back.
     pub draft_back: Option<String>,
+    /// Key notices, oldest first, each once.
+    pub notices: Vec<Notice>,
+    /// Why the history cannot be loaded (no such user), instead of it.
+    pub load_error: Option<String>,
 }
 
 /// What [`Thread::set_status`] changed.
@@ -47,6 +53,8 @@ impl Thread {
             loading_older: false,
             send_error: None,
             draft_back: None,
+            notices: Vec::new(),
+            load_error: None,
         }
     }
 
@@ -76,6 +84,61 @@ impl Thread {
             .map_or(0, |i| i + 1);
         self.messages.insert(at, message);
         true
+    }
+
+    /// Adds a key notice unless it is known (the same one comes from
+    /// `history` and from a `trust` event).
+    pub fn add_notice(&mut self, notice: Notice) {
+        if self.notices.contains(&notice) {
+            return;
+        }
+        let at = self.notices.partition_point(|n| n.ts <= notice.ts);
+        self.notices.insert(at, notice);
+    }
+
+    /// Incoming messages not read yet at or before message `id` in
+    /// timeline order (none when `id` is not here).
+    pub fn unread_through(&self, id: &str) -> usize {
+        let Some(end) = self.messages.iter().position(|m| m.id == id) else {
+            return 0;
+        };
+        self.messages[..=end]
+            .iter()
+            .filter(|m| m.direction == Direction::In && m.status != MessageStatus::Read)
+            .count()
+    }
+
+    /// Marks read the incoming messages at or before message `id` (what
+    /// the window showed), as chatd will; lowers the unread count by
+    /// as many.
+    pub fn mark_read_through(&mut self, id: &str) {
+        let Some(end) = self.messages.iter().position(|m| m.id == id) else {
+            return;
+        };
+        let mut marked = 0;
+        for m in &mut self.messages[..=end] {
+            if m.direction == Direction::In && m.status != MessageStatus::Read {
+                m.status = MessageStatus::Read;
+                marked += 1;
+            }
+        }
+        self.unread = self.unread.saturating_sub(marked);
+    }
+
+    /// Incoming messages not read yet among those loaded: the whole
+    /// truth once every message is loaded.
+    pub fn unread_loaded(&self) -> u32 {
+        let n = self
+            .messages
+            .iter()
+            .filter(|m| m.direction == Direction::In && m.status != MessageStatus::Read)
+            .count();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
+    /// Every message is loaded (the history reached the first one).
+    pub fn complete(&self) -> bool {
+        self.loaded && !self.has_older
     }
 
     /// Moves a message's status forward; `None` when the id is unknown.

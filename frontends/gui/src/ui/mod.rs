@@ -72,6 +72,9 @@ pub struct ViewState {
     pub safety: Option<String>,
     /// The focus last told to chatd.
     focus_told: Option<Option<String>>,
+    /// The open conversation and the last of its messages whose end was
+    /// on screen in this frame (what may be marked read).
+    pub shown: Option<(String, String)>,
     /// Move keyboard focus to the composer on the next frame.
     pub focus_composer: bool,
     /// Move keyboard focus to the search box on the next frame.
@@ -166,6 +169,7 @@ impl App {
     pub fn show(&mut self, ui: &mut egui::Ui) {
         self.take_updates();
         self.guard_switch(ui.ctx());
+        self.view.shown = None;
         if self.view.applied_theme != Some(self.view.theme) {
             theme::apply(ui.ctx(), self.view.theme);
             self.view.applied_theme = Some(self.view.theme);
@@ -261,25 +265,33 @@ impl App {
     }
 
     /// Tells chatd which conversation a person is looking at (none while
-    /// the window is in the background), and marks it read.
+    /// the window is in the background), and marks read what of it was
+    /// on screen: only while the window has focus and no dialog covers
+    /// the conversation, and only up to the last message shown (not what
+    /// arrived while the person reads further up).
     fn sync_focus(&mut self, ctx: &egui::Context) {
-        let window_focused = self.view.assume_focused || ctx.input(|i| i.focused);
-        let shown = match self.model.phase() {
+        let window_focused = self.view.assume_focused
+            || ctx.input(|i| i.focused && i.viewport().focused != Some(false));
+        let looking = match self.model.phase() {
             Phase::SignedIn if window_focused => self.view.open.clone(),
             _ => None,
         };
-        if self.view.focus_told.as_ref() != Some(&shown) {
-            self.view.focus_told = Some(shown.clone());
+        if self.view.focus_told.as_ref() != Some(&looking) {
+            self.view.focus_told = Some(looking.clone());
             self.command(Command::Focus {
-                peer: shown.clone(),
+                peer: looking.clone(),
             });
         }
-        if let Some(peer) = shown
+        let covered = !self.model.key_alerts.is_empty() || self.view.safety.is_some();
+        if let Some(peer) = looking
+            && !covered
+            && let Some((on_screen, up_to)) = self.view.shown.clone()
+            && on_screen == peer
             && let Some(thread) = self.model.threads.get_mut(&peer)
-            && thread.unread > 0
+            && thread.unread_through(&up_to) > 0
         {
-            thread.unread = 0;
-            self.command(Command::MarkRead { peer });
+            thread.mark_read_through(&up_to);
+            self.command(Command::MarkRead { peer, up_to });
         }
     }
 

@@ -8,13 +8,22 @@ use egui::{Color32, RichText};
 
 use super::{App, Palette, widgets};
 use crate::backend::Link;
+use crate::model::Model;
 
-/// The dot colour and the sentence for the current state.
-pub fn describe(app: &App, palette: &Palette) -> (Color32, String) {
-    let model = &app.model;
+/// The dot colour and the sentence for the current state: the window's
+/// link to chatd first (connecting, lost and retrying, never reached),
+/// then chatd's link to the server.
+pub fn describe(model: &Model, palette: &Palette) -> (Color32, String) {
     match &model.link {
         Link::Connecting => (palette.warn, "Connecting to chatd…".into()),
-        Link::NotRunning { .. } => (palette.bad, "chatd is not running".into()),
+        Link::NotRunning { .. } if model.attached_once => (
+            palette.bad,
+            "Lost chatd (it stopped or restarted); reconnecting by itself…".into(),
+        ),
+        Link::NotRunning { .. } => (
+            palette.bad,
+            "chatd is not running; this window connects as soon as it starts".into(),
+        ),
         Link::Attached => match &model.status {
             None => (
                 palette.warn,
@@ -51,7 +60,7 @@ pub fn describe(app: &App, palette: &Palette) -> (Color32, String) {
 /// Draws the bar.
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
     let palette = app.palette();
-    let (color, text) = describe(app, &palette);
+    let (color, text) = describe(&app.model, &palette);
     let version = app
         .model
         .status
@@ -83,4 +92,32 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
                 }
             });
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::Update;
+
+    fn words(model: &Model) -> String {
+        describe(model, &Palette::of(crate::cli::Theme::Dark)).1
+    }
+
+    #[test]
+    fn the_bar_follows_the_link_to_chatd_after_the_start_too() {
+        let mut m = Model::default();
+        assert_eq!(words(&m), "Connecting to chatd…");
+        let lost = Link::NotRunning {
+            socket: None,
+            message: "chatd is not running".into(),
+        };
+        m.apply(Update::Link(lost.clone()));
+        assert!(words(&m).contains("as soon as it starts"), "{}", words(&m));
+        m.apply(Update::Link(Link::Attached));
+        assert!(words(&m).contains("asking for its state"), "{}", words(&m));
+        m.apply(Update::Link(lost));
+        assert!(words(&m).contains("reconnecting"), "{}", words(&m));
+        m.apply(Update::Link(Link::Connecting));
+        assert_eq!(words(&m), "Connecting to chatd…");
+    }
 }

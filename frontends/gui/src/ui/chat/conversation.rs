@@ -1,10 +1,12 @@
 //! The open conversation: a header with the peer's presence and the
 //! safety-number button, a warning while their key is unconfirmed, the
 //! messages as bubbles with day separators, times and delivery marks, and
-//! the composer. The list sticks to the newest message unless the person
-//! has scrolled up to read older ones.
+//! the composer, with a system line wherever a key changed or was
+//! verified. The list sticks to the newest message unless the person has
+//! scrolled up to read older ones; the last message whose end is on
+//! screen is recorded, since only what was shown may be marked read.
 
-use chatd_api::{Direction, Message, MessageStatus, TrustState};
+use chatd_api::{Direction, Message, MessageStatus, Notice, NoticeKind, TrustState};
 use egui::{Align, Layout, RichText, Role, Ui, WidgetInfo};
 
 use super::super::format;
@@ -23,7 +25,10 @@ pub fn show(app: &mut App, ui: &mut Ui, peer: &str) {
 }
 
 fn header(app: &mut App, ui: &mut Ui, peer: &str, palette: &Palette) {
-    let online = app.model.is_online(peer);
+    let presence = app
+        .model
+        .presence_known()
+        .then(|| app.model.is_online(peer));
     let trust = app.model.fingerprints.get(peer).map(|f| f.state);
     egui::Panel::top("conversation_header")
         .frame(
@@ -37,10 +42,10 @@ fn header(app: &mut App, ui: &mut Ui, peer: &str, palette: &Palette) {
                 ui.vertical(|ui| {
                     ui.label(RichText::new(peer).strong().size(17.0));
                     ui.horizontal(|ui| {
-                        let (color, words) = if online {
-                            (palette.good, "online")
-                        } else {
-                            (palette.muted, "offline")
+                        let (color, words) = match presence {
+                            Some(true) => (palette.good, "online"),
+                            Some(false) => (palette.muted, "offline"),
+                            None => (palette.muted.gamma_multiply(0.5), "presence unknown"),
                         };
                         widgets::dot(ui, color, 3.5);
                         ui.label(RichText::new(words).small().color(palette.muted));
@@ -98,6 +103,7 @@ fn messages(app: &mut App, ui: &mut Ui, peer: &str, palette: &Palette) {
     };
     let today = format::today();
     let mut older = None;
+    let mut last_shown = None;
     egui::CentralPanel::default()
         .frame(
             egui::Frame::NONE
@@ -113,7 +119,9 @@ fn messages(app: &mut App, ui: &mut Ui, peer: &str, palette: &Palette) {
                     if thread.messages.is_empty() {
                         ui.vertical_centered(|ui| {
                             ui.add_space(30.0);
-                            let text = if thread.loaded {
+                            let text = if let Some(why) = &thread.load_error {
+                                why.clone()
+                            } else if thread.loaded {
                                 format!("No messages yet. Say hello to {peer}.")
                             } else {
                                 "Loading…".to_string()
@@ -137,18 +145,40 @@ fn messages(app: &mut App, ui: &mut Ui, peer: &str, palette: &Palette) {
                             }
                         });
                     }
+                    let view = ui.clip_rect();
                     let mut last_day = None;
-                    for m in &thread.messages {
-                        let day = format::day_of(m.ts);
+                    let mut day_line = |ui: &mut Ui, ts: i64| {
+                        let day = format::day_of(ts);
                         if last_day != Some(day) {
                             last_day = Some(day);
                             day_separator(ui, &format::day_label(day, today), palette);
                         }
-                        bubble(ui, m, palette);
+                    };
+                    let mut notices = thread.notices.iter().peekable();
+                    for m in &thread.messages {
+                        // Notices before the first loaded message belong
+                        // to older pages; they come with them.
+                        while let Some(n) = notices.next_if(|n| n.ts <= m.ts) {
+                            if thread.complete() || n.ts >= first_ts(thread) {
+                                day_line(ui, n.ts);
+                                system_line(ui, n, palette);
+                            }
+                        }
+                        day_line(ui, m.ts);
+                        let rect = bubble(ui, m, palette);
+                        // Shown: its end is inside the visible part.
+                        if rect.bottom() <= view.bottom() + 0.5 && rect.bottom() >= view.top() {
+                            last_shown = Some(m.id.clone());
+                        }
+                    }
+                    for n in notices {
+                        day_line(ui, n.ts);
+                        system_line(ui, n, palette);
                     }
                     ui.add_space(6.0);
                 });
         });
+    app.view.shown = last_shown.map(|id| (peer.to_string(), id));
     if let Some(before) = older {
         app.model.thread_mut(peer).loading_older = true;
         app.command(crate::backend::Command::History {
@@ -156,6 +186,36 @@ fn messages(app: &mut App, ui: &mut Ui, peer: &str, palette: &Palette) {
             before: Some(before),
         });
     }
+}
+
+/// The time of the first loaded message (0 when none).
+fn first_ts(thread: &crate::model::Thread) -> i64 {
+    thread.messages.first().map_or(0, |m| m.ts)
+}
+
+/// A line across the conversation saying what happened to the peer's key.
+fn system_line(ui: &mut Ui, n: &Notice, palette: &Palette) {
+    let user = &n.user;
+    let time = format::time_of_day(n.ts);
+    let (color, text) = match n.kind {
+        NoticeKind::KeyChanged => (
+            palette.bad,
+            format!("⚠ {user}'s safety number changed at {time}. Compare it with {user}."),
+        ),
+        NoticeKind::KeyAccepted => (
+            palette.warn,
+            format!("You accepted {user}'s new key at {time}. It is not verified."),
+        ),
+        NoticeKind::Verified => (
+            palette.good,
+            format!("✔ You verified {user}'s safety number at {time}."),
+        ),
+    };
+    ui.add_space(4.0);
+    ui.vertical_centered(|ui| {
+        ui.label(RichText::new(text).small().color(color));
+    });
+    ui.add_space(4.0);
 }
 
 fn day_separator(ui: &mut Ui, text: &str, palette: &Palette) {
@@ -174,7 +234,8 @@ fn day_separator(ui: &mut Ui, text: &str, palette: &Palette) {
 
 /// One message: right and blue when sent, left and grey when received,
 /// as wide as its text (or its time line) and at most 72% of the view.
-fn bubble(ui: &mut Ui, m: &Message, palette: &Palette) {
+/// Returns where it was drawn.
+fn bubble(ui: &mut Ui, m: &Message, palette: &Palette) -> egui::Rect {
     let out = m.direction == Direction::Out;
     let (fill, text_color) = if out {
         (palette.bubble_out, palette.bubble_out_text)
@@ -196,7 +257,7 @@ fn bubble(ui: &mut Ui, m: &Message, palette: &Palette) {
     let (meta, spoken) = meta_line(ui, m, out, text_color, palette);
     // One point of slack so the label wraps exactly where it was measured.
     let width = (text_width.max(meta.size().x) + 1.0).min(max_width);
-    ui.with_layout(layout, |ui| {
+    let drawn = ui.with_layout(layout, |ui| {
         egui::Frame::NONE
             .fill(fill)
             .corner_radius(egui::CornerRadius {
@@ -217,9 +278,12 @@ fn bubble(ui: &mut Ui, m: &Message, palette: &Palette) {
                     response.widget_info(|| WidgetInfo::labeled(Role::Label, true, &spoken));
                     response.on_hover_text(spoken.clone());
                 });
-            });
+            })
+            .response
+            .rect
     });
     ui.add_space(3.0);
+    drawn.inner
 }
 
 /// The time and, for sent messages, the delivery mark, laid out small;

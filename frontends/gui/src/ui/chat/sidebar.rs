@@ -20,7 +20,8 @@ const WIDTH: f32 = 290.0;
 /// What one row shows.
 struct Row<'a> {
     name: &'a str,
-    online: bool,
+    /// `None`: unknown (chatd is not logged in).
+    online: Option<bool>,
     selected: bool,
     preview: Option<String>,
     time: Option<String>,
@@ -62,6 +63,21 @@ fn header(app: &mut App, ui: &mut Ui, palette: &Palette) {
         });
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let menu = ui.menu_button(RichText::new("…").size(18.0), |ui| {
+                // chatd's setting, for every frontend; an older chatd
+                // without settings shows none.
+                if let Some(settings) = &app.model.settings {
+                    let mut on = settings.read_receipts;
+                    if ui
+                        .checkbox(&mut on, "Send read receipts")
+                        .on_hover_text(
+                            "Off: nobody sees when you read their messages (they still see \
+                             that they were delivered)",
+                        )
+                        .changed()
+                    {
+                        app.command(Command::SetReadReceipts(on));
+                    }
+                }
                 if ui.button("Log out").clicked() {
                     app.view.open = None;
                     app.expect_switch();
@@ -170,7 +186,10 @@ fn lists(app: &mut App, ui: &mut Ui, palette: &Palette) {
             };
             format!("{who}{}", m.text.replace('\n', " "))
         });
-        let online = app.model.is_online(&t.peer);
+        let online = app
+            .model
+            .presence_known()
+            .then(|| app.model.is_online(&t.peer));
         let unread = t.unread;
         let mut label = format!("Conversation with {}", t.peer);
         if unread > 0 {
@@ -191,7 +210,10 @@ fn lists(app: &mut App, ui: &mut Ui, palette: &Palette) {
     }
     ui.add_space(10.0);
     let me = app.model.account().unwrap_or("").to_string();
-    if query.is_empty() {
+    if query.is_empty() && !app.model.presence_known() {
+        section(ui, palette, "Online now");
+        muted(ui, palette, "Not connected to the server: presence unknown");
+    } else if query.is_empty() {
         let others: Vec<String> = app
             .model
             .online
@@ -204,7 +226,7 @@ fn lists(app: &mut App, ui: &mut Ui, palette: &Palette) {
             muted(ui, palette, "Nobody else is online");
         }
         for user in &others {
-            if user_row(ui, palette, user, true).clicked() {
+            if user_row(ui, palette, user, Some(true)).clicked() {
                 clicked = Some(user.clone());
             }
         }
@@ -219,10 +241,26 @@ fn lists(app: &mut App, ui: &mut Ui, palette: &Palette) {
             _ => Vec::new(),
         };
         if people.is_empty() {
-            muted(ui, palette, "Nobody else by that name");
+            // The directory answered for exactly this name and knows
+            // nobody by it (a prefix search lists the name itself first).
+            let missing = match &app.model.directory {
+                Some((prefix, users)) if *prefix == query => {
+                    !users.iter().any(|u| u.username == query)
+                        && !app.model.threads.contains_key(&query)
+                        && query != me
+                }
+                _ => false,
+            };
+            let text = if missing && check_username(&query).is_none() {
+                format!("No user named {query}")
+            } else {
+                "Nobody else by that name".to_string()
+            };
+            muted(ui, palette, &text);
         }
+        let known = app.model.presence_known();
         for (user, online) in &people {
-            if user_row(ui, palette, user, *online).clicked() {
+            if user_row(ui, palette, user, known.then_some(*online)).clicked() {
                 clicked = Some(user.clone());
             }
         }
@@ -233,7 +271,7 @@ fn lists(app: &mut App, ui: &mut Ui, palette: &Palette) {
     }
 }
 
-fn user_row(ui: &mut Ui, palette: &Palette, user: &str, online: bool) -> Response {
+fn user_row(ui: &mut Ui, palette: &Palette, user: &str, online: Option<bool>) -> Response {
     let row = Row {
         name: user,
         online,
@@ -288,15 +326,12 @@ fn person_row(ui: &mut Ui, palette: &Palette, row: &Row<'_>) -> Response {
     paint_avatar(painter, center, radius, row.name);
     let dot = center + egui::vec2(radius * 0.72, radius * 0.72);
     painter.circle_filled(dot, 6.0, palette.sidebar);
-    painter.circle_filled(
-        dot,
-        4.5,
-        if row.online {
-            palette.good
-        } else {
-            palette.muted.gamma_multiply(0.7)
-        },
-    );
+    match row.online {
+        Some(true) => painter.circle_filled(dot, 4.5, palette.good),
+        Some(false) => painter.circle_filled(dot, 4.5, palette.muted.gamma_multiply(0.7)),
+        // Unknown: a ring, neither online nor offline.
+        None => painter.circle_stroke(dot, 3.5, (1.2, palette.muted)),
+    };
     let text_left = center.x + radius + 10.0;
     let right = rect.right() - 10.0;
     let text_color = ui.visuals().text_color();
