@@ -25,6 +25,7 @@
 //!                  └ NeedsPrivateKey(job) ─ job.run() ─ finish_session_key ─ SessionKey{key_id}
 //!                                                        ─> retry pending for key_id
 //! pins:    observe_key (on get_key / key_changed), verify, trust, rekey
+//! groups:  group::accept(held, state, signer pin, me) ─> Joined / Advanced / Removed / Duplicate
 //! ```
 //!
 //! # Decisions where PROTOCOL.md is silent
@@ -96,6 +97,7 @@
 mod engine;
 pub mod envelope;
 mod error;
+pub mod group;
 pub mod identity;
 mod memory;
 pub mod payload;
