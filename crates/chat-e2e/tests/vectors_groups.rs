@@ -27,10 +27,17 @@ fn the_chain_encodes_hashes_and_verifies_exactly() {
         let step = s(e, "step");
         let signed = SignedGroupState::from_json(&obj(&e["state"])).unwrap();
         let state = signed.state();
-        assert_eq!(hex::encode(state.to_bytes()), s(e, "state_bytes_hex"), "{step}");
+        assert_eq!(
+            hex::encode(state.to_bytes()),
+            s(e, "state_bytes_hex"),
+            "{step}"
+        );
         assert_eq!(state.hash().to_hex(), s(e, "state_hash"), "{step}");
         let key = signer_key(&v, state);
-        assert_eq!(key.fingerprint(), s(&v["keys"][state.signer()], "fingerprint"));
+        assert_eq!(
+            key.fingerprint(),
+            s(&v["keys"][state.signer()], "fingerprint")
+        );
         signed.verify(&key).unwrap();
         // Our JSON form of it is the one Python wrote (same fields, values).
         assert_eq!(Value::Object(signed.to_json()), e["state"], "{step}");

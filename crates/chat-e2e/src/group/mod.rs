@@ -88,7 +88,10 @@ mod tests {
         );
         let mut m3 = s2.state().membership().clone();
         m3.add("erin");
-        let s3 = sign(s2.state().successor(m3, "bob", b.fingerprint()).unwrap(), &b);
+        let s3 = sign(
+            s2.state().successor(m3, "bob", b.fingerprint()).unwrap(),
+            &b,
+        );
         assert_eq!(
             accept(Some(s1.state()), &s3, &bp, "dave"),
             Err(GroupError::VersionGap { held: 1, got: 3 })
@@ -111,7 +114,10 @@ mod tests {
         // Two different v2s: a fork.
         let mut m = s1.state().membership().clone();
         m.remove("dave");
-        let other = sign(s1.state().successor(m, "alice", a.fingerprint()).unwrap(), &a);
+        let other = sign(
+            s1.state().successor(m, "alice", a.fingerprint()).unwrap(),
+            &a,
+        );
         assert_eq!(
             accept(Some(s2.state()), &other, &ap, "bob"),
             Err(GroupError::Conflict { version: 2 })
@@ -121,12 +127,30 @@ mod tests {
             accept(Some(s1.state()), &other, &ap, "dave"),
             Ok(Accepted::Removed)
         );
-        // ...and then refuses what follows unless it re-adds him.
+        // ...and then refuses what follows, unless it adds him back.
+        let mut m = other.state().membership().clone();
+        m.add("erin");
+        let v3 = sign(
+            other
+                .state()
+                .successor(m.clone(), "alice", a.fingerprint())
+                .unwrap(),
+            &a,
+        );
         assert_eq!(
-            accept(Some(other.state()), &s3, &bp, "dave"),
+            accept(Some(other.state()), &v3, &ap, "dave"),
             Err(GroupError::NotMember {
                 user: "dave".into()
             })
+        );
+        m.add("dave");
+        let back = sign(
+            v3.state().successor(m, "alice", a.fingerprint()).unwrap(),
+            &a,
+        );
+        assert_eq!(
+            accept(Some(other.state()), &back, &ap, "dave"),
+            Ok(Accepted::Joined)
         );
         // A state held for another group is a caller bug.
         let elsewhere = GroupState::genesis(
@@ -148,7 +172,12 @@ mod tests {
         let bp = bob_public();
         let mut m = s1.state().membership().clone();
         m.remove("bob");
-        let leave = sign(s1.state().successor(m.clone(), "bob", b.fingerprint()).unwrap(), &b);
+        let leave = sign(
+            s1.state()
+                .successor(m.clone(), "bob", b.fingerprint())
+                .unwrap(),
+            &b,
+        );
         assert_eq!(
             accept(Some(s1.state()), &leave, &bp, "alice"),
             Ok(Accepted::Advanced)
@@ -160,7 +189,9 @@ mod tests {
         m.remove("dave");
         let both = sign(s1.state().successor(m, "bob", b.fingerprint()).unwrap(), &b);
         assert_eq!(
-            accept(Some(s1.state()), &both, &bp, "alice").unwrap_err().reason(),
+            accept(Some(s1.state()), &both, &bp, "alice")
+                .unwrap_err()
+                .reason(),
             Some("group_not_admin")
         );
     }

@@ -11,8 +11,8 @@ use chat_proto::encoding::{b64_decode, b64_encode};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::state::{GroupState, MAX_MEMBERS, Membership, StateHash};
 use super::GroupError;
+use super::state::{GroupState, MAX_MEMBERS, Membership, StateHash};
 use crate::identity::{IdentityKey, PublicIdentity};
 
 /// A state and the signature of its signer over its state_bytes.
@@ -107,8 +107,8 @@ impl SignedGroupState {
         let admins = sorted_list(map, "admins")?;
         let signer = str_field(map, "signer")?.to_string();
         let signer_fingerprint = str_field(map, "signer_fingerprint")?.to_string();
-        let sig = b64_decode(str_field(map, "sig")?, "sig")
-            .map_err(|_| GroupError::Malformed("sig"))?;
+        let sig =
+            b64_decode(str_field(map, "sig")?, "sig").map_err(|_| GroupError::Malformed("sig"))?;
         let membership = Membership {
             name,
             members,
@@ -178,8 +178,7 @@ mod tests {
     fn signed() -> SignedGroupState {
         let key = alice();
         let m = Membership::new("friends", ["alice", "bob"], ["alice"]);
-        let state =
-            GroupState::genesis(Uuid::from_u128(7), m, "alice", key.fingerprint()).unwrap();
+        let state = GroupState::genesis(Uuid::from_u128(7), m, "alice", key.fingerprint()).unwrap();
         SignedGroupState::sign(state, &key).unwrap()
     }
 
@@ -212,8 +211,16 @@ mod tests {
     fn non_canonical_json_is_refused() {
         let good = Value::Object(signed().to_json());
         let cases = [
-            ("group_id", json!("00000000-0000-0000-0000-00000000000G"), "group_id"),
-            ("group_id", json!(Uuid::from_u128(7).simple().to_string()), "group_id"),
+            (
+                "group_id",
+                json!("00000000-0000-0000-0000-00000000000G"),
+                "group_id",
+            ),
+            (
+                "group_id",
+                json!(Uuid::from_u128(7).simple().to_string()),
+                "group_id",
+            ),
             ("version", json!(1.0), "version"),
             ("version", json!("1"), "version"),
             ("version", json!(0), "version"),

@@ -44,19 +44,14 @@ pub fn groups() -> Value {
 /// What `me`, holding `held`, answers for the JSON `state`, as the vectors
 /// spell it: "joined", "advanced", "removed", "duplicate" or the refusal's
 /// security reason. The signer's key comes from `keys` (name -> public PEM).
-pub fn group_outcome(
-    keys: &Value,
-    held: &Value,
-    state: &Value,
-    me: &str,
-) -> String {
+pub fn group_outcome(keys: &Value, held: &Value, state: &Value, me: &str) -> String {
     use chat_e2e::PublicIdentity;
     use chat_e2e::group::{Accepted, SignedGroupState, accept};
 
     let held = (!held.is_null()).then(|| SignedGroupState::from_json(&obj(held)).unwrap());
-    let result = SignedGroupState::from_json(&obj(state)).and_then(|s| {
-        let signer = PublicIdentity::from_pem(s(&keys[s.state().signer()], "public_pem")).unwrap();
-        accept(held.as_ref().map(|h| h.state()), &s, &signer, me)
+    let result = SignedGroupState::from_json(&obj(state)).and_then(|st| {
+        let signer = PublicIdentity::from_pem(s(&keys[st.state().signer()], "public_pem")).unwrap();
+        accept(held.as_ref().map(|h| h.state()), &st, &signer, me)
     });
     match result {
         Ok(Accepted::Joined) => "joined".into(),
