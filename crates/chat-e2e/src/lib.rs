@@ -1,9 +1,10 @@
 //! The end-to-end layer of SecureChat (PROTOCOL.md §2): identity keys,
 //! trust-on-first-use pins, per-peer session keys, envelopes and replay
-//! windows; and the signed group states of §4 ([`group`]). It exists so that the daemon never touches a cipher directly,
-//! and so that the server (which never links this crate) can read and forge
-//! nothing. It performs no I/O and keeps no state of its own: state lives in
-//! a store the caller provides ([`E2eStore`]; [`MemoryStore`] for tests).
+//! windows; and the signed group states of §4 ([`group`]). It exists so
+//! that the daemon never touches a cipher directly, and so that the server
+//! (which never links this crate) can read and forge nothing. It performs
+//! no I/O and keeps no state of its own: state lives in a store the caller
+//! provides ([`E2eStore`]; [`MemoryStore`] for tests).
 //!
 //! # How the daemon uses it
 //!
