@@ -81,6 +81,8 @@ pub enum Command {
     Trust(PeerArg),
     /// Print events as they happen until interrupted
     Watch(WatchArgs),
+    /// Show chatd's settings, or change one (they apply to every frontend)
+    Settings(SettingsArgs),
     /// Run a server and two daemons in a temp dir and show them chatting
     Demo(DemoArgs),
 }
@@ -188,6 +190,35 @@ impl VerifyArgs {
     pub fn fingerprint(&self) -> String {
         self.fingerprint.concat()
     }
+}
+
+/// `settings`.
+#[derive(Debug, Args)]
+pub struct SettingsArgs {
+    /// The setting to change (all are shown when absent)
+    #[command(subcommand)]
+    pub change: Option<SettingChange>,
+}
+
+/// One setting to change.
+#[derive(Debug, Subcommand)]
+pub enum SettingChange {
+    /// Tell people when you read their messages (on, the default), or
+    /// never (off: they see "delivered" only)
+    ReadReceipts {
+        /// on or off
+        #[arg(value_enum)]
+        value: OnOff,
+    },
+}
+
+/// A switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnOff {
+    /// On.
+    On,
+    /// Off.
+    Off,
 }
 
 /// `watch`.
