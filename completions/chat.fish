@@ -117,7 +117,7 @@ complete -c chat -n "__fish_chat_using_subcommand trust" -l json -d 'Machine-rea
 complete -c chat -n "__fish_chat_using_subcommand trust" -s h -l help -d 'Print help'
 complete -c chat -n "__fish_chat_using_subcommand trust" -s V -l version -d 'Print version'
 complete -c chat -n "__fish_chat_using_subcommand watch" -l since -d 'First replay every stored event after this seq, so nothing is missed' -r
-complete -c chat -n "__fish_chat_using_subcommand watch" -l events -d 'Only these kinds: message, receipt, presence, connection, key_changed, security' -r
+complete -c chat -n "__fish_chat_using_subcommand watch" -l events -d 'Only these kinds: message, receipt, presence, connection, key_changed, security [default: those six]; the extensions trust and settings only when named' -r
 complete -c chat -n "__fish_chat_using_subcommand watch" -l socket -d 'chatd\'s socket [default: $XDG_RUNTIME_DIR/securechat/chatd.sock]' -r -F
 complete -c chat -n "__fish_chat_using_subcommand watch" -l json -d 'Machine-readable output: the result as one JSON object per line'
 complete -c chat -n "__fish_chat_using_subcommand watch" -s h -l help -d 'Print help'

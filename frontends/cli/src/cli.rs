@@ -228,7 +228,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "SEQ")]
     pub since: Option<u64>,
     /// Only these kinds: message, receipt, presence, connection,
-    /// key_changed, security
+    /// key_changed, security [default: those six]; the extensions trust and
+    /// settings only when named
     #[arg(long, value_delimiter = ',', value_name = "KIND,...", value_parser = event_kind)]
     pub events: Option<Vec<EventKind>>,
 }
@@ -246,7 +247,7 @@ fn event_kind(s: &str) -> Result<EventKind, String> {
     serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
         format!(
             "`{s}` is not an event kind; use message, receipt, presence, connection, \
-             key_changed or security"
+             key_changed, security, trust or settings"
         )
     })
 }
