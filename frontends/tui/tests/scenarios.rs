@@ -342,6 +342,7 @@ fn key_change_shows_a_banner_until_trusted() {
         Request::Trust { user: "bob".into() },
         Ok(Answer::Trust(chatd_api::TrustResult {
             state: TrustState::Unverified,
+            unchanged: false,
         })),
     );
     assert_eq!(

@@ -339,6 +339,7 @@ mod tests {
                 last: None,
                 unread: 2,
                 online: false,
+                trust: None,
             }],
             online: vec!["alice".into(), "bob".into()],
             ..Chat::default()

@@ -51,6 +51,8 @@ impl App {
                     ),
                 );
             }
+            // Extension kinds (PROTOCOL.md D9), not used here yet.
+            EventBody::Trust { .. } | EventBody::Settings { .. } => {}
         }
     }
 
