@@ -51,6 +51,8 @@ mod tests {
             server_fingerprint: Some("00112233".into()),
             version: "0.1.0".into(),
             error: None,
+            key_changes: vec![],
+            resume: false,
         };
         assert_eq!(
             describe(&s),
@@ -68,6 +70,8 @@ mod tests {
             server_fingerprint: None,
             version: "0.1.0".into(),
             error: Some("server key mismatch".into()),
+            key_changes: vec![],
+            resume: false,
         };
         assert!(describe(&s).ends_with("last error: server key mismatch\n"));
     }

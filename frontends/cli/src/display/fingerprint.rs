@@ -71,6 +71,7 @@ mod tests {
             user: "bob".into(),
             fingerprint: FPR.into(),
             state,
+            safety_number: None,
         };
         let unverified = describe(&f(TrustState::Unverified), false);
         assert!(unverified.starts_with("bob (unverified):\n  0123 4567"));
