@@ -15,10 +15,16 @@ const DEFAULT_LIMIT: u32 = 50;
 pub(crate) async fn run(ctx: &Ctx, args: &HistoryArgs) -> anyhow::Result<()> {
     let params = HistoryParams {
         peer: args.user.clone(),
-        limit: args.limit,
-        before: args.before,
+        // chatd reads a limit of 0 as 1 (PROTOCOL.md §3); `-n 0` still
+        // asks, so its errors are those of any other `history`, and then
+        // shows nothing, as a script expects.
+        limit: args.limit.map(|n| n.max(1)),
+        before: args.before.map(|w| w.ms(now_ms())),
     };
-    let page = ctx.client().await?.history(&params).await?;
+    let mut page = ctx.client().await?.history(&params).await?;
+    if args.limit == Some(0) {
+        page.messages.clear();
+    }
     let limit = args.limit.unwrap_or(DEFAULT_LIMIT);
     ctx.out
         .result(&page, |p| describe(p, &args.user, limit, now_ms()))

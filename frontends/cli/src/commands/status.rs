@@ -13,16 +13,31 @@ pub(crate) async fn run(ctx: &Ctx) -> anyhow::Result<()> {
     ctx.out.result(&status, describe)
 }
 
-/// The status as an aligned key/value block.
+/// The status as an aligned key/value block. While the server cannot be
+/// reached the block says so and why; "not logged in" is only said when
+/// chatd is connected and really is not.
 pub(crate) fn describe(s: &Status) -> String {
     let mut rows = vec![vec![
         "state".to_string(),
         connection_state(s.state).to_string(),
     ]];
+    let down = matches!(
+        s.state,
+        ConnectionState::Offline | ConnectionState::Connecting
+    );
+    if down {
+        // chatd's error names the server and the cause ("cannot reach
+        // the server at ...: connection refused").
+        let why = s
+            .error
+            .as_deref()
+            .unwrap_or("not connected to the server yet");
+        rows.push(vec!["reason".to_string(), why.to_string()]);
+    }
     if let Some(user) = &s.username {
         let label = match s.state {
-            ConnectionState::LoggedIn => "account",
-            _ => "account (not logged in)",
+            ConnectionState::Connected => "account (not logged in)",
+            _ => "account",
         };
         rows.push(vec![label.to_string(), user.clone()]);
     }
@@ -32,7 +47,7 @@ pub(crate) fn describe(s: &Status) -> String {
     }
     rows.push(vec!["chatd".to_string(), s.version.clone()]);
     let mut out = render(&rows, &[Align::Left, Align::Left]);
-    if let Some(e) = &s.error {
+    if let (false, Some(e)) = (down, &s.error) {
         out.push_str(&format!("last error: {e}\n"));
     }
     out
@@ -60,15 +75,30 @@ mod tests {
     }
 
     #[test]
-    fn a_connection_error_is_shown_last() {
+    fn an_unreachable_server_is_said_with_its_reason_not_as_logged_out() {
         let s = Status {
             state: ConnectionState::Offline,
-            username: None,
+            username: Some("alice".into()),
             server: "chat.example:7000".into(),
             server_fingerprint: None,
             version: "0.1.0".into(),
-            error: Some("server key mismatch".into()),
+            error: Some("cannot reach the server at chat.example:7000: refused".into()),
         };
-        assert!(describe(&s).ends_with("last error: server key mismatch\n"));
+        let text = describe(&s);
+        assert!(
+            text.starts_with(
+                "state    offline\n\
+                 reason   cannot reach the server at chat.example:7000: refused\n\
+                 account  alice\n"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("not logged in"), "{text}");
+        let connected = Status {
+            state: ConnectionState::Connected,
+            error: None,
+            ..s
+        };
+        assert!(describe(&connected).contains("account (not logged in)  alice"));
     }
 }
