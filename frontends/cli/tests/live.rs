@@ -12,8 +12,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use test_support::World;
+use test_support::fixtures::PASSWORD;
 use test_support::wait;
+use test_support::{DaemonProcess, RpcClient, World};
 
 const CHAT: &str = env!("CARGO_BIN_EXE_chat");
 
@@ -183,4 +184,233 @@ async fn login_when_logged_in_says_so_before_any_password() {
     let out = chat(&alice.socket, &["login", "alice"], "");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "Already logged in as alice.\n");
+}
+
+/// `chat login alice` with the fixture password on stdin.
+fn login(socket: &Path) -> Output {
+    chat(
+        socket,
+        &["login", "alice", "--password-stdin"],
+        &format!("{PASSWORD}\n"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the issue-11 local API (branch backend)"]
+async fn logout_then_login_at_once_works() {
+    let mut world = World::new();
+    let (alice, _a) = world.user("alice").await;
+    for round in 0..3 {
+        let out = chat(&alice.socket, &["logout"], "");
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let out = login(&alice.socket);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "round {round}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(text(&out.stdout), "Logged in as alice.\n");
+    }
+    // Logged out while the server is away, chatd backs off between
+    // attempts; a login as soon as the server is back must not meet "not
+    // connected" but make chatd try at once.
+    let out = chat(&alice.socket, &["logout"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    world.server.kill9();
+    wait::until("chatd to fail to reach the server three times", || {
+        alice.log_text().matches("cannot reach the server").count() >= 3
+    });
+    world.server.kill9_and_restart().unwrap();
+    let out = login(&alice.socket);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "Logged in as alice.\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the issue-11 local API (branch backend)"]
+async fn an_unknown_user_is_named_up_front() {
+    let world = World::new();
+    let (alice, _a) = world.user("alice").await;
+    for args in [
+        &["read", "nosuch"][..],
+        &["history", "nosuch"][..],
+        &["send", "nosuch", "hello?"][..],
+        &["fingerprint", "nosuch"][..],
+    ] {
+        let out = chat(&alice.socket, args, "");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {err}");
+        assert!(
+            err.starts_with("chat: no user named nosuch"),
+            "{args:?}: {err}"
+        );
+        let mut json_args = vec!["--json"];
+        json_args.extend_from_slice(args);
+        let out = chat(&alice.socket, &json_args, "");
+        let v: Value = serde_json::from_str(text(&out.stderr).trim()).expect("JSON error");
+        assert_eq!(v["data"]["code"], "no_such_user", "{args:?}: {v}");
+    }
+}
+
+/// alice and bob, who have written to each other (so each pinned the
+/// other's key), and alice's raw client.
+async fn acquainted(world: &World) -> (DaemonProcess, RpcClient, DaemonProcess) {
+    let (alice, mut a) = world.user("alice").await;
+    let (bob, _b) = world.user("bob").await;
+    a.ok("send", json!({"to": "bob", "text": "hi bob"}))
+        .await
+        .unwrap();
+    (alice, a, bob)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the issue-11 local API (branch backend)"]
+async fn trust_on_an_unchanged_key_says_nothing_changed() {
+    let world = World::new();
+    let (alice, mut a, _bob) = acquainted(&world).await;
+    let out = chat(&alice.socket, &["trust", "bob"], "");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(stdout.contains("has not changed"), "{stdout}");
+    assert!(!stdout.contains("Accepted"), "{stdout}");
+    // Verified stays verified, and says so.
+    let fpr = a.ok("fingerprint", json!({"user": "bob"})).await.unwrap();
+    let fpr = fpr["fingerprint"].as_str().unwrap().to_string();
+    let out = chat(&alice.socket, &["verify", "bob", &fpr], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = chat(&alice.socket, &["trust", "bob"], "");
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("stays verified"), "{stdout}");
+    let out = chat(&alice.socket, &["--json", "trust", "bob"], "");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v, json!({"state": "verified", "unchanged": true}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_verify_against_chatd_never_shows_the_right_fingerprint() {
+    let world = World::new();
+    let (alice, mut a, _bob) = acquainted(&world).await;
+    let fpr = a.ok("fingerprint", json!({"user": "bob"})).await.unwrap();
+    let fpr = fpr["fingerprint"].as_str().unwrap().to_string();
+    let groups = |f: &str| {
+        f.as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+    };
+    let wrong = "0".repeat(64);
+    for json in [false, true] {
+        let mut args = vec!["verify", "bob", &wrong];
+        if json {
+            args.insert(0, "--json");
+        }
+        let out = chat(&alice.socket, &args, "");
+        assert_eq!(out.status.code(), Some(4));
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(!all.contains(&fpr), "{all}");
+        // Not even grouped: no two consecutive groups of the real one.
+        for pair in groups(&fpr).windows(2) {
+            assert!(!all.contains(&pair.join(" ")), "{all}");
+        }
+        if !json {
+            assert!(all.contains("compare again"), "{all}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the issue-11 local API (branch backend)"]
+async fn a_pending_key_change_shows_in_conversations_status_and_history() {
+    let world = World::new();
+    let (alice, _a, _bob) = acquainted(&world).await;
+    let mut events = alice.client().await.unwrap();
+    events.ok("subscribe", json!({})).await.unwrap();
+    // bob's account shows up with another key.
+    let mut other = test_support::WireClient::connect(world.server.addr)
+        .await
+        .unwrap();
+    other
+        .login("bob", PASSWORD, &test_support::fixtures::public_pem("bob"))
+        .await
+        .unwrap();
+    events
+        .event_where("key_changed for bob", |e| {
+            e["type"] == "key_changed" && e["user"] == "bob"
+        })
+        .await
+        .unwrap();
+
+    let out = chat(&alice.socket, &["conversations"], "");
+    let stdout = text(&out.stdout);
+    let bob_row = stdout.lines().find(|l| l.starts_with("bob")).unwrap_or("");
+    assert!(bob_row.contains("KEY CHANGED"), "{stdout}");
+    let out = chat(&alice.socket, &["--json", "conversations"], "");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["conversations"][0]["trust"], "changed", "{v}");
+
+    let out = chat(&alice.socket, &["status"], "");
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("key changes") && l.contains("bob")),
+        "{stdout}"
+    );
+    let out = chat(&alice.socket, &["--json", "status"], "");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["key_changes"], json!(["bob"]), "{v}");
+
+    let out = chat(&alice.socket, &["history", "bob"], "");
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    let hi = lines.iter().position(|l| l.contains("hi bob"));
+    let changed = lines.iter().position(|l| l.contains("bob's key changed"));
+    assert!(
+        matches!((hi, changed), (Some(h), Some(c)) if h < c),
+        "the notice follows the message it came after:\n{stdout}"
+    );
+    assert!(stdout.contains("chat trust bob"), "{stdout}");
+    let out = chat(&alice.socket, &["--json", "history", "bob"], "");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["notices"][0]["kind"], "key_changed", "{v}");
+
+    // Accepting it is recorded in the timeline too, and the warnings go.
+    let out = chat(&alice.socket, &["trust", "bob"], "");
+    assert!(text(&out.stdout).contains("Accepted bob's new key"));
+    let out = chat(&alice.socket, &["history", "bob"], "");
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("you accepted bob's new key"), "{stdout}");
+    assert!(!stdout.contains("chat trust bob"), "{stdout}");
+    let out = chat(&alice.socket, &["status"], "");
+    assert!(!text(&out.stdout).contains("key changes"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the issue-11 local API (branch backend)"]
+async fn fingerprint_shows_the_safety_number_to_compare() {
+    let world = World::new();
+    let (alice, mut a, bob) = acquainted(&world).await;
+    let out = chat(&alice.socket, &["fingerprint", "bob"], "");
+    let stdout = text(&out.stdout);
+    let number = a.ok("fingerprint", json!({"user": "bob"})).await.unwrap()["safety_number"]
+        .as_str()
+        .expect("chatd gives the safety number")
+        .to_string();
+    let digits: String = stdout.chars().filter(char::is_ascii_digit).collect();
+    let plain: String = number.chars().filter(char::is_ascii_digit).collect();
+    assert!(stdout.contains("Safety number"), "{stdout}");
+    assert!(digits.contains(&plain[..20]), "{stdout}");
+    // bob sees the same number for alice.
+    let out = chat(&bob.socket, &["fingerprint", "alice"], "");
+    let theirs = text(&out.stdout);
+    let block = |s: &str| {
+        s.lines()
+            .skip_while(|l| !l.contains("Safety number"))
+            .skip(1)
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(block(&stdout), block(&theirs), "{stdout}\n{theirs}");
 }
