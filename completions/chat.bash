@@ -52,6 +52,9 @@ _chat() {
             chat,send)
                 cmd="chat__subcmd__send"
                 ;;
+            chat,settings)
+                cmd="chat__subcmd__settings"
+                ;;
             chat,signup)
                 cmd="chat__subcmd__signup"
                 ;;
@@ -106,6 +109,9 @@ _chat() {
             chat__subcmd__help,send)
                 cmd="chat__subcmd__help__subcmd__send"
                 ;;
+            chat__subcmd__help,settings)
+                cmd="chat__subcmd__help__subcmd__settings"
+                ;;
             chat__subcmd__help,signup)
                 cmd="chat__subcmd__help__subcmd__signup"
                 ;;
@@ -124,6 +130,21 @@ _chat() {
             chat__subcmd__help,watch)
                 cmd="chat__subcmd__help__subcmd__watch"
                 ;;
+            chat__subcmd__help__subcmd__settings,read-receipts)
+                cmd="chat__subcmd__help__subcmd__settings__subcmd__read__subcmd__receipts"
+                ;;
+            chat__subcmd__settings,help)
+                cmd="chat__subcmd__settings__subcmd__help"
+                ;;
+            chat__subcmd__settings,read-receipts)
+                cmd="chat__subcmd__settings__subcmd__read__subcmd__receipts"
+                ;;
+            chat__subcmd__settings__subcmd__help,help)
+                cmd="chat__subcmd__settings__subcmd__help__subcmd__help"
+                ;;
+            chat__subcmd__settings__subcmd__help,read-receipts)
+                cmd="chat__subcmd__settings__subcmd__help__subcmd__read__subcmd__receipts"
+                ;;
             *)
                 ;;
         esac
@@ -131,7 +152,7 @@ _chat() {
 
     case "${cmd}" in
         chat)
-            opts="-h -V --json --socket --help --version status signup login logout passwd users send history message conversations read search fingerprint verify trust watch demo help"
+            opts="-h -V --json --socket --help --version status signup login logout passwd users send history message conversations read search fingerprint verify trust watch settings demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -203,7 +224,7 @@ _chat() {
             return 0
             ;;
         chat__subcmd__help)
-            opts="status signup login logout passwd users send history message conversations read search fingerprint verify trust watch demo help"
+            opts="status signup login logout passwd users send history message conversations read search fingerprint verify trust watch settings demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -373,6 +394,34 @@ _chat() {
         chat__subcmd__help__subcmd__send)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__help__subcmd__settings)
+            opts="read-receipts"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__help__subcmd__settings__subcmd__read__subcmd__receipts)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -621,6 +670,84 @@ _chat() {
         chat__subcmd__send)
             opts="-h -V --json --socket --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__settings)
+            opts="-h -V --json --socket --help --version read-receipts help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__settings__subcmd__help)
+            opts="read-receipts help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__settings__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__settings__subcmd__help__subcmd__read__subcmd__receipts)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__settings__subcmd__read__subcmd__receipts)
+            opts="-h -V --json --socket --help --version on off"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -123,3 +123,18 @@ fn sigterm_stops_the_server_cleanly() {
     let status = srv.terminate().unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+#[test]
+fn a_log_written_to_a_file_has_no_colour_codes() {
+    // test-support sends the server's stderr to server.log: not a
+    // terminal, so the log must be plain text an operator can grep.
+    let mut srv = test_support::ServerProcess::start_logging(binary(), &[], "info").unwrap();
+    let status = srv.terminate().unwrap();
+    assert!(status.success(), "{status:?}");
+    let log = std::fs::read_to_string(srv.data_dir().join("server.log")).unwrap();
+    assert!(log.contains("ready"), "{log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "ANSI escape codes in the log:\n{log:?}"
+    );
+}

@@ -240,9 +240,30 @@ async fn busctl_and_gdbus_drive_the_daemon() {
         e.contains("org.securechat.Chatd1.Error.FingerprintMismatch"),
         "{e}"
     );
+    // Never the right answer in the error (PROTOCOL.md D9).
+    let right = bobs["fingerprint"].as_str().unwrap();
+    assert!(!e.contains(right) && !e.contains(&right[..16]), "{e}");
     let fpr = bobs["fingerprint"].as_str().unwrap();
     let verified = bus.busctl_call("Verify", "ss", &["bob", fpr]);
     assert_eq!(verified["data"][0], "verified");
+
+    // Settings: a dictionary both ways.
+    let settings = bus.busctl_call("Settings", "", &[]);
+    assert_eq!(settings["type"], "a{sv}");
+    assert_eq!(settings["data"][0]["read_receipts"]["data"], true);
+    let set = bus.busctl_call(
+        "SetSettings",
+        "a{sv}",
+        &["1", "read_receipts", "b", "false"],
+    );
+    assert_eq!(set["data"][0]["read_receipts"]["data"], false);
+    let e = bus
+        .gdbus_call("SetSettings", &["{'colour': <true>}"])
+        .unwrap_err();
+    assert!(
+        e.contains("org.securechat.Chatd1.Error.InvalidParams") && e.contains("colour"),
+        "{e}"
+    );
 
     // Errors are named, with chatd's message.
     let e = bus.gdbus_call("Send", &["nobody", "x"]).unwrap_err();
@@ -388,6 +409,16 @@ async fn replayed(stream: &mut zbus::MessageStream) -> Vec<(String, u64, Option<
                     }
                     "PresenceChanged" => body.deserialize::<(u64, String, bool)>().unwrap().0,
                     "ConnectionChanged" => body.deserialize::<(u64, String)>().unwrap().0,
+                    "TrustChanged" => {
+                        body.deserialize::<(u64, String, String, String, i64)>()
+                            .unwrap()
+                            .0
+                    }
+                    "SettingsChanged" => {
+                        body.deserialize::<(u64, std::collections::HashMap<String, zbus::OwnedVariant>)>()
+                            .unwrap()
+                            .0
+                    }
                     _ => body.deserialize::<(u64, String, String)>().unwrap().0,
                 };
                 let to = header.destination().map(|d| d.to_string());

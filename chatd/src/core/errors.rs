@@ -142,6 +142,13 @@ fn link_error(e: LinkError) -> ApiError {
             ErrorCode::Offline,
             "chatd is not connected to the server; it keeps trying",
         ),
+        LinkError::Unreachable(why) => ApiError::new(
+            ErrorCode::Offline,
+            format!(
+                "chatd cannot reach the server ({why}); it keeps trying: check the network \
+                 and the server address, then try again"
+            ),
+        ),
         LinkError::NotLoggedIn => {
             ApiError::new(ErrorCode::NotLoggedIn, "not logged in: run `chat login`")
         }
@@ -181,9 +188,16 @@ fn e2e_error(e: E2eError) -> ApiError {
             ErrorCode::KeyChanged,
             format!("{u}'s identity key changed; compare fingerprints, then run `chat trust {u}`"),
         ),
-        E2eError::FingerprintMismatch { .. } => {
-            ApiError::new(ErrorCode::FingerprintMismatch, e.to_string())
-        }
+        // Never the expected fingerprint: handing out the right answer
+        // would let a person "verify" without comparing anything.
+        E2eError::FingerprintMismatch { user, given, .. } => ApiError::new(
+            ErrorCode::FingerprintMismatch,
+            format!(
+                "{given} is not the fingerprint of {user}'s key; nothing was marked verified. \
+                 Compare again, digit by digit, with the fingerprint {user} reads to you from \
+                 their own device"
+            ),
+        ),
         E2eError::InvalidFingerprint => ApiError::new(ErrorCode::InvalidInput, e.to_string()),
         other => ApiError::new(ErrorCode::InternalError, other.to_string()),
     }

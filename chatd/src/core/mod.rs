@@ -17,6 +17,7 @@
 pub mod api;
 mod errors;
 pub mod inbound;
+mod notices;
 pub mod outbound;
 pub mod peers;
 mod unstored;

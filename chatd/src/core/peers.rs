@@ -17,10 +17,11 @@ use std::sync::{Arc, Mutex};
 
 use chat_e2e::{KeyObservation, Pin, PinState, PinStore, PublicIdentity};
 use chat_proto::{Request, ServerMessage, now_ms};
-use chatd_api::EventBody;
+use chatd_api::{EventBody, NoticeKind, TrustState};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
+use super::notices::record_trust;
 use super::{Core, CoreError};
 use crate::link::LinkError;
 use crate::store::StoreError;
@@ -80,8 +81,12 @@ impl Core {
         self.peers.learned_rx.lock().ok().and_then(|mut r| r.take())
     }
 
-    /// Whether a peer is online, as far as presence told us.
+    /// Whether a peer is online, as far as presence told us; false while
+    /// chatd is not logged in (what it heard before is stale then).
     pub fn is_online(&self, user: &str) -> bool {
+        if self.link.state().conn != chatd_api::ConnectionState::LoggedIn {
+            return false;
+        }
         self.peers
             .online
             .lock()
@@ -136,24 +141,55 @@ impl Core {
         }
         let engine = self.engine()?;
         let (user2, pem) = (user.to_string(), public_key);
-        let observed = self
+        let (observed, events) = self
             .db
-            .run(move |tx| Ok::<_, CoreError>(engine.observe_key(tx, &user2, &pem, now_ms())?))
+            .run(move |tx| {
+                let now = now_ms();
+                let observed = engine.observe_key(tx, &user2, &pem, now)?;
+                let mut events = Vec::new();
+                match &observed {
+                    KeyObservation::Changed { new, .. } => {
+                        events.push(tx.append_event(
+                            &EventBody::KeyChanged {
+                                user: user2.clone(),
+                                fingerprint: new.clone(),
+                            },
+                            now,
+                        )?);
+                        events.push(record_trust(
+                            tx,
+                            &user2,
+                            TrustState::Changed,
+                            new,
+                            Some(NoticeKind::KeyChanged),
+                            now,
+                        )?);
+                    }
+                    KeyObservation::Pinned | KeyObservation::Reverted => {
+                        if let Some(pin) = PinStore::pin(tx, &user2).map_err(StoreError::from)? {
+                            events.push(record_trust(
+                                tx,
+                                &user2,
+                                TrustState::Unverified,
+                                &pin.fingerprint,
+                                None,
+                                now,
+                            )?);
+                        }
+                    }
+                    KeyObservation::Unchanged(_) => {}
+                }
+                Ok::<_, CoreError>((observed, events))
+            })
             .await?;
+        self.hub.announce(events);
         if observed == KeyObservation::Pinned {
             // First contact: from now on the server tells us about their
             // presence and key changes.
             self.watch(vec![user.to_string()]).await;
         }
-        if let KeyObservation::Changed { new, .. } = &observed {
+        if let KeyObservation::Changed { .. } = &observed {
             tracing::warn!(peer = %user, "the peer's identity key changed; nothing is sent or accepted until it is trusted");
-            let body = EventBody::KeyChanged {
-                user: user.to_string(),
-                fingerprint: new.clone(),
-            };
-            if let Err(e) = self.hub.publish(body).await {
-                tracing::error!(error = %e, "cannot record a key_changed event");
-            }
         }
         Ok(observed)
     }
@@ -292,7 +328,10 @@ impl Core {
         Ok(())
     }
 
-    /// Watches `users`, recording their presence.
+    /// Watches `users`, recording their presence and telling frontends
+    /// at once (a `presence` event per user from `watch_ok`), so what they
+    /// show after a (re)login is the server's word, not what was known
+    /// before the link went down.
     pub async fn watch(&self, users: Vec<String>) {
         for batch in users.chunks(WATCH_BATCH) {
             let request = Request::Watch {
@@ -300,8 +339,27 @@ impl Core {
             };
             match self.link.request(request).await {
                 Ok(ServerMessage::WatchOk { users }) => {
+                    let mut bodies = Vec::with_capacity(users.len());
                     for u in users {
                         self.set_online(&u.username, u.online);
+                        bodies.push(EventBody::Presence {
+                            user: u.username,
+                            online: u.online,
+                        });
+                    }
+                    let now = now_ms();
+                    let events = self
+                        .db
+                        .call(move |tx| {
+                            bodies
+                                .iter()
+                                .map(|b| tx.append_event(b, now))
+                                .collect::<Result<Vec<_>, _>>()
+                        })
+                        .await;
+                    match events {
+                        Ok(events) => self.hub.announce(events),
+                        Err(e) => tracing::error!(error = %e, "cannot record presence events"),
                     }
                 }
                 Ok(other) => tracing::debug!(answer = ?other, "unexpected answer to watch"),

@@ -8,10 +8,13 @@
 
 use std::sync::Arc;
 
-use chatd_api::{ApiError, ErrorCode, EventKind, Message, Method};
+use std::collections::HashMap;
+
+use chatd_api::{ApiError, ErrorCode, EventKind, Message, Method, Settings, SettingsPatch};
 use serde::de::IntoDeserializer;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use zbus::OwnedVariant;
 use zbus::Type;
 
 use super::Error;
@@ -102,13 +105,44 @@ pub fn event_kinds(names: Vec<String>) -> Result<Option<Vec<EventKind>>, Error> 
                 |e: serde::de::value::Error| {
                     Error::InvalidParams(format!(
                         "bad events: {e}; use message, receipt, presence, connection, \
-                         key_changed or security"
+                         key_changed, security, trust or settings"
                     ))
                 },
             )
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
+}
+
+/// The settings as a D-Bus dictionary (`a{sv}`), by the names of the
+/// socket API, so that a new setting is a new key and not a new signature.
+pub fn settings_dict(s: &Settings) -> HashMap<String, OwnedVariant> {
+    HashMap::from([(
+        "read_receipts".to_string(),
+        OwnedVariant::from(s.read_receipts),
+    )])
+}
+
+/// A `SetSettings` dictionary as the socket API's patch: known names with
+/// values of their type, anything else refused naming it.
+pub fn settings_patch(dict: HashMap<String, OwnedVariant>) -> Result<SettingsPatch, Error> {
+    let mut patch = SettingsPatch::default();
+    for (name, value) in dict {
+        match name.as_str() {
+            "read_receipts" => {
+                let on = bool::try_from(&value).map_err(|_| {
+                    Error::InvalidParams("read_receipts must be a boolean (b)".into())
+                })?;
+                patch.read_receipts = Some(on);
+            }
+            other => {
+                return Err(Error::InvalidParams(format!(
+                    "no setting {other:?}; the settings are: read_receipts"
+                )));
+            }
+        }
+    }
+    Ok(patch)
 }
 
 /// "" means absent.
@@ -150,5 +184,26 @@ mod tests {
         );
         let e = event_kinds(vec!["nonsense".into()]).unwrap_err();
         assert!(matches!(e, Error::InvalidParams(_)), "{e:?}");
+    }
+
+    #[test]
+    fn settings_go_both_ways_and_unknown_names_are_refused() {
+        let dict = settings_dict(&Settings {
+            read_receipts: false,
+        });
+        assert_eq!(
+            settings_patch(dict).unwrap(),
+            SettingsPatch {
+                read_receipts: Some(false)
+            }
+        );
+        let bad = HashMap::from([("colour".to_string(), OwnedVariant::from(true))]);
+        let e = settings_patch(bad).unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidParams(m) if m.contains("colour")),
+            "{e:?}"
+        );
+        let wrong_type = HashMap::from([("read_receipts".to_string(), OwnedVariant::from(1u32))]);
+        assert!(settings_patch(wrong_type).is_err());
     }
 }

@@ -53,6 +53,15 @@ pub async fn emit(emitter: &SignalEmitter<'_>, event: &Event) -> zbus::Result<()
         EventBody::Security { user, reason } => {
             Chatd1::security_alert(emitter, seq, user, reason.as_str()).await
         }
+        EventBody::Trust {
+            user,
+            state,
+            fingerprint,
+            ts,
+        } => Chatd1::trust_changed(emitter, seq, user, &enum_name(state), fingerprint, *ts).await,
+        EventBody::Settings { settings } => {
+            Chatd1::settings_changed(emitter, seq, super::convert::settings_dict(settings)).await
+        }
     }
 }
 

@@ -12,11 +12,14 @@
 
 use std::sync::Arc;
 
+use std::collections::HashMap;
+
 use chatd_api::{
-    Credentials, Empty, FingerprintParams, FocusParams, HistoryParams, MessageParams, Method,
-    PeerParams, SearchParams, SendParams, Status, SubscribeParams, UserParams, UsersParams,
-    VerifyParams, call,
+    Credentials, Empty, EventKind, FingerprintParams, FocusParams, HistoryParams, MarkReadParams,
+    MessageParams, Method, SearchParams, SendParams, Status, SubscribeParams, UserParams,
+    UsersParams, VerifyParams, call,
 };
+use zbus::OwnedVariant;
 use zbus::message::Header;
 use zbus::names::BusName;
 use zbus::object_server::SignalEmitter;
@@ -24,7 +27,8 @@ use zbus::{fdo, interface};
 
 use super::callers::{Callers, NO_FRONTEND};
 use super::convert::{
-    DbusConversation, DbusMessage, enum_name, event_kinds, nonzero, run, text_opt,
+    DbusConversation, DbusMessage, enum_name, event_kinds, nonzero, run, settings_dict,
+    settings_patch, text_opt,
 };
 use super::{Error, events};
 use crate::core::{Core, api};
@@ -214,11 +218,11 @@ impl Chatd1 {
             .collect())
     }
 
-    /// Marks the conversation with `peer` read (sends read receipts).
+    /// Marks the conversation with `peer` read (sends read receipts
+    /// unless the read_receipts setting is off).
     async fn mark_read(&self, #[zbus(header)] hdr: Header<'_>, peer: String) -> Result<(), Error> {
-        self.call::<call::MarkRead>(&hdr, PeerParams { peer })
-            .await
-            .map(drop)
+        let p = MarkReadParams { peer, up_to: None };
+        self.call::<call::MarkRead>(&hdr, p).await.map(drop)
     }
 
     /// The identity-key fingerprint of `user` ("" for oneself) and its
@@ -293,7 +297,7 @@ impl Chatd1 {
         let since = nonzero(since);
         let params = SubscribeParams {
             since,
-            events: None,
+            events: Some(EventKind::ALL.to_vec()),
         };
         let (subscribed, sub) = api::subscribe(&self.core, params).await?;
         let latest = subscribed.seq;
@@ -320,6 +324,29 @@ impl Chatd1 {
             run::<call::Focus>(&self.core, id, FocusParams::default()).await?;
         }
         Ok(())
+    }
+
+    /// chatd's settings, by name: `read_receipts` (b).
+    #[zbus(out_args("settings"))]
+    async fn settings(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+    ) -> Result<HashMap<String, OwnedVariant>, Error> {
+        let r = self.call::<call::Settings>(&hdr, Empty {}).await?;
+        Ok(settings_dict(&r))
+    }
+
+    /// Changes the settings named in `settings` (`read_receipts`: b);
+    /// answers all of them, as Settings.
+    #[zbus(out_args("settings"))]
+    async fn set_settings(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        settings: HashMap<String, OwnedVariant>,
+    ) -> Result<HashMap<String, OwnedVariant>, Error> {
+        let p = settings_patch(settings)?;
+        let r = self.call::<call::SetSettings>(&hdr, p).await?;
+        Ok(settings_dict(&r))
     }
 
     /// The link state, as in Status.
@@ -392,5 +419,25 @@ impl Chatd1 {
         seq: u64,
         user: &str,
         reason: &str,
+    ) -> zbus::Result<()>;
+
+    /// Trust in `user`'s key changed to `state` (unverified, verified,
+    /// changed) at `ts`; `fingerprint` is the key it is about.
+    #[zbus(signal)]
+    pub(crate) async fn trust_changed(
+        emitter: &SignalEmitter<'_>,
+        seq: u64,
+        user: &str,
+        state: &str,
+        fingerprint: &str,
+        ts: i64,
+    ) -> zbus::Result<()>;
+
+    /// chatd's settings changed; all of them, as Settings returns them.
+    #[zbus(signal)]
+    pub(crate) async fn settings_changed(
+        emitter: &SignalEmitter<'_>,
+        seq: u64,
+        settings: HashMap<String, OwnedVariant>,
     ) -> zbus::Result<()>;
 }

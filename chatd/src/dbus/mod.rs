@@ -99,7 +99,12 @@ async fn serve(core: &Arc<Core>, stop: &CancellationToken) -> Result<Service, St
         .await?;
     let iface = conn.object_server().interface::<_, Chatd1>(PATH).await?;
     // Subscribed before the name is taken, so no event after it is missed.
-    let (_, events) = crate::core::api::subscribe(core, SubscribeParams::default())
+    // Every kind: a D-Bus client ignores signals it does not know.
+    let every = SubscribeParams {
+        events: Some(chatd_api::EventKind::ALL.to_vec()),
+        since: None,
+    };
+    let (_, events) = crate::core::api::subscribe(core, every)
         .await
         .map_err(|e| zbus::Error::Failure(format!("cannot read the event log: {e}")))?;
     let departures = callers.bus().receive_name_owner_changed().await?;

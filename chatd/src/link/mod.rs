@@ -54,6 +54,10 @@ pub enum LinkError {
     /// Not connected to the server now.
     #[error("not connected to the server; the request will work once chatd reconnects")]
     Offline,
+    /// An attempt to reach the server, made at once for this request,
+    /// failed; the text says why.
+    #[error("cannot reach the server: {0}")]
+    Unreachable(String),
     /// Connected but not logged in.
     #[error("not logged in; log in first")]
     NotLoggedIn,

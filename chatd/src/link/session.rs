@@ -35,6 +35,10 @@ pub(super) async fn supervise(
 ) {
     let state: State = Arc::new(state);
     let mut attempt = 0u32;
+    // A login or signup that arrived between attempts: it cut the wait
+    // short and runs first on the next connection (or is refused if that
+    // attempt fails too).
+    let mut held: Option<Cmd> = None;
     while !setup.shutdown.is_cancelled() {
         set_conn(&state, ConnectionState::Connecting);
         let pin = match &setup.pin {
@@ -62,11 +66,14 @@ pub(super) async fn supervise(
                     s.last_error = None;
                 });
                 tracing::info!(server = %setup.server, "connected");
-                serve(&setup, &mut rx, &state, reader, writer, hello).await;
+                serve(&setup, &mut rx, &state, reader, writer, hello, held.take()).await;
                 tracing::info!(server = %setup.server, "disconnected");
             }
             Err(e) => {
                 tracing::warn!("{e}");
+                if let Some(cmd) = held.take() {
+                    refuse(cmd, LinkError::Unreachable(e.to_string()));
+                }
                 state.send_modify(|s| s.last_error = Some(e.to_string()));
             }
         }
@@ -83,6 +90,12 @@ pub(super) async fn supervise(
                 () = setup.shutdown.cancelled() => return,
                 cmd = rx.recv() => match cmd {
                     None => return,
+                    // A person logging in should not wait out a backoff
+                    // (up to 30 s): try now, and answer after that try.
+                    Some(cmd @ Cmd::Auth(AuthCmd::Login { .. } | AuthCmd::Signup { .. }, _)) => {
+                        held = Some(cmd);
+                        break;
+                    }
                     Some(cmd) => refuse(cmd, LinkError::Offline),
                 },
             }
@@ -177,6 +190,7 @@ async fn serve(
     reader: Reader,
     writer: Writer,
     hello: Hello,
+    first: Option<Cmd>,
 ) {
     let pending: Pending = Arc::default();
     let last_seen = Arc::new(AtomicI64::new(now_ms()));
@@ -194,6 +208,13 @@ async fn serve(
         hello,
     };
     resume(setup, state, &mut conn).await;
+    if let Some(cmd) = first
+        && handle(setup, state, &mut conn, cmd).await.is_err()
+    {
+        reader_task.abort();
+        fail_pending(&pending);
+        return;
+    }
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     loop {
@@ -219,7 +240,11 @@ async fn serve(
         }
     }
     reader_task.abort();
-    // Whatever was in flight will not be answered on this connection.
+    fail_pending(&pending);
+}
+
+/// Whatever was in flight will not be answered on this connection.
+fn fail_pending(pending: &Pending) {
     if let Ok(mut pending) = pending.lock() {
         for (_, reply) in pending.drain() {
             let _ = reply.send(Err(LinkError::Offline));

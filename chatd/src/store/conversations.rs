@@ -50,25 +50,49 @@ impl Tx<'_> {
         Ok(out)
     }
 
-    /// Marks every incoming message from `peer` that is not yet `read` as
-    /// `read`; returns their ids, oldest first (for the read receipt).
-    pub fn mark_read(&self, peer: &str) -> Result<Vec<String>, StoreError> {
+    /// Marks the incoming messages from `peer` that are not yet `read` as
+    /// `read`: all of them, or with `up_to` = `(ts, id)` only those at or
+    /// before it in timeline order. Returns their ids, oldest first (for
+    /// the read receipt).
+    pub fn mark_read(
+        &self,
+        peer: &str,
+        up_to: Option<(i64, &str)>,
+    ) -> Result<Vec<String>, StoreError> {
         let ids = {
-            let mut stmt = self.tx.prepare_cached(
+            let bound = if up_to.is_some() {
+                "AND (ts, id) <= (?2, ?3)"
+            } else {
+                ""
+            };
+            let mut stmt = self.tx.prepare_cached(&format!(
                 "SELECT id FROM messages \
-                 WHERE peer = ?1 AND direction = 'in' AND status <> 'read' ORDER BY ts, n",
-            )?;
-            stmt.query_map([peer], |row| row.get::<_, String>(0))?
-                .collect::<Result<Vec<_>, _>>()?
+                 WHERE peer = ?1 AND direction = 'in' AND status <> 'read' {bound} \
+                 ORDER BY ts, id"
+            ))?;
+            let rows = match up_to {
+                Some((ts, id)) => stmt.query_map(params![peer, ts, id], first_column)?,
+                None => stmt.query_map(params![peer], first_column)?,
+            };
+            rows.collect::<Result<Vec<String>, _>>()?
         };
-        if !ids.is_empty() {
-            self.exec(
-                "UPDATE messages SET status = 'read' \
-                 WHERE peer = ?1 AND direction = 'in' AND status <> 'read'",
-                params![peer],
-            )?;
+        for id in &ids {
+            self.exec("UPDATE messages SET status = 'read' WHERE id = ?1", [id])?;
         }
         Ok(ids)
+    }
+
+    /// Whether `user` is someone this daemon knows: a conversation, a pin
+    /// or something waiting in the outbox.
+    pub fn knows_peer(&self, user: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM messages WHERE peer = ?1) \
+                 OR EXISTS (SELECT 1 FROM pins WHERE user = ?1) \
+                 OR EXISTS (SELECT 1 FROM outbox WHERE peer = ?1)",
+            )?
+            .query_row([user], |row| row.get(0))?)
     }
 
     /// Everyone we have a conversation or a pin with, sorted, each once.
@@ -81,4 +105,8 @@ impl Tx<'_> {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(peers)
     }
+}
+
+fn first_column(row: &rusqlite::Row<'_>) -> rusqlite::Result<String> {
+    row.get(0)
 }

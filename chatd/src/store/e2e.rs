@@ -24,6 +24,11 @@ impl Tx<'_> {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(users)
     }
+
+    /// Every pin, by user.
+    pub fn pins(&self) -> Result<Vec<Pin>, StoreError> {
+        self.records("SELECT record FROM pins ORDER BY user", [])
+    }
 }
 
 impl PinStore for Tx<'_> {

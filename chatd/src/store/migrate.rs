@@ -16,6 +16,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: include_str!("migrations/0002_seen_deliveries.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("migrations/0003_key_notices.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

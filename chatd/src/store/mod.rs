@@ -1,5 +1,5 @@
 //! chatd's local store: everything the daemon must not lose (settings, the
-//! history with its full-text index, the outbox, envelopes waiting for a
+//! history with its full-text index, key notices for the timeline, the outbox, envelopes waiting for a
 //! key, the event log and the end-to-end engine's keys and pins) in one
 //! SQLite file, so that one transaction can cover an engine call and the
 //! writes it leads to, and a crash loses nothing that was committed.
@@ -15,6 +15,7 @@ mod error;
 mod events;
 mod history;
 mod migrate;
+mod notices;
 mod open;
 mod outbox;
 mod pending;

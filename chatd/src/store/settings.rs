@@ -1,9 +1,15 @@
 //! Small named values the daemon keeps between runs (the account, its
-//! resume token, the pinned server fingerprint, ...), as text.
+//! resume token, the pinned server fingerprint, the person's settings
+//! of the `settings` method, ...), as text.
 
+use chatd_api::Settings;
 use rusqlite::{OptionalExtension, params};
 
 use super::{StoreError, Tx};
+
+/// The settings key of [`Settings::read_receipts`] (`on` or `off`;
+/// absent means on).
+const READ_RECEIPTS: &str = "read_receipts";
 
 impl Tx<'_> {
     /// The value of setting `key`, if set.
@@ -26,5 +32,18 @@ impl Tx<'_> {
             None => self.exec("DELETE FROM settings WHERE key = ?1", [key])?,
         };
         Ok(())
+    }
+
+    /// The person's settings (defaults for those never set).
+    pub fn settings(&self) -> Result<Settings, StoreError> {
+        Ok(Settings {
+            read_receipts: self.setting(READ_RECEIPTS)?.as_deref() != Some("off"),
+        })
+    }
+
+    /// Stores the person's settings.
+    pub fn put_settings(&self, s: &Settings) -> Result<(), StoreError> {
+        let read_receipts = if s.read_receipts { "on" } else { "off" };
+        self.set_setting(READ_RECEIPTS, Some(read_receipts))
     }
 }

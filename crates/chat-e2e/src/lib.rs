@@ -1,9 +1,10 @@
 //! The end-to-end layer of SecureChat (PROTOCOL.md §2): identity keys,
 //! trust-on-first-use pins, per-peer session keys, envelopes and replay
-//! windows. It exists so that the daemon never touches a cipher directly,
-//! and so that the server (which never links this crate) can read and forge
-//! nothing. It performs no I/O and keeps no state of its own: state lives in
-//! a store the caller provides ([`E2eStore`]; [`MemoryStore`] for tests).
+//! windows; and the signed group states of §4 ([`group`]). It exists so
+//! that the daemon never touches a cipher directly, and so that the server
+//! (which never links this crate) can read and forge nothing. It performs
+//! no I/O and keeps no state of its own: state lives in a store the caller
+//! provides ([`E2eStore`]; [`MemoryStore`] for tests).
 //!
 //! # How the daemon uses it
 //!
@@ -25,6 +26,7 @@
 //!                  └ NeedsPrivateKey(job) ─ job.run() ─ finish_session_key ─ SessionKey{key_id}
 //!                                                        ─> retry pending for key_id
 //! pins:    observe_key (on get_key / key_changed), verify, trust, rekey
+//! groups:  group::accept(held, state, signer pin, me) ─> Joined / Advanced / Removed / Duplicate
 //! ```
 //!
 //! # Decisions where PROTOCOL.md is silent
@@ -96,6 +98,7 @@
 mod engine;
 pub mod envelope;
 mod error;
+pub mod group;
 pub mod identity;
 mod memory;
 pub mod payload;

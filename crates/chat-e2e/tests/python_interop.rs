@@ -1,6 +1,7 @@
 //! The other direction of the known-answer tests: envelopes made by this
 //! crate are written to a temp dir and checked by testdata/e2e/verify.py
-//! with Python `cryptography` (OpenSSL). RSA-OAEP and RSA-PSS are
+//! with Python `cryptography` (OpenSSL), and group states by
+//! testdata/groups/verify.py. RSA-OAEP and RSA-PSS are
 //! randomized, so only an independent implementation can tell that ours
 //! are right. Skipped, loudly, when python3 or the module is missing.
 
@@ -11,8 +12,9 @@ mod common;
 use std::collections::BTreeMap;
 use std::process::Command;
 
+use chat_e2e::group::{GroupState, Membership, SignedGroupState};
 use chat_e2e::{Payload, ReceiptStatus};
-use common::{HOUR, Peer, T0, alice_and_bob, repo_path};
+use common::{HOUR, Peer, T0, alice_and_bob, group_outcome, identity, repo_path};
 use serde_json::{Map, Value, json};
 
 /// The interpreter: `$SECURECHAT_PYTHON` (CI points it at Debian's python3
@@ -76,19 +78,150 @@ fn key_entry(peer: &Peer) -> Value {
     })
 }
 
+/// Whether the Python side can run; fails in CI instead of skipping.
+fn python_available(test: &str) -> bool {
+    if python_with_cryptography() {
+        return true;
+    }
+    // In CI the module is installed by .ci/run: a skip there would hide a
+    // missing install step, so it fails instead.
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "python3-cryptography is missing in CI"
+    );
+    eprintln!(
+        "SKIPPED {test}: python3 with the `cryptography` module is not available \
+         (apt-get install python3-cryptography)"
+    );
+    false
+}
+
+fn run_python(script: &str, doc: &Value) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("input.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(doc).unwrap()).unwrap();
+    let out = Command::new(python())
+        .arg(repo_path(script))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{script} failed:\n{stdout}\n{stderr}");
+    stdout
+}
+
+#[test]
+fn python_cryptography_checks_our_group_states() {
+    if !python_available("python_cryptography_checks_our_group_states") {
+        return;
+    }
+    let ids: Vec<_> = ["alice", "bob", "carol"].map(identity).into();
+    let (alice, bob, carol) = (&ids[0], &ids[1], &ids[2]);
+    let sign = |s: GroupState, k: &chat_e2e::IdentityKey| SignedGroupState::sign(s, k).unwrap();
+
+    let name = "Rust \u{2713} \"group\" \\ \u{1f600}";
+    let m1 = Membership::new(name, ["alice", "bob", "dave"], ["alice"]);
+    let gid = uuid::Uuid::new_v4();
+    let v1 = sign(
+        GroupState::genesis(gid, m1, "alice", alice.fingerprint()).unwrap(),
+        alice,
+    );
+    let mut m2 = v1.state().membership().clone();
+    m2.add("carol");
+    m2.make_admin("bob");
+    let v2 = sign(
+        v1.state()
+            .successor(m2, "alice", alice.fingerprint())
+            .unwrap(),
+        alice,
+    );
+    let mut m3 = v2.state().membership().clone();
+    m3.remove("dave");
+    let v3 = sign(
+        v2.state().successor(m3, "bob", bob.fingerprint()).unwrap(),
+        bob,
+    );
+    let mut m4 = v3.state().membership().clone();
+    m4.remove("carol");
+    let v4 = sign(
+        v3.state()
+            .successor(m4, "carol", carol.fingerprint())
+            .unwrap(),
+        carol,
+    );
+    let mut m_bad = v2.state().membership().clone();
+    m_bad.add("mallory");
+    let by_carol = sign(
+        v2.state()
+            .successor(m_bad, "carol", carol.fingerprint())
+            .unwrap(),
+        carol,
+    );
+
+    let chain = [&v1, &v2, &v3, &v4];
+    let states: Vec<Value> = chain
+        .iter()
+        .map(|s| {
+            json!({
+                "state": s.to_json(),
+                "state_bytes_hex": hex::encode(s.state().to_bytes()),
+                "state_hash": s.state().hash().to_hex(),
+            })
+        })
+        .collect();
+    let keys: Map<String, Value> = ids
+        .iter()
+        .zip(["alice", "bob", "carol"])
+        .map(|(k, n)| (n.to_string(), json!({"public_pem": k.public_pem()})))
+        .collect();
+    let keys = Value::Object(keys);
+    let j = |s: &SignedGroupState| Value::Object(s.to_json());
+    let cases = [
+        ("bob joins", Value::Null, j(&v1), "bob"),
+        ("carol added", Value::Null, j(&v2), "carol"),
+        ("dave removed", j(&v2), j(&v3), "dave"),
+        ("carol leaves", j(&v3), j(&v4), "alice"),
+        ("non-admin carol adds", j(&v2), j(&by_carol), "bob"),
+        ("gap", j(&v1), j(&v3), "bob"),
+        ("replay", j(&v3), j(&v2), "bob"),
+        ("duplicate", j(&v4), j(&v4), "bob"),
+    ];
+    let cases: Vec<Value> = cases
+        .into_iter()
+        .map(|(name, held, state, me)| {
+            let expect = group_outcome(&keys, &held, &state, me);
+            json!({"name": name, "held": held, "state": state, "me": me, "expect": expect})
+        })
+        .collect();
+    let expects: Vec<&str> = cases
+        .iter()
+        .map(|c| c["expect"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        expects,
+        [
+            "joined",
+            "joined",
+            "removed",
+            "advanced",
+            "group_not_admin",
+            "group_version_gap",
+            "group_stale",
+            "duplicate"
+        ]
+    );
+    let doc = json!({"keys": keys, "states": states, "cases": cases});
+    let stdout = run_python("testdata/groups/verify.py", &doc);
+    assert!(
+        stdout.contains("4 group states verified, 8 cases agree"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn python_cryptography_opens_our_envelopes() {
-    if !python_with_cryptography() {
-        // In CI the module is installed by .ci/run: a skip there would hide
-        // a missing install step, so it fails instead.
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "python3-cryptography is missing in CI"
-        );
-        eprintln!(
-            "SKIPPED python_cryptography_opens_our_envelopes: python3 with the `cryptography` \
-             module is not available (apt-get install python3-cryptography)"
-        );
+    if !python_available("python_cryptography_opens_our_envelopes") {
         return;
     }
     let (mut alice, mut bob) = alice_and_bob();
@@ -152,20 +285,7 @@ fn python_cryptography_opens_our_envelopes() {
         "keys": {"alice": key_entry(&alice), "bob": key_entry(&bob)},
         "conversations": [ab.to_json(), ba.to_json()],
     });
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("envelopes.json");
-    std::fs::write(&file, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
-    let out = Command::new(python())
-        .arg(repo_path("testdata/e2e/verify.py"))
-        .arg(&file)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "verify.py failed:\n{stdout}\n{stderr}"
-    );
+    let stdout = run_python("testdata/e2e/verify.py", &doc);
     assert!(
         stdout.contains("7 session keys verified and unwrapped, 8 messages decrypted"),
         "{stdout}"

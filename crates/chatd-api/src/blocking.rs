@@ -23,7 +23,8 @@ use crate::client::{Client, ClientError, EventStream, TryRecvError};
 use crate::method::Method;
 use crate::{
     Conversations, Empty, Event, Fingerprint, HistoryParams, LoggedIn, Messages, OneMessage,
-    SearchParams, Sent, Status, SubscribeParams, Subscribed, TrustResult, Users, UsersParams,
+    SearchParams, Sent, Settings, SettingsPatch, Status, SubscribeParams, Subscribed, TrustResult,
+    Users, UsersParams,
 };
 
 /// The dedicated runtime thread; it stops when the last handle is dropped.
@@ -189,6 +190,12 @@ impl BlockingClient {
         self.run(move |c| async move { c.mark_read(&peer).await })
     }
 
+    /// See [`Client::mark_read_up_to`].
+    pub fn mark_read_up_to(&self, peer: &str, up_to: &str) -> Result<Empty, ClientError> {
+        let (peer, up_to) = (peer.to_string(), up_to.to_string());
+        self.run(move |c| async move { c.mark_read_up_to(&peer, &up_to).await })
+    }
+
     /// See [`Client::fingerprint`].
     pub fn fingerprint(&self, user: Option<&str>) -> Result<Fingerprint, ClientError> {
         let user = user.map(str::to_string);
@@ -217,6 +224,17 @@ impl BlockingClient {
     pub fn focus(&self, peer: Option<&str>) -> Result<Empty, ClientError> {
         let peer = peer.map(str::to_string);
         self.run(move |c| async move { c.focus(peer.as_deref()).await })
+    }
+
+    /// See [`Client::settings`].
+    pub fn settings(&self) -> Result<Settings, ClientError> {
+        self.run(move |c| async move { c.settings().await })
+    }
+
+    /// See [`Client::set_settings`].
+    pub fn set_settings(&self, patch: &SettingsPatch) -> Result<Settings, ClientError> {
+        let patch = patch.clone();
+        self.run(move |c| async move { c.set_settings(&patch).await })
     }
 
     /// See [`Client::subscribe`]. Events are read in the background

@@ -205,8 +205,9 @@ methods! {
     Message = "message" (MessageParams) -> OneMessage;
     /// Every conversation, most recent first.
     Conversations = "conversations" (Empty) -> Conversations;
-    /// Marks a conversation read and sends read receipts.
-    MarkRead = "mark_read" (PeerParams) -> Empty;
+    /// Marks a conversation read (up to a message with `up_to`) and sends
+    /// read receipts unless the `read_receipts` setting is off.
+    MarkRead = "mark_read" (MarkReadParams) -> Empty;
     /// The identity-key fingerprint of a user (oneself when absent) and its
     /// trust state.
     Fingerprint = "fingerprint" (FingerprintParams) -> Fingerprint;
@@ -222,6 +223,10 @@ methods! {
     /// Extension: the conversation this frontend shows (absent clears it),
     /// so notifiers stay quiet about it.
     Focus = "focus" (FocusParams) -> Empty;
+    /// Extension: chatd's settings, which apply to every frontend.
+    Settings = "settings" (Empty) -> Settings;
+    /// Extension: changes some of chatd's settings; answers all of them.
+    SetSettings = "set_settings" (SettingsPatch) -> Settings;
 }
 
 /// Params by name into the method's params struct.
@@ -301,7 +306,10 @@ mod tests {
 
     #[test]
     fn requests_serialise_tagged_by_method() {
-        let r = Request::MarkRead(PeerParams { peer: "bob".into() });
+        let r = Request::MarkRead(MarkReadParams {
+            peer: "bob".into(),
+            up_to: None,
+        });
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v, json!({"method": "mark_read", "params": {"peer": "bob"}}));
         assert_eq!(serde_json::from_value::<Request>(v).unwrap(), r);

@@ -36,6 +36,14 @@ pub struct Status {
     /// server key names both fingerprints), while not connected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Extension: peers whose key changed and waits for `trust` or
+    /// `verify` (their pin is `changed`), sorted. Absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_changes: Vec<String>,
+    /// Extension: chatd holds a session token and logs in by itself once
+    /// it reaches the server (no password needed). Absent means false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resume: bool,
 }
 
 /// Params of `signup` and `login`.
@@ -195,6 +203,38 @@ pub struct HistoryParams {
 pub struct Messages {
     /// Oldest first (`history`), best match first (`search`).
     pub messages: Vec<Message>,
+    /// Extension (`history` only): the key notices of this conversation
+    /// inside the window of the returned page, oldest first, for frontends
+    /// to merge into the timeline by `ts`. Absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<Notice>,
+}
+
+/// What happened to a peer's identity key (a `history` notice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// The server reported a different key; nothing moves until `trust`.
+    KeyChanged,
+    /// A person accepted the changed key (`trust`): it is the pin now,
+    /// unverified.
+    KeyAccepted,
+    /// A person compared the fingerprint and it matched (`verify`).
+    Verified,
+}
+
+/// A key notice in a conversation's timeline (extension, issue 11).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Notice {
+    /// When chatd recorded it (Unix ms).
+    pub ts: i64,
+    /// Whose key.
+    pub user: String,
+    /// What happened.
+    pub kind: NoticeKind,
+    /// The fingerprint of the key it is about (the new key for
+    /// `key_changed`).
+    pub fingerprint: String,
 }
 
 /// Params of `message`.
@@ -222,6 +262,10 @@ pub struct Conversation {
     pub unread: u32,
     /// The peer is online.
     pub online: bool,
+    /// Extension: the trust state of the peer's key; absent before chatd
+    /// pinned one. `changed` means a key change waits for `trust`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust: Option<TrustState>,
 }
 
 /// Result of `conversations`.
@@ -231,11 +275,24 @@ pub struct Conversations {
     pub conversations: Vec<Conversation>,
 }
 
-/// Params of `mark_read`.
+/// A conversation, by peer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PeerParams {
     /// The conversation.
     pub peer: String,
+}
+
+/// Params of `mark_read`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MarkReadParams {
+    /// The conversation.
+    pub peer: String,
+    /// Extension: mark read only the incoming messages at or before this
+    /// message (by id) in timeline order `(ts, id)` — what the frontend
+    /// showed. Absent: the whole conversation (v1). An id that is not in
+    /// this conversation is `invalid_input`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub up_to: Option<String>,
 }
 
 /// Trust in a user's identity key.
@@ -267,6 +324,11 @@ pub struct Fingerprint {
     pub fingerprint: String,
     /// Trust state (`verified` for oneself).
     pub state: TrustState,
+    /// Extension: for a peer, the 60-digit safety number of this key and
+    /// ours (`chatd_api::domain::safety_number`), the same on both sides,
+    /// for comparing by voice. Absent for oneself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safety_number: Option<String>,
 }
 
 /// Params of `verify`.
@@ -290,6 +352,35 @@ pub struct UserParams {
 pub struct TrustResult {
     /// The new state.
     pub state: TrustState,
+    /// Extension: the call changed nothing (`trust` on a key that had not
+    /// changed; `verify` of a key already verified). Absent means false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unchanged: bool,
+}
+
+/// chatd's settings, which apply to every frontend (extension, issue 11).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Settings {
+    /// Send read receipts when a conversation is marked read (default
+    /// true). Off: `mark_read` marks read locally only; delivery receipts
+    /// are still sent.
+    pub read_receipts: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            read_receipts: true,
+        }
+    }
+}
+
+/// Params of `set_settings`: the settings to change (absent ones stay).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SettingsPatch {
+    /// See [`Settings::read_receipts`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_receipts: Option<bool>,
 }
 
 /// Params of `search`.
@@ -321,12 +412,45 @@ pub enum EventKind {
     KeyChanged,
     /// Something was refused for security reasons.
     Security,
+    /// Extension: a peer's key changed trust state (sent only to
+    /// subscribers that name it).
+    Trust,
+    /// Extension: chatd's settings changed (sent only to subscribers that
+    /// name it).
+    Settings,
+}
+
+impl EventKind {
+    /// The kinds of PROTOCOL.md §3: what `subscribe` without `events`
+    /// sends, so a v1 client never meets a kind it does not know.
+    pub const V1: &[EventKind] = &[
+        EventKind::Message,
+        EventKind::Receipt,
+        EventKind::Presence,
+        EventKind::Connection,
+        EventKind::KeyChanged,
+        EventKind::Security,
+    ];
+
+    /// Every kind, the extensions included (what this crate's attach
+    /// session subscribes to).
+    pub const ALL: &[EventKind] = &[
+        EventKind::Message,
+        EventKind::Receipt,
+        EventKind::Presence,
+        EventKind::Connection,
+        EventKind::KeyChanged,
+        EventKind::Security,
+        EventKind::Trust,
+        EventKind::Settings,
+    ];
 }
 
 /// Params of `subscribe`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SubscribeParams {
-    /// Only these kinds (all when absent).
+    /// Only these kinds (the v1 kinds, [`EventKind::V1`], when absent;
+    /// extension kinds only when named).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<EventKind>>,
     /// Replay every stored event with a greater seq first.
@@ -407,6 +531,24 @@ pub enum EventBody {
         /// Machine-readable reason (see docs/PROTOCOL.md).
         reason: crate::domain::SecurityReason,
     },
+    /// Extension: a peer's key changed trust state (became `changed`,
+    /// was verified, was trusted).
+    Trust {
+        /// Whose key.
+        user: String,
+        /// The new state.
+        state: TrustState,
+        /// The fingerprint of the key the state is about (the new key
+        /// while `changed`).
+        fingerprint: String,
+        /// When (Unix ms).
+        ts: i64,
+    },
+    /// Extension: chatd's settings changed.
+    Settings {
+        /// The settings now.
+        settings: Settings,
+    },
 }
 
 impl EventBody {
@@ -419,6 +561,129 @@ impl EventBody {
             EventBody::Connection { .. } => EventKind::Connection,
             EventBody::KeyChanged { .. } => EventKind::KeyChanged,
             EventBody::Security { .. } => EventKind::Security,
+            EventBody::Trust { .. } => EventKind::Trust,
+            EventBody::Settings { .. } => EventKind::Settings,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn extension_fields_leave_v1_json_unchanged() {
+        let t = TrustResult {
+            state: TrustState::Verified,
+            unchanged: false,
+        };
+        assert_eq!(
+            serde_json::to_value(&t).unwrap(),
+            json!({"state": "verified"})
+        );
+        let back: TrustResult = serde_json::from_value(json!({"state": "verified"})).unwrap();
+        assert_eq!(back, t, "a v1 answer reads as changed");
+        let m = Messages {
+            messages: vec![],
+            notices: vec![],
+        };
+        assert_eq!(serde_json::to_value(&m).unwrap(), json!({"messages": []}));
+        let f = Fingerprint {
+            user: "me".into(),
+            fingerprint: "ab".into(),
+            state: TrustState::Verified,
+            safety_number: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&f).unwrap(),
+            json!({"user": "me", "fingerprint": "ab", "state": "verified"})
+        );
+        let c = Conversation {
+            peer: "bob".into(),
+            last: None,
+            unread: 0,
+            online: false,
+            trust: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&c).unwrap(),
+            json!({"peer": "bob", "last": null, "unread": 0, "online": false})
+        );
+        let s = Status {
+            state: ConnectionState::Offline,
+            username: None,
+            server: "h:1".into(),
+            server_fingerprint: None,
+            version: "1".into(),
+            error: None,
+            key_changes: vec![],
+            resume: false,
+        };
+        assert_eq!(
+            serde_json::to_value(&s).unwrap(),
+            json!({"state": "offline", "username": null, "server": "h:1",
+                   "server_fingerprint": null, "version": "1"})
+        );
+        let p = MarkReadParams {
+            peer: "bob".into(),
+            up_to: None,
+        };
+        assert_eq!(serde_json::to_value(&p).unwrap(), json!({"peer": "bob"}));
+    }
+
+    #[test]
+    fn v1_kinds_are_the_protocol_s_and_all_adds_the_extensions() {
+        let names = |kinds: &[EventKind]| -> Vec<String> {
+            kinds
+                .iter()
+                .map(|k| {
+                    serde_json::to_value(k)
+                        .unwrap()
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                })
+                .collect()
+        };
+        assert_eq!(
+            names(EventKind::V1),
+            [
+                "message",
+                "receipt",
+                "presence",
+                "connection",
+                "key_changed",
+                "security"
+            ]
+        );
+        let all = names(EventKind::ALL);
+        assert_eq!(all[..6], names(EventKind::V1)[..]);
+        assert_eq!(all[6..], ["trust", "settings"]);
+        // Every body's kind is in ALL.
+        let bodies = [
+            EventBody::Trust {
+                user: "bob".into(),
+                state: TrustState::Changed,
+                fingerprint: "ab".into(),
+                ts: 1,
+            },
+            EventBody::Settings {
+                settings: Settings::default(),
+            },
+        ];
+        for b in bodies {
+            assert!(EventKind::ALL.contains(&b.kind()));
+            assert!(!EventKind::V1.contains(&b.kind()));
+        }
+    }
+
+    #[test]
+    fn settings_default_to_read_receipts_on_and_patches_omit_what_stays() {
+        assert!(Settings::default().read_receipts);
+        assert_eq!(
+            serde_json::to_value(SettingsPatch::default()).unwrap(),
+            json!({})
+        );
     }
 }

@@ -86,6 +86,8 @@ pub enum Command {
     Trust(PeerArg),
     /// Print events as they happen until interrupted, waiting out chatd restarts
     Watch(WatchArgs),
+    /// Show chatd's settings, or change one (they apply to every frontend)
+    Settings(SettingsArgs),
     /// Run a server and two daemons in a temp dir and show them chatting
     Demo(DemoArgs),
 }
@@ -197,6 +199,35 @@ impl VerifyArgs {
     }
 }
 
+/// `settings`.
+#[derive(Debug, Args)]
+pub struct SettingsArgs {
+    /// The setting to change (all are shown when absent)
+    #[command(subcommand)]
+    pub change: Option<SettingChange>,
+}
+
+/// One setting to change.
+#[derive(Debug, Subcommand)]
+pub enum SettingChange {
+    /// Tell people when you read their messages (on, the default), or
+    /// never (off: they see "delivered" only)
+    ReadReceipts {
+        /// on or off
+        #[arg(value_enum)]
+        value: OnOff,
+    },
+}
+
+/// A switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnOff {
+    /// On.
+    On,
+    /// Off.
+    Off,
+}
+
 /// `watch`.
 #[derive(Debug, Args)]
 pub struct WatchArgs {
@@ -204,7 +235,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "SEQ")]
     pub since: Option<u64>,
     /// Only these kinds: message, receipt, presence, connection,
-    /// key_changed, security
+    /// key_changed, security [default: those six]; the extensions trust and
+    /// settings only when named
     #[arg(long, value_delimiter = ',', value_name = "KIND,...", value_parser = event_kind)]
     pub events: Option<Vec<EventKind>>,
 }
@@ -222,7 +254,7 @@ fn event_kind(s: &str) -> Result<EventKind, String> {
     serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
         format!(
             "`{s}` is not an event kind; use message, receipt, presence, connection, \
-             key_changed or security"
+             key_changed, security, trust or settings"
         )
     })
 }

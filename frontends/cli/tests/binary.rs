@@ -488,3 +488,34 @@ fn fingerprints_print_in_groups_and_status_as_a_block() {
     }
     daemon.join().expect("daemon");
 }
+
+#[test]
+fn settings_shows_and_changes_read_receipts() {
+    // Show: `settings`, no params.
+    let (_dir, path, daemon) = fake_chatd(1, |_, _| vec![ok(json!({"read_receipts": true}))]);
+    let out = chat(&socket_args(&path, &["settings"]), "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains("read-receipts") && shown.contains("on"),
+        "{shown}"
+    );
+    let seen = daemon.join().expect("daemon");
+    assert_eq!(seen[0]["method"], "settings");
+    // Change: `set_settings` with only what changes; --json prints the
+    // settings chatd answers.
+    let (_dir, path, daemon) = fake_chatd(1, |_, _| vec![ok(json!({"read_receipts": false}))]);
+    let out = chat(
+        &socket_args(&path, &["settings", "read-receipts", "off", "--json"]),
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let printed: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(printed, json!({"read_receipts": false}));
+    let seen = daemon.join().expect("daemon");
+    assert_eq!(seen[0]["method"], "set_settings");
+    assert_eq!(seen[0]["params"], json!({"read_receipts": false}));
+    // Anything but on or off is a usage error.
+    let out = chat(&["settings", "read-receipts", "maybe"], "");
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -7,7 +7,7 @@ use clap::Parser;
 
 /// What `--help` ends with.
 pub const AFTER_HELP: &str =
-    "Inside chat-tui, press ? (on an empty input line) or F1 for every key.";
+    "Inside chat-tui, press F1 (or ? then Enter on an empty input line) for every key.";
 
 /// The description, for `--help` and the DESCRIPTION of chat-tui(1):
 /// prose paragraphs, since the man page fills each one.
@@ -24,18 +24,35 @@ banner when the peer's key is unverified or has changed; the input line at the b
 works in 80x24 and larger terminals.
 
 Keys: Enter sends the message, or runs a command typed with a leading slash. Alt+Enter (or \
-Ctrl+J) starts a new line. Tab and Shift+Tab move between the conversation list, the \
-messages and the input line; in the list the arrow keys and Enter open a conversation, and \
-Ctrl+N and Ctrl+P open the next or previous one from anywhere. PgUp and PgDn scroll the \
-conversation, loading older messages at the top. A question mark on an empty input line, or \
-F1, shows every key; Esc dismisses a notice; Ctrl+C quits.
+Ctrl+J) starts a new line; Ctrl+U clears the whole draft; Up and Down go back through the \
+lines you sent. Tab after part of a word completes a user name or a command; otherwise Tab \
+and Shift+Tab move between the conversation list, the messages and the input line; in the \
+list the arrow keys and Enter open a conversation, and Ctrl+N and Ctrl+P open the next or \
+previous one from anywhere. PgUp and PgDn scroll the conversation, loading older messages at \
+the top. F1, or a question mark alone on the input line and Enter, shows every key (a \
+message may start with a question mark); Esc dismisses a notice; Ctrl+C quits.
 
-Commands: /msg NAME opens a conversation with NAME. /fingerprint [NAME] shows your key's \
-fingerprint and the peer's, to compare in person or on a call; /verify FINGERPRINT records \
-that the peer's fingerprint matched. When a peer's key changes, chatd sends nothing to that \
+Commands: /msg NAME opens a conversation with NAME (or says there is no user of that \
+name). /close closes it. /me TEXT sends an action, shown as * NAME TEXT. /fingerprint [NAME] \
+shows your key's fingerprint and the peer's, to compare in person or on a call, wrapped \
+(never cut) in a small window; /verify FINGERPRINT records that the peer's fingerprint \
+matched. When a peer's key changes, chatd sends nothing to that \
 peer and accepts nothing from it until you accept the new key with /trust. /search WORDS \
 searches the local history of every conversation. /quit leaves; chatd keeps running and \
-receiving. A line starting with two slashes sends a message starting with one.
+receiving. A line starting with two slashes sends a message starting with one. When chatd \
+refuses to send a draft (a changed key) it is back in the input; a command typed next runs \
+beside it and the draft returns afterwards.
+
+A message counts as read, and its sender sees it read, only once it is on screen in a \
+terminal that has focus: scrolled up, behind a help window, or in a window without focus \
+it stays unread. chat-tui asks the terminal to report focus; a terminal that never reports \
+it is taken as focused (in tmux, set focus-events on).
+
+When another program logs chatd in or out (chat login, chat logout, another chat-tui), \
+chat-tui changes screen, discards what was being typed and drops every key but Esc until \
+you have seen the new screen, so the rest of a password never goes out as a message and a \
+chat line is never taken for a password. Presence, unread counts, key warnings and notices \
+follow chatd's events: nobody is shown online while chatd is not logged in.
 
 Marks after your messages: an ellipsis while the message waits in chatd's outbox, one check \
 mark once the server has stored it, two when the peer's chatd has it, two and the word read \

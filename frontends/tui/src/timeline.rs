@@ -47,14 +47,32 @@ pub fn mark(status: MessageStatus) -> &'static str {
 
 /// Every row of `messages` (oldest first) at `width` columns.
 pub fn rows(messages: &[Message], width: usize, zone: Zone) -> Vec<Row> {
+    laid_out(messages, width, zone)
+        .into_iter()
+        .map(|(_, row)| row)
+        .collect()
+}
+
+/// For every row of [`rows`], the index of the message it belongs to
+/// (`None` for a day separator): what is on screen, for read receipts.
+pub fn owners(messages: &[Message], width: usize, zone: Zone) -> Vec<Option<usize>> {
+    laid_out(messages, width, zone)
+        .into_iter()
+        .map(|(owner, _)| owner)
+        .collect()
+}
+
+fn laid_out(messages: &[Message], width: usize, zone: Zone) -> Vec<(Option<usize>, Row)> {
     let mut out = Vec::new();
     let mut previous: Option<i64> = None;
-    for m in messages {
+    for (i, m) in messages.iter().enumerate() {
         if previous.is_none_or(|p| !zone.same_day(p, m.ts)) {
-            out.push(day_row(&zone.day(m.ts), width));
+            out.push((None, day_row(&zone.day(m.ts), width)));
         }
         previous = Some(m.ts);
-        message_rows(m, width, zone, &mut out);
+        let mut rows = Vec::new();
+        message_rows(m, width, zone, &mut rows);
+        out.extend(rows.into_iter().map(|r| (Some(i), r)));
     }
     out
 }
@@ -67,10 +85,16 @@ fn day_row(day: &str, width: usize) -> Row {
 }
 
 fn message_rows(m: &Message, width: usize, zone: Zone, out: &mut Vec<Row>) {
-    let (name, tone) = match m.direction {
-        Direction::Out => (m.from.as_str(), Tone::Me),
-        Direction::In => (m.from.as_str(), Tone::Peer),
+    let tone = match m.direction {
+        Direction::Out => Tone::Me,
+        Direction::In => Tone::Peer,
     };
+    // `/me waves` is an action: `* bob waves`.
+    let (name, text) = match m.text.strip_prefix("/me ") {
+        Some(action) => (format!("* {}", m.from), action),
+        None => (m.from.clone(), m.text.as_str()),
+    };
+    let name = name.as_str();
     let indent = " ".repeat(TIME_WIDTH);
     let rest = width.saturating_sub(TIME_WIDTH).max(1);
     let first = width.saturating_sub(TIME_WIDTH + width_of(name) + 1);
@@ -80,7 +104,7 @@ fn message_rows(m: &Message, width: usize, zone: Zone, out: &mut Vec<Row>) {
     ];
     let mut rows: Vec<Row> = Vec::new();
     if first >= MIN_TEXT {
-        let wrapped = wrap(&m.text, first, rest);
+        let wrapped = wrap(text, first, rest);
         for (i, text) in wrapped.into_iter().enumerate() {
             let mut row = if i == 0 {
                 let mut h = head.clone();
@@ -94,8 +118,8 @@ fn message_rows(m: &Message, width: usize, zone: Zone, out: &mut Vec<Row>) {
         }
     } else {
         rows.push(Row(head));
-        for text in wrap(&m.text, rest, rest) {
-            rows.push(Row(vec![(indent.clone(), Tone::Text), (text, Tone::Text)]));
+        for row in wrap(text, rest, rest) {
+            rows.push(Row(vec![(indent.clone(), Tone::Text), (row, Tone::Text)]));
         }
     }
     if m.direction == Direction::Out {

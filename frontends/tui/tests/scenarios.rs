@@ -5,7 +5,9 @@
 mod common;
 
 use chat_tui::app::chat::Pane;
-use chat_tui::app::{Answer, App, Daemon, Effect, Msg, Options, Request, Screen, Secret};
+use chat_tui::app::{
+    Answer, App, Daemon, Effect, LOGIN_GRACE_MS, Msg, Options, Request, Screen, Secret,
+};
 use chat_tui::time::Zone;
 use chatd_api::{
     ConnectionState, Direction, ErrorCode, EventBody, LoggedIn, MessageStatus, Sent, TrustState,
@@ -60,8 +62,8 @@ fn log_in_then_see_the_conversations() {
 #[test]
 fn switch_conversations_with_keys() {
     let mut app = logged_in();
-    // Ctrl+N opens the first conversation: history, key, focus, and
-    // mark_read because bob has unread messages.
+    // Ctrl+N opens the first conversation: history, key, focus, and the
+    // list again (badges come from chatd).
     let effects = ctrl(&mut app, 'n');
     assert_eq!(
         calls(&effects),
@@ -76,8 +78,21 @@ fn switch_conversations_with_keys() {
             Request::Focus {
                 peer: Some("bob".into())
             },
-            Request::MarkRead { peer: "bob".into() },
+            Request::Conversations,
         ]
+    );
+    // bob's unread messages are marked read once they are on screen.
+    let effects = answer(
+        &mut app,
+        Request::History {
+            peer: "bob".into(),
+            before: None,
+        },
+        Ok(Answer::Messages(bob_history())),
+    );
+    assert_eq!(
+        calls(&effects),
+        vec![Request::MarkRead { peer: "bob".into() }]
     );
     load_bob(&mut app, TrustState::Verified);
     // Tab to the list, down to carol, Enter: carol opens, the input has
@@ -233,18 +248,15 @@ fn receive_in_the_open_conversation_and_elsewhere() {
         },
     );
     assert!(draw(&app).contains("14:06 bob here now"));
-    // The list refreshes; the new one is marked read once the first
-    // mark_read is answered (never two at once).
-    assert_eq!(calls(&effects), vec![Request::Conversations]);
+    // The new one is marked read once the first mark_read is answered
+    // (never two at once); then the list is read again.
+    assert!(!marks_read(&effects), "{effects:?}");
     let effects = answer(
         &mut app,
         Request::MarkRead { peer: "bob".into() },
         Ok(Answer::Done),
     );
-    assert_eq!(
-        calls(&effects),
-        vec![Request::MarkRead { peer: "bob".into() }]
-    );
+    assert!(marks_read(&effects), "{effects:?}");
     // A message from carol only refreshes the list, where her count shows.
     let from_carol = message(
         "c9",
@@ -330,6 +342,7 @@ fn key_change_shows_a_banner_until_trusted() {
         Request::Trust { user: "bob".into() },
         Ok(Answer::Trust(chatd_api::TrustResult {
             state: TrustState::Unverified,
+            unchanged: false,
         })),
     );
     assert_eq!(
@@ -622,4 +635,417 @@ fn no_key_panics() {
             }
         }
     }
+}
+
+/// Issue 11 item 1: another program logs chatd in while a password is
+/// half typed. The rest of the password and its Enter must not go out as
+/// a message to the open conversation, and nothing of it may stay.
+#[test]
+fn logging_in_elsewhere_drops_the_half_typed_password() {
+    let mut app = App::new(Options {
+        peer: Some("bob".into()),
+        zone: Zone::Utc,
+        now_ms: NOW,
+        size: (80, 24),
+    });
+    app.update(Msg::Attached {
+        status: status(ConnectionState::Connected, None),
+    });
+    assert_eq!(app.screen(), Screen::Login);
+    type_text(&mut app, "alice");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "password ");
+    // `chat login` in another terminal.
+    event(
+        &mut app,
+        1,
+        EventBody::Connection {
+            state: ConnectionState::LoggedIn,
+        },
+    );
+    assert_eq!(app.screen(), Screen::Chat);
+    assert_eq!(app.chat().open_peer(), Some("bob"));
+    assert!(app.login_form().password.is_empty(), "password wiped");
+    assert!(app.switched().is_some());
+    let shown = draw(&app);
+    assert!(shown.contains("Logged in elsewhere"), "{shown}");
+    // The rest of the password, then Enter, then a paste: all dropped.
+    let mut effects = type_text(&mut app, "77");
+    effects.extend(press(&mut app, KeyCode::Enter));
+    effects.extend(app.update(Msg::Paste("password 77".into())));
+    assert!(calls(&effects).is_empty(), "{effects:?}");
+    assert_eq!(app.input_text(), "");
+    // Esc shows the chat; from then on keys are the person's.
+    press(&mut app, KeyCode::Esc);
+    assert!(app.switched().is_none());
+    assert!(!draw(&app).contains("Logged in elsewhere"));
+    type_text(&mut app, "hi");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        calls(&effects),
+        vec![Request::Send {
+            to: "bob".into(),
+            text: "hi".into()
+        }]
+    );
+}
+
+/// Issue 11 item 1, the other way: `chat logout` elsewhere while a chat
+/// line is typed. The line is not submitted as a password, and nothing
+/// typed before survives into the login form.
+#[test]
+fn logging_out_elsewhere_drops_the_chat_line() {
+    let mut app = with_bob(TrustState::Verified);
+    event(
+        &mut app,
+        1,
+        EventBody::Connection {
+            state: ConnectionState::Connected,
+        },
+    );
+    type_text(&mut app, "see you at ");
+    app.update(Msg::Tick {
+        now_ms: NOW + LOGIN_GRACE_MS,
+    });
+    assert_eq!(app.screen(), Screen::Login);
+    assert_eq!(app.input_text(), "", "the chat line is gone");
+    assert_eq!(app.login_form().username.text(), "alice");
+    let mut effects = type_text(&mut app, "noon");
+    effects.extend(press(&mut app, KeyCode::Enter));
+    assert!(calls(&effects).is_empty(), "{effects:?}");
+    assert!(app.login_form().password.is_empty());
+    let shown = draw(&app);
+    assert!(shown.contains("Logged out"), "{shown}");
+    assert!(!shown.contains("••••"), "{shown}");
+    press(&mut app, KeyCode::Esc);
+    // Half a password, then a login elsewhere and a logout again: the
+    // next form starts empty.
+    type_text(&mut app, "correct ho");
+    event(
+        &mut app,
+        2,
+        EventBody::Connection {
+            state: ConnectionState::LoggedIn,
+        },
+    );
+    press(&mut app, KeyCode::Esc);
+    event(
+        &mut app,
+        3,
+        EventBody::Connection {
+            state: ConnectionState::Connected,
+        },
+    );
+    app.update(Msg::Tick {
+        now_ms: NOW + 2 * LOGIN_GRACE_MS,
+    });
+    assert_eq!(app.screen(), Screen::Login);
+    assert!(app.login_form().password.is_empty());
+    assert!(app.login_form().repeat.is_empty());
+}
+
+/// Our own login switches at once, whichever of chatd's answer and its
+/// event comes first, and holds no keys.
+#[test]
+fn our_own_login_holds_no_keys() {
+    let mut app = app();
+    app.update(Msg::Attached {
+        status: status(ConnectionState::Connected, None),
+    });
+    type_text(&mut app, "alice");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "correct horse battery");
+    press(&mut app, KeyCode::Enter);
+    event(
+        &mut app,
+        1,
+        EventBody::Connection {
+            state: ConnectionState::LoggedIn,
+        },
+    );
+    assert_eq!(app.screen(), Screen::Chat);
+    assert!(app.switched().is_none());
+    assert!(app.login_form().password.is_empty());
+    answer(
+        &mut app,
+        Request::Login {
+            username: "alice".into(),
+            password: Secret("correct horse battery".into()),
+        },
+        Ok(Answer::LoggedIn(LoggedIn {
+            username: "alice".into(),
+        })),
+    );
+    assert!(app.switched().is_none());
+    assert_eq!(app.me(), Some("alice"));
+}
+
+fn incoming(id: &str, text: &str, ts: i64) -> EventBody {
+    EventBody::Message {
+        message: message(id, Direction::In, "bob", text, ts, MessageStatus::Delivered),
+        focused: true,
+    }
+}
+
+fn marks_read(effects: &[Effect]) -> bool {
+    calls(effects)
+        .iter()
+        .any(|r| matches!(r, Request::MarkRead { .. }))
+}
+
+/// Issue 11 item 2: a message is read only once it is on screen while the
+/// terminal has focus. Scrolled up, unfocused or behind an overlay, it
+/// stays unread (its sender sees no "read") until the person sees it.
+#[test]
+fn only_messages_on_screen_in_a_focused_terminal_are_marked_read() {
+    let mut app = logged_in_sized(80, 14);
+    let effects = ctrl(&mut app, 'n');
+    assert!(!marks_read(&effects), "nothing shown yet: {effects:?}");
+    let page: Vec<_> = (0..30)
+        .map(|i| {
+            message(
+                &format!("p{i}"),
+                Direction::In,
+                "bob",
+                &format!("message {i}"),
+                NOW - (50 - i) * MINUTE,
+                MessageStatus::Read,
+            )
+        })
+        .collect();
+    answer(
+        &mut app,
+        Request::History {
+            peer: "bob".into(),
+            before: None,
+        },
+        Ok(Answer::Messages(page)),
+    );
+    // Scrolled far up: a new message arrives below, unseen.
+    press(&mut app, KeyCode::PageUp);
+    press(&mut app, KeyCode::PageUp);
+    let effects = event(&mut app, 80, incoming("n1", "while scrolled up", NOW));
+    assert!(!marks_read(&effects), "{effects:?}");
+    for _ in 0..3 {
+        assert!(!marks_read(&app.update(Msg::Tick { now_ms: NOW })));
+    }
+    // Back at the bottom it is on screen: read.
+    let mut effects = Vec::new();
+    for _ in 0..4 {
+        effects.extend(press(&mut app, KeyCode::PageDown));
+    }
+    assert!(draw(&app).contains("while scrolled up"));
+    assert_eq!(
+        calls(&effects)
+            .into_iter()
+            .filter(|r| matches!(r, Request::MarkRead { .. }))
+            .collect::<Vec<_>>(),
+        vec![Request::MarkRead { peer: "bob".into() }]
+    );
+    answer(
+        &mut app,
+        Request::MarkRead { peer: "bob".into() },
+        Ok(Answer::Done),
+    );
+    event(
+        &mut app,
+        81,
+        EventBody::Receipt {
+            id: "n1".into(),
+            status: MessageStatus::Read,
+        },
+    );
+    // The terminal loses focus (another tmux window): nothing is read.
+    app.update(Msg::Focus(false));
+    let effects = event(&mut app, 82, incoming("n2", "while away", NOW + 1));
+    assert!(!marks_read(&effects), "{effects:?}");
+    let effects = app.update(Msg::Focus(true));
+    assert!(marks_read(&effects), "{effects:?}");
+    answer(
+        &mut app,
+        Request::MarkRead { peer: "bob".into() },
+        Ok(Answer::Done),
+    );
+    // Behind the help, the same.
+    press(&mut app, KeyCode::F(1));
+    let effects = event(&mut app, 83, incoming("n3", "behind the help", NOW + 2));
+    assert!(!marks_read(&effects), "{effects:?}");
+    let effects = press(&mut app, KeyCode::Esc);
+    assert!(marks_read(&effects), "{effects:?}");
+}
+
+/// Issue 11 item 8: `/msg ghost` and `chat-tui ghost` say there is no such
+/// user and leave no conversation with nobody open.
+#[test]
+fn a_user_who_does_not_exist_opens_nothing() {
+    let mut app = logged_in();
+    type_text(&mut app, "/msg ghost");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.chat().open_peer(), Some("ghost"));
+    let ask = Request::Fingerprint {
+        user: Some("ghost".into()),
+    };
+    let effects = answer(
+        &mut app,
+        ask.clone(),
+        refused(ErrorCode::NoSuchUser, "no user named ghost"),
+    );
+    assert_eq!(app.chat().open_peer(), None);
+    assert_eq!(calls(&effects), vec![Request::Focus { peer: None }]);
+    assert!(app.notice().unwrap().text.contains("no user named ghost"));
+    let shown = draw(&app);
+    assert!(!shown.contains("│ ○ ghost"), "{shown}");
+    assert!(shown.contains("No conversation open"), "{shown}");
+
+    let mut app = App::new(Options {
+        peer: Some("nosuchuser".into()),
+        zone: Zone::Utc,
+        now_ms: NOW,
+        size: (80, 24),
+    });
+    app.update(Msg::Attached {
+        status: status(ConnectionState::LoggedIn, Some("alice")),
+    });
+    answer(
+        &mut app,
+        Request::Fingerprint {
+            user: Some("nosuchuser".into()),
+        },
+        refused(ErrorCode::NoSuchUser, "no user named nosuchuser"),
+    );
+    assert_eq!(app.chat().open_peer(), None);
+    assert!(
+        app.notice()
+            .unwrap()
+            .text
+            .contains("no user named nosuchuser")
+    );
+}
+
+/// Issue 11 item 6: a send blocked by a changed key gives the draft back;
+/// commands typed next run beside it instead of being glued to its end.
+#[test]
+fn commands_work_with_a_returned_draft() {
+    let mut app = with_bob(TrustState::Changed);
+    type_text(&mut app, "attempt while key changed");
+    let send = calls(&press(&mut app, KeyCode::Enter));
+    answer(
+        &mut app,
+        send[0].clone(),
+        refused(ErrorCode::KeyChanged, "bob's key changed"),
+    );
+    assert_eq!(app.input_text(), "attempt while key changed");
+    type_text(&mut app, "/fingerprint");
+    assert_eq!(app.input_text(), "/fingerprint");
+    assert_eq!(app.draft_aside(), Some("attempt while key changed"));
+    assert!(draw(&app).contains("draft"), "{}", draw(&app));
+    let effects = press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        calls(&effects),
+        vec![
+            Request::Fingerprint { user: None },
+            Request::Fingerprint {
+                user: Some("bob".into())
+            }
+        ]
+    );
+    assert_eq!(app.input_text(), "attempt while key changed");
+    press(&mut app, KeyCode::Esc);
+    // Edited since: a / is part of the message again.
+    type_text(&mut app, " and/or");
+    assert_eq!(app.input_text(), "attempt while key changed and/or");
+}
+
+/// Issue 11 item 4: a notice goes as soon as it stops being true.
+#[test]
+fn notices_go_when_they_stop_being_true() {
+    let mut app = with_bob(TrustState::Verified);
+    // A usage error, then the command done right.
+    type_text(&mut app, "/msg");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.notice().unwrap().text.contains("usage: /msg NAME"));
+    press_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    type_text(&mut app, "/msg carol");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.chat().open_peer(), Some("carol"));
+    assert!(app.notice().is_none(), "{:?}", app.notice());
+    // "waits in its outbox" until it left.
+    type_text(&mut app, "are you there");
+    let send = calls(&press(&mut app, KeyCode::Enter));
+    answer(
+        &mut app,
+        send[0].clone(),
+        Ok(Answer::Sent(Sent {
+            id: "q1".into(),
+            queued: true,
+        })),
+    );
+    assert!(app.notice().unwrap().text.contains("outbox"));
+    event(
+        &mut app,
+        90,
+        EventBody::Receipt {
+            id: "q1".into(),
+            status: MessageStatus::Sent,
+        },
+    );
+    assert!(app.notice().is_none(), "{:?}", app.notice());
+    // "not logged in" until logged in.
+    event(
+        &mut app,
+        91,
+        EventBody::Connection {
+            state: ConnectionState::Connected,
+        },
+    );
+    app.update(Msg::Tick {
+        now_ms: NOW + LOGIN_GRACE_MS,
+    });
+    assert!(app.notice().unwrap().text.contains("not logged in"));
+    press(&mut app, KeyCode::Esc);
+    event(
+        &mut app,
+        92,
+        EventBody::Connection {
+            state: ConnectionState::LoggedIn,
+        },
+    );
+    assert!(app.notice().is_none(), "{:?}", app.notice());
+}
+
+/// Issue 11 item 4: presence is the server's; while chatd is not logged in
+/// (or not running) nobody is shown online.
+#[test]
+fn nobody_is_online_while_chatd_is_not_logged_in() {
+    let mut app = logged_in();
+    let shown = draw(&app);
+    assert!(
+        shown.contains("● bob") && shown.contains("● dave"),
+        "{shown}"
+    );
+    event(
+        &mut app,
+        1,
+        EventBody::Connection {
+            state: ConnectionState::Connecting,
+        },
+    );
+    let shown = draw(&app);
+    assert!(shown.contains("○ bob"), "{shown}");
+    assert!(!shown.contains("dave"), "{shown}");
+    // Back: everything is read again, presence included.
+    let effects = event(
+        &mut app,
+        2,
+        EventBody::Connection {
+            state: ConnectionState::LoggedIn,
+        },
+    );
+    let asked = calls(&effects);
+    assert!(asked.contains(&Request::Conversations), "{asked:?}");
+    assert!(asked.contains(&Request::OnlineUsers), "{asked:?}");
+    app.update(Msg::Detached {
+        reason: "chatd is not running".into(),
+    });
+    assert!(!draw(&app).contains("● bob"));
 }

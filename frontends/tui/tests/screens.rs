@@ -289,6 +289,7 @@ fn chat_security_notice() {
 fn help_overlay() {
     let mut app = with_bob(TrustState::Verified);
     press(&mut app, KeyCode::Char('?'));
+    press(&mut app, KeyCode::Enter);
     assert_snapshot!(draw(&app));
 }
 
@@ -354,4 +355,78 @@ fn chat_large_terminal() {
 #[test]
 fn terminal_too_small() {
     assert_snapshot!(draw(&with_bob_sized(TrustState::Unverified, 36, 8)));
+}
+
+fn groups(fpr: &str) -> Vec<String> {
+    fpr.as_bytes()
+        .chunks(4)
+        .map(|g| String::from_utf8(g.to_vec()).unwrap())
+        .collect()
+}
+
+/// Issue 11 item 9: at 40x12 the fingerprints are wrapped, never cut; what
+/// does not fit is marked and reached by scrolling.
+#[test]
+fn fingerprints_are_never_cut_in_a_small_window() {
+    let mut app = with_bob_sized(TrustState::Unverified, 40, 12);
+    type_text(&mut app, "/fingerprint");
+    press(&mut app, KeyCode::Enter);
+    answer(
+        &mut app,
+        Request::Fingerprint { user: None },
+        Ok(fingerprint("alice", FPR_ALICE, TrustState::Verified)),
+    );
+    answer(
+        &mut app,
+        Request::Fingerprint {
+            user: Some("bob".into()),
+        },
+        Ok(fingerprint("bob", FPR_BOB, TrustState::Unverified)),
+    );
+    let first = draw(&app);
+    assert!(first.contains("more below"), "{first}");
+    let mut seen = first.clone();
+    for _ in 0..30 {
+        press(&mut app, KeyCode::Down);
+        seen.push_str(&draw(&app));
+    }
+    let last = draw(&app);
+    assert!(last.contains("more above"), "{last}");
+    for group in groups(FPR_ALICE).into_iter().chain(groups(FPR_BOB)) {
+        assert!(seen.contains(&group), "{group} never shown:\n{seen}");
+    }
+    // Every row of a fingerprint is whole groups of four.
+    let all: Vec<String> = groups(FPR_ALICE)
+        .into_iter()
+        .chain(groups(FPR_BOB))
+        .collect();
+    for line in seen.lines() {
+        for cell in line.split('│') {
+            let tokens: Vec<&str> = cell
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|t| !t.is_empty())
+                .collect();
+            if tokens.iter().any(|t| all.iter().any(|g| g == t)) {
+                for t in tokens {
+                    assert_eq!(t.len(), 4, "a cut group {t:?} in {line}");
+                }
+            }
+        }
+    }
+}
+
+/// Issue 11 item 9: the help scrolls in a small window.
+#[test]
+fn help_scrolls_in_a_small_window() {
+    let mut app = with_bob_sized(TrustState::Verified, 40, 12);
+    press(&mut app, KeyCode::F(1));
+    let top = draw(&app);
+    assert!(top.contains("more below"), "{top}");
+    assert!(!top.contains("/quit"), "{top}");
+    for _ in 0..20 {
+        press(&mut app, KeyCode::PageDown);
+    }
+    let bottom = draw(&app);
+    assert!(bottom.contains("/quit"), "{bottom}");
+    assert!(bottom.contains("more above"), "{bottom}");
 }

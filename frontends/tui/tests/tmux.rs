@@ -149,6 +149,33 @@ impl Drop for Tmux {
     }
 }
 
+/// Runs the `chat` CLI against the chatd at `socket`, with `stdin` as its
+/// standard input; it must succeed.
+fn chat_cli(socket: &Path, args: &[&str], stdin: &str) {
+    use std::io::Write;
+    let mut child = Command::new(test_support::daemon::binary("chat").unwrap())
+        .arg("--socket")
+        .arg(socket)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "chat {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Polls chatd's status until it has reached the server.
 async fn wait_reaches_server(c: &mut RpcClient) {
     test_support::world::wait_state(c, "chatd", &["connected", "logged_in"]).await;
@@ -253,4 +280,82 @@ async fn sign_up_chat_survive_a_chatd_restart_and_quit() {
     assert!(state.join("securechat/chat-tui.seq").exists());
     again.press(&["C-c"]);
     assert_eq!(again.wait_exit(), "0");
+}
+
+/// Issue 11 item 1, as it was found: half a password is typed in
+/// chat-tui's login form when `chat signup`/`chat login` in another
+/// terminal logs chatd in. The rest of the password and its Enter must not
+/// reach bob; after `chat logout` a typed chat line must not be submitted
+/// as a password. bob's first message from alice is the marker sent after
+/// the person dismissed the notice, so nothing went before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_or_logout_elsewhere_never_turns_keys_into_messages() {
+    let server =
+        ServerProcess::start(&test_support::daemon::binary("chat-server").unwrap(), &[]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (alice_dir, bob_dir) = (dir.path().join("alice"), dir.path().join("bob"));
+    let alice = DaemonProcess::start(&alice_dir, server.addr, &server.fingerprint)
+        .await
+        .unwrap();
+    let bob = DaemonProcess::start(&bob_dir, server.addr, &server.fingerprint)
+        .await
+        .unwrap();
+    let mut b = bob.client().await.unwrap();
+    wait_reaches_server(&mut b).await;
+    b.ok(
+        "signup",
+        json!({"username": "bob", "password": "purple elephants dance"}),
+    )
+    .await
+    .unwrap();
+    b.ok("subscribe", json!({})).await.unwrap();
+    let mut a = alice.client().await.unwrap();
+    wait_reaches_server(&mut a).await;
+    let state = dir.path().join("state");
+
+    let tui = Tmux::start(&alice.socket, &state, &["bob"], 80, 24);
+    tui.wait_for("the login form", "SecureChat · log in");
+    tui.type_text("alice");
+    tui.press(&["Enter"]);
+    tui.type_text("password ");
+    tui.wait_for("the masked half password", "•••••••••");
+    chat_cli(
+        &alice.socket,
+        &["signup", "alice", "--password-stdin"],
+        &format!("{PASSWORD}\n"),
+    );
+    tui.wait_for("the switch to the chat", "Logged in elsewhere");
+    tui.type_text("77");
+    tui.press(&["Enter"]);
+    tui.press(&["Escape"]);
+    let screen = tui.wait_until("the chat with bob", |s| {
+        s.contains("Message bob") && !s.contains("Logged in elsewhere")
+    });
+    assert!(!screen.contains("77"), "{screen}");
+    tui.type_text("first on purpose");
+    tui.press(&["Enter"]);
+    let first = b
+        .event_where("alice's first message", |e| e["type"] == "message")
+        .await
+        .unwrap();
+    assert_eq!(first["message"]["text"], "first on purpose", "{first}");
+
+    // A line typed while `chat logout` runs elsewhere.
+    tui.type_text("see you at ");
+    chat_cli(&alice.socket, &["logout"], "");
+    tui.wait_until("the switch to the login form", |s| s.contains("Logged out"));
+    tui.type_text("noon");
+    tui.press(&["Enter"]);
+    tui.press(&["Escape"]);
+    let screen = tui.wait_until("the login form", |s| {
+        s.contains("SecureChat · log in") && !s.contains("Logged out")
+    });
+    assert!(
+        !screen.contains('•'),
+        "a password field kept something:\n{screen}"
+    );
+    assert!(!screen.contains("noon"), "{screen}");
+    assert!(!screen.contains("wrong username"), "{screen}");
+    tui.press(&["C-c"]);
+    assert_eq!(tui.wait_exit(), "0");
 }

@@ -2,6 +2,7 @@
 //! `change_password`): the calls that talk to the server's account
 //! handling through the link, and the one-account-per-daemon rule.
 
+use chat_e2e::PinState;
 use chat_proto::ServerMessage;
 use chat_proto::validate::validate_password;
 use chatd_api::{
@@ -11,17 +12,32 @@ use zeroize::Zeroizing;
 
 use super::{check_user, invalid};
 use crate::core::Core;
-use crate::link::{AuthCmd, LinkError};
+use crate::link::{AuthCmd, LinkError, keys};
 
 pub(super) async fn status(core: &Core) -> Result<Status, ApiError> {
     let link = core.link().state();
-    let username = match link.user.clone() {
-        Some(u) => Some(u),
-        None => Core::stored_account(core.db()).await,
-    };
+    let now = chat_proto::now_ms();
+    let (stored, resume, key_changes) = core
+        .db()
+        .call(move |tx| {
+            let stored = tx.setting(keys::USERNAME)?;
+            let live_until = tx
+                .setting(keys::TOKEN_EXPIRES)?
+                .and_then(|e| e.parse::<i64>().ok())
+                .unwrap_or(0);
+            let resume = tx.setting(keys::TOKEN)?.is_some() && live_until > now;
+            let changed = tx
+                .pins()?
+                .into_iter()
+                .filter(|p| p.state == PinState::Changed)
+                .map(|p| p.user)
+                .collect::<Vec<_>>();
+            Ok((stored, resume, changed))
+        })
+        .await?;
     Ok(Status {
         state: link.conn,
-        username,
+        username: link.user.clone().or(stored),
         server: core.config().server.clone(),
         server_fingerprint: link.server_fingerprint,
         version: env!("CARGO_PKG_VERSION").to_string(),
@@ -29,6 +45,8 @@ pub(super) async fn status(core: &Core) -> Result<Status, ApiError> {
             ConnectionState::Connected | ConnectionState::LoggedIn => None,
             _ => link.last_error,
         },
+        key_changes,
+        resume,
     })
 }
 

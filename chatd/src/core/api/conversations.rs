@@ -1,23 +1,38 @@
 //! `conversations` and `mark_read` (the CLI's `conversations` and `read`):
-//! the list of conversations, and marking one read with read receipts.
+//! the list of conversations with each peer's key trust, and marking one
+//! read (up to what the frontend showed) with read receipts, unless the
+//! person turned them off (`settings`).
+
+use std::collections::HashMap;
 
 use chat_e2e::{Payload, ReceiptStatus};
 use chat_proto::now_ms;
 use chatd_api::{
-    ApiError, Conversation, Conversations, Empty, EventBody, MessageStatus, PeerParams,
+    ApiError, Conversation, Conversations, Direction, Empty, EventBody, MarkReadParams,
+    MessageStatus,
 };
 
 use super::check_user;
+use super::known::{Offline, check_peer};
+use super::trust::trust_state;
 use crate::core::outbound::queue;
 use crate::core::{Core, CoreError};
 
 pub(super) async fn conversations(core: &Core) -> Result<Conversations, ApiError> {
-    let rows = core.db().call(|tx| tx.conversations()).await?;
+    let (rows, pins) = core
+        .db()
+        .call(|tx| Ok((tx.conversations()?, tx.pins()?)))
+        .await?;
+    let trust: HashMap<String, _> = pins
+        .into_iter()
+        .map(|p| (p.user.clone(), trust_state(p.state)))
+        .collect();
     Ok(Conversations {
         conversations: rows
             .into_iter()
             .map(|r| Conversation {
                 online: core.is_online(&r.peer),
+                trust: trust.get(&r.peer).copied(),
                 peer: r.peer,
                 last: r.last,
                 unread: r.unread,
@@ -26,14 +41,26 @@ pub(super) async fn conversations(core: &Core) -> Result<Conversations, ApiError
     })
 }
 
-pub(super) async fn mark_read(core: &Core, p: PeerParams) -> Result<Empty, ApiError> {
+pub(super) async fn mark_read(core: &Core, p: MarkReadParams) -> Result<Empty, ApiError> {
     check_user(&p.peer)?;
+    check_peer(core, &p.peer, Offline::Refuse).await?;
     let peer = p.peer.clone();
     let now = now_ms();
     let events = core
         .db()
         .run(move |tx| {
-            let ids = tx.mark_read(&peer)?;
+            let up_to = match &p.up_to {
+                None => None,
+                Some(id) => match tx.message(id)? {
+                    Some(m) if conversation_of(&m) == peer => Some((m.ts, m.id)),
+                    _ => {
+                        return Err(CoreError::InvalidInput(format!(
+                            "no message with id {id:?} in the conversation with {peer}"
+                        )));
+                    }
+                },
+            };
+            let ids = tx.mark_read(&peer, up_to.as_ref().map(|(ts, id)| (*ts, id.as_str())))?;
             let mut events = Vec::new();
             for id in &ids {
                 events.push(tx.append_event(
@@ -48,7 +75,9 @@ pub(super) async fn mark_read(core: &Core, p: PeerParams) -> Result<Empty, ApiEr
                 .iter()
                 .filter_map(|i| uuid::Uuid::parse_str(i).ok())
                 .collect();
-            if !uuids.is_empty() {
+            // With read receipts off the messages are read here only; they
+            // are never reported later, since they are read now.
+            if !uuids.is_empty() && tx.settings()?.read_receipts {
                 let receipt = Payload::receipt(ReceiptStatus::Read, uuids, now)
                     .map_err(chat_e2e::E2eError::from)?;
                 queue(tx, &peer, &receipt, None, now)?;
@@ -60,4 +89,12 @@ pub(super) async fn mark_read(core: &Core, p: PeerParams) -> Result<Empty, ApiEr
     core.hub().announce(events);
     core.kick_outbox();
     Ok(Empty {})
+}
+
+/// The other side of a message's conversation.
+fn conversation_of(m: &chatd_api::Message) -> &str {
+    match m.direction {
+        Direction::In => &m.from,
+        Direction::Out => &m.to,
+    }
 }

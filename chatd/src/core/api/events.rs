@@ -3,7 +3,7 @@
 //! shows. The connection layers get the event stream from here, so they
 //! never reach the hub or the link themselves.
 
-use chatd_api::{ApiError, Empty, FocusParams, SubscribeParams, Subscribed};
+use chatd_api::{ApiError, Empty, EventKind, FocusParams, SubscribeParams, Subscribed};
 use tokio::sync::watch;
 
 use super::Caller;
@@ -13,13 +13,16 @@ use crate::link::LinkState;
 pub use crate::hub::Subscription;
 
 /// `subscribe`: the latest seq now, and a stream of every event after
-/// `since` (or after now), in order, without gaps. Only the kinds in
-/// `events` are passed on (all when absent).
+/// `since` (or after now), in order, without gaps, the replayed ones
+/// included. Only the kinds in `events` are passed on; without `events`
+/// the v1 kinds ([`EventKind::V1`]), so a client written against
+/// PROTOCOL.md §3 never meets an extension kind it did not ask for.
 pub async fn subscribe(
     core: &Core,
     p: SubscribeParams,
 ) -> Result<(Subscribed, Subscription), ApiError> {
-    let (seq, sub) = core.hub().subscribe(p.since, p.events).await?;
+    let kinds = p.events.unwrap_or_else(|| EventKind::V1.to_vec());
+    let (seq, sub) = core.hub().subscribe(p.since, Some(kinds)).await?;
     Ok((Subscribed { seq }, sub))
 }
 

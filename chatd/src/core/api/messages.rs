@@ -7,13 +7,15 @@ use chatd_api::{
     MessageParams, MessageStatus, Messages, OneMessage, SearchParams, SendParams, Sent,
 };
 
+use super::known::{Offline, check_peer};
 use super::{check_user, invalid};
 use crate::core::outbound::{peer_blocked, queue};
 use crate::core::{Core, CoreError};
 
-/// Longest message text accepted, in bytes (the envelope must fit the
-/// server's 1 MiB frame with room to spare).
-pub const MAX_TEXT: usize = 64 * 1024;
+/// Longest message text accepted, in bytes: chatd-api's
+/// [`MAX_TEXT_BYTES`](chatd_api::domain::MAX_TEXT_BYTES), which frontends
+/// check before sending.
+pub const MAX_TEXT: usize = chatd_api::domain::MAX_TEXT_BYTES;
 /// Largest page of history or search results.
 const MAX_PAGE: u32 = 500;
 
@@ -31,6 +33,7 @@ pub(super) async fn send(core: &Core, p: SendParams) -> Result<Sent, ApiError> {
     let me = core
         .account()
         .ok_or_else(|| ApiError::new(ErrorCode::NotLoggedIn, "sign up or log in first"))?;
+    check_peer(core, &p.to, Offline::Queue).await?;
     let logged_in = core.link().state().conn == ConnectionState::LoggedIn;
     if logged_in {
         // First contact: learn (and pin) the key now, so a typo is
@@ -82,12 +85,26 @@ pub(super) async fn send(core: &Core, p: SendParams) -> Result<Sent, ApiError> {
 }
 
 pub(super) async fn history(core: &Core, p: HistoryParams) -> Result<Messages, ApiError> {
+    check_user(&p.peer)?;
+    check_peer(core, &p.peer, Offline::Refuse).await?;
     let limit = p.limit.unwrap_or(50).clamp(1, MAX_PAGE);
-    let messages = core
+    let (messages, notices) = core
         .db()
-        .call(move |tx| tx.history(&p.peer, limit, p.before))
+        .call(move |tx| {
+            let messages = tx.history(&p.peer, limit, p.before)?;
+            // The notices inside this page's window: up to `before`, and
+            // back to the oldest message shown unless the page reaches
+            // the start of the conversation.
+            let reaches_start = u32::try_from(messages.len()).unwrap_or(u32::MAX) < limit;
+            let from = match messages.first() {
+                Some(oldest) if !reaches_start => Some(oldest.ts),
+                _ => None,
+            };
+            let notices = tx.notices(&p.peer, from, p.before)?;
+            Ok((messages, notices))
+        })
         .await?;
-    Ok(Messages { messages })
+    Ok(Messages { messages, notices })
 }
 
 pub(super) async fn message(core: &Core, p: MessageParams) -> Result<OneMessage, ApiError> {
@@ -102,10 +119,17 @@ pub(super) async fn search(core: &Core, p: SearchParams) -> Result<Messages, Api
     if p.query.trim().is_empty() {
         return Err(invalid("the search query is empty"));
     }
+    if let Some(peer) = &p.peer {
+        check_user(peer)?;
+        check_peer(core, peer, Offline::Refuse).await?;
+    }
     let limit = p.limit.unwrap_or(50).clamp(1, MAX_PAGE);
     let messages = core
         .db()
         .call(move |tx| tx.search(&p.query, p.peer.as_deref(), limit))
         .await?;
-    Ok(Messages { messages })
+    Ok(Messages {
+        messages,
+        notices: Vec::new(),
+    })
 }

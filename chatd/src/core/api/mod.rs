@@ -8,7 +8,9 @@
 mod account;
 mod conversations;
 mod events;
+mod known;
 mod messages;
+mod settings;
 mod trust;
 mod users;
 
@@ -54,6 +56,8 @@ pub async fn handle(core: &Arc<Core>, caller: Caller, request: Request) -> Resul
         Request::Verify(p) => Reply::Verify(trust::verify(core, p).await?),
         Request::Trust(p) => Reply::Trust(trust::trust(core, p).await?),
         Request::Focus(p) => Reply::Focus(events::focus(core, caller, p)),
+        Request::Settings(_) => Reply::Settings(settings::settings(core).await?),
+        Request::SetSettings(p) => Reply::SetSettings(settings::set_settings(core, p).await?),
         Request::Subscribe(_) => {
             return Err(ApiError::new(
                 ErrorCode::InvalidRequest,

@@ -8,7 +8,10 @@
 mod delivery;
 mod keys;
 mod outbox;
+mod people;
+mod reading;
 mod relay;
+mod trust_changes;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -158,14 +161,15 @@ impl Harness {
         }
     }
 
-    /// The next event, as the JSON a frontend sees.
+    /// The next event, as the JSON a frontend sees, skipping `presence`
+    /// and `trust`: side effects of a login or a first pin (chatd reports
+    /// presence from every `watch` and each new pin), which these tests
+    /// do not order against. [`Harness::event_where`] sees every kind.
     pub async fn next_event(&mut self) -> Value {
-        let event = tokio::time::timeout(EVENT_TIMEOUT, self.sub.next())
-            .await
-            .expect("an event in time")
-            .expect("the hub is alive")
-            .expect("the event log is readable");
-        serde_json::to_value(event).unwrap()
+        self.event_where("an event", |e| {
+            e["type"] != "presence" && e["type"] != "trust"
+        })
+        .await
     }
 
     /// The next event matching `pred`, skipping others.

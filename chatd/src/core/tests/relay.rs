@@ -28,6 +28,7 @@ struct Table {
     sent: Vec<Sent>,
     acked: Vec<String>,
     watched: Vec<String>,
+    online: Vec<String>,
     key_requests: Vec<String>,
     failures: VecDeque<LinkError>,
     next_id: u64,
@@ -73,6 +74,15 @@ impl Relay {
     /// The key the server hands out for `user`.
     pub fn set_key(&self, user: &str, pem: &str) {
         self.table().keys.insert(user.to_string(), pem.to_string());
+    }
+
+    /// Whether `watch` reports `user` online.
+    pub fn set_online(&self, user: &str, online: bool) {
+        let mut t = self.table();
+        t.online.retain(|u| u != user);
+        if online {
+            t.online.push(user.to_string());
+        }
     }
 
     /// The next sends fail with these errors, in order.
@@ -135,8 +145,8 @@ impl Relay {
                     users: users
                         .into_iter()
                         .map(|username| UserPresence {
+                            online: t.online.contains(&username),
                             username,
-                            online: false,
                         })
                         .collect(),
                 })

@@ -176,7 +176,7 @@ fn conversations_are_most_recent_first_with_unread_counts() {
     // A new message moves bob to the top; reading clears his count.
     f.tx(|tx| {
         tx.insert_message(&incoming("b4", "bob", 40, "6"))?;
-        tx.mark_read("bob")
+        tx.mark_read("bob", None)
     });
     let rows = f.tx(|tx| tx.conversations());
     assert_eq!((rows[0].peer.as_str(), rows[0].unread), ("bob", 0));
@@ -213,10 +213,10 @@ fn mark_read_returns_exactly_the_newly_read_ids() {
         tx.insert_message(&incoming("c1", "carol", 12, "x"))?;
         Ok(())
     });
-    assert_eq!(f.tx(|tx| tx.mark_read("bob")), ["b1", "b2"]);
-    assert_eq!(f.tx(|tx| tx.mark_read("bob")), Vec::<String>::new());
+    assert_eq!(f.tx(|tx| tx.mark_read("bob", None)), ["b1", "b2"]);
+    assert_eq!(f.tx(|tx| tx.mark_read("bob", None)), Vec::<String>::new());
     f.tx(|tx| tx.insert_message(&incoming("b3", "bob", 5, "late arrival")));
-    assert_eq!(f.tx(|tx| tx.mark_read("bob")), ["b3"]);
+    assert_eq!(f.tx(|tx| tx.mark_read("bob", None)), ["b3"]);
     f.tx(|tx| {
         assert_eq!(
             tx.message("o1")?.unwrap().status,
@@ -228,7 +228,7 @@ fn mark_read_returns_exactly_the_newly_read_ids() {
             Delivered,
             "other peers untouched"
         );
-        assert_eq!(tx.mark_read("nobody")?, Vec::<String>::new());
+        assert_eq!(tx.mark_read("nobody", None)?, Vec::<String>::new());
         Ok(())
     });
 }

@@ -36,6 +36,32 @@ pub fn e2e() -> Value {
     read_json("testdata/e2e/vectors.json")
 }
 
+/// testdata/groups/vectors.json
+pub fn groups() -> Value {
+    read_json("testdata/groups/vectors.json")
+}
+
+/// What `me`, holding `held`, answers for the JSON `state`, as the vectors
+/// spell it: "joined", "advanced", "removed", "duplicate" or the refusal's
+/// security reason. The signer's key comes from `keys` (name -> public PEM).
+pub fn group_outcome(keys: &Value, held: &Value, state: &Value, me: &str) -> String {
+    use chat_e2e::PublicIdentity;
+    use chat_e2e::group::{Accepted, SignedGroupState, accept};
+
+    let held = (!held.is_null()).then(|| SignedGroupState::from_json(&obj(held)).unwrap());
+    let result = SignedGroupState::from_json(&obj(state)).and_then(|st| {
+        let signer = PublicIdentity::from_pem(s(&keys[st.state().signer()], "public_pem")).unwrap();
+        accept(held.as_ref().map(|h| h.state()), &st, &signer, me)
+    });
+    match result {
+        Ok(Accepted::Joined) => "joined".into(),
+        Ok(Accepted::Advanced) => "advanced".into(),
+        Ok(Accepted::Removed) => "removed".into(),
+        Ok(Accepted::Duplicate) => "duplicate".into(),
+        Err(e) => e.reason().unwrap_or("no reason").into(),
+    }
+}
+
 /// A JSON object as the wire carries it.
 pub fn obj(v: &Value) -> Map<String, Value> {
     v.as_object().cloned().expect("an object")

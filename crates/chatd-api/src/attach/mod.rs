@@ -97,14 +97,15 @@ impl Attach {
     pub fn new(socket: Option<PathBuf>) -> Self {
         Self {
             socket,
-            events: None,
+            events: Some(EventKind::ALL.to_vec()),
             seq_store: None,
             since: None,
             backoff: Backoff::default(),
         }
     }
 
-    /// Subscribes to these kinds only (all by default).
+    /// Subscribes to these kinds only (by default every kind, the
+    /// extensions included: [`EventKind::ALL`]).
     pub fn events(mut self, kinds: Vec<EventKind>) -> Self {
         self.events = Some(kinds);
         self

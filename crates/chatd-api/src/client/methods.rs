@@ -6,8 +6,9 @@ use super::{Client, ClientError};
 use crate::method::call;
 use crate::{
     ChangePassword, Conversations, Credentials, Empty, Fingerprint, FingerprintParams, FocusParams,
-    HistoryParams, LoggedIn, MessageParams, Messages, OneMessage, PeerParams, SearchParams,
-    SendParams, Sent, Status, TrustResult, UserParams, Users, UsersParams, VerifyParams,
+    HistoryParams, LoggedIn, MarkReadParams, MessageParams, Messages, OneMessage, SearchParams,
+    SendParams, Sent, Settings, SettingsPatch, Status, TrustResult, UserParams, Users, UsersParams,
+    VerifyParams,
 };
 
 impl Client {
@@ -82,10 +83,23 @@ impl Client {
         self.invoke::<call::Conversations>(&Empty {}).await
     }
 
-    /// `mark_read`: marks a conversation read (and sends read receipts).
+    /// `mark_read`: marks a conversation read (and sends read receipts
+    /// unless the `read_receipts` setting is off).
     pub async fn mark_read(&self, peer: &str) -> Result<Empty, ClientError> {
-        let params = PeerParams {
+        let params = MarkReadParams {
             peer: peer.to_string(),
+            up_to: None,
+        };
+        self.invoke::<call::MarkRead>(&params).await
+    }
+
+    /// `mark_read` with `up_to`: marks read only the incoming messages of
+    /// the conversation at or before message `up_to` in timeline order
+    /// (what the frontend showed).
+    pub async fn mark_read_up_to(&self, peer: &str, up_to: &str) -> Result<Empty, ClientError> {
+        let params = MarkReadParams {
+            peer: peer.to_string(),
+            up_to: Some(up_to.to_string()),
         };
         self.invoke::<call::MarkRead>(&params).await
     }
@@ -126,5 +140,16 @@ impl Client {
             peer: peer.map(str::to_string),
         };
         self.invoke::<call::Focus>(&params).await
+    }
+
+    /// `settings`: chatd's settings (extension).
+    pub async fn settings(&self) -> Result<Settings, ClientError> {
+        self.invoke::<call::Settings>(&Empty {}).await
+    }
+
+    /// `set_settings`: changes the settings named in `patch`; answers
+    /// them all (extension).
+    pub async fn set_settings(&self, patch: &SettingsPatch) -> Result<Settings, ClientError> {
+        self.invoke::<call::SetSettings>(patch).await
     }
 }

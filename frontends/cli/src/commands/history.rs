@@ -61,6 +61,7 @@ mod tests {
         };
         let page = Messages {
             messages: vec![m.clone()],
+            notices: vec![],
         };
         let text = describe(&page, "bob", 1, 100_000_000_000);
         assert!(

@@ -14,6 +14,7 @@ mod passwd;
 mod read;
 mod search;
 mod send;
+mod settings;
 mod status;
 mod trust;
 mod users;
@@ -78,6 +79,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Verify(args) => verify::run(&ctx, &args).await,
         Command::Trust(args) => trust::run(&ctx, &args.user).await,
         Command::Watch(args) => watch::run(&ctx, &args).await,
+        Command::Settings(args) => settings::run(&ctx, &args).await,
         Command::Demo(args) => demo::run(ctx.out, &args).await,
     }
 }
@@ -113,6 +115,8 @@ pub fn covered_by(method: MethodKind) -> Coverage {
         MethodKind::Trust => By("trust"),
         MethodKind::Search => By("search"),
         MethodKind::Subscribe => By("watch"),
+        MethodKind::Settings => By("settings"),
+        MethodKind::SetSettings => By("settings"),
         MethodKind::Focus => NotForPeople(
             "set by frontends that show one conversation (chat-tui, chat-gui) so that \
              chat-notify stays quiet about it; a command line shows none",

@@ -66,6 +66,8 @@ mod tests {
             server_fingerprint: Some("00112233".into()),
             version: "0.1.0".into(),
             error: None,
+            key_changes: vec![],
+            resume: false,
         };
         assert_eq!(
             describe(&s),
@@ -83,6 +85,8 @@ mod tests {
             server_fingerprint: None,
             version: "0.1.0".into(),
             error: Some("cannot reach the server at chat.example:7000: refused".into()),
+            key_changes: vec![],
+            resume: false,
         };
         let text = describe(&s);
         assert!(

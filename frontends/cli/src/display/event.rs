@@ -48,6 +48,27 @@ pub fn body(event: &EventBody) -> String {
                 safe(reason.as_str())
             )
         }
+        EventBody::Trust {
+            user,
+            state,
+            fingerprint,
+            ..
+        } => {
+            let state = match state {
+                chatd_api::TrustState::Unverified => "unverified",
+                chatd_api::TrustState::Verified => "verified",
+                chatd_api::TrustState::Changed => "changed (waiting for `chat trust`)",
+            };
+            format!(
+                "{}'s key {} is {state}",
+                safe(user),
+                grouped(&safe(fingerprint))
+            )
+        }
+        EventBody::Settings { settings } => {
+            let on = if settings.read_receipts { "on" } else { "off" };
+            format!("settings: read receipts {on}")
+        }
     }
 }
 

@@ -95,6 +95,7 @@ mod tests {
             user: "bob".into(),
             fingerprint: FPR.into(),
             state,
+            safety_number: None,
         }
     }
 

@@ -174,12 +174,14 @@ mod tests {
                 )),
                 unread: 2,
                 online: true,
+                trust: None,
             },
             Conversation {
                 peer: "carol".into(),
                 last: None,
                 unread: 0,
                 online: false,
+                trust: None,
             },
         ];
         assert_eq!(

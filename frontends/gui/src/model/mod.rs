@@ -313,6 +313,7 @@ impl Model {
                         user: user.clone(),
                         fingerprint,
                         state: TrustState::Changed,
+                        safety_number: None,
                     },
                 );
                 self.changed_keys.remove(&user);
@@ -324,6 +325,8 @@ impl Model {
                     "a message from {user} was refused for safety ({reason})"
                 ));
             }
+            // Extension kinds (PROTOCOL.md D9), not used here yet.
+            EventBody::Trust { .. } | EventBody::Settings { .. } => {}
         }
         Vec::new()
     }

@@ -48,6 +48,8 @@ fn logged_in() -> Model {
         server_fingerprint: None,
         version: "0".into(),
         error: None,
+        key_changes: vec![],
+        resume: false,
     }));
     m
 }
@@ -206,6 +208,7 @@ fn conversations_snapshot_sets_counts_and_presence() {
         last: Some(msg("z", Direction::In, 5, MessageStatus::Delivered)),
         unread: 3,
         online: true,
+        trust: None,
     }]));
     assert_eq!(m.threads["bob"].unread, 3);
     assert!(m.is_online("bob"));
@@ -248,6 +251,7 @@ fn a_changed_key_asks_once_and_trust_clears_it() {
             user: "bob".into(),
             fingerprint: "ab".repeat(32),
             state: TrustState::Changed,
+            safety_number: None,
         },
     });
     assert_eq!(m.key_alerts, ["bob"]);
@@ -284,6 +288,8 @@ fn another_account_starts_clean() {
         server_fingerprint: None,
         version: "0".into(),
         error: None,
+        key_changes: vec![],
+        resume: false,
     }));
     assert!(m.threads.is_empty());
 }

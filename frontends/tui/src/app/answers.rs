@@ -1,30 +1,27 @@
 //! chatd's answers applied to the app's state, each matched with the
 //! request it answers; failures become notices that say what to do next.
 
-use chatd_api::{ConnectionState, ErrorCode, Fingerprint, Message, TrustState};
+use chatd_api::{ConnectionState, ErrorCode, Fingerprint, Message, MessageStatus, TrustState};
 
 use super::chat::{Overlay, PAGE};
-use super::notice::Level;
+use super::notice::{About, Level};
 use super::{Answer, App, Failure, Outcome, Request};
 
 impl App {
     pub(super) fn answer(&mut self, request: Request, outcome: Outcome) {
         match (request, outcome) {
-            (Request::Status, Ok(Answer::Status(status))) => self.apply_status(status),
+            (Request::Status, Ok(Answer::Status(mut status))) => {
+                // The link's state comes from events, which may be newer
+                // than this answer; the rest (who, which server) from here.
+                if let Some(state) = self.server_state() {
+                    status.state = state;
+                }
+                self.apply_status(status);
+            }
             (Request::Login { .. } | Request::Signup { .. }, outcome) => self.logged_in(outcome),
             (Request::Conversations, outcome) => {
                 if let Ok(Answer::Conversations(list)) = outcome {
                     self.chat.conversations = list;
-                    let open_unread = self.chat.open_peer().is_some_and(|p| {
-                        self.chat
-                            .conversations
-                            .iter()
-                            .any(|c| c.peer == p && c.unread > 0)
-                    });
-                    if open_unread {
-                        self.unread_open = true;
-                        self.flush_read();
-                    }
                 }
                 if self.conversations.done() {
                     self.refresh_conversations();
@@ -47,10 +44,9 @@ impl App {
             (Request::History { peer, before }, outcome) => self.history(&peer, before, outcome),
             (Request::Send { to, text }, outcome) => self.sent(&to, text, outcome),
             (Request::MarkRead { .. }, _) => {
-                if self.mark_read.done() {
-                    self.unread_open = true;
-                    self.flush_read();
-                }
+                self.mark_read.done();
+                // The badges follow chatd's counts.
+                self.refresh_conversations();
             }
             (Request::Fingerprint { user }, outcome) => self.fingerprint(user, outcome),
             (Request::Verify { user, .. }, outcome) => self.trusted(&user, true, outcome),
@@ -63,10 +59,11 @@ impl App {
     fn logged_in(&mut self, outcome: Outcome) {
         match outcome {
             Ok(Answer::LoggedIn(who)) => {
-                self.login.finished(None);
                 self.me = Some(who.username);
                 let old = self.server_state();
+                // Switches while the form is still busy: our own login.
                 self.server_state_changed(old, ConnectionState::LoggedIn);
+                self.login.finished(None);
             }
             Ok(_) => self.login.finished(None),
             Err(failure) => self.login.finished(Some(&failure)),
@@ -99,11 +96,18 @@ impl App {
     fn sent(&mut self, to: &str, text: String, outcome: Outcome) {
         let failure = match outcome {
             Ok(Answer::Sent(sent)) => {
-                if sent.queued {
-                    self.say(
+                let waiting = self.chat.convo.as_ref().is_none_or(|c| {
+                    c.messages
+                        .iter()
+                        .find(|m| m.id == sent.id)
+                        .is_none_or(|m| m.status == MessageStatus::Sending)
+                });
+                if sent.queued && waiting {
+                    self.say_about(
                         Level::Warn,
                         "chatd is not connected to the server: the message waits in its \
                          outbox and goes out when it is",
+                        About::Outbox(sent.id),
                     );
                 }
                 return;
@@ -119,6 +123,7 @@ impl App {
             format!("{text}\n{rest}")
         };
         self.input.set(&restored);
+        self.returned = rest.is_empty();
         let why = match failure.code {
             Some(ErrorCode::KeyChanged) => {
                 self.chat.set_key_alert(to, true);
@@ -179,12 +184,35 @@ impl App {
         match result {
             Ok(f) => self.peer_key(&user, f),
             Err(f) if f.code == Some(ErrorCode::NoSuchUser) && self.chat.is_open(&user) => {
-                self.say(
-                    Level::Error,
-                    format!("there is no user {user} on the server"),
-                );
+                self.no_such_user(&user);
             }
             Err(_) => {}
+        }
+    }
+
+    /// chatd says `user` does not exist: a conversation with nobody is not
+    /// kept open (one with history stays, to read).
+    fn no_such_user(&mut self, user: &str) {
+        let empty = self
+            .chat
+            .convo
+            .as_ref()
+            .is_some_and(|c| c.peer == user && c.messages.is_empty());
+        let known = self.chat.conversations.iter().any(|c| c.peer == user);
+        // Offline, chatd cannot ask the server: that is no answer.
+        let checked = self.server_state() == Some(ConnectionState::LoggedIn);
+        if empty && !known && checked {
+            self.chat.convo = None;
+            if self.chat.selected.as_deref() == Some(user) {
+                self.chat.selected = None;
+            }
+            self.call(Request::Focus { peer: None });
+            self.say(
+                Level::Error,
+                format!("no user named {user}; check the spelling (/msg NAME)"),
+            );
+        } else {
+            self.say(Level::Error, format!("no user named {user} on the server"));
         }
     }
 

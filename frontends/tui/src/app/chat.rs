@@ -167,6 +167,8 @@ pub struct Chat {
     pub pane: Pane,
     /// A window over everything.
     pub overlay: Option<Overlay>,
+    /// Rows the help or the fingerprints are scrolled down by.
+    pub overlay_scroll: usize,
 }
 
 impl Chat {
@@ -229,6 +231,20 @@ impl Chat {
                 self.online.remove(i);
             }
             _ => {}
+        }
+    }
+
+    /// Opens an overlay at its top.
+    pub fn show(&mut self, overlay: Overlay) {
+        self.overlay = Some(overlay);
+        self.overlay_scroll = 0;
+    }
+
+    /// Nobody is known to be online (chatd or its server link is away).
+    pub fn forget_presence(&mut self) {
+        self.online.clear();
+        for c in &mut self.conversations {
+            c.online = false;
         }
     }
 
@@ -323,6 +339,7 @@ mod tests {
                 last: None,
                 unread: 2,
                 online: false,
+                trust: None,
             }],
             online: vec!["alice".into(), "bob".into()],
             ..Chat::default()

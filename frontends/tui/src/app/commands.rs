@@ -14,6 +14,10 @@ pub enum Command {
     Trust,
     /// `/search WORDS`.
     Search(String),
+    /// `/me TEXT`: an action, sent as `/me TEXT` and shown as `* name TEXT`.
+    Me(String),
+    /// `/close`: close the open conversation.
+    Close,
     /// `/help`.
     Help,
     /// `/quit`.
@@ -34,7 +38,22 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     ("/trust", "accept the peer's changed key"),
     ("/search WORDS", "search every conversation"),
+    ("/me TEXT", "send an action: * you TEXT"),
+    ("/close", "close the open conversation"),
     ("/quit", "leave (chatd keeps running)"),
+];
+
+/// The command names Tab completes.
+pub const NAMES: &[&str] = &[
+    "/close",
+    "/fingerprint",
+    "/help",
+    "/me",
+    "/msg",
+    "/quit",
+    "/search",
+    "/trust",
+    "/verify",
 ];
 
 /// Parses a line starting with `/`.
@@ -68,6 +87,10 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "/trust" => Err("usage: /trust (it accepts the open conversation's peer's key)".into()),
         "/search" | "/find" if rest.is_empty() => Err("usage: /search WORDS".to_string()),
         "/search" | "/find" => Ok(Command::Search(rest.to_string())),
+        "/me" if rest.is_empty() => Err("usage: /me TEXT".to_string()),
+        "/me" => Ok(Command::Me(rest.to_string())),
+        "/close" | "/part" if rest.is_empty() => Ok(Command::Close),
+        "/close" | "/part" => Err("usage: /close (it closes the open conversation)".into()),
         "/help" | "/?" => Ok(Command::Help),
         "/quit" | "/q" | "/exit" => Ok(Command::Quit),
         other => Err(format!(

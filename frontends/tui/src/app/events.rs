@@ -3,9 +3,9 @@
 //! after a reconnect the `since` replay may repeat what an answer already
 //! showed.
 
-use chatd_api::{Direction, EventBody, Message, SecurityReason};
+use chatd_api::{Direction, EventBody, Message, MessageStatus, SecurityReason};
 
-use super::notice::Level;
+use super::notice::{About, Level};
 use super::{App, Request};
 
 impl App {
@@ -16,6 +16,10 @@ impl App {
                 if let Some(c) = self.chat.convo.as_mut() {
                     c.receipt(&id, status);
                 }
+                if status != MessageStatus::Sending {
+                    // It left the outbox (or failed, which its mark shows).
+                    self.settled(&About::Outbox(id));
+                }
             }
             EventBody::Presence { user, online } => {
                 self.chat.presence(&user, online);
@@ -23,6 +27,11 @@ impl App {
             EventBody::Connection { state } => {
                 let old = self.server_state();
                 self.server_state_changed(old, state);
+                if old != Some(state) {
+                    // Who is logged in may have changed (`chat login` as
+                    // someone else): read it again.
+                    self.call(Request::Status);
+                }
             }
             EventBody::KeyChanged { user, .. } => {
                 // Ask chatd where the key stands now: after a `since`
@@ -42,6 +51,8 @@ impl App {
                     ),
                 );
             }
+            // Extension kinds (PROTOCOL.md D9), not used here yet.
+            EventBody::Trust { .. } | EventBody::Settings { .. } => {}
         }
     }
 
@@ -50,7 +61,6 @@ impl App {
             Direction::In => message.from.clone(),
             Direction::Out => message.to.clone(),
         };
-        let incoming = message.direction == Direction::In;
         if self.chat.is_open(&peer) {
             let before = self.max_scroll().unwrap_or(0);
             let added = self.chat.convo.as_mut().map_or(0, |c| c.merge([message]));
@@ -61,10 +71,6 @@ impl App {
                     && c.scroll > 0
                 {
                     c.scroll += grown;
-                }
-                if incoming {
-                    self.unread_open = true;
-                    self.flush_read();
                 }
             }
         }

@@ -59,6 +59,11 @@ impl TextInput {
         self.text.is_empty()
     }
 
+    /// True when the cursor is after the last character.
+    pub fn at_end(&self) -> bool {
+        self.cursor == self.text.len()
+    }
+
     /// Characters typed.
     pub fn char_count(&self) -> usize {
         self.text.chars().count()
@@ -125,7 +130,8 @@ impl TextInput {
         match key.code {
             KeyCode::Char('a') if ctrl => self.cursor = self.line_start(),
             KeyCode::Char('e') if ctrl => self.cursor = self.line_end(),
-            KeyCode::Char('u') if ctrl => self.delete_range(self.line_start(), self.cursor),
+            // The whole draft, as in weechat and readline's kill-whole-line.
+            KeyCode::Char('u') if ctrl => self.delete_range(0, self.text.len()),
             KeyCode::Char('k') if ctrl => self.delete_range(self.cursor, self.line_end()),
             KeyCode::Char('w') if ctrl => self.delete_word_back(),
             KeyCode::Backspace if alt || ctrl => self.delete_word_back(),

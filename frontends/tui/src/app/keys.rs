@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::chat::{KeysView, Overlay, Pane, SearchView};
 use super::commands::{self, Command};
 use super::login::FormAction;
-use super::notice::Level;
+use super::notice::{About, Level};
 use super::{App, Daemon, Effect, Request, Screen};
 
 impl App {
@@ -17,6 +17,13 @@ impl App {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && matches!(key.code, KeyCode::Char('c' | 'q')) {
             self.out.push(Effect::Quit);
+            return;
+        }
+        if self.switched.is_some() {
+            // Held: only Esc goes on; the rest was typed for the old screen.
+            if key.code == KeyCode::Esc {
+                self.switched = None;
+            }
             return;
         }
         match self.screen {
@@ -42,7 +49,8 @@ impl App {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let alt = key.modifiers.contains(KeyModifiers::ALT);
         match key.code {
-            KeyCode::F(1) => self.chat.overlay = Some(Overlay::Help),
+            KeyCode::F(1) => self.chat.show(Overlay::Help),
+            KeyCode::Tab if self.chat.pane == Pane::Input && self.complete() => {}
             KeyCode::Tab => self.chat.pane = self.chat.pane.cycle(true),
             KeyCode::BackTab => self.chat.pane = self.chat.pane.cycle(false),
             KeyCode::PageUp => self.scroll_by(self.page() as isize),
@@ -95,7 +103,7 @@ impl App {
                     self.chat.pane = Pane::Input;
                 }
             }
-            KeyCode::Char('?') => self.chat.overlay = Some(Overlay::Help),
+            KeyCode::Char('?') => self.chat.show(Overlay::Help),
             _ => self.type_into_input(key),
         }
     }
@@ -106,7 +114,7 @@ impl App {
             KeyCode::Down | KeyCode::Char('j') => self.scroll_by(-1),
             KeyCode::Home | KeyCode::Char('g') => self.scroll_by(isize::MAX / 2),
             KeyCode::End | KeyCode::Char('G') => self.scroll_by(-(isize::MAX / 2)),
-            KeyCode::Char('?') => self.chat.overlay = Some(Overlay::Help),
+            KeyCode::Char('?') => self.chat.show(Overlay::Help),
             _ => self.type_into_input(key),
         }
     }
@@ -127,16 +135,37 @@ impl App {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let alt = key.modifiers.contains(KeyModifiers::ALT);
         let shift = key.modifiers.contains(KeyModifiers::SHIFT);
+        // A refused draft is back: `/` starts a command beside it rather
+        // than at its end (where it would go out as part of the message).
+        if std::mem::take(&mut self.returned) && key.code == KeyCode::Char('/') && !ctrl && !alt {
+            self.aside = Some(self.input.take());
+        }
         match key.code {
             KeyCode::Enter if alt || shift => self.input.insert_char('\n'),
             KeyCode::Char('j') if ctrl => self.input.insert_char('\n'),
-            KeyCode::Enter => self.submit(),
-            KeyCode::Char('?') if self.input.is_empty() && !ctrl && !alt => {
-                self.chat.overlay = Some(Overlay::Help);
+            // `?` alone is a question for the help, not for the peer.
+            KeyCode::Enter if self.input.text().trim() == "?" => {
+                self.input.take();
+                self.chat.show(Overlay::Help);
             }
-            KeyCode::Up if !self.input.move_line(true) => self.scroll_by(1),
-            KeyCode::Down if !self.input.move_line(false) => self.scroll_by(-1),
+            KeyCode::Enter => self.submit(),
+            KeyCode::Up if !self.input.move_line(true) => {
+                if !self.recall(true) {
+                    self.scroll_by(1);
+                }
+            }
+            KeyCode::Down if !self.input.move_line(false) => {
+                if !self.recall(false) {
+                    self.scroll_by(-1);
+                }
+            }
             KeyCode::Up | KeyCode::Down => {}
+            // A terminal reads Esc and the key after it as Alt+key: that
+            // key is typed, not lost.
+            KeyCode::Char(c) if alt && !ctrl && !matches!(c, 'b' | 'f') => {
+                self.notice = None;
+                self.input.insert_char(c);
+            }
             _ => {
                 self.input.key(key);
             }
@@ -153,13 +182,16 @@ impl App {
         if text.starts_with('/') && !text.starts_with("//") {
             match commands::parse(&text) {
                 Ok(command) => {
+                    self.remember(&text);
                     self.input.take();
+                    self.settled(&About::Typing);
                     self.command(command);
                 }
-                Err(problem) => self.say(Level::Error, problem),
+                Err(problem) => self.say_about(Level::Error, problem, About::Typing),
             }
             return;
         }
+        self.remember(&text);
         let text = text.strip_prefix('/').unwrap_or(&text).to_string();
         let Some(peer) = self.chat.open_peer().map(str::to_string) else {
             self.say(
@@ -176,6 +208,7 @@ impl App {
             return;
         }
         self.input.take();
+        self.settled(&About::Typing);
         if let Some(c) = self.chat.convo.as_mut() {
             c.scroll = 0;
         }
@@ -191,7 +224,7 @@ impl App {
             }
             Command::Fingerprint(user) => {
                 let user = user.or(peer).filter(|u| Some(u) != self.me.as_ref());
-                self.chat.overlay = Some(Overlay::Keys(KeysView {
+                self.chat.show(Overlay::Keys(KeysView {
                     user: user.clone(),
                     ..KeysView::default()
                 }));
@@ -209,14 +242,31 @@ impl App {
                 None => self.say(Level::Error, "open the conversation with that user first"),
             },
             Command::Search(query) => {
-                self.chat.overlay = Some(Overlay::Search(SearchView {
+                self.chat.show(Overlay::Search(SearchView {
                     query: query.clone(),
                     results: None,
                     selected: 0,
                 }));
                 self.call(Request::Search { query });
             }
-            Command::Help => self.chat.overlay = Some(Overlay::Help),
+            Command::Me(action) => match peer {
+                Some(to) if self.daemon == Daemon::Up => {
+                    self.call(Request::Send {
+                        to,
+                        text: format!("/me {action}"),
+                    });
+                }
+                Some(_) => self.say(Level::Error, "chatd is not running: nothing was sent"),
+                None => self.say(Level::Error, "open a conversation first (/msg NAME)"),
+            },
+            Command::Close => {
+                self.chat.convo = None;
+                self.chat.selected = None;
+                self.read_asked = None;
+                self.call(Request::Focus { peer: None });
+                self.refresh_conversations();
+            }
+            Command::Help => self.chat.show(Overlay::Help),
             Command::Quit => self.out.push(Effect::Quit),
         }
     }
@@ -257,8 +307,121 @@ impl App {
                     _ => {}
                 }
             }
-            _ if close || key.code == KeyCode::Enter => self.chat.overlay = None,
-            _ => {}
+            Some(o) => {
+                let o = o.clone();
+                self.scroll_overlay(&o, key.code);
+                if close || key.code == KeyCode::Enter {
+                    self.chat.overlay = None;
+                }
+            }
+            None => {}
         }
     }
 }
+
+impl App {
+    /// Up, Down, PgUp and PgDn scroll the help or the fingerprints, within
+    /// what there is to see at this size.
+    fn scroll_overlay(&mut self, overlay: &Overlay, code: KeyCode) {
+        let max = crate::ui::overlay::max_scroll(self, overlay);
+        let page = usize::from(self.size.1 / 2).max(1);
+        let at = self.chat.overlay_scroll.min(max);
+        self.chat.overlay_scroll = match code {
+            KeyCode::Up | KeyCode::Char('k') => at.saturating_sub(1),
+            KeyCode::Down | KeyCode::Char('j') => (at + 1).min(max),
+            KeyCode::PageUp | KeyCode::Home => at.saturating_sub(page),
+            KeyCode::PageDown | KeyCode::End => (at + page).min(max),
+            _ => at,
+        };
+    }
+
+    /// Keeps a sent line or command for Up and Down (the newest last).
+    fn remember(&mut self, line: &str) {
+        self.recall_at = None;
+        if self.sent.last().map(String::as_str) != Some(line) {
+            self.sent.push(line.to_string());
+        }
+        if self.sent.len() > HISTORY {
+            self.sent.remove(0);
+        }
+    }
+
+    /// Up (`older`) or Down through what was sent; false when there is
+    /// nothing to go to (the key then scrolls the conversation).
+    fn recall(&mut self, older: bool) -> bool {
+        let next = match (self.recall_at, older) {
+            (None, true) if !self.sent.is_empty() => {
+                self.recall_draft = self.input.text().to_string();
+                Some(self.sent.len() - 1)
+            }
+            (None, _) => return false,
+            (Some(i), true) => Some(i.saturating_sub(1)),
+            (Some(i), false) if i + 1 < self.sent.len() => Some(i + 1),
+            (Some(_), false) => None,
+        };
+        self.recall_at = next;
+        match next {
+            Some(i) => {
+                let line = self.sent.get(i).cloned().unwrap_or_default();
+                self.input.set(&line);
+            }
+            None => {
+                let draft = std::mem::take(&mut self.recall_draft);
+                self.input.set(&draft);
+            }
+        }
+        true
+    }
+
+    /// Tab after part of a word: completes a command name (at the start)
+    /// or a user name. False when there is no word to complete, so Tab
+    /// moves to the next pane.
+    fn complete(&mut self) -> bool {
+        let text = self.input.text().to_string();
+        if !self.input.at_end() || text.is_empty() || text.ends_with(char::is_whitespace) {
+            return false;
+        }
+        let start = text.rfind(char::is_whitespace).map_or(0, |i| {
+            i + text[i..].chars().next().map_or(1, char::len_utf8)
+        });
+        let word = &text[start..];
+        let mut candidates: Vec<String> = if start == 0 && word.starts_with('/') {
+            commands::NAMES.iter().map(|s| s.to_string()).collect()
+        } else {
+            let mut names: Vec<String> = self
+                .chat
+                .entries(self.me.as_deref())
+                .into_iter()
+                .map(|e| e.peer)
+                .chain(self.me.clone())
+                .collect();
+            names.sort();
+            names.dedup();
+            names
+        };
+        candidates.retain(|c| c.starts_with(word));
+        let Some(first) = candidates.first().cloned() else {
+            return true;
+        };
+        let common = candidates.iter().fold(first, |acc, c| {
+            acc.chars()
+                .zip(c.chars())
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| a)
+                .collect()
+        });
+        let done = if candidates.len() == 1 {
+            format!("{common} ")
+        } else {
+            common
+        };
+        self.input.set(&format!("{}{done}", &text[..start]));
+        if candidates.len() > 1 {
+            self.say_about(Level::Info, candidates.join("  "), About::Typing);
+        }
+        true
+    }
+}
+
+/// Lines kept for Up and Down.
+const HISTORY: usize = 100;

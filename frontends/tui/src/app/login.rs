@@ -192,6 +192,18 @@ impl LoginForm {
         })
     }
 
+    /// Wipes both password fields and any error about them (the screen is
+    /// going away, or coming back): a typed password never outlives the
+    /// form it was typed into.
+    pub fn clear_secrets(&mut self) {
+        self.password.wipe();
+        self.repeat.wipe();
+        self.error = None;
+        if self.field == Field::Repeat {
+            self.field = Field::Password;
+        }
+    }
+
     /// The answer came: clear the passwords either way.
     pub fn finished(&mut self, failure: Option<&Failure>) {
         self.busy = false;

@@ -16,13 +16,13 @@ pub mod notice;
 pub mod password;
 pub mod request;
 
-use chatd_api::{ConnectionState, Status, TrustState};
+use chatd_api::{ConnectionState, Direction, MessageStatus, Status, TrustState};
 
 use crate::time::Zone;
 use chat::{Chat, Convo, Pane};
 use input::TextInput;
 use login::LoginForm;
-use notice::{Level, Notice};
+use notice::{About, Level, Notice};
 
 pub use msg::{Effect, Msg};
 pub use request::{Answer, Failure, Outcome, Request, Secret};
@@ -57,6 +57,19 @@ pub enum Screen {
     Login,
     /// Conversations.
     Chat,
+}
+
+/// Why the screen changed under the person's hands: chatd was logged in or
+/// out by another program (`chat login`, `chat logout`, another chat-tui)
+/// or its session ended. Until the person dismisses it with Esc every key
+/// is dropped, so keys typed for the old screen (the rest of a password,
+/// the end of a message and its Enter) can never act on the new one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Switched {
+    /// The login form gave way to the chat: logged in elsewhere.
+    LoggedIn,
+    /// The chat gave way to the login form: chatd is not logged in.
+    LoggedOut,
 }
 
 /// The link between this app and chatd (not chatd's link to the server).
@@ -115,11 +128,26 @@ pub struct App {
     pub(crate) login: LoginForm,
     pub(crate) chat: Chat,
     pub(crate) input: TextInput,
+    /// A draft chatd refused to send is back in the input, untouched: a
+    /// `/` typed now starts a command and puts the draft aside.
+    pub(crate) returned: bool,
+    /// The draft put aside while a command is typed; back in the input as
+    /// soon as the input is empty again.
+    pub(crate) aside: Option<String>,
+    /// Lines sent and commands run, oldest first, for Up and Down.
+    sent: Vec<String>,
+    /// Which of them the input shows (None: the draft).
+    recall_at: Option<usize>,
+    /// The draft while older lines are shown.
+    recall_draft: String,
     pub(crate) notice: Option<Notice>,
+    /// Keys are held after a screen switch nobody here asked for.
+    pub(crate) switched: Option<Switched>,
     initial_peer: Option<String>,
     terminal_focused: bool,
-    /// New incoming messages in the open conversation await `mark_read`.
-    unread_open: bool,
+    /// The message the last `mark_read` of the open conversation went up
+    /// to, so that one is not asked for twice.
+    read_asked: Option<String>,
     conversations: Debounce,
     users: Debounce,
     mark_read: Debounce,
@@ -146,10 +174,16 @@ impl App {
             login: LoginForm::default(),
             chat: Chat::default(),
             input: TextInput::multiline(),
+            returned: false,
+            aside: None,
+            sent: Vec::new(),
+            recall_at: None,
+            recall_draft: String::new(),
             notice: None,
+            switched: None,
             initial_peer: options.peer,
             terminal_focused: true,
-            unread_open: false,
+            read_asked: None,
             conversations: Debounce::default(),
             users: Debounce::default(),
             mark_read: Debounce::default(),
@@ -170,10 +204,21 @@ impl App {
             Msg::Focus(focused) => self.terminal_focus(focused),
             Msg::Tick { now_ms } => self.tick(now_ms),
             Msg::Attached { status } => self.attached(status),
-            Msg::Detached { reason } => self.daemon = Daemon::Down { reason },
+            Msg::Detached { reason } => {
+                self.daemon = Daemon::Down { reason };
+                self.chat.forget_presence();
+            }
             Msg::Event(event) => self.event(event.body),
             Msg::Answer { request, outcome } => self.answer(request, outcome),
         }
+        if self.input.is_empty()
+            && let Some(draft) = self.aside.take()
+        {
+            self.input.set(&draft);
+        }
+        // One rule for read receipts, whatever happened: what is on
+        // screen now, and only that, is read.
+        self.flush_read();
         std::mem::take(&mut self.out)
     }
 
@@ -190,6 +235,11 @@ impl App {
     /// The link to chatd.
     pub fn daemon(&self) -> &Daemon {
         &self.daemon
+    }
+
+    /// The draft put aside while a command is typed.
+    pub fn draft_aside(&self) -> Option<&str> {
+        self.aside.as_deref()
     }
 
     /// The text in the chat input line.
@@ -210,6 +260,12 @@ impl App {
     /// The account, once known.
     pub fn me(&self) -> Option<&str> {
         self.me.as_deref()
+    }
+
+    /// The screen switched under the person's hands, and keys are held
+    /// until they dismiss this.
+    pub fn switched(&self) -> Option<&Switched> {
+        self.switched.as_ref()
     }
 
     /// The notice in the status bar.
@@ -266,14 +322,30 @@ impl App {
     }
 
     fn say(&mut self, level: Level, text: impl Into<String>) {
+        self.say_about(level, text, About::Event);
+    }
+
+    fn say_about(&mut self, level: Level, text: impl Into<String>, about: About) {
         self.notice = Some(Notice {
             level,
             text: text.into(),
             at_ms: self.now_ms,
+            about,
         });
     }
 
+    /// Drops the notice when it is about `about` (which no longer holds).
+    fn settled(&mut self, about: &About) {
+        if self.notice.as_ref().is_some_and(|n| &n.about == about) {
+            self.notice = None;
+        }
+    }
+
     fn paste(&mut self, text: &str) {
+        if self.switched.is_some() {
+            return;
+        }
+        self.returned = false;
         match self.screen {
             Screen::Login => self.login.paste(text),
             Screen::Chat if self.chat.overlay.is_none() => {
@@ -304,9 +376,6 @@ impl App {
             None
         };
         self.call(Request::Focus { peer });
-        if focused {
-            self.flush_read();
-        }
     }
 
     fn tick(&mut self, now_ms: i64) {
@@ -320,9 +389,10 @@ impl App {
         match self.server_state() {
             Some(ConnectionState::Connected) if now_ms - self.state_since >= LOGIN_GRACE_MS => {
                 self.show_login();
-                self.say(
+                self.say_about(
                     Level::Warn,
                     "chatd is connected to the server but not logged in; log in again",
+                    About::LoggedOut,
                 );
             }
             Some(ConnectionState::LoggedIn) if now_ms >= self.next_users_refresh => {
@@ -333,7 +403,7 @@ impl App {
     }
 
     fn show_login(&mut self) {
-        self.screen = Screen::Login;
+        self.switch_to(Screen::Login);
         if self.login.username.is_empty()
             && let Some(me) = self.me.clone()
         {
@@ -349,6 +419,7 @@ impl App {
         self.conversations = Debounce::default();
         self.users = Debounce::default();
         self.mark_read = Debounce::default();
+        self.read_asked = None;
         self.apply_status(status);
         self.reload();
     }
@@ -371,6 +442,13 @@ impl App {
         if let Some(s) = self.status.as_mut() {
             s.state = new;
         }
+        if new == ConnectionState::LoggedIn {
+            self.settled(&About::LoggedOut);
+        } else {
+            // Presence comes from the server: without it nobody is known
+            // to be online (re-read once logged in again).
+            self.chat.forget_presence();
+        }
         match self.screen {
             Screen::Connecting => {
                 if new == ConnectionState::LoggedIn || self.me.is_some() {
@@ -390,13 +468,40 @@ impl App {
     }
 
     fn enter_chat(&mut self) {
-        self.screen = Screen::Chat;
+        self.switch_to(Screen::Chat);
         if let Some(peer) = self.initial_peer.take() {
             // Loaded by the reload below, with everything else.
             self.chat.selected = Some(peer.clone());
             self.chat.convo = Some(Convo::new(&peer));
         }
         self.reload();
+    }
+
+    /// Shows another screen. Nothing typed on one screen reaches another:
+    /// the passwords are wiped and the chat input emptied on every switch,
+    /// and when nobody here asked for it (another program logged chatd in
+    /// or out) keys are held until the person has seen the new screen.
+    fn switch_to(&mut self, to: Screen) {
+        let from = self.screen;
+        if from == to {
+            return;
+        }
+        // Our own login: the form sent it and waits for the answer.
+        let ours = from == Screen::Login && self.login.busy;
+        self.login.clear_secrets();
+        self.input.wipe();
+        self.aside = None;
+        self.returned = false;
+        self.chat.overlay = None;
+        self.chat.pane = chat::Pane::Input;
+        self.screen = to;
+        if from == Screen::Connecting || ours {
+            return;
+        }
+        self.switched = Some(match to {
+            Screen::Chat => Switched::LoggedIn,
+            _ => Switched::LoggedOut,
+        });
     }
 
     /// Asks chatd for everything shown (after attaching, logging in or a
@@ -450,29 +555,66 @@ impl App {
             return;
         }
         self.chat.convo = Some(Convo::new(peer));
-        self.unread_open = self
-            .chat
-            .conversations
-            .iter()
-            .any(|c| c.peer == peer && c.unread > 0);
+        self.read_asked = None;
         self.mark_read = Debounce::default();
         self.load_convo(peer);
-        self.flush_read();
+        // The one left behind may have been read meanwhile: its badge
+        // comes from chatd, not from what the list said before.
+        self.refresh_conversations();
     }
 
-    /// Marks the open conversation read when there is something unread
-    /// and the person can see it.
+    /// Tells chatd what the person has seen: the newest incoming message
+    /// on screen that is not read yet, while the terminal has focus (or
+    /// has not said it lost it) and nothing covers the conversation.
+    /// Messages arriving while scrolled up, in a hidden window or behind an
+    /// overlay stay unread, and their sender sees no "read".
     fn flush_read(&mut self) {
-        if !self.unread_open || !self.terminal_focused || self.screen != Screen::Chat {
+        let Some(id) = self.unread_in_view() else {
+            return;
+        };
+        if self.read_asked.as_ref() == Some(&id) {
             return;
         }
         let Some(peer) = self.chat.open_peer().map(str::to_string) else {
             return;
         };
         if self.mark_read.want() {
-            self.unread_open = false;
+            self.read_asked = Some(id);
             self.call(Request::MarkRead { peer });
         }
+    }
+
+    /// The newest incoming message on screen that is not read, when the
+    /// person can see the conversation.
+    fn unread_in_view(&self) -> Option<String> {
+        let visible = self.screen == Screen::Chat
+            && self.daemon == Daemon::Up
+            && self.terminal_focused
+            && self.chat.overlay.is_none()
+            && self.switched.is_none()
+            && self.size.0 >= crate::ui::MIN_SIZE.0
+            && self.size.1 >= crate::ui::MIN_SIZE.1;
+        if !visible {
+            return None;
+        }
+        let convo = self.chat.convo.as_ref()?;
+        // `mark_read` marks the whole conversation: only when its end is
+        // on screen.
+        if convo.scroll > 0 {
+            return None;
+        }
+        let (width, height) = self.viewport();
+        let owners = crate::timeline::owners(&convo.messages, width, self.zone);
+        let end = owners.len().saturating_sub(convo.scroll);
+        let start = end.saturating_sub(height);
+        owners
+            .get(start..end)?
+            .iter()
+            .rev()
+            .flatten()
+            .filter_map(|&i| convo.messages.get(i))
+            .find(|m| m.direction == Direction::In && m.status != MessageStatus::Read)
+            .map(|m| m.id.clone())
     }
 
     /// The conversation's viewport (columns, rows) at the current size.

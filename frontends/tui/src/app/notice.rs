@@ -12,6 +12,22 @@ pub enum Level {
     Error,
 }
 
+/// What a notice is about, so it goes away as soon as it stops being true
+/// rather than staying until replaced.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum About {
+    /// Something that happened; stays until replaced, dismissed or old.
+    #[default]
+    Event,
+    /// What was typed could not be run (a usage error): gone once a
+    /// command or message goes through.
+    Typing,
+    /// chatd is not logged in: gone once it is.
+    LoggedOut,
+    /// This message waits in chatd's outbox: gone once it left.
+    Outbox(String),
+}
+
 /// A notice and when it appeared.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
@@ -21,6 +37,8 @@ pub struct Notice {
     pub text: String,
     /// When it appeared (Unix ms).
     pub at_ms: i64,
+    /// What it is about.
+    pub about: About,
 }
 
 /// How long an information notice stays; warnings and errors stay until

@@ -89,7 +89,7 @@ fn conversation(frame: &mut Frame<'_>, areas: &ChatAreas, app: &App) {
     let area = areas.messages;
     let Some(convo) = convo else {
         let hint = "Pick a conversation on the left (Tab, then ↑ ↓ and Enter), or type \
-                    /msg NAME to start one. Press ? for help.";
+                    /msg NAME to start one. Press F1 for help.";
         frame.render_widget(
             Paragraph::new(hint)
                 .style(theme::dim())
@@ -143,24 +143,38 @@ fn row_line(row: &Row) -> Line<'static> {
 
 fn input(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let chat = app.chat();
-    let title = match chat.open_peer() {
+    let mut title = match chat.open_peer() {
         Some(peer) => format!(" Message {peer} "),
         None => " Message (no conversation open) ".to_string(),
     };
-    let focused = chat.pane == Pane::Input && chat.overlay.is_none();
-    let block = Block::bordered()
+    if app.draft_aside().is_some() {
+        title.push_str("· your draft is back after the command ");
+    }
+    let focused = chat.pane == Pane::Input && chat.overlay.is_none() && app.switched().is_none();
+    let mut block = Block::bordered()
         .title(Line::styled(title, theme::accent()))
         .title_bottom(
             Line::styled(" Enter send · Alt+Enter new line ", theme::dim()).right_aligned(),
         )
         .border_style(pane_border(app, Pane::Input));
     let inner = block.inner(area);
-    frame.render_widget(block, area);
     let wrapped = app
         .input
         .wrapped(usize::from(inner.width.saturating_sub(1)), None);
     let visible = usize::from(inner.height).clamp(1, MAX_INPUT_ROWS);
     let first = (wrapped.cursor_row + 1).saturating_sub(visible);
+    // More lines than the box shows: say so, and where.
+    let below = wrapped.rows.len().saturating_sub(first + visible);
+    let hidden = match (first, below) {
+        (0, 0) => None,
+        (above, 0) => Some(format!(" ↑ {above} more ")),
+        (0, below) => Some(format!(" ↓ {below} more ")),
+        (above, below) => Some(format!(" ↑ {above} ↓ {below} more ")),
+    };
+    if let Some(hidden) = hidden {
+        block = block.title_bottom(Line::styled(hidden, theme::accent()).left_aligned());
+    }
+    frame.render_widget(block, area);
     let lines: Vec<Line<'static>> = wrapped
         .rows
         .iter()

@@ -80,7 +80,9 @@ pub(super) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let inner = block.inner(boxed).inner(ratatui::layout::Margin::new(1, 0));
     frame.render_widget(block, boxed);
     frame.render_widget(Paragraph::new(lines), inner);
-    place_cursor(frame, form, inner, first_field_row);
+    if app.switched().is_none() {
+        place_cursor(frame, form, inner, first_field_row);
+    }
     let below = Rect::new(
         area.x,
         (boxed.y + boxed.height).min(area.bottom().saturating_sub(1)),

@@ -6,7 +6,7 @@
 mod chat;
 mod connecting;
 mod login;
-mod overlay;
+pub(crate) mod overlay;
 mod sidebar;
 mod status;
 pub mod theme;
@@ -37,6 +37,9 @@ pub fn render(frame: &mut Frame<'_>, app: &App) {
         Screen::Connecting => connecting::render(frame, area, app),
         Screen::Login => login::render(frame, area, app),
         Screen::Chat => chat::render(frame, area, app),
+    }
+    if let Some(switched) = app.switched() {
+        overlay::switched(frame, area, switched);
     }
 }
 

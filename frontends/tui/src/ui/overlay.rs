@@ -8,19 +8,28 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Padding, Paragraph};
 
 use super::{theme, wrapped_lines};
-use crate::app::App;
 use crate::app::chat::{KeysView, Overlay, SearchView};
 use crate::app::commands::HELP;
+use crate::app::{App, Switched};
 use crate::layout::centered;
 use crate::timeline::{Tone, mark};
 use crate::wrap::{truncate, width};
 
-pub(super) fn render(frame: &mut Frame<'_>, area: Rect, app: &App, overlay: &Overlay) {
+/// The overlay's box within `area`, its lines, and how many of them fit.
+struct Laid {
+    boxed: Rect,
+    title: String,
+    footer: &'static str,
+    lines: Vec<Line<'static>>,
+    visible: usize,
+}
+
+fn lay_out(area: Rect, app: &App, overlay: &Overlay) -> Laid {
     let width = area.width.saturating_sub(4).min(76);
     // Inside the border and a column of padding on each side.
     let inner = usize::from(width.saturating_sub(4));
     let (title, lines, footer) = match overlay {
-        Overlay::Help => (" Help ".to_string(), help(), " Esc closes "),
+        Overlay::Help => (" Help ".to_string(), help(inner), " Esc closes "),
         Overlay::Search(view) => (
             format!(" Search: {} ", view.query),
             search(view, app, inner),
@@ -34,37 +43,144 @@ pub(super) fn render(frame: &mut Frame<'_>, area: Rect, app: &App, overlay: &Ove
     };
     let wanted = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
     let boxed = centered(area, width, wanted.min(area.height.saturating_sub(2)));
+    let visible = usize::from(boxed.height.saturating_sub(2));
+    Laid {
+        boxed,
+        title,
+        footer,
+        lines,
+        visible,
+    }
+}
+
+/// How far the help or the fingerprints can scroll at this size: the
+/// app keeps its scroll offset within it.
+pub fn max_scroll(app: &App, overlay: &Overlay) -> usize {
+    let (w, h) = app.size();
+    let laid = lay_out(Rect::new(0, 0, w, h), app, overlay);
+    laid.lines.len().saturating_sub(laid.visible)
+}
+
+pub(super) fn render(frame: &mut Frame<'_>, area: Rect, app: &App, overlay: &Overlay) {
+    let laid = lay_out(area, app, overlay);
+    let more = laid.lines.len() > laid.visible && !matches!(overlay, Overlay::Search(_));
+    let scroll = app
+        .chat()
+        .overlay_scroll
+        .min(laid.lines.len().saturating_sub(laid.visible));
+    let mut block = Block::bordered()
+        .title(Line::styled(laid.title, theme::accent()))
+        .border_style(theme::accent())
+        .padding(Padding::horizontal(1));
+    if more {
+        // Never a silent cut: say where the rest is and how to get there.
+        let below = scroll + laid.visible < laid.lines.len();
+        let marker = match (scroll > 0, below) {
+            (true, true) => " ▲▼ more: ↑ ↓ PgUp PgDn ",
+            (false, _) => " ▼ more below: ↓ PgDn ",
+            (true, false) => " ▲ more above: ↑ PgUp ",
+        };
+        block = block
+            .title_bottom(Line::styled(marker, theme::accent()))
+            .title_bottom(Line::styled(" Esc ", theme::dim()).right_aligned());
+    } else {
+        block = block.title_bottom(Line::styled(laid.footer, theme::dim()).right_aligned());
+    }
+    let lines: Vec<Line<'static>> = if more {
+        laid.lines.into_iter().skip(scroll).collect()
+    } else {
+        laid.lines
+    };
+    frame.render_widget(Clear, laid.boxed);
+    frame.render_widget(Paragraph::new(lines).block(block), laid.boxed);
+}
+
+/// The box over a screen that changed under the person's hands: what
+/// happened, that what they typed is gone, and the one key that goes on.
+pub(super) fn switched(frame: &mut Frame<'_>, area: Rect, switched: &Switched) {
+    let width = area.width.saturating_sub(4).min(60);
+    let inner = usize::from(width.saturating_sub(4));
+    let (title, text) = match switched {
+        Switched::LoggedIn => (
+            " Logged in elsewhere ",
+            "chatd was logged in by another program. What you were typing was discarded \
+             and nothing was sent."
+                .to_string(),
+        ),
+        Switched::LoggedOut => (
+            " Logged out ",
+            "chatd is no longer logged in (logged out by another program, or its session \
+             ended). What you were typing was discarded and nothing was sent."
+                .to_string(),
+        ),
+    };
+    let mut lines = wrapped_lines(&text, inner, theme::text());
+    lines.push(Line::default());
+    lines.push(Line::styled("Press Esc to go on.", theme::bold()));
+    let wanted = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let boxed = centered(area, width, wanted.min(area.height));
     let block = Block::bordered()
         .title(Line::styled(title, theme::accent()))
-        .title_bottom(Line::styled(footer, theme::dim()).right_aligned())
         .border_style(theme::accent())
         .padding(Padding::horizontal(1));
     frame.render_widget(Clear, boxed);
     frame.render_widget(Paragraph::new(lines).block(block), boxed);
 }
 
+/// Columns of the key column in the help.
+const KEY_COLUMN: usize = 22;
+
+fn width_of(s: &str) -> usize {
+    width(s)
+}
+
 fn key_line(keys: &str, what: &str) -> Line<'static> {
     Line::from(vec![
-        Span::styled(format!("  {keys:<22}"), theme::bold()),
+        Span::styled(format!("  {keys:<KEY_COLUMN$}"), theme::bold()),
         Span::raw(what.to_string()),
     ])
 }
 
-fn help() -> Vec<Line<'static>> {
-    let mut lines = vec![
-        Line::styled("Keys", theme::accent()),
-        key_line("Enter", "send the message or run the /command"),
-        key_line("Alt+Enter, Ctrl+J", "new line in the message"),
-        key_line("Tab, Shift+Tab", "next or previous pane"),
-        key_line("PgUp, PgDn", "scroll the conversation (older loads)"),
-        key_line("Ctrl+N, Ctrl+P", "next or previous conversation"),
-        key_line("↑ ↓ Enter (left pane)", "pick and open a conversation"),
-        key_line("Esc", "dismiss the notice, back to the input"),
-        key_line("? (empty input), F1", "this help; Ctrl+C quits"),
-        Line::styled("Commands", theme::accent()),
-    ];
+/// Every key, for the help overlay.
+pub const KEYS: &[(&str, &str)] = &[
+    ("Enter", "send the message or run the /command"),
+    ("Alt+Enter, Ctrl+J", "new line in the message"),
+    ("Tab, Shift+Tab", "next or previous pane"),
+    ("PgUp, PgDn", "scroll the conversation (older loads)"),
+    ("Ctrl+N, Ctrl+P", "next or previous conversation"),
+    ("↑ ↓ Enter (left pane)", "pick and open a conversation"),
+    ("Esc", "dismiss the notice, back to the input"),
+    ("F1, or ? and Enter", "this help; Ctrl+C quits"),
+    ("Ctrl+U", "clear the whole draft"),
+    ("↑ ↓ (input)", "lines you sent before"),
+    ("Tab (after a word)", "complete a name or a command"),
+];
+
+/// `keys` then `what`, on one row when it fits, else `what` on the rows
+/// below, indented.
+fn key_lines(keys: &str, what: &str, width: usize, lines: &mut Vec<Line<'static>>) {
+    if 2 + KEY_COLUMN + width_of(what) <= width {
+        lines.push(key_line(keys, what));
+        return;
+    }
+    lines.push(Line::styled(format!("  {keys}"), theme::bold()));
+    for row in crate::wrap::wrap(
+        what,
+        width.saturating_sub(4).max(1),
+        width.saturating_sub(4).max(1),
+    ) {
+        lines.push(Line::raw(format!("    {row}")));
+    }
+}
+
+fn help(width: usize) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::styled("Keys", theme::accent())];
+    for (keys, what) in KEYS {
+        key_lines(keys, what, width, &mut lines);
+    }
+    lines.push(Line::styled("Commands", theme::accent()));
     for (command, what) in HELP {
-        lines.push(key_line(command, what));
+        key_lines(command, what, width, &mut lines);
     }
     lines.push(Line::styled("Marks", theme::accent()));
     let mut marks = vec![Span::raw("  ")];
@@ -112,28 +228,31 @@ fn search(view: &SearchView, app: &App, room: usize) -> Vec<Line<'static>> {
         .collect()
 }
 
-/// 64 hex digits as two rows of 8 groups of 4, to read aloud.
-fn grouped(fingerprint: &str) -> [String; 2] {
+/// Columns before each row of a fingerprint.
+const INDENT: usize = 4;
+
+/// 64 hex digits in groups of 4, to read aloud: 8 groups a row when they
+/// fit, fewer (never a cut group) in a narrow window.
+pub fn grouped(fingerprint: &str, width: usize) -> Vec<String> {
     let chars: Vec<char> = fingerprint.chars().filter(|c| !c.is_whitespace()).collect();
     let groups: Vec<String> = chars.chunks(4).map(|g| g.iter().collect()).collect();
-    let half = groups.len().div_ceil(2);
-    [
-        groups.get(..half).unwrap_or_default().join(" "),
-        groups.get(half..).unwrap_or_default().join(" "),
-    ]
+    // n groups take 5n - 1 columns.
+    let per_row = ((width.saturating_sub(INDENT) + 1) / 5).clamp(1, 8);
+    groups.chunks(per_row).map(|row| row.join(" ")).collect()
 }
 
-fn fingerprint_lines(label: String, f: &Fingerprint, lines: &mut Vec<Line<'static>>) {
+fn fingerprint_lines(label: String, f: &Fingerprint, width: usize, lines: &mut Vec<Line<'static>>) {
     lines.push(Line::styled(label, theme::bold()));
-    for row in grouped(&f.fingerprint) {
-        lines.push(Line::raw(format!("    {row}")));
+    let indent = " ".repeat(INDENT.min(width.saturating_sub(4)));
+    for row in grouped(&f.fingerprint, width) {
+        lines.push(Line::raw(format!("{indent}{row}")));
     }
 }
 
 fn keys(view: &KeysView, width: usize) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     match &view.own {
-        Some(own) => fingerprint_lines(format!("Yours ({}):", own.user), own, &mut lines),
+        Some(own) => fingerprint_lines(format!("Yours ({}):", own.user), own, width, &mut lines),
         None => lines.push(Line::styled("Yours: asking chatd…", theme::dim())),
     }
     let Some(user) = &view.user else {
@@ -153,7 +272,7 @@ fn keys(view: &KeysView, width: usize) -> Vec<Line<'static>> {
                 TrustState::Unverified => "unverified",
                 TrustState::Changed => "CHANGED",
             };
-            fingerprint_lines(format!("{user} ({state}):"), theirs, &mut lines);
+            fingerprint_lines(format!("{user} ({state}):"), theirs, width, &mut lines);
             lines.push(Line::default());
             let next = match theirs.state {
                 TrustState::Unverified => format!(

@@ -49,7 +49,7 @@ fn connection(app: &App) -> (String, ratatui::style::Style) {
 }
 
 pub(super) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
-    let keys = " ? help · Tab panes · ^C quit ";
+    let keys = " F1 help · Tab panes · ^C quit ";
     let total = usize::from(area.width);
     let (left, style) = match app.notice() {
         Some(n) => (n.text.clone(), theme::level(n.level)),

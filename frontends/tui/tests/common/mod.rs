@@ -57,6 +57,8 @@ pub fn status(state: ConnectionState, user: Option<&str>) -> Status {
         server_fingerprint: None,
         version: "0.1.0".into(),
         error: None,
+        key_changes: vec![],
+        resume: false,
     }
 }
 
@@ -126,6 +128,7 @@ pub fn conversation(peer: &str, unread: u32, online: bool) -> Conversation {
         last: None,
         unread,
         online,
+        trust: None,
     }
 }
 
@@ -134,6 +137,7 @@ pub fn fingerprint(user: &str, fpr: &str, state: TrustState) -> Answer {
         user: user.into(),
         fingerprint: fpr.into(),
         state,
+        safety_number: None,
     })
 }
 
