@@ -379,7 +379,12 @@ fn a_limit_of_0_shows_nothing() {
     for (rest, answer, field, empty) in cases {
         for json in [false, true] {
             let answer = answer.clone();
-            let (_dir, path, daemon) = fake_chatd(1, move |_, _| vec![ok(answer.clone())]);
+            // Text `history` also asks `conversations` (for a waiting key
+            // change).
+            let (_dir, path, daemon) = fake_chatd(2, move |method, _| match method {
+                "conversations" => vec![ok(json!({"conversations": []}))],
+                _ => vec![ok(answer.clone())],
+            });
             let mut args = socket_args(&path, rest);
             if json {
                 args.push("--json");

@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Read};
 
 use anyhow::Context;
 use chatd_api::Sent;
+use chatd_api::domain::MAX_TEXT_BYTES;
 
 use super::Ctx;
 use crate::cli::SendArgs;
@@ -37,10 +38,6 @@ pub(crate) fn describe(s: &Sent, to: &str) -> String {
         format!("Sent to {to} (message {id}).\n")
     }
 }
-
-/// The most chatd sends as one message, in bytes of UTF-8.
-// TODO(issue 11): chatd_api::domain::MAX_TEXT_BYTES once the API has it.
-const MAX_TEXT_BYTES: usize = 64 * 1024;
 
 /// Refuses, before anything is sent, a message longer than chatd takes.
 fn check_length(text: &str) -> Result<(), UsageError> {

@@ -6,6 +6,7 @@ use super::Ctx;
 use crate::display::event::connection_state;
 use crate::display::fingerprint::grouped;
 use crate::display::table::{Align, render};
+use crate::display::text::safe;
 
 /// Asks chatd for its status.
 pub(crate) async fn run(ctx: &Ctx) -> anyhow::Result<()> {
@@ -35,11 +36,19 @@ pub(crate) fn describe(s: &Status) -> String {
         rows.push(vec!["reason".to_string(), why.to_string()]);
     }
     if let Some(user) = &s.username {
-        let label = match s.state {
-            ConnectionState::Connected => "account (not logged in)",
-            _ => "account",
+        let (label, value) = match s.state {
+            ConnectionState::Connected => ("account (not logged in)", user.clone()),
+            _ if down && s.resume => (
+                "account",
+                format!("{user} (logs in by itself once the server is reached)"),
+            ),
+            _ => ("account", user.clone()),
         };
-        rows.push(vec![label.to_string(), user.clone()]);
+        rows.push(vec![label.to_string(), value]);
+    }
+    if !s.key_changes.is_empty() {
+        let names: Vec<String> = s.key_changes.iter().map(|u| safe(u)).collect();
+        rows.push(vec!["key changes".to_string(), names.join(", ")]);
     }
     rows.push(vec!["server".to_string(), s.server.clone()]);
     if let Some(f) = &s.server_fingerprint {
@@ -49,6 +58,12 @@ pub(crate) fn describe(s: &Status) -> String {
     let mut out = render(&rows, &[Align::Left, Align::Left]);
     if let (false, Some(e)) = (down, &s.error) {
         out.push_str(&format!("last error: {e}\n"));
+    }
+    if !s.key_changes.is_empty() {
+        out.push_str(
+            "Nothing is sent to a user whose key changed until you compare the new \
+             fingerprint (`chat fingerprint USER`) and accept it with `chat trust USER`.\n",
+        );
     }
     out
 }
@@ -104,5 +119,29 @@ mod tests {
             ..s
         };
         assert!(describe(&connected).contains("account (not logged in)  alice"));
+    }
+
+    #[test]
+    fn pending_key_changes_and_a_pending_resume_are_shown() {
+        let s = Status {
+            state: ConnectionState::Connecting,
+            username: Some("alice".into()),
+            server: "chat.example:7000".into(),
+            server_fingerprint: None,
+            version: "0.1.0".into(),
+            error: None,
+            key_changes: vec!["bob".into(), "carol".into()],
+            resume: true,
+        };
+        let text = describe(&s);
+        assert!(
+            text.contains("account      alice (logs in by itself once the server is reached)\n"),
+            "{text}"
+        );
+        assert!(text.contains("key changes  bob, carol\n"), "{text}");
+        assert!(
+            text.ends_with("accept it with `chat trust USER`.\n"),
+            "{text}"
+        );
     }
 }

@@ -19,11 +19,12 @@ pub(crate) async fn run(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<()> {
         .verify(user, &args.fingerprint())
         .await
         .map_err(|e| without_the_answer(e, user))?;
-    ctx.out.result(&done, |d| {
-        format!(
+    ctx.out.result(&done, |d| match d.unchanged {
+        true => format!("The fingerprint matches; {user}'s key was verified already.\n"),
+        false => format!(
             "The fingerprint matches: {user}'s key is {}.\n",
             state_word(d.state)
-        )
+        ),
     })
 }
 

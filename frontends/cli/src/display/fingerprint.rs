@@ -47,11 +47,18 @@ pub fn describe(f: &Fingerprint, own: bool) -> String {
              match by typing what they heard into `chat verify {user} FINGERPRINT`.\n"
         );
     }
+    let safety = match &f.safety_number {
+        Some(n) => format!(
+            "Safety number ({user} sees the same for you; easier to compare by voice):\n{}",
+            safety_lines(n)
+        ),
+        None => String::new(),
+    };
     let next = match f.state {
         TrustState::Unverified => format!(
             "Ask {user} to read you their own fingerprint (`chat fingerprint` on their \
-             side) in person or on a call, and compare. If every group matches, type \
-             what {user} read into `chat verify {user} FINGERPRINT`."
+             side), or compare the safety numbers, in person or on a call. If every \
+             group matches, type what {user} read into `chat verify {user} FINGERPRINT`."
         ),
         TrustState::Verified => "You compared it before; it has not changed.".to_string(),
         TrustState::Changed => format!(
@@ -59,7 +66,17 @@ pub fn describe(f: &Fingerprint, own: bool) -> String {
              compare the new fingerprint with {user} and accept it with `chat trust {user}`."
         ),
     };
-    format!("{user} ({}):\n{lines}{next}\n", state_word(f.state))
+    format!("{user} ({}):\n{lines}{safety}{next}\n", state_word(f.state))
+}
+
+/// The 60 digits of a safety number in groups of 5, four to a line.
+pub fn safety_lines(number: &str) -> String {
+    let digits: Vec<char> = number.chars().filter(char::is_ascii_digit).collect();
+    let groups: Vec<String> = digits.chunks(5).map(|g| g.iter().collect()).collect();
+    groups
+        .chunks(4)
+        .map(|line| format!("  {}\n", line.join(" ")))
+        .collect()
 }
 
 #[cfg(test)]
@@ -107,6 +124,25 @@ mod tests {
         assert!(describe(&fpr(TrustState::Changed), false).contains("chat trust bob"));
         assert!(describe(&fpr(TrustState::Verified), false).contains("not changed"));
         assert!(describe(&fpr(TrustState::Verified), true).starts_with("Your fingerprint (bob)"));
+    }
+
+    #[test]
+    fn the_safety_number_follows_in_three_lines_of_four_groups() {
+        let number = "12345 67890 ".repeat(6);
+        let f = Fingerprint {
+            safety_number: Some(number.trim().to_string()),
+            ..fpr(TrustState::Unverified)
+        };
+        let text = describe(&f, false);
+        assert!(
+            text.contains(
+                "Safety number (bob sees the same for you; easier to compare by voice):\n  \
+                 12345 67890 12345 67890\n  12345 67890 12345 67890\n  \
+                 12345 67890 12345 67890\n"
+            ),
+            "{text}"
+        );
+        assert!(!describe(&fpr(TrustState::Unverified), false).contains("Safety number"));
     }
 
     #[test]
