@@ -43,7 +43,7 @@ complete -c chat -n "__fish_chat_needs_command" -f -a "search" -d 'Search the lo
 complete -c chat -n "__fish_chat_needs_command" -f -a "fingerprint" -d 'Show a fingerprint (yours when no user is given) to compare in person'
 complete -c chat -n "__fish_chat_needs_command" -f -a "verify" -d 'Record that you compared a user\'s fingerprint and it matched'
 complete -c chat -n "__fish_chat_needs_command" -f -a "trust" -d 'Accept a user\'s changed key (it becomes unverified)'
-complete -c chat -n "__fish_chat_needs_command" -f -a "watch" -d 'Print events as they happen until interrupted'
+complete -c chat -n "__fish_chat_needs_command" -f -a "watch" -d 'Print events as they happen until interrupted, waiting out chatd restarts'
 complete -c chat -n "__fish_chat_needs_command" -f -a "settings" -d 'Show chatd\'s settings, or change one (they apply to every frontend)'
 complete -c chat -n "__fish_chat_needs_command" -f -a "demo" -d 'Run a server and two daemons in a temp dir and show them chatting'
 complete -c chat -n "__fish_chat_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -70,7 +70,7 @@ complete -c chat -n "__fish_chat_using_subcommand passwd" -l password-stdin -d '
 complete -c chat -n "__fish_chat_using_subcommand passwd" -l json -d 'Machine-readable output: the result as one JSON object per line'
 complete -c chat -n "__fish_chat_using_subcommand passwd" -s h -l help -d 'Print help'
 complete -c chat -n "__fish_chat_using_subcommand passwd" -s V -l version -d 'Print version'
-complete -c chat -n "__fish_chat_using_subcommand users" -l limit -d 'At most this many' -r
+complete -c chat -n "__fish_chat_using_subcommand users" -l limit -d 'At most this many (0 lists none) [default: 50, at most 500]' -r
 complete -c chat -n "__fish_chat_using_subcommand users" -l socket -d 'chatd\'s socket [default: $XDG_RUNTIME_DIR/securechat/chatd.sock]' -r -F
 complete -c chat -n "__fish_chat_using_subcommand users" -l online -d 'Only users online now'
 complete -c chat -n "__fish_chat_using_subcommand users" -l json -d 'Machine-readable output: the result as one JSON object per line'
@@ -80,8 +80,8 @@ complete -c chat -n "__fish_chat_using_subcommand send" -l socket -d 'chatd\'s s
 complete -c chat -n "__fish_chat_using_subcommand send" -l json -d 'Machine-readable output: the result as one JSON object per line'
 complete -c chat -n "__fish_chat_using_subcommand send" -s h -l help -d 'Print help'
 complete -c chat -n "__fish_chat_using_subcommand send" -s V -l version -d 'Print version'
-complete -c chat -n "__fish_chat_using_subcommand history" -s n -l limit -d 'At most this many messages [chatd\'s default: 50]' -r
-complete -c chat -n "__fish_chat_using_subcommand history" -l before -d 'Only messages older than this time (Unix milliseconds)' -r
+complete -c chat -n "__fish_chat_using_subcommand history" -s n -l limit -d 'At most this many messages (0 shows none) [default: 50, at most 500]' -r
+complete -c chat -n "__fish_chat_using_subcommand history" -l before -d 'Only messages older than this: Unix milliseconds, a date or date and time (2026-11-20, 2026-11-20T14:30 local, or RFC 3339 with Z or an offset), or a duration ago (90s, 15m, 2h, 3d, 1w, 1d12h)' -r
 complete -c chat -n "__fish_chat_using_subcommand history" -l socket -d 'chatd\'s socket [default: $XDG_RUNTIME_DIR/securechat/chatd.sock]' -r -F
 complete -c chat -n "__fish_chat_using_subcommand history" -l json -d 'Machine-readable output: the result as one JSON object per line'
 complete -c chat -n "__fish_chat_using_subcommand history" -s h -l help -d 'Print help'
@@ -99,7 +99,7 @@ complete -c chat -n "__fish_chat_using_subcommand read" -l json -d 'Machine-read
 complete -c chat -n "__fish_chat_using_subcommand read" -s h -l help -d 'Print help'
 complete -c chat -n "__fish_chat_using_subcommand read" -s V -l version -d 'Print version'
 complete -c chat -n "__fish_chat_using_subcommand search" -l peer -d 'Only in the conversation with this user' -r
-complete -c chat -n "__fish_chat_using_subcommand search" -s n -l limit -d 'At most this many messages [chatd\'s default: 50]' -r
+complete -c chat -n "__fish_chat_using_subcommand search" -s n -l limit -d 'At most this many messages (0 shows none) [default: 50, at most 500]' -r
 complete -c chat -n "__fish_chat_using_subcommand search" -l socket -d 'chatd\'s socket [default: $XDG_RUNTIME_DIR/securechat/chatd.sock]' -r -F
 complete -c chat -n "__fish_chat_using_subcommand search" -l json -d 'Machine-readable output: the result as one JSON object per line'
 complete -c chat -n "__fish_chat_using_subcommand search" -s h -l help -d 'Print help'
@@ -154,7 +154,7 @@ complete -c chat -n "__fish_chat_using_subcommand help; and not __fish_seen_subc
 complete -c chat -n "__fish_chat_using_subcommand help; and not __fish_seen_subcommand_from status signup login logout passwd users send history message conversations read search fingerprint verify trust watch settings demo help" -f -a "fingerprint" -d 'Show a fingerprint (yours when no user is given) to compare in person'
 complete -c chat -n "__fish_chat_using_subcommand help; and not __fish_seen_subcommand_from status signup login logout passwd users send history message conversations read search fingerprint verify trust watch settings demo help" -f -a "verify" -d 'Record that you compared a user\'s fingerprint and it matched'
 complete -c chat -n "__fish_chat_using_subcommand help; and not __fish_seen_subcommand_from status signup login logout passwd users send history message conversations read search fingerprint verify trust watch settings demo help" -f -a "trust" -d 'Accept a user\'s changed key (it becomes unverified)'
-complete -c chat -n "__fish_chat_using_subcommand help; and not __fish_seen_subcommand_from status signup login logout passwd users send history message conversations read search fingerprint verify trust watch settings demo help" -f -a "watch" -d 'Print events as they happen until interrupted'
+complete -c chat -n "__fish_chat_using_subcommand help; and not __fish_seen_subcommand_from status signup login logout passwd users send history message conversations read search fingerprint verify trust watch settings demo help" -f -a "watch" -d 'Print events as they happen until interrupted, waiting out chatd restarts'
 complete -c chat -n "__fish_chat_using_subcommand help; and not __fish_seen_subcommand_from status signup login logout passwd users send history message conversations read search fingerprint verify trust watch settings demo help" -f -a "settings" -d 'Show chatd\'s settings, or change one (they apply to every frontend)'
 complete -c chat -n "__fish_chat_using_subcommand help; and not __fish_seen_subcommand_from status signup login logout passwd users send history message conversations read search fingerprint verify trust watch settings demo help" -f -a "demo" -d 'Run a server and two daemons in a temp dir and show them chatting'
 complete -c chat -n "__fish_chat_using_subcommand help; and not __fish_seen_subcommand_from status signup login logout passwd users send history message conversations read search fingerprint verify trust watch settings demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

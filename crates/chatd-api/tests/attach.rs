@@ -210,3 +210,28 @@ async fn without_chatd_the_session_says_why_and_retry_now_attaches() {
     let a = attached(&mut session, "the attach after retry_now").await;
     assert_eq!(a.status.username, None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn since_replays_the_stored_events_after_it() {
+    // `chat watch --since N` runs on an attach session: the first attach
+    // must start after N, not at chatd's latest event.
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(&binary("chat-server").unwrap(), &[]).unwrap();
+    let (alice, _a) = user(dir.path(), &server, "alice").await;
+    let (_bob, mut b) = user(dir.path(), &server, "bob").await;
+    for text in ["one", "two"] {
+        b.ok("send", json!({"to": "alice", "text": text}))
+            .await
+            .unwrap();
+    }
+    logged(&alice, "two").await;
+    let mut session = Attach::new(Some(alice.socket.clone()))
+        .since(0)
+        .start()
+        .unwrap();
+    let a = attached(&mut session, "the first attach").await;
+    assert_eq!(a.seq, 0, "resumes after the seq it was given");
+    let mut seen = Seen::default();
+    seen.until(&mut session, &["one", "two"]).await;
+    assert_eq!(seen.texts.get("one"), Some(&1));
+}

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use chatd_api::EventKind;
 use clap::{Args, Parser, Subcommand};
 
+pub use crate::when::When;
+
 /// Shown after `--help`: what the exit codes mean, for scripts.
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
@@ -14,9 +16,12 @@ Exit codes:
   1  any other failure
   2  usage error (a wrong flag or argument)
   3  chatd is not running (start it with `systemctl --user start chatd` or run `chatd`)
-  4  chatd refused the request (with --json the error object goes to stderr)
+  4  chatd refused the request
 
-Every command takes --json for one JSON object per line on stdout.";
+Every command takes --json for one JSON object per line on stdout. With --json
+every failure is one JSON object on stderr: chatd's error object when it
+refused, else {\"message\", \"data\": {\"code\"}} with the code one of usage,
+not_running, no_socket_path, disconnected, io, protocol or failure.";
 
 /// `chat`: send and read end-to-end encrypted messages through chatd.
 #[derive(Debug, Parser)]
@@ -79,7 +84,7 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Accept a user's changed key (it becomes unverified)
     Trust(PeerArg),
-    /// Print events as they happen until interrupted
+    /// Print events as they happen until interrupted, waiting out chatd restarts
     Watch(WatchArgs),
     /// Show chatd's settings, or change one (they apply to every frontend)
     Settings(SettingsArgs),
@@ -113,7 +118,7 @@ pub struct UsersArgs {
     /// Only users online now
     #[arg(long)]
     pub online: bool,
-    /// At most this many
+    /// At most this many (0 lists none) [default: 50, at most 500]
     #[arg(long, value_name = "N")]
     pub limit: Option<u32>,
 }
@@ -132,12 +137,14 @@ pub struct SendArgs {
 pub struct HistoryArgs {
     /// The other side of the conversation
     pub user: String,
-    /// At most this many messages [chatd's default: 50]
+    /// At most this many messages (0 shows none) [default: 50, at most 500]
     #[arg(long, short = 'n', value_name = "N")]
     pub limit: Option<u32>,
-    /// Only messages older than this time (Unix milliseconds)
-    #[arg(long, value_name = "TS")]
-    pub before: Option<i64>,
+    /// Only messages older than this: Unix milliseconds, a date or date and
+    /// time (2026-11-20, 2026-11-20T14:30 local, or RFC 3339 with Z or an
+    /// offset), or a duration ago (90s, 15m, 2h, 3d, 1w, 1d12h)
+    #[arg(long, value_name = "WHEN", value_parser = crate::when::parse)]
+    pub before: Option<When>,
 }
 
 /// `message`.
@@ -162,7 +169,7 @@ pub struct SearchArgs {
     /// Only in the conversation with this user
     #[arg(long, value_name = "USER")]
     pub peer: Option<String>,
-    /// At most this many messages [chatd's default: 50]
+    /// At most this many messages (0 shows none) [default: 50, at most 500]
     #[arg(long, short = 'n', value_name = "N")]
     pub limit: Option<u32>,
 }
@@ -179,8 +186,8 @@ pub struct FingerprintArgs {
 pub struct VerifyArgs {
     /// Whose key
     pub user: String,
-    /// The fingerprint you compared (spaces and case do not matter, so the
-    /// 16 groups may be pasted unquoted)
+    /// The fingerprint its owner read out to you (spaces and case do not
+    /// matter, so the 16 groups may be typed unquoted)
     #[arg(required = true, num_args = 1.., value_name = "FINGERPRINT")]
     pub fingerprint: Vec<String>,
 }

@@ -3,7 +3,7 @@
 //! can do something about.
 
 use chatd_api::ErrorCode;
-use chatd_api::client::{ClientError, EXIT_FAILURE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE};
+use chatd_api::client::{ClientError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
 /// A command line that parsed but cannot work (a missing name where no
 /// prompt is possible, an empty message): exit code 2 like clap's errors.
@@ -18,29 +18,61 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-/// Prints `err` and returns the exit code.
+/// Prints `err` and returns the exit code: text for people, or with
+/// `--json` one JSON object on stderr for every kind of failure.
 pub(crate) fn failure(err: &anyhow::Error, json: bool) -> u8 {
     if is_broken_pipe(err) {
         // Whoever read our output has stopped; that is their choice.
         return EXIT_OK;
     }
     if let Some(usage) = err.downcast_ref::<UsageError>() {
-        eprintln!("chat: {usage}\nRun `chat --help` for usage.");
+        if json {
+            eprintln!("{}", local_json("usage", &usage.0));
+        } else {
+            eprintln!("chat: {usage}\nRun `chat --help` for usage.");
+        }
         return EXIT_USAGE;
     }
     let Some(client_err) = err.downcast_ref::<ClientError>() else {
-        eprintln!("chat: {err:#}");
+        if json {
+            eprintln!("{}", local_json("failure", &format!("{err:#}")));
+        } else {
+            eprintln!("chat: {err:#}");
+        }
         return EXIT_FAILURE;
     };
-    if let (true, Some(api)) = (json, client_err.api_error()) {
-        eprintln!("{}", api.to_json());
-        return EXIT_REFUSED;
+    if json {
+        let object = match client_err.api_error() {
+            Some(api) => api.to_json(),
+            None => local_json(client_code(client_err), &format!("{err:#}")),
+        };
+        eprintln!("{object}");
+        return client_err.exit_code();
     }
     eprintln!("chat: {err:#}");
     if let Some(hint) = hint(client_err) {
         eprintln!("hint: {hint}");
     }
     client_err.exit_code()
+}
+
+/// A failure that is not chatd's answer, shaped like chatd's error objects
+/// (`message`, and the kind in `data.code`) so a script reads both the
+/// same way; it has no JSON-RPC number, as chatd never sent one.
+pub(crate) fn local_json(code: &str, message: &str) -> serde_json::Value {
+    serde_json::json!({"message": message, "data": {"code": code}})
+}
+
+/// The `data.code` of a failure to talk to chatd.
+fn client_code(err: &ClientError) -> &'static str {
+    match err {
+        ClientError::NotRunning { .. } => "not_running",
+        ClientError::NoSocketPath => "no_socket_path",
+        ClientError::Disconnected => "disconnected",
+        ClientError::Io(_) => "io",
+        ClientError::Protocol(_) => "protocol",
+        ClientError::Api(_) => "refused",
+    }
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
@@ -67,9 +99,9 @@ pub(crate) fn hint(err: &ClientError) -> Option<String> {
             Some(ms) => format!("wait {} s and try again", ms.div_ceil(1000)),
             None => "wait a little and try again".into(),
         },
-        ErrorCode::FingerprintMismatch => "that is not the key chatd has for this user: compare \
-                                           again, and if it really differs, do not trust the \
-                                           key until you know why"
+        ErrorCode::FingerprintMismatch => "compare again with the person, reading each group \
+                                           aloud; if it really differs, someone may be between \
+                                           you, so do not trust the key until you know why"
             .into(),
         _ => return None,
     };
@@ -80,6 +112,7 @@ pub(crate) fn hint(err: &ClientError) -> Option<String> {
 mod tests {
     use super::*;
     use chatd_api::ApiError;
+    use chatd_api::client::EXIT_REFUSED;
     use serde_json::json;
 
     #[test]

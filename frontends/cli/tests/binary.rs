@@ -214,9 +214,20 @@ fn a_refusal_exits_4_with_the_message_or_the_error_object() {
     }
 }
 
+/// chatd's `status` answer in `state`, logged in as `user` if any.
+fn status(state: &str, user: Option<&str>) -> String {
+    ok(
+        json!({"state": state, "username": user, "server": "127.0.0.1:1",
+              "server_fingerprint": null, "version": "0.1.0"}),
+    )
+}
+
 #[test]
 fn login_reads_the_password_from_stdin_when_told() {
-    let (_dir, path, daemon) = fake_chatd(1, |_, _| vec![ok(json!({"username": "alice"}))]);
+    let (_dir, path, daemon) = fake_chatd(2, |method, _| match method {
+        "status" => vec![status("connected", None)],
+        _ => vec![ok(json!({"username": "alice"}))],
+    });
     let out = chat(
         &socket_args(&path, &["login", "alice", "--password-stdin"]),
         "correct horse battery staple\n",
@@ -224,8 +235,9 @@ fn login_reads_the_password_from_stdin_when_told() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "Logged in as alice.\n");
     let seen = daemon.join().expect("daemon");
+    assert_eq!(seen[1]["method"], "login");
     assert_eq!(
-        seen[0]["params"],
+        seen[1]["params"],
         json!({"username": "alice", "password": "correct horse battery staple"})
     );
 }
@@ -240,37 +252,224 @@ fn login_without_a_name_or_a_terminal_is_a_usage_error() {
 }
 
 #[test]
-fn watch_prints_one_json_event_per_line_until_chatd_goes_away() {
-    let (_dir, path, daemon) = fake_chatd(1, |method, params| {
-        assert_eq!(method, "subscribe");
-        assert_eq!(params, &json!({"since": 5, "events": ["presence"]}));
-        let event = |seq: u64, user: &str| {
-            json!({"jsonrpc": "2.0", "method": "event",
-                   "params": {"seq": seq, "type": "presence", "user": user, "online": true}})
-            .to_string()
-        };
-        vec![event(6, "bob"), ok(json!({"seq": 7})), event(7, "carol")]
+fn login_when_logged_in_says_so_before_asking_for_a_password() {
+    // No --password-stdin and no terminal: had `chat login` asked for the
+    // password first, it would fail for want of a terminal.
+    let (_dir, path, daemon) = fake_chatd(1, |_, _| vec![status("logged_in", Some("alice"))]);
+    let out = chat(&socket_args(&path, &["login", "alice"]), "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "Already logged in as alice.\n");
+    let seen = daemon.join().expect("daemon");
+    assert_eq!(seen.len(), 1, "only status was asked: {seen:?}");
+    let (_dir, path, daemon) = fake_chatd(1, |_, _| vec![status("logged_in", Some("alice"))]);
+    let out = chat(&socket_args(&path, &["login", "bob"]), "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("logged in as alice"));
+    daemon.join().expect("daemon");
+}
+
+#[test]
+fn watch_prints_one_json_event_per_line() {
+    let (_dir, path, daemon) = fake_chatd(2, |method, params| match method {
+        "subscribe" => {
+            assert_eq!(params, &json!({"since": 5, "events": ["presence"]}));
+            let event = |seq: u64, user: &str| {
+                json!({"jsonrpc": "2.0", "method": "event",
+                       "params": {"seq": seq, "type": "presence", "user": user, "online": true}})
+                .to_string()
+            };
+            vec![event(6, "bob"), ok(json!({"seq": 7})), event(7, "carol")]
+        }
+        _ => vec![status("logged_in", Some("alice"))],
     });
-    let out = chat(
-        &socket_args(
+    // chat watch outlives this daemon (it waits for chatd to come back),
+    // so it is read line by line and then killed.
+    let mut child = Command::new(CHAT)
+        .args(socket_args(
             &path,
             &["watch", "--json", "--since", "5", "--events", "presence"],
-        ),
-        "",
-    );
-    daemon.join().expect("daemon");
-    let stdout = text(&out.stdout);
+        ))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run chat watch");
+    let stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let seqs: Vec<u64> = stdout
         .lines()
+        .take(2)
         .map(|l| {
-            serde_json::from_str::<Value>(l).expect("JSON line")["seq"]
+            serde_json::from_str::<Value>(&l.expect("a line")).expect("JSON line")["seq"]
                 .as_u64()
                 .expect("seq")
         })
         .collect();
-    assert_eq!(seqs, vec![6, 7], "{stdout}");
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("chatd closed the connection"));
+    child.kill().expect("kill chat watch");
+    child.wait().expect("reap chat watch");
+    daemon.join().expect("daemon");
+    assert_eq!(seqs, vec![6, 7]);
+}
+
+#[test]
+fn watch_without_chatd_exits_3_and_says_so_in_json_with_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("chatd.sock");
+    let out = chat(&socket_args(&missing, &["watch"]), "");
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("chatd is not running"));
+    let out = chat(&socket_args(&missing, &["watch", "--json"]), "");
+    assert_eq!(out.status.code(), Some(3));
+    let err: Value = serde_json::from_str(text(&out.stderr).trim()).expect("JSON on stderr");
+    assert_eq!(err["data"]["code"], "not_running", "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("systemctl --user start chatd"))
+    );
+}
+
+#[test]
+fn with_json_every_failure_is_a_json_object_on_stderr() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("chatd.sock");
+    let cases: [(&[&str], &str, &str, i32); 4] = [
+        (&["status"], "", "not_running", 3),
+        (&["send", "bob"], "\n", "usage", 2),
+        (&["history", "bob", "--limit", "x"], "", "usage", 2),
+        (&["history", "bob", "--before", "yesterday"], "", "usage", 2),
+    ];
+    for (rest, stdin, code, exit) in cases {
+        let mut args = socket_args(&missing, rest);
+        args.push("--json");
+        let out = chat(&args, stdin);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(exit), "{rest:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{rest:?}");
+        let err: Value = serde_json::from_str(stderr.trim())
+            .unwrap_or_else(|e| panic!("{rest:?}: not one JSON object ({e}): {stderr}"));
+        assert_eq!(err["data"]["code"], code, "{rest:?}: {err}");
+        assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+}
+
+#[test]
+fn a_limit_of_0_shows_nothing() {
+    let message = json!({"id": "1", "from": "bob", "to": "alice", "text": "hi", "ts": 1,
+                         "direction": "in", "status": "read"});
+    let cases: [(&[&str], Value, &str, &str); 3] = [
+        (
+            &["history", "bob", "-n", "0"],
+            json!({"messages": [message]}),
+            "messages",
+            "(no messages)\n",
+        ),
+        (
+            &["search", "hi", "-n", "0"],
+            json!({"messages": [message]}),
+            "messages",
+            "(no messages)\n",
+        ),
+        (
+            &["users", "--limit", "0"],
+            json!({"users": [{"username": "bob", "online": true}]}),
+            "users",
+            "(no users)\n",
+        ),
+    ];
+    for (rest, answer, field, empty) in cases {
+        for json in [false, true] {
+            let answer = answer.clone();
+            // Text `history` also asks `conversations` (for a waiting key
+            // change).
+            let (_dir, path, daemon) = fake_chatd(2, move |method, _| match method {
+                "conversations" => vec![ok(json!({"conversations": []}))],
+                _ => vec![ok(answer.clone())],
+            });
+            let mut args = socket_args(&path, rest);
+            if json {
+                args.push("--json");
+            }
+            let out = chat(&args, "");
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{rest:?}: {}",
+                text(&out.stderr)
+            );
+            let stdout = text(&out.stdout);
+            if json {
+                let v: Value = serde_json::from_str(stdout.trim()).expect("JSON");
+                assert_eq!(v[field], json!([]), "{rest:?}: {v}");
+            } else {
+                assert_eq!(stdout, empty, "{rest:?}");
+            }
+            // chatd is still asked (its errors are the same as ever), for
+            // at least one item since it reads 0 as 1.
+            let seen = daemon.join().expect("daemon");
+            assert_eq!(seen[0]["params"]["limit"], 1, "{rest:?}");
+        }
+    }
+}
+
+#[test]
+fn a_message_over_64_kib_is_refused_before_sending() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Nothing listens here: contacting chatd would exit 3, not 2.
+    let unused = dir.path().join("unused.sock");
+    let out = chat(
+        &socket_args(&unused, &["send", "bob"]),
+        &"x".repeat(2 << 20),
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("64 KiB") && !err.contains("1024 KiB"), "{err}");
+    let long = "x".repeat(100 * 1024);
+    let out = chat(&socket_args(&unused, &["send", "bob", &long]), "");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("100 KiB") && err.contains("at most 64 KiB"),
+        "{err}"
+    );
+    // Exactly 64 KiB and a newline is not too long.
+    let (_dir, path, daemon) = fake_chatd(1, |_, _| vec![ok(json!({"id": "x", "queued": false}))]);
+    let out = chat(
+        &socket_args(&path, &["send", "bob"]),
+        &format!("{}\n", "y".repeat(64 * 1024)),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    daemon.join().expect("daemon");
+}
+
+#[test]
+fn a_wrong_verify_never_prints_the_fingerprint_chatd_holds() {
+    let expected = "0123456789abcdef".repeat(4);
+    for json in [false, true] {
+        let leak = expected.clone();
+        // A chatd of an older release put the fingerprint it holds in its
+        // answer; the CLI must not pass it on.
+        let (_dir, path, daemon) = fake_chatd(1, move |_, _| {
+            vec![format!(
+                r#"{{"jsonrpc":"2.0","id":$ID,"error":{{"code":-32008,"message":"expected {leak}","data":{{"code":"fingerprint_mismatch","expected":"{leak}"}}}}}}"#
+            )]
+        });
+        let mut args = socket_args(&path, &["verify", "bob", "ffff", "0000"]);
+        if json {
+            args.push("--json");
+        }
+        let out = chat(&args, "");
+        daemon.join().expect("daemon");
+        assert_eq!(out.status.code(), Some(4));
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(!all.contains("0123"), "{all}");
+        if json {
+            let v: Value = serde_json::from_str(text(&out.stderr).trim()).expect("JSON");
+            assert_eq!(v["data"]["code"], "fingerprint_mismatch");
+        } else {
+            assert!(all.contains("not the fingerprint of bob's key"), "{all}");
+            assert!(all.contains("compare again"), "{all}");
+        }
+    }
 }
 
 #[test]
@@ -288,6 +487,10 @@ fn fingerprints_print_in_groups_and_status_as_a_block() {
         stdout.starts_with("bob (unverified):\n  0123 4567 89ab cdef 0123"),
         "{stdout}"
     );
+    // For comparing, never as a command to paste.
+    for line in stdout.lines().filter(|l| l.contains("chat verify")) {
+        assert!(!line.contains("0123"), "{line}");
+    }
     daemon.join().expect("daemon");
 }
 

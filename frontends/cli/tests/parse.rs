@@ -4,7 +4,7 @@
 
 #![allow(clippy::expect_used)]
 
-use chat_cli::cli::{Cli, Command};
+use chat_cli::cli::{Cli, Command, When};
 use chatd_api::EventKind;
 use clap::{CommandFactory, Parser};
 
@@ -125,15 +125,38 @@ fn history_pages_with_limit_and_before() {
     };
     assert_eq!(
         (a.user.as_str(), a.limit, a.before),
-        ("bob", Some(10), Some(1_700_000_000_000))
+        ("bob", Some(10), Some(When::At(1_700_000_000_000)))
     );
     let Command::History(a) = parse(&["history", "bob", "-n", "3"]).command else {
         panic!("history")
     };
     assert_eq!(a.limit, Some(3));
+    let Command::History(a) = parse(&["history", "bob", "-n", "0"]).command else {
+        panic!("history")
+    };
+    assert_eq!(a.limit, Some(0), "0 is a limit (of nothing), not an error");
     assert_eq!(
         refused(&["history"]),
         clap::error::ErrorKind::MissingRequiredArgument
+    );
+}
+
+#[test]
+fn history_before_takes_dates_and_durations() {
+    let before = |value: &str| {
+        let Command::History(a) = parse(&["history", "bob", "--before", value]).command else {
+            panic!("history")
+        };
+        a.before.expect("--before given")
+    };
+    assert_eq!(before("2h"), When::Ago(2 * 3_600_000));
+    assert_eq!(before("3d"), When::Ago(3 * 86_400_000));
+    assert_eq!(before("2023-11-14T22:13:20Z"), When::At(1_700_000_000_000));
+    assert!(matches!(before("2026-11-20"), When::At(_)));
+    assert!(matches!(before("2026-11-20T14:30"), When::At(_)));
+    assert_eq!(
+        refused(&["history", "bob", "--before", "yesterday"]),
+        clap::error::ErrorKind::ValueValidation
     );
 }
 

@@ -87,6 +87,7 @@ pub struct Attach {
     socket: Option<PathBuf>,
     events: Option<Vec<EventKind>>,
     seq_store: Option<SeqStore>,
+    since: Option<u64>,
     backoff: Backoff,
 }
 
@@ -98,6 +99,7 @@ impl Attach {
             socket,
             events: Some(EventKind::ALL.to_vec()),
             seq_store: None,
+            since: None,
             backoff: Backoff::default(),
         }
     }
@@ -113,6 +115,15 @@ impl Attach {
     /// frontend starts from chatd's latest event).
     pub fn seq_store(mut self, store: SeqStore) -> Self {
         self.seq_store = Some(store);
+        self
+    }
+
+    /// Starts after the event `seq` rather than at chatd's latest or the
+    /// seq store's: the first attach replays every stored event after it
+    /// (`chat watch --since`). A seq beyond chatd's latest starts at the
+    /// latest, as for a seq store.
+    pub fn since(mut self, seq: u64) -> Self {
+        self.since = Some(seq);
         self
     }
 
@@ -134,6 +145,7 @@ impl Attach {
             Some(store) => store.load()?,
             None => None,
         };
+        let start = self.since.or(saved);
         let (tx, rx) = mpsc::channel(UPDATE_QUEUE);
         let retry = Arc::new(Notify::new());
         let plan = task::Plan {
@@ -141,12 +153,12 @@ impl Attach {
             events: self.events,
             backoff: self.backoff,
         };
-        let task = tokio::spawn(task::run(plan, saved, tx, retry.clone())).abort_handle();
+        let task = tokio::spawn(task::run(plan, start, tx, retry.clone())).abort_handle();
         Ok(Session {
             rx,
             retry,
             store: self.seq_store,
-            taken: saved,
+            taken: start,
             saved,
             unsaved: 0,
             save_error: None,

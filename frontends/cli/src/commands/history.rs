@@ -1,11 +1,12 @@
-//! `chat history USER`: a conversation, oldest first, with a pointer to
-//! the page before when there may be more.
+//! `chat history USER`: a conversation, oldest first, with chatd's key
+//! notices in their place, a warning while a key change waits, and a
+//! pointer to the page before when there may be more.
 
-use chatd_api::{HistoryParams, Messages};
+use chatd_api::{HistoryParams, Messages, TrustState};
 
 use super::Ctx;
 use crate::cli::HistoryArgs;
-use crate::display::message::lines;
+use crate::display::message::{pending_change, timeline};
 use crate::display::time::now_ms;
 
 /// chatd's page size when `--limit` is not given (PROTOCOL.md §3).
@@ -15,18 +16,48 @@ const DEFAULT_LIMIT: u32 = 50;
 pub(crate) async fn run(ctx: &Ctx, args: &HistoryArgs) -> anyhow::Result<()> {
     let params = HistoryParams {
         peer: args.user.clone(),
-        limit: args.limit,
-        before: args.before,
+        // chatd reads a limit of 0 as 1 (PROTOCOL.md §3); `-n 0` still
+        // asks, so its errors are those of any other `history`, and then
+        // shows nothing, as a script expects.
+        limit: args.limit.map(|n| n.max(1)),
+        before: args.before.map(|w| w.ms(now_ms())),
     };
-    let page = ctx.client().await?.history(&params).await?;
+    let client = ctx.client().await?;
+    let mut page = client.history(&params).await?;
+    if args.limit == Some(0) {
+        page.messages.clear();
+        page.notices.clear();
+    }
     let limit = args.limit.unwrap_or(DEFAULT_LIMIT);
+    if ctx.out.json() {
+        // The page as chatd gave it: its notices say what happened; the
+        // state now is `chat conversations --json`'s `trust`.
+        return ctx.out.json_line(&page);
+    }
+    // Whether a key change waits now, whatever page this is.
+    let pending = client
+        .conversations()
+        .await?
+        .conversations
+        .iter()
+        .any(|c| c.peer == args.user && c.trust == Some(TrustState::Changed));
     ctx.out
-        .result(&page, |p| describe(p, &args.user, limit, now_ms()))
+        .result(&page, |p| describe(p, &args.user, limit, pending, now_ms()))
 }
 
-/// The messages, and how to see older ones when the page was full.
-pub(crate) fn describe(page: &Messages, peer: &str, limit: u32, now_ms: i64) -> String {
-    let mut out = lines(&page.messages, now_ms, false);
+/// The messages and notices, what a waiting key change means, and how to
+/// see older ones when the page was full.
+pub(crate) fn describe(
+    page: &Messages,
+    peer: &str,
+    limit: u32,
+    pending: bool,
+    now_ms: i64,
+) -> String {
+    let mut out = timeline(&page.messages, &page.notices, now_ms, false);
+    if pending {
+        out.push_str(&pending_change(peer));
+    }
     let full = u32::try_from(page.messages.len()).is_ok_and(|n| n >= limit && n > 0);
     if let (true, Some(oldest)) = (full, page.messages.first()) {
         out.push_str(&format!(
@@ -57,11 +88,13 @@ mod tests {
             messages: vec![m.clone()],
             notices: vec![],
         };
-        let text = describe(&page, "bob", 1, 100_000_000_000);
+        let text = describe(&page, "bob", 1, false, 100_000_000_000);
         assert!(
             text.ends_with("(older messages: chat history bob --before 1000)\n"),
             "{text}"
         );
-        assert!(!describe(&page, "bob", 50, 0).contains("older"));
+        assert!(!describe(&page, "bob", 50, false, 0).contains("older"));
+        let pending = describe(&page, "bob", 50, true, 0);
+        assert!(pending.contains("`chat trust bob`"), "{pending}");
     }
 }

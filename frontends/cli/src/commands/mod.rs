@@ -45,6 +45,14 @@ impl Ctx {
             None => Client::connect_default().await,
         }
     }
+
+    /// Where chatd's socket is, as [`client`](Self::client) finds it;
+    /// `None` when nothing says.
+    pub(crate) fn socket(&self) -> Option<PathBuf> {
+        self.socket
+            .clone()
+            .or_else(chatd_api::paths::default_socket)
+    }
 }
 
 /// Runs the command `cli` names.

@@ -12,9 +12,14 @@ pub(crate) async fn run(ctx: &Ctx, args: &SearchArgs) -> anyhow::Result<()> {
     let params = SearchParams {
         query: args.query.clone(),
         peer: args.peer.clone(),
-        limit: args.limit,
+        // As `history -n 0`: chatd reads 0 as 1, so ask for one and show
+        // none.
+        limit: args.limit.map(|n| n.max(1)),
     };
-    let found = ctx.client().await?.search(&params).await?;
+    let mut found = ctx.client().await?.search(&params).await?;
+    if args.limit == Some(0) {
+        found.messages.clear();
+    }
     ctx.out
         .result(&found, |f| lines(&f.messages, now_ms(), true))
 }

@@ -11,10 +11,15 @@ use crate::display::text::safe;
 pub(crate) async fn run(ctx: &Ctx, args: &UsersArgs) -> anyhow::Result<()> {
     let params = UsersParams {
         prefix: args.prefix.clone(),
-        limit: args.limit,
+        // As `history -n 0`: chatd reads 0 as 1, so ask for one and show
+        // none.
+        limit: args.limit.map(|n| n.max(1)),
         online_only: args.online.then_some(true),
     };
-    let users = ctx.client().await?.users(&params).await?;
+    let mut users = ctx.client().await?.users(&params).await?;
+    if args.limit == Some(0) {
+        users.users.clear();
+    }
     ctx.out.result(&users, describe)
 }
 

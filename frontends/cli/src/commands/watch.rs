@@ -1,60 +1,120 @@
-//! `chat watch`: events as they happen until Ctrl-C. A watcher that falls
-//! behind is not lost: it reconnects and resumes from the last seq it
-//! printed, which chatd replays from its durable event log.
+//! `chat watch`: events as they happen until Ctrl-C, on chatd-api's attach
+//! session. When chatd is not running at the start it exits 3 like every
+//! command; once watching, a chatd that goes away (a restart, an upgrade)
+//! is waited for: one line says it went away, one that it is back, and the
+//! events in between are replayed from chatd's durable log, each once. A
+//! person's terminal shows one line per change of the server link, not one
+//! per reconnect attempt.
 
-use chatd_api::client::{ClientError, EventStream};
-use chatd_api::{Event, SubscribeParams};
+use chatd_api::attach::{Attach, Update};
+use chatd_api::client::ClientError;
+use chatd_api::{ConnectionState, Event, EventBody};
 
 use super::Ctx;
 use crate::cli::WatchArgs;
 use crate::display::event::line;
 
-/// Prints events until interrupted or until chatd goes away.
+/// Prints events until interrupted.
 pub(crate) async fn run(ctx: &Ctx, args: &WatchArgs) -> anyhow::Result<()> {
-    let mut since = args.since;
+    let mut attach = Attach::new(ctx.socket());
+    if let Some(kinds) = &args.events {
+        attach = attach.events(kinds.clone());
+    }
+    if let Some(since) = args.since {
+        attach = attach.since(since);
+    }
+    // Without a seq store, starting cannot fail.
+    let mut session = attach.start()?;
+    let mut state = Watching::default();
     loop {
-        // A fresh connection each time, so chatd drops the old subscription
-        // and the replay is the only source of the events we missed.
-        let client = ctx.client().await?;
-        let params = SubscribeParams {
-            events: args.events.clone(),
-            since,
-        };
-        let (subscribed, mut stream) = client.subscribe(params).await?;
-        if since.is_none() {
-            eprintln!(
-                "Watching chatd's events (latest #{}); Ctrl-C stops.",
-                subscribed.seq
-            );
-        }
-        tokio::select! {
-            ended = print_all(ctx, &mut stream, &mut since) => ended?,
+        let update = tokio::select! {
+            update = session.next() => update,
             interrupted = tokio::signal::ctrl_c() => {
                 interrupted?;
                 return Ok(());
             }
+        };
+        let update = match update {
+            None => return Err(ClientError::Disconnected.into()),
+            // Not there at the start: the same failure (and exit code) as
+            // any other command's.
+            Some(Update::Detached(why)) if !state.ever => return Err(why.into()),
+            Some(update) => update,
+        };
+        if let Some(note) = state.note(&update, args.since.is_some()) {
+            eprintln!("{note}");
         }
-        if !stream.lagged() {
-            return Err(ClientError::Disconnected.into());
+        if let Update::Event(event) = &update
+            && (ctx.out.json() || state.shows(event))
+        {
+            print(ctx, event)?;
         }
-        eprintln!("(fell behind; resuming after #{})", since.unwrap_or(0));
     }
 }
 
-/// Prints events until the stream ends, advancing `since`.
-async fn print_all(
-    ctx: &Ctx,
-    stream: &mut EventStream,
-    since: &mut Option<u64>,
-) -> anyhow::Result<()> {
-    while let Some(event) = stream.recv().await {
-        if since.is_some_and(|s| event.seq <= s) {
-            continue;
+/// What the watch has said so far, which decides what it says next.
+#[derive(Debug, Default)]
+struct Watching {
+    /// Attached at least once.
+    ever: bool,
+    /// chatd went away and that was said.
+    away: bool,
+    /// The last server-link state printed, for people.
+    link: Option<ConnectionState>,
+}
+
+impl Watching {
+    /// The line for stderr an update calls for, if any.
+    fn note(&mut self, update: &Update, resuming: bool) -> Option<String> {
+        match update {
+            Update::Attached(a) if !self.ever => {
+                self.ever = true;
+                self.link = Some(a.status.state);
+                (!resuming)
+                    .then(|| format!("Watching chatd's events (latest #{}); Ctrl-C stops.", a.seq))
+            }
+            Update::Attached(a) => {
+                self.link = Some(a.status.state);
+                std::mem::take(&mut self.away)
+                    .then(|| format!("chatd is back; resuming after #{}.", a.seq))
+            }
+            Update::Detached(why) => {
+                if std::mem::replace(&mut self.away, true) {
+                    None
+                } else {
+                    Some(match why {
+                        ClientError::Disconnected | ClientError::NotRunning { .. } => {
+                            "chatd went away; waiting for it to come back (Ctrl-C stops).".into()
+                        }
+                        other => {
+                            format!(
+                                "lost chatd ({other}); waiting for it to come back (Ctrl-C stops)."
+                            )
+                        }
+                    })
+                }
+            }
+            Update::Event(_) => None,
         }
-        print(ctx, &event)?;
-        *since = Some(event.seq);
     }
-    Ok(())
+
+    /// Whether a person sees `event`: everything but the churn of a server
+    /// outage, where chatd goes connecting, offline, connecting, ... once
+    /// per attempt. Offline and connecting count as one state (down), so
+    /// an outage is one line and its end another. `--json` prints all.
+    fn shows(&mut self, event: &Event) -> bool {
+        let EventBody::Connection { state } = &event.body else {
+            return true;
+        };
+        let down = |s: ConnectionState| {
+            matches!(s, ConnectionState::Offline | ConnectionState::Connecting)
+        };
+        let repeat = self
+            .link
+            .is_some_and(|l| l == *state || (down(l) && down(*state)));
+        self.link = Some(*state);
+        !repeat
+    }
 }
 
 fn print(ctx: &Ctx, event: &Event) -> anyhow::Result<()> {
@@ -62,5 +122,54 @@ fn print(ctx: &Ctx, event: &Event) -> anyhow::Result<()> {
         ctx.out.json_line(event)
     } else {
         Ok(ctx.out.text(&format!("{}\n", line(event)))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connection(seq: u64, state: ConnectionState) -> Event {
+        Event {
+            seq,
+            body: EventBody::Connection { state },
+        }
+    }
+
+    #[test]
+    fn a_server_outage_is_one_line_and_its_end_another() {
+        use ConnectionState::*;
+        let mut w = Watching {
+            ever: true,
+            away: false,
+            link: Some(LoggedIn),
+        };
+        let shown: Vec<bool> = [
+            Offline, Connecting, Offline, Connecting, Offline, Connecting,
+        ]
+        .into_iter()
+        .chain([Connected, LoggedIn, LoggedIn])
+        .enumerate()
+        .map(|(i, s)| w.shows(&connection(i as u64, s)))
+        .collect();
+        assert_eq!(
+            shown,
+            [true, false, false, false, false, false, true, true, false]
+        );
+    }
+
+    #[test]
+    fn chatd_going_away_is_said_once_and_its_return_once() {
+        let mut w = Watching {
+            ever: true,
+            ..Watching::default()
+        };
+        let gone = Update::Detached(ClientError::NotRunning { path: "/x".into() });
+        let first = w.note(&Update::Detached(ClientError::Disconnected), false);
+        assert!(first.expect("a line").contains("went away"));
+        for _ in 0..5 {
+            assert!(w.note(&gone, false).is_none());
+        }
+        assert!(w.away);
     }
 }

@@ -1,7 +1,9 @@
 //! Messages as lines of a conversation: when, who, what, and for our own
-//! messages how far they got (✓ sent, ✓✓ delivered, ✓✓ read).
+//! messages how far they got (✓ sent, ✓✓ delivered, ✓✓ read); chatd's key
+//! notices (a key changed, was accepted, was verified) as system lines in
+//! their place in time.
 
-use chatd_api::{Conversation, Direction, Message, MessageStatus};
+use chatd_api::{Conversation, Direction, Message, MessageStatus, Notice, NoticeKind, TrustState};
 
 use super::table::{Align, render};
 use super::text::{hang, preview, safe};
@@ -34,27 +36,61 @@ fn sender(m: &Message) -> String {
     }
 }
 
+/// One line of a timeline before alignment.
+struct Row {
+    ts: i64,
+    who: String,
+    text: String,
+    mark: &'static str,
+}
+
+/// Who a system line is from.
+const SYSTEM: &str = "--";
+
 /// A conversation (`history`) or search results (`with_peer`: each line
 /// names both sides, since results mix conversations).
 pub fn lines(messages: &[Message], now_ms: i64, with_peer: bool) -> String {
-    if messages.is_empty() {
+    timeline(messages, &[], now_ms, with_peer)
+}
+
+/// Messages (in their order) with key notices merged in by time: a notice
+/// comes after the messages of its millisecond and before later ones.
+pub fn timeline(messages: &[Message], notices: &[Notice], now_ms: i64, with_peer: bool) -> String {
+    if messages.is_empty() && notices.is_empty() {
         return "(no messages)\n".to_string();
     }
-    let when: Vec<String> = messages.iter().map(|m| relative(m.ts, now_ms)).collect();
-    let who: Vec<String> = messages
-        .iter()
-        .map(|m| match (with_peer, m.direction) {
+    let mut notices: Vec<&Notice> = notices.iter().collect();
+    notices.sort_by_key(|n| n.ts);
+    let mut notices = notices.into_iter().peekable();
+    let mut rows = Vec::with_capacity(messages.len());
+    for m in messages {
+        while let Some(n) = notices.next_if(|n| n.ts < m.ts) {
+            rows.push(notice_row(n));
+        }
+        let who = match (with_peer, m.direction) {
             (false, _) => sender(m),
             (true, Direction::Out) => format!("you → {}", safe(&m.to)),
             (true, Direction::In) => format!("{} → you", safe(&m.from)),
-        })
-        .collect();
+        };
+        rows.push(Row {
+            ts: m.ts,
+            who,
+            text: safe(&m.text),
+            mark: status_mark(m),
+        });
+    }
+    rows.extend(notices.map(notice_row));
+    let when: Vec<String> = rows.iter().map(|r| relative(r.ts, now_ms)).collect();
     let when_w = when.iter().map(|s| s.chars().count()).max().unwrap_or(0);
-    let who_w = who.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+    let who_w = rows
+        .iter()
+        .map(|r| r.who.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut out = String::new();
-    for ((m, when), who) in messages.iter().zip(&when).zip(&who) {
-        let text = hang(&safe(&m.text), when_w + who_w + 4);
-        let mark = status_mark(m);
+    for (row, when) in rows.iter().zip(&when) {
+        let text = hang(&row.text, when_w + who_w + 4);
+        let (who, mark) = (&row.who, row.mark);
         let line = format!("{when:>when_w$}  {who:<who_w$}  {text}");
         if mark.is_empty() {
             out.push_str(&line);
@@ -66,11 +102,42 @@ pub fn lines(messages: &[Message], now_ms: i64, with_peer: bool) -> String {
     out
 }
 
+fn notice_row(n: &Notice) -> Row {
+    Row {
+        ts: n.ts,
+        who: SYSTEM.to_string(),
+        text: notice_text(n),
+        mark: "",
+    }
+}
+
+/// A key notice as a sentence.
+pub fn notice_text(n: &Notice) -> String {
+    let user = safe(&n.user);
+    match n.kind {
+        NoticeKind::KeyChanged => format!("{user}'s key changed"),
+        NoticeKind::KeyAccepted => format!("you accepted {user}'s new key (unverified)"),
+        NoticeKind::Verified => format!("you verified {user}'s key"),
+    }
+}
+
+/// What to do about a key change that waits, as a closing line.
+pub fn pending_change(peer: &str) -> String {
+    let peer = safe(peer);
+    format!(
+        "{peer}'s key changed and is not accepted yet: nothing is sent to {peer} until you \
+         compare the new fingerprint (`chat fingerprint {peer}`) and accept it with \
+         `chat trust {peer}`.\n"
+    )
+}
+
 /// The `conversations` table: peer, presence, unread count, last message.
 pub fn conversations(list: &[Conversation], now_ms: i64) -> String {
     if list.is_empty() {
         return "(no conversations yet: `chat send USER TEXT` starts one)\n".to_string();
     }
+    // The column is there only when it says something.
+    let any_changed = list.iter().any(changed);
     let rows: Vec<Vec<String>> = list
         .iter()
         .map(|c| {
@@ -86,19 +153,33 @@ pub fn conversations(list: &[Conversation], now_ms: i64) -> String {
                 n => format!("{n} new"),
             };
             let online = if c.online { "online" } else { "" };
-            vec![safe(&c.peer), online.to_string(), unread, when, last]
+            let mut row = vec![safe(&c.peer), online.to_string()];
+            if any_changed {
+                let flag = if changed(c) { "KEY CHANGED" } else { "" };
+                row.push(flag.to_string());
+            }
+            row.extend([unread, when, last]);
+            row
         })
         .collect();
-    render(
-        &rows,
-        &[
-            Align::Left,
-            Align::Left,
-            Align::Right,
-            Align::Right,
-            Align::Left,
-        ],
-    )
+    let mut align = vec![Align::Left, Align::Left];
+    if any_changed {
+        align.push(Align::Left);
+    }
+    align.extend([Align::Right, Align::Right, Align::Left]);
+    let mut out = render(&rows, &align);
+    if any_changed {
+        out.push_str(
+            "KEY CHANGED: nothing is sent until you compare the new fingerprint \
+             (`chat fingerprint USER`) and accept it with `chat trust USER`.\n",
+        );
+    }
+    out
+}
+
+/// A key change waits for this conversation's peer.
+fn changed(c: &Conversation) -> bool {
+    c.trust == Some(TrustState::Changed)
 }
 
 #[cfg(test)]
@@ -146,6 +227,38 @@ mod tests {
     }
 
     #[test]
+    fn key_notices_sit_in_time_order_as_system_lines() {
+        let notice = |kind, ago_s: i64| Notice {
+            ts: NOW - ago_s * 1000,
+            user: "bob".into(),
+            kind,
+            fingerprint: "00".repeat(32),
+        };
+        let ms = vec![
+            msg(Direction::Out, "hi bob", MessageStatus::Read, 300),
+            msg(Direction::In, "new phone", MessageStatus::Read, 60),
+        ];
+        let notices = vec![
+            notice(NoticeKind::KeyAccepted, 30),
+            notice(NoticeKind::KeyChanged, 120),
+        ];
+        let expected = [
+            " 5m ago  you  hi bob  ✓✓ read",
+            " 2m ago  --   bob's key changed",
+            " 1m ago  bob  new phone",
+            "30s ago  --   you accepted bob's new key (unverified)",
+        ];
+        assert_eq!(
+            timeline(&ms, &notices, NOW, false),
+            format!("{}\n", expected.join("\n"))
+        );
+        assert_eq!(
+            timeline(&[], &[notice(NoticeKind::Verified, 0)], NOW, false),
+            "just now  --  you verified bob's key\n"
+        );
+    }
+
+    #[test]
     fn search_results_name_both_sides() {
         let ms = vec![msg(Direction::In, "x", MessageStatus::Read, 0)];
         assert_eq!(lines(&ms, NOW, true), "just now  bob → you  x\n");
@@ -188,5 +301,17 @@ mod tests {
             conversations(&list, NOW),
             "bob    online  2 new  1m ago  bob: see you …\ncarol\n"
         );
+        let mut changed = list.clone();
+        changed[1].trust = Some(TrustState::Changed);
+        changed[0].trust = Some(TrustState::Verified);
+        let text = conversations(&changed, NOW);
+        assert!(
+            text.starts_with(
+                "bob    online               2 new  1m ago  bob: see you …\n\
+                 carol          KEY CHANGED\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("`chat trust USER`"), "{text}");
     }
 }
