@@ -4,7 +4,7 @@
 //! answers and events arriving in any order (a `since` replay overlapping a
 //! fresh `history`) converge on chatd's state.
 
-use chatd_api::{Conversation, Fingerprint, Message};
+use chatd_api::{Conversation, Direction, Fingerprint, Message, MessageStatus, Notice};
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -59,6 +59,13 @@ pub struct Convo {
     pub key: Option<Fingerprint>,
     /// Rows scrolled up from the bottom (0 follows new messages).
     pub scroll: usize,
+    /// Key changes and verifications (chatd's notices and `trust`
+    /// events), oldest first, each once.
+    pub notices: Vec<Notice>,
+    /// The first message that was unread when the conversation was opened
+    /// (or that came while it was not seen): the "unread" line goes above
+    /// it and stays while the conversation is open.
+    pub unread_from: Option<String>,
 }
 
 /// Messages asked for per page of history.
@@ -74,7 +81,32 @@ impl Convo {
             more_before: false,
             key: None,
             scroll: 0,
+            notices: Vec::new(),
+            unread_from: None,
         }
+    }
+
+    /// Adds key notices (from `history` or a `trust` event), each once.
+    pub fn merge_notices(&mut self, incoming: impl IntoIterator<Item = Notice>) {
+        for n in incoming {
+            if !self.notices.contains(&n) {
+                self.notices.push(n);
+            }
+        }
+        self.notices.sort_by_key(|n| n.ts);
+    }
+
+    /// Puts the "unread" line above the oldest unread incoming message,
+    /// unless it is already placed.
+    pub fn place_unread_line(&mut self) {
+        if self.unread_from.is_some() {
+            return;
+        }
+        self.unread_from = self
+            .messages
+            .iter()
+            .find(|m| m.direction == Direction::In && m.status != MessageStatus::Read)
+            .map(|m| m.id.clone());
     }
 
     /// Adds or updates messages; statuses move by chatd-api's one rule
@@ -284,7 +316,6 @@ impl Chat {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chatd_api::{Direction, MessageStatus};
 
     fn msg(id: &str, ts: i64, status: MessageStatus) -> Message {
         Message {

@@ -115,7 +115,7 @@ fn conversation(frame: &mut Frame<'_>, areas: &ChatAreas, app: &App) {
         );
         return;
     }
-    let rows = timeline::rows(&convo.messages, usize::from(area.width), app.zone);
+    let rows = timeline::rows(convo.into(), usize::from(area.width), app.zone);
     let height = usize::from(area.height);
     let end = rows.len().saturating_sub(convo.scroll);
     let start = end.saturating_sub(height);
