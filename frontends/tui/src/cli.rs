@@ -59,7 +59,8 @@ open, or the terminal has no focus); tmux and most terminals turn it into an urg
 --no-bell (or CHAT_TUI_NO_BELL=1) turns it off. A line marked unread sits above the first \
 message that came unseen, until you leave the conversation. Key changes, accepted keys and \
 verifications appear as lines in the conversation, in time order, whichever frontend made \
-them. /receipts off tells chatd to send no read receipts at all (for every frontend; the \
+them. Names line up in one column, and the conversation with yourself (/msg with your own \
+name) is shown as notes. /receipts off tells chatd to send no read receipts at all (for every frontend; the \
 status line says so), /receipts on sends them again.
 
 Marks after your messages: an ellipsis while the message waits in chatd's outbox, one check \

@@ -1,6 +1,6 @@
 //! A conversation laid out as rows of styled text at a given width: day
-//! separators, `HH:MM name text`, continuation rows indented under the
-//! name, delivery marks after our own messages, system lines for key
+//! separators, `HH:MM name text` with the names right-aligned in one
+//! column (as in weechat), continuation rows indented under the text, delivery marks after our own messages, system lines for key
 //! changes and verifications (chatd's notices) in time order, and an
 //! "unread" line above the first message that was unread when the
 //! conversation was opened. Pure, so the app can count rows to scroll and
@@ -72,6 +72,8 @@ pub struct Row(pub Vec<(String, Tone)>);
 const TIME_WIDTH: usize = 6;
 /// Narrowest useful room for text beside the name on the first row.
 const MIN_TEXT: usize = 8;
+/// The widest the name column gets; a longer name sticks out of it.
+const MAX_NICK: usize = 12;
 
 /// The mark shown after one of our messages.
 pub fn mark(status: MessageStatus) -> &'static str {
@@ -111,6 +113,7 @@ fn laid_out(items: Items<'_>, width: usize, zone: Zone) -> Vec<(Option<usize>, R
         }
         previous = Some(ts);
     };
+    let nick = nick_width(items.messages, width);
     let mut notices = items.notices.iter().peekable();
     for (i, m) in items.messages.iter().enumerate() {
         // A notice goes before the first message newer than it.
@@ -123,7 +126,7 @@ fn laid_out(items: Items<'_>, width: usize, zone: Zone) -> Vec<(Option<usize>, R
             out.push((None, unread_row(width)));
         }
         let mut rows = Vec::new();
-        message_rows(m, width, zone, &mut rows);
+        message_rows(m, width, nick, zone, &mut rows);
         out.extend(rows.into_iter().map(|r| (Some(i), r)));
     }
     for n in notices {
@@ -178,26 +181,47 @@ fn day_row(day: &str, width: usize) -> Row {
     Row(vec![(format!("{dashes}{label}{dashes}"), Tone::Day)])
 }
 
-fn message_rows(m: &Message, width: usize, zone: Zone, out: &mut Vec<Row>) {
+/// The name column: as wide as the widest name shown (at most
+/// [`MAX_NICK`], and at most a third of the width).
+fn nick_width(messages: &[Message], width: usize) -> usize {
+    messages
+        .iter()
+        .map(|m| width_of(&label(m).0))
+        .max()
+        .unwrap_or(0)
+        .min(MAX_NICK)
+        .min(width / 3)
+}
+
+/// The name shown and the text after it: `/me waves` is an action,
+/// `* bob waves`.
+fn label(m: &Message) -> (String, &str) {
+    match m.text.strip_prefix("/me ") {
+        Some(action) => (format!("* {}", m.from), action),
+        None => (m.from.clone(), m.text.as_str()),
+    }
+}
+
+fn message_rows(m: &Message, width: usize, nick: usize, zone: Zone, out: &mut Vec<Row>) {
     let tone = match m.direction {
         Direction::Out => Tone::Me,
         Direction::In => Tone::Peer,
     };
-    // `/me waves` is an action: `* bob waves`.
-    let (name, text) = match m.text.strip_prefix("/me ") {
-        Some(action) => (format!("* {}", m.from), action),
-        None => (m.from.clone(), m.text.as_str()),
-    };
-    let name = name.as_str();
-    let indent = " ".repeat(TIME_WIDTH);
-    let rest = width.saturating_sub(TIME_WIDTH).max(1);
-    let first = width.saturating_sub(TIME_WIDTH + width_of(name) + 1);
-    let head = vec![
-        (format!("{} ", zone.clock(m.ts)), Tone::Time),
-        (name.to_string(), tone),
-    ];
+    let (name, text) = label(m);
+    let pad = nick.saturating_sub(width_of(&name));
+    let name = format!("{}{name}", " ".repeat(pad));
+    let column = TIME_WIDTH + width_of(&name) + 1;
+    let mut indent = " ".repeat(TIME_WIDTH);
+    let mut rest = width.saturating_sub(TIME_WIDTH).max(1);
+    let first = width.saturating_sub(column);
+    let head = vec![(format!("{} ", zone.clock(m.ts)), Tone::Time), (name, tone)];
     let mut rows: Vec<Row> = Vec::new();
     if first >= MIN_TEXT {
+        // Continuation rows line up with the text, when that leaves room.
+        if first >= 2 * MIN_TEXT {
+            indent = " ".repeat(column);
+            rest = first;
+        }
         let wrapped = wrap(text, first, rest);
         for (i, text) in wrapped.into_iter().enumerate() {
             let mut row = if i == 0 {
@@ -277,7 +301,7 @@ mod tests {
     }
 
     #[test]
-    fn rows_wrap_under_the_name_and_end_with_the_mark() {
+    fn names_line_up_text_wraps_under_the_text_and_ends_with_the_mark() {
         let t = 1_764_079_500_000;
         let messages = [
             msg(
@@ -300,10 +324,10 @@ mod tests {
             plain(&rows),
             vec![
                 "────── Tue 25 Nov 2025 ──────",
-                "14:05 bob hello there alice",
+                "14:05   bob hello there alice",
                 "14:06 alice hi bob, this one",
-                "      is long enough to wrap",
-                "      ✓✓",
+                "            is long enough to",
+                "            wrap ✓✓",
             ]
         );
         // Too narrow for anything: still rows, no panic.

@@ -255,7 +255,7 @@ fn receive_in_the_open_conversation_and_elsewhere() {
             focused: true,
         },
     );
-    assert!(draw(&app).contains("14:06 bob here now"));
+    assert!(draw(&app).contains("14:06   bob here now"));
     // The new one is marked read once the first mark_read is answered
     // (never two at once); then the list is read again.
     assert!(!marks_read(&effects), "{effects:?}");

@@ -480,3 +480,33 @@ fn the_safety_number_is_never_cut_in_a_small_window() {
         }
     }
 }
+
+/// weechat/gomuks habits: the conversation with yourself looks like notes,
+/// not like a chat with a stranger who shares your name.
+#[test]
+fn a_conversation_with_yourself_is_notes() {
+    let mut app = logged_in();
+    type_text(&mut app, "/msg alice");
+    press(&mut app, KeyCode::Enter);
+    answer(
+        &mut app,
+        Request::Fingerprint {
+            user: Some("alice".into()),
+        },
+        Ok(fingerprint("alice", FPR_ALICE, TrustState::Verified)),
+    );
+    answer(
+        &mut app,
+        Request::History {
+            peer: "alice".into(),
+            before: None,
+        },
+        Ok(Answer::Messages(vec![])),
+    );
+    let shown = draw(&app);
+    assert!(shown.contains("✎ notes"), "{shown}");
+    assert!(shown.contains("Note to yourself"), "{shown}");
+    assert!(shown.contains("Your notes"), "{shown}");
+    assert!(!shown.contains("Message alice"), "{shown}");
+    assert!(!shown.contains("offline"), "{shown}");
+}

@@ -42,6 +42,8 @@ pub struct Entry {
     pub conversation: bool,
     /// Their key changed and is not accepted yet.
     pub key_alert: bool,
+    /// The conversation with oneself: notes.
+    pub notes: bool,
 }
 
 /// The open conversation.
@@ -218,6 +220,9 @@ impl Chat {
             let unread = if self.is_open(&c.peer) { 0 } else { c.unread };
             out.push(self.entry(&c.peer, c.online || is_online(&c.peer), unread, true));
         }
+        for e in &mut out {
+            e.notes = Some(e.peer.as_str()) == me;
+        }
         for user in &self.online {
             if Some(user.as_str()) != me && !out.iter().any(|e| &e.peer == user) {
                 out.push(self.entry(user, true, 0, false));
@@ -233,6 +238,7 @@ impl Chat {
             unread,
             conversation,
             key_alert: self.key_alerts.iter().any(|u| u == peer),
+            notes: false,
         }
     }
 

@@ -308,6 +308,10 @@ impl App {
         let convo = self.chat.convo.as_ref()?;
         let key = convo.key.as_ref()?;
         let peer = &convo.peer;
+        // Notes to oneself: one's own key needs no comparing.
+        if self.me.as_ref() == Some(peer) && key.state != TrustState::Changed {
+            return None;
+        }
         match key.state {
             TrustState::Changed => Some((
                 Level::Error,
