@@ -321,12 +321,29 @@ fn key_change_shows_a_banner_until_trusted() {
             user: Some("bob".into())
         }]
     );
+    // chatd's extension event for the same change comes too.
+    event(
+        &mut app,
+        71,
+        EventBody::Trust {
+            user: "bob".into(),
+            state: TrustState::Changed,
+            fingerprint: FPR_ALICE.into(),
+            ts: NOW,
+        },
+    );
     answer(
         &mut app,
         Request::Fingerprint {
             user: Some("bob".into()),
         },
         Ok(fingerprint("bob", FPR_ALICE, TrustState::Changed)),
+    );
+    assert!(
+        app.notice()
+            .is_some_and(|n| n.text.contains("nothing goes to or comes from bob")),
+        "{:?}",
+        app.notice()
     );
     let shown = draw(&app);
     assert!(shown.contains("⚠ bob's key has CHANGED"), "{shown}");
@@ -1408,4 +1425,24 @@ fn a_conversation_read_before_leaving_it_shows_no_badge() {
         .unwrap()
         .unread;
     assert_eq!(badge, 0, "{}", draw(&app));
+}
+
+/// Issue 11 item 5: `/trust` on a key that did not change says so, and
+/// never claims a new key was accepted.
+#[test]
+fn trust_on_an_unchanged_key_says_nothing_changed() {
+    let mut app = with_bob(TrustState::Verified);
+    type_text(&mut app, "/trust");
+    press(&mut app, KeyCode::Enter);
+    answer(
+        &mut app,
+        Request::Trust { user: "bob".into() },
+        Ok(Answer::Trust(chatd_api::TrustResult {
+            state: TrustState::Verified,
+            unchanged: true,
+        })),
+    );
+    let text = &app.notice().unwrap().text;
+    assert!(text.contains("has not changed"), "{text}");
+    assert!(!text.contains("accepted"), "{text}");
 }

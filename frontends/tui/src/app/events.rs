@@ -69,8 +69,10 @@ impl App {
     /// gets a system line for it.
     fn trust_event(&mut self, user: String, state: TrustState, fingerprint: String, ts: i64) {
         self.chat.set_key_alert(&user, state == TrustState::Changed);
-        self.key_notices.retain(|u| u != &user);
         if state != TrustState::Changed {
+            // Accepted meanwhile: a `key_changed` still being looked up
+            // raises no alarm, and its notice goes.
+            self.key_notices.retain(|u| u != &user);
             self.settled(&About::KeyChanged(user.clone()));
         }
         for c in &mut self.chat.conversations {
@@ -116,7 +118,8 @@ impl App {
             .as_ref()
             .is_some_and(|c| c.messages.iter().any(|m| m.id == message.id));
         if unseen && !known {
-            if self.bell {
+            // Once per update, however many came at once.
+            if self.bell && !self.out.contains(&Effect::Bell) {
                 self.out.push(Effect::Bell);
             }
             if let Some(c) = self.chat.convo.as_mut().filter(|c| c.peer == peer)
