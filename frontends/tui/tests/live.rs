@@ -190,6 +190,15 @@ async fn trust_and_verify_elsewhere_are_followed() {
             .is_some_and(|c| c.messages.len() == 1 && c.key.is_some())
     })
     .await;
+    // alice's chatd watches bob (his presence reached the app), so it
+    // hears of a new key at once.
+    tui.until("bob online in chatd's list", |app| {
+        app.chat()
+            .conversations
+            .iter()
+            .any(|c| c.peer == "bob" && c.online)
+    })
+    .await;
     // bob's account shows up with another key.
     let mut other = test_support::WireClient::connect(world.server.addr)
         .await

@@ -252,6 +252,12 @@ impl App {
     fn peer_key(&mut self, user: &str, key: Fingerprint) {
         self.chat
             .set_key_alert(user, key.state == TrustState::Changed);
+        // chatd's newest word on the key, until the list is read again.
+        for c in &mut self.chat.conversations {
+            if c.peer == user {
+                c.trust = Some(key.state);
+            }
+        }
         if key.state != TrustState::Changed {
             self.settled(&About::KeyChanged(user.to_string()));
         }

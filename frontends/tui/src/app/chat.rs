@@ -4,7 +4,7 @@
 //! answers and events arriving in any order (a `since` replay overlapping a
 //! fresh `history`) converge on chatd's state.
 
-use chatd_api::{Conversation, Direction, Fingerprint, Message, MessageStatus, Notice};
+use chatd_api::{Conversation, Direction, Fingerprint, Message, MessageStatus, Notice, TrustState};
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -222,6 +222,12 @@ impl Chat {
         }
         for e in &mut out {
             e.notes = Some(e.peer.as_str()) == me;
+            // chatd's list says which keys wait for /trust, even before
+            // any event about them reached this app.
+            e.key_alert |= self
+                .conversations
+                .iter()
+                .any(|c| c.peer == e.peer && c.trust == Some(TrustState::Changed));
         }
         for user in &self.online {
             if Some(user.as_str()) != me && !out.iter().any(|e| &e.peer == user) {
@@ -390,6 +396,10 @@ mod tests {
         assert_eq!(peers, ["dave", "carol", "bob"]);
         chat.presence("carol", true);
         assert!(chat.entries(Some("alice"))[1].online);
+        // A key change chatd lists shows as !key before any event.
+        assert!(!chat.entries(Some("alice"))[1].key_alert);
+        chat.conversations[0].trust = Some(TrustState::Changed);
+        assert!(chat.entries(Some("alice"))[1].key_alert);
         chat.move_selection(Some("alice"), -1);
         assert_eq!(chat.selected.as_deref(), Some("bob"));
         chat.move_selection(Some("alice"), 1);
