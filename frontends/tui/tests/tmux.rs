@@ -414,8 +414,10 @@ async fn a_hidden_tmux_window_sends_no_read_receipt() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut tui = Tmux::start(&alice.socket, dir.path(), &["bob"], 80, 24);
-    tui.report_focus();
+    // chat-tui is drawing, so it has asked for focus reports: the focus-in
+    // that attaching a client brings reaches it.
     tui.wait_for("bob's first message", "bob first");
+    tui.report_focus();
     wait_status(&mut b, "first", "read").await;
 
     // Another window in front: chat-tui's pane has lost focus.
