@@ -23,7 +23,7 @@ _chat__tui() {
 
     case "${cmd}" in
         chat__tui)
-            opts="-h -V --socket --utc --help --version"
+            opts="-h -V --socket --utc --no-bell --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

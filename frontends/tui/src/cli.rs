@@ -54,6 +54,15 @@ you have seen the new screen, so the rest of a password never goes out as a mess
 chat line is never taken for a password. Presence, unread counts, key warnings and notices \
 follow chatd's events: nobody is shown online while chatd is not logged in.
 
+The terminal bell rings when a message comes that you cannot see (another conversation is \
+open, or the terminal has no focus); tmux and most terminals turn it into an urgency hint. \
+--no-bell (or CHAT_TUI_NO_BELL=1) turns it off. A line marked unread sits above the first \
+message that came unseen, until you leave the conversation. Key changes, accepted keys and \
+verifications appear as lines in the conversation, in time order, whichever frontend made \
+them. Names line up in one column, and the conversation with yourself (/msg with your own \
+name) is shown as notes. /receipts off tells chatd to send no read receipts at all (for every frontend; the \
+status line says so), /receipts on sends them again.
+
 Marks after your messages: an ellipsis while the message waits in chatd's outbox, one check \
 mark once the server has stored it, two when the peer's chatd has it, two and the word read \
 once the peer has read it, and a cross if it could not be sent.
@@ -92,6 +101,11 @@ pub struct Cli {
     /// Show times in UTC instead of the local time zone
     #[arg(long)]
     pub utc: bool,
+
+    /// Never ring the terminal bell (by default it rings when a message
+    /// comes that is not on screen)
+    #[arg(long, env = "CHAT_TUI_NO_BELL")]
+    pub no_bell: bool,
 }
 
 /// A name that is not a username can never be a peer: say so at once.

@@ -63,6 +63,7 @@ async fn session(cli: Cli, socket: PathBuf) -> anyhow::Result<()> {
         zone: if cli.utc { Zone::Utc } else { Zone::Local },
         now_ms: now_ms(),
         size: (size.width, size.height),
+        bell: !cli.no_bell,
     });
     let (to_app, mut inbox) = mpsc::channel(APP_QUEUE);
     let (requests, for_daemon) = mpsc::channel(REQUEST_QUEUE);
@@ -106,6 +107,7 @@ async fn event_loop(
                             return Ok(());
                         }
                     }
+                    Effect::Bell => screen.bell(),
                     Effect::Quit => return Ok(()),
                 }
             }

@@ -1,9 +1,12 @@
 //! A conversation laid out as rows of styled text at a given width: day
-//! separators, `HH:MM name text`, continuation rows indented under the
-//! name, delivery marks after our own messages. Pure, so the app can count
-//! rows to scroll and the renderer draws the very same rows.
+//! separators, `HH:MM name text` with the names right-aligned in one
+//! column (as in weechat), continuation rows indented under the text, delivery marks after our own messages, system lines for key
+//! changes and verifications (chatd's notices) in time order, and an
+//! "unread" line above the first message that was unread when the
+//! conversation was opened. Pure, so the app can count rows to scroll and
+//! the renderer draws the very same rows.
 
-use chatd_api::{Direction, Message, MessageStatus};
+use chatd_api::{Direction, Message, MessageStatus, Notice, NoticeKind};
 
 use crate::time::Zone;
 use crate::wrap::{width, wrap};
@@ -23,6 +26,42 @@ pub enum Tone {
     Text,
     /// A delivery mark.
     Mark(MessageStatus),
+    /// A system line: a key changed (or was accepted, or verified).
+    System(NoticeKind),
+    /// The "unread from here" line.
+    Unread,
+}
+
+/// What the timeline of one conversation is made of.
+#[derive(Debug, Clone, Copy)]
+pub struct Items<'a> {
+    /// Oldest first.
+    pub messages: &'a [Message],
+    /// Key notices, oldest first.
+    pub notices: &'a [Notice],
+    /// The first message that was unread when the conversation opened.
+    pub unread_from: Option<&'a str>,
+}
+
+impl<'a> Items<'a> {
+    /// Only messages (no notices, no unread line).
+    pub fn messages(messages: &'a [Message]) -> Self {
+        Self {
+            messages,
+            notices: &[],
+            unread_from: None,
+        }
+    }
+}
+
+impl<'a> From<&'a crate::app::chat::Convo> for Items<'a> {
+    fn from(c: &'a crate::app::chat::Convo) -> Self {
+        Self {
+            messages: &c.messages,
+            notices: &c.notices,
+            unread_from: c.unread_from.as_deref(),
+        }
+    }
 }
 
 /// One screen row: pieces of text with their tone.
@@ -33,6 +72,8 @@ pub struct Row(pub Vec<(String, Tone)>);
 const TIME_WIDTH: usize = 6;
 /// Narrowest useful room for text beside the name on the first row.
 const MIN_TEXT: usize = 8;
+/// The widest the name column gets; a longer name sticks out of it.
+const MAX_NICK: usize = 12;
 
 /// The mark shown after one of our messages.
 pub fn mark(status: MessageStatus) -> &'static str {
@@ -45,36 +86,92 @@ pub fn mark(status: MessageStatus) -> &'static str {
     }
 }
 
-/// Every row of `messages` (oldest first) at `width` columns.
-pub fn rows(messages: &[Message], width: usize, zone: Zone) -> Vec<Row> {
-    laid_out(messages, width, zone)
+/// Every row of `items` at `width` columns.
+pub fn rows(items: Items<'_>, width: usize, zone: Zone) -> Vec<Row> {
+    laid_out(items, width, zone)
         .into_iter()
         .map(|(_, row)| row)
         .collect()
 }
 
 /// For every row of [`rows`], the index of the message it belongs to
-/// (`None` for a day separator): what is on screen, for read receipts.
-pub fn owners(messages: &[Message], width: usize, zone: Zone) -> Vec<Option<usize>> {
-    laid_out(messages, width, zone)
+/// (`None` for a day separator, a system line or the unread line): what is
+/// on screen, for read receipts.
+pub fn owners(items: Items<'_>, width: usize, zone: Zone) -> Vec<Option<usize>> {
+    laid_out(items, width, zone)
         .into_iter()
         .map(|(owner, _)| owner)
         .collect()
 }
 
-fn laid_out(messages: &[Message], width: usize, zone: Zone) -> Vec<(Option<usize>, Row)> {
+fn laid_out(items: Items<'_>, width: usize, zone: Zone) -> Vec<(Option<usize>, Row)> {
     let mut out = Vec::new();
     let mut previous: Option<i64> = None;
-    for (i, m) in messages.iter().enumerate() {
-        if previous.is_none_or(|p| !zone.same_day(p, m.ts)) {
-            out.push((None, day_row(&zone.day(m.ts), width)));
+    let mut day = |ts: i64, out: &mut Vec<(Option<usize>, Row)>| {
+        if previous.is_none_or(|p| !zone.same_day(p, ts)) {
+            out.push((None, day_row(&zone.day(ts), width)));
         }
-        previous = Some(m.ts);
+        previous = Some(ts);
+    };
+    let nick = nick_width(items.messages, width);
+    let mut notices = items.notices.iter().peekable();
+    for (i, m) in items.messages.iter().enumerate() {
+        // A notice goes before the first message newer than it.
+        while let Some(n) = notices.next_if(|n| n.ts < m.ts) {
+            day(n.ts, &mut out);
+            out.extend(notice_rows(n, width, zone).into_iter().map(|r| (None, r)));
+        }
+        day(m.ts, &mut out);
+        if items.unread_from == Some(m.id.as_str()) {
+            out.push((None, unread_row(width)));
+        }
         let mut rows = Vec::new();
-        message_rows(m, width, zone, &mut rows);
+        message_rows(m, width, nick, zone, &mut rows);
         out.extend(rows.into_iter().map(|r| (Some(i), r)));
     }
+    for n in notices {
+        day(n.ts, &mut out);
+        out.extend(notice_rows(n, width, zone).into_iter().map(|r| (None, r)));
+    }
     out
+}
+
+/// A key notice in words (the fingerprint is compared in /fingerprint,
+/// where it is shown whole).
+pub fn notice_text(n: &Notice) -> String {
+    let user = &n.user;
+    match n.kind {
+        NoticeKind::KeyChanged => format!(
+            "⚠ {user}'s key changed: compare fingerprints (/fingerprint) before accepting it \
+             (/trust)"
+        ),
+        NoticeKind::KeyAccepted => format!("{user}'s new key was accepted (unverified)"),
+        NoticeKind::Verified => format!("✓ {user}'s key was verified"),
+    }
+}
+
+fn notice_rows(n: &Notice, width: usize, zone: Zone) -> Vec<Row> {
+    let rest = width.saturating_sub(TIME_WIDTH).max(1);
+    let indent = " ".repeat(TIME_WIDTH);
+    wrap(&notice_text(n), rest, rest)
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let head = if i == 0 {
+                (format!("{} ", zone.clock(n.ts)), Tone::Time)
+            } else {
+                (indent.clone(), Tone::Text)
+            };
+            Row(vec![head, (text, Tone::System(n.kind))])
+        })
+        .collect()
+}
+
+fn unread_row(width: usize) -> Row {
+    let label = " unread ";
+    let side = width.saturating_sub(crate::wrap::width(label)) / 2;
+    let dashes = "╌".repeat(side);
+    Row(vec![(format!("{dashes}{label}{dashes}"), Tone::Unread)])
 }
 
 fn day_row(day: &str, width: usize) -> Row {
@@ -84,26 +181,47 @@ fn day_row(day: &str, width: usize) -> Row {
     Row(vec![(format!("{dashes}{label}{dashes}"), Tone::Day)])
 }
 
-fn message_rows(m: &Message, width: usize, zone: Zone, out: &mut Vec<Row>) {
+/// The name column: as wide as the widest name shown (at most
+/// [`MAX_NICK`], and at most a third of the width).
+fn nick_width(messages: &[Message], width: usize) -> usize {
+    messages
+        .iter()
+        .map(|m| width_of(&label(m).0))
+        .max()
+        .unwrap_or(0)
+        .min(MAX_NICK)
+        .min(width / 3)
+}
+
+/// The name shown and the text after it: `/me waves` is an action,
+/// `* bob waves`.
+fn label(m: &Message) -> (String, &str) {
+    match m.text.strip_prefix("/me ") {
+        Some(action) => (format!("* {}", m.from), action),
+        None => (m.from.clone(), m.text.as_str()),
+    }
+}
+
+fn message_rows(m: &Message, width: usize, nick: usize, zone: Zone, out: &mut Vec<Row>) {
     let tone = match m.direction {
         Direction::Out => Tone::Me,
         Direction::In => Tone::Peer,
     };
-    // `/me waves` is an action: `* bob waves`.
-    let (name, text) = match m.text.strip_prefix("/me ") {
-        Some(action) => (format!("* {}", m.from), action),
-        None => (m.from.clone(), m.text.as_str()),
-    };
-    let name = name.as_str();
-    let indent = " ".repeat(TIME_WIDTH);
-    let rest = width.saturating_sub(TIME_WIDTH).max(1);
-    let first = width.saturating_sub(TIME_WIDTH + width_of(name) + 1);
-    let head = vec![
-        (format!("{} ", zone.clock(m.ts)), Tone::Time),
-        (name.to_string(), tone),
-    ];
+    let (name, text) = label(m);
+    let pad = nick.saturating_sub(width_of(&name));
+    let name = format!("{}{name}", " ".repeat(pad));
+    let column = TIME_WIDTH + width_of(&name) + 1;
+    let mut indent = " ".repeat(TIME_WIDTH);
+    let mut rest = width.saturating_sub(TIME_WIDTH).max(1);
+    let first = width.saturating_sub(column);
+    let head = vec![(format!("{} ", zone.clock(m.ts)), Tone::Time), (name, tone)];
     let mut rows: Vec<Row> = Vec::new();
     if first >= MIN_TEXT {
+        // Continuation rows line up with the text, when that leaves room.
+        if first >= 2 * MIN_TEXT {
+            indent = " ".repeat(column);
+            rest = first;
+        }
         let wrapped = wrap(text, first, rest);
         for (i, text) in wrapped.into_iter().enumerate() {
             let mut row = if i == 0 {
@@ -183,7 +301,7 @@ mod tests {
     }
 
     #[test]
-    fn rows_wrap_under_the_name_and_end_with_the_mark() {
+    fn names_line_up_text_wraps_under_the_text_and_ends_with_the_mark() {
         let t = 1_764_079_500_000;
         let messages = [
             msg(
@@ -201,18 +319,18 @@ mod tests {
                 MessageStatus::Delivered,
             ),
         ];
-        let rows = rows(&messages, 30, Zone::Utc);
+        let rows = rows(Items::messages(&messages), 30, Zone::Utc);
         assert_eq!(
             plain(&rows),
             vec![
                 "────── Tue 25 Nov 2025 ──────",
-                "14:05 bob hello there alice",
+                "14:05   bob hello there alice",
                 "14:06 alice hi bob, this one",
-                "      is long enough to wrap",
-                "      ✓✓",
+                "            is long enough to",
+                "            wrap ✓✓",
             ]
         );
         // Too narrow for anything: still rows, no panic.
-        assert!(!super::rows(&messages, 0, Zone::Utc).is_empty());
+        assert!(!super::rows(Items::messages(&messages), 0, Zone::Utc).is_empty());
     }
 }

@@ -31,6 +31,7 @@ impl Live {
             zone: Zone::Utc,
             now_ms: now_ms(),
             size: (80, 24),
+            bell: false,
         });
         let (to_app, inbox) = mpsc::channel(1024);
         let (requests, for_daemon) = mpsc::channel(256);
@@ -85,67 +86,6 @@ impl Live {
             })
             .await;
     }
-}
-
-fn unread(app: &App, peer: &str) -> Option<u32> {
-    app.chat()
-        .entries(app.me())
-        .into_iter()
-        .find(|e| e.peer == peer)
-        .map(|e| e.unread)
-}
-
-/// Issue 11 item 4: bob's messages read in the open conversation leave no
-/// badge behind when alice moves to another one.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_read_conversation_keeps_no_badge_after_leaving_it() {
-    let world = World::new();
-    let (alice, mut a) = world.user("alice").await;
-    let (_bob, mut b) = world.user("bob").await;
-    let (_carol, _c) = world.user("carol").await;
-    b.ok("send", json!({"to": "alice", "text": "hello"}))
-        .await
-        .unwrap();
-    a.ok("subscribe", json!({})).await.unwrap();
-    a.event_where("bob's hello", |e| e["type"] == "message")
-        .await
-        .unwrap();
-    a.ok("send", json!({"to": "carol", "text": "hi carol"}))
-        .await
-        .unwrap();
-    let mut tui = Live::start(&alice.socket, Some("bob"));
-    tui.until("bob's conversation", |app| {
-        app.screen() == Screen::Chat
-            && app
-                .chat()
-                .convo
-                .as_ref()
-                .is_some_and(|c| c.messages.len() == 1)
-    })
-    .await;
-    // bob writes while it is open and on screen: read at once.
-    b.ok("send", json!({"to": "alice", "text": "are you there"}))
-        .await
-        .unwrap();
-    tui.until("bob's second message, read", |app| {
-        app.chat().convo.as_ref().is_some_and(|c| {
-            c.messages.len() == 2
-                && c.messages
-                    .iter()
-                    .all(|m| m.status == chatd_api::MessageStatus::Read)
-        })
-    })
-    .await;
-    // Leave for carol: bob has nothing unread.
-    tui.handle(Msg::Key(KeyEvent::new(
-        KeyCode::Char('n'),
-        KeyModifiers::CONTROL,
-    )));
-    assert_ne!(tui.app.chat().open_peer(), Some("bob"));
-    tui.until("bob's badge to be gone", |app| {
-        unread(app, "bob") == Some(0)
-    })
-    .await;
 }
 
 /// Issue 11 item 4: logging out and in again from another frontend moves
@@ -218,4 +158,154 @@ async fn presence_and_the_outbox_notice_follow_the_server() {
     })
     .await;
     tui.until("bob online again", bob_online).await;
+}
+
+fn banner(app: &App) -> String {
+    app.key_banner().map(|(_, text)| text).unwrap_or_default()
+}
+
+fn key_alert(app: &App, peer: &str) -> bool {
+    app.chat()
+        .entries(app.me())
+        .iter()
+        .any(|e| e.peer == peer && e.key_alert)
+}
+
+/// Issue 11 items 4 and 6: bob's key changes while the app is open; `chat
+/// trust` and `chat verify` run in another frontend clear the `!key` mark
+/// and the banner at once, and every step is a line in the conversation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_and_verify_elsewhere_are_followed() {
+    let world = World::new();
+    let (alice, mut a) = world.user("alice").await;
+    let (_bob, mut b) = world.user("bob").await;
+    b.ok("send", json!({"to": "alice", "text": "hello"}))
+        .await
+        .unwrap();
+    let mut tui = Live::start(&alice.socket, Some("bob"));
+    tui.until("bob's conversation with his key", |app| {
+        app.chat()
+            .convo
+            .as_ref()
+            .is_some_and(|c| c.messages.len() == 1 && c.key.is_some())
+    })
+    .await;
+    // alice's chatd watches bob (his presence reached the app), so it
+    // hears of a new key at once.
+    tui.until("bob online in chatd's list", |app| {
+        app.chat()
+            .conversations
+            .iter()
+            .any(|c| c.peer == "bob" && c.online)
+    })
+    .await;
+    // bob's account shows up with another key.
+    let mut other = test_support::WireClient::connect(world.server.addr)
+        .await
+        .unwrap();
+    other
+        .login(
+            "bob",
+            test_support::fixtures::PASSWORD,
+            &test_support::fixtures::public_pem("bob"),
+        )
+        .await
+        .unwrap();
+    tui.until("the key change", |app| {
+        key_alert(app, "bob") && banner(app).contains("CHANGED")
+    })
+    .await;
+    assert!(common::draw(&tui.app).contains("bob's key changed"));
+    a.ok("trust", json!({"user": "bob"})).await.unwrap();
+    tui.until("the marks to go", |app| {
+        !key_alert(app, "bob") && !banner(app).contains("CHANGED")
+    })
+    .await;
+    assert!(
+        tui.app
+            .notice()
+            .is_none_or(|n| !n.text.contains("key changed")),
+        "{:?}",
+        tui.app.notice()
+    );
+    let new = a.ok("fingerprint", json!({"user": "bob"})).await.unwrap();
+    a.ok(
+        "verify",
+        json!({"user": "bob", "fingerprint": new["fingerprint"]}),
+    )
+    .await
+    .unwrap();
+    tui.until("verified", |app| app.key_banner().is_none())
+        .await;
+    let shown = common::draw(&tui.app);
+    let changed = shown.find("bob's key changed").expect("change line");
+    let accepted = shown.find("new key was accepted").expect("accept line");
+    let verified = shown.find("key was verified").expect("verify line");
+    assert!(changed < accepted && accepted < verified, "{shown}");
+}
+
+/// Issue 11 item 2: scrolled up, only the messages on screen are read, and
+/// bob sees "read" on those and not on the newer ones below.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scrolled_up_only_what_is_on_screen_is_read() {
+    let world = World::new();
+    let (alice, _a) = world.user("alice").await;
+    let (_bob, mut b) = world.user("bob").await;
+    for i in 0..40 {
+        b.ok("send", json!({"to": "alice", "text": format!("line {i}")}))
+            .await
+            .unwrap();
+    }
+    let mut tui = Live::start(&alice.socket, Some("bob"));
+    // In another tmux window: nothing is seen yet.
+    tui.handle(Msg::Focus(false));
+    tui.until("bob's 40 lines", |app| {
+        app.chat()
+            .convo
+            .as_ref()
+            .is_some_and(|c| c.messages.len() == 40)
+    })
+    .await;
+    tui.key(KeyCode::PageUp);
+    tui.key(KeyCode::PageUp);
+    tui.handle(Msg::Focus(true));
+    let shown = common::draw(&tui.app);
+    assert!(shown.contains("line 10"), "{shown}");
+    assert!(!shown.contains("line 39"), "{shown}");
+    let read = |app: &App, text: &str| {
+        app.chat().convo.as_ref().is_some_and(|c| {
+            c.messages
+                .iter()
+                .any(|m| m.text == text && m.status == chatd_api::MessageStatus::Read)
+        })
+    };
+    tui.until("what is on screen to be read", |app| read(app, "line 10"))
+        .await;
+    assert!(!read(&tui.app, "line 39"));
+    // bob's side: read up to what alice saw, no further.
+    Wait::new("bob to see line 10 read")
+        .within(Duration::from_secs(40))
+        .every(Duration::from_millis(50))
+        .until_async(async || {
+            let h = b
+                .ok("history", json!({"peer": "alice", "limit": 50}))
+                .await
+                .unwrap();
+            let status = |text: &str| {
+                h["messages"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|m| m["text"] == text)
+                    .map(|m| m["status"].clone())
+            };
+            match status("line 10") {
+                Some(s) if s == "read" => {
+                    assert_ne!(status("line 39"), Some(json!("read")), "{h}");
+                    Ok(())
+                }
+                other => Err(format!("line 10 is {other:?}")),
+            }
+        })
+        .await;
 }

@@ -6,11 +6,12 @@ mod common;
 
 use chat_tui::app::chat::Pane;
 use chat_tui::app::{
-    Answer, App, Daemon, Effect, LOGIN_GRACE_MS, Msg, Options, Request, Screen, Secret,
+    Answer, App, Daemon, Effect, Msg, Options, RESUME_CHECK_MS, Request, Screen, Secret,
 };
 use chat_tui::time::Zone;
 use chatd_api::{
-    ConnectionState, Direction, ErrorCode, EventBody, LoggedIn, MessageStatus, Sent, TrustState,
+    ConnectionState, Direction, ErrorCode, EventBody, LoggedIn, MessageStatus, Messages, Notice,
+    NoticeKind, Sent, Settings, TrustState,
 };
 use common::*;
 use crossterm::event::{KeyCode, KeyModifiers};
@@ -45,7 +46,11 @@ fn log_in_then_see_the_conversations() {
     assert_eq!(app.me(), Some("alice"));
     assert_eq!(
         calls(&effects),
-        vec![Request::Conversations, Request::OnlineUsers]
+        vec![
+            Request::Settings,
+            Request::Conversations,
+            Request::OnlineUsers
+        ]
     );
     assert!(app.login_form().password.is_empty(), "password wiped");
     // chatd's own event about it changes nothing more.
@@ -92,7 +97,10 @@ fn switch_conversations_with_keys() {
     );
     assert_eq!(
         calls(&effects),
-        vec![Request::MarkRead { peer: "bob".into() }]
+        vec![Request::MarkRead {
+            peer: "bob".into(),
+            up_to: Some("m3".into())
+        }]
     );
     load_bob(&mut app, TrustState::Verified);
     // Tab to the list, down to carol, Enter: carol opens, the input has
@@ -247,13 +255,16 @@ fn receive_in_the_open_conversation_and_elsewhere() {
             focused: true,
         },
     );
-    assert!(draw(&app).contains("14:06 bob here now"));
+    assert!(draw(&app).contains("14:06   bob here now"));
     // The new one is marked read once the first mark_read is answered
     // (never two at once); then the list is read again.
     assert!(!marks_read(&effects), "{effects:?}");
     let effects = answer(
         &mut app,
-        Request::MarkRead { peer: "bob".into() },
+        Request::MarkRead {
+            peer: "bob".into(),
+            up_to: None,
+        },
         Ok(Answer::Done),
     );
     assert!(marks_read(&effects), "{effects:?}");
@@ -310,12 +321,29 @@ fn key_change_shows_a_banner_until_trusted() {
             user: Some("bob".into())
         }]
     );
+    // chatd's extension event for the same change comes too.
+    event(
+        &mut app,
+        71,
+        EventBody::Trust {
+            user: "bob".into(),
+            state: TrustState::Changed,
+            fingerprint: FPR_ALICE.into(),
+            ts: NOW,
+        },
+    );
     answer(
         &mut app,
         Request::Fingerprint {
             user: Some("bob".into()),
         },
         Ok(fingerprint("bob", FPR_ALICE, TrustState::Changed)),
+    );
+    assert!(
+        app.notice()
+            .is_some_and(|n| n.text.contains("nothing goes to or comes from bob")),
+        "{:?}",
+        app.notice()
     );
     let shown = draw(&app);
     assert!(shown.contains("⚠ bob's key has CHANGED"), "{shown}");
@@ -438,6 +466,7 @@ fn opening_with_a_peer_goes_straight_to_that_conversation() {
         zone: Zone::Utc,
         now_ms: NOW,
         size: (80, 24),
+        bell: false,
     });
     let effects = app.update(Msg::Attached {
         status: status(ConnectionState::Offline, Some("alice")),
@@ -448,6 +477,7 @@ fn opening_with_a_peer_goes_straight_to_that_conversation() {
     assert_eq!(
         calls(&effects),
         vec![
+            Request::Settings,
             Request::Conversations,
             Request::History {
                 peer: "dave".into(),
@@ -464,22 +494,16 @@ fn opening_with_a_peer_goes_straight_to_that_conversation() {
     assert!(draw(&app).contains("server unreachable"));
 }
 
+/// chatd says whether it will log in by itself (`status.resume`): when it
+/// will not, the login form shows at once; when it will, the chat shows
+/// with a "resuming" line until it has, or until chatd gives up.
 #[test]
 fn a_session_that_is_not_resumed_leads_to_the_login_form() {
     let mut app = app();
     app.update(Msg::Attached {
         status: status(ConnectionState::Connected, Some("alice")),
     });
-    // chatd usually resumes at once; the chat shows meanwhile.
-    assert_eq!(app.screen(), Screen::Chat);
-    app.update(Msg::Tick {
-        now_ms: NOW + 1_000,
-    });
-    assert_eq!(app.screen(), Screen::Chat);
-    app.update(Msg::Tick {
-        now_ms: NOW + 3_500,
-    });
-    assert_eq!(app.screen(), Screen::Login);
+    assert_eq!(app.screen(), Screen::Login, "no session to resume");
     assert_eq!(app.login_form().username.text(), "alice");
     // Logging in elsewhere (another frontend) brings the chat back.
     event(
@@ -490,6 +514,33 @@ fn a_session_that_is_not_resumed_leads_to_the_login_form() {
         },
     );
     assert_eq!(app.screen(), Screen::Chat);
+
+    let mut app = app_sized(80, 24);
+    let mut resuming = status(ConnectionState::Connected, Some("alice"));
+    resuming.resume = true;
+    app.update(Msg::Attached {
+        status: resuming.clone(),
+    });
+    assert_eq!(app.screen(), Screen::Chat);
+    let shown = draw(&app);
+    assert!(shown.contains("resuming the session"), "{shown}");
+    // Still resuming a while later: chatd is asked again, the chat stays.
+    let effects = app.update(Msg::Tick {
+        now_ms: NOW + 10 * RESUME_CHECK_MS,
+    });
+    assert_eq!(calls(&effects), vec![Request::Status]);
+    answer(&mut app, Request::Status, Ok(Answer::Status(resuming)));
+    assert_eq!(app.screen(), Screen::Chat);
+    // The server refused the session: chatd holds none any more.
+    answer(
+        &mut app,
+        Request::Status,
+        Ok(Answer::Status(status(
+            ConnectionState::Connected,
+            Some("alice"),
+        ))),
+    );
+    assert_eq!(app.screen(), Screen::Login);
 }
 
 #[test]
@@ -647,6 +698,7 @@ fn logging_in_elsewhere_drops_the_half_typed_password() {
         zone: Zone::Utc,
         now_ms: NOW,
         size: (80, 24),
+        bell: false,
     });
     app.update(Msg::Attached {
         status: status(ConnectionState::Connected, None),
@@ -705,7 +757,7 @@ fn logging_out_elsewhere_drops_the_chat_line() {
     );
     type_text(&mut app, "see you at ");
     app.update(Msg::Tick {
-        now_ms: NOW + LOGIN_GRACE_MS,
+        now_ms: NOW + RESUME_CHECK_MS,
     });
     assert_eq!(app.screen(), Screen::Login);
     assert_eq!(app.input_text(), "", "the chat line is gone");
@@ -737,7 +789,7 @@ fn logging_out_elsewhere_drops_the_chat_line() {
         },
     );
     app.update(Msg::Tick {
-        now_ms: NOW + 2 * LOGIN_GRACE_MS,
+        now_ms: NOW + 2 * RESUME_CHECK_MS,
     });
     assert_eq!(app.screen(), Screen::Login);
     assert!(app.login_form().password.is_empty());
@@ -840,11 +892,17 @@ fn only_messages_on_screen_in_a_focused_terminal_are_marked_read() {
             .into_iter()
             .filter(|r| matches!(r, Request::MarkRead { .. }))
             .collect::<Vec<_>>(),
-        vec![Request::MarkRead { peer: "bob".into() }]
+        vec![Request::MarkRead {
+            peer: "bob".into(),
+            up_to: Some("n1".into())
+        }]
     );
     answer(
         &mut app,
-        Request::MarkRead { peer: "bob".into() },
+        Request::MarkRead {
+            peer: "bob".into(),
+            up_to: None,
+        },
         Ok(Answer::Done),
     );
     event(
@@ -863,7 +921,10 @@ fn only_messages_on_screen_in_a_focused_terminal_are_marked_read() {
     assert!(marks_read(&effects), "{effects:?}");
     answer(
         &mut app,
-        Request::MarkRead { peer: "bob".into() },
+        Request::MarkRead {
+            peer: "bob".into(),
+            up_to: None,
+        },
         Ok(Answer::Done),
     );
     // Behind the help, the same.
@@ -902,6 +963,7 @@ fn a_user_who_does_not_exist_opens_nothing() {
         zone: Zone::Utc,
         now_ms: NOW,
         size: (80, 24),
+        bell: false,
     });
     app.update(Msg::Attached {
         status: status(ConnectionState::LoggedIn, Some("alice")),
@@ -999,7 +1061,7 @@ fn notices_go_when_they_stop_being_true() {
         },
     );
     app.update(Msg::Tick {
-        now_ms: NOW + LOGIN_GRACE_MS,
+        now_ms: NOW + RESUME_CHECK_MS,
     });
     assert!(app.notice().unwrap().text.contains("not logged in"));
     press(&mut app, KeyCode::Esc);
@@ -1048,4 +1110,339 @@ fn nobody_is_online_while_chatd_is_not_logged_in() {
         reason: "chatd is not running".into(),
     });
     assert!(!draw(&app).contains("● bob"));
+}
+
+/// Issue 11 item 2: scrolled up, what is on screen is read up to its
+/// newest incoming message; what is below stays unread.
+#[test]
+fn scrolled_up_reads_up_to_the_newest_message_on_screen() {
+    let mut app = logged_in_sized(80, 14);
+    // In another tmux window while the conversation loads.
+    app.update(Msg::Focus(false));
+    ctrl(&mut app, 'n');
+    let page: Vec<_> = (0..30)
+        .map(|i| {
+            message(
+                &format!("p{i:02}"),
+                Direction::In,
+                "bob",
+                &format!("message {i}"),
+                NOW - (50 - i) * MINUTE,
+                MessageStatus::Delivered,
+            )
+        })
+        .collect();
+    let effects = answer(
+        &mut app,
+        Request::History {
+            peer: "bob".into(),
+            before: None,
+        },
+        Ok(Answer::Messages(page)),
+    );
+    assert!(!marks_read(&effects), "{effects:?}");
+    press(&mut app, KeyCode::PageUp);
+    press(&mut app, KeyCode::PageUp);
+    let shown = draw(&app);
+    assert!(!shown.contains("message 29"), "{shown}");
+    let newest_shown = (0..30)
+        .rev()
+        .find(|i| {
+            shown.contains(&format!("message {i} ")) || shown.contains(&format!("message {i}│"))
+        })
+        .unwrap();
+    let effects = app.update(Msg::Focus(true));
+    let read: Vec<_> = calls(&effects)
+        .into_iter()
+        .filter(|r| matches!(r, Request::MarkRead { .. }))
+        .collect();
+    assert_eq!(
+        read,
+        vec![Request::MarkRead {
+            peer: "bob".into(),
+            up_to: Some(format!("p{newest_shown:02}")),
+        }],
+        "{shown}"
+    );
+}
+
+/// Issue 11 item 6: key changes, accepted keys and verifications are
+/// lines in the conversation in time order, from `history` (chatd's
+/// notices) and from live `trust` events made by any frontend.
+#[test]
+fn key_notices_and_trust_events_are_lines_in_time_order() {
+    let mut app = logged_in();
+    ctrl(&mut app, 'n');
+    let notice = |ts: i64, kind: NoticeKind| Notice {
+        ts,
+        user: "bob".into(),
+        kind,
+        fingerprint: FPR_BOB.into(),
+    };
+    answer(
+        &mut app,
+        Request::History {
+            peer: "bob".into(),
+            before: None,
+        },
+        Ok(Answer::History(Messages {
+            messages: vec![
+                message(
+                    "a",
+                    Direction::In,
+                    "bob",
+                    "before the change",
+                    NOW - 10 * MINUTE,
+                    MessageStatus::Read,
+                ),
+                message(
+                    "b",
+                    Direction::In,
+                    "bob",
+                    "after the change",
+                    NOW - 5 * MINUTE,
+                    MessageStatus::Read,
+                ),
+            ],
+            notices: vec![notice(NOW - 7 * MINUTE, NoticeKind::KeyChanged)],
+        })),
+    );
+    answer(
+        &mut app,
+        Request::Fingerprint {
+            user: Some("bob".into()),
+        },
+        Ok(fingerprint("bob", FPR_BOB, TrustState::Changed)),
+    );
+    // `chat trust bob` in another terminal.
+    event(
+        &mut app,
+        5,
+        EventBody::Trust {
+            user: "bob".into(),
+            state: TrustState::Unverified,
+            fingerprint: FPR_BOB.into(),
+            ts: NOW - MINUTE,
+        },
+    );
+    let shown = draw(&app);
+    let at = |text: &str| {
+        shown
+            .find(text)
+            .unwrap_or_else(|| panic!("{text} missing:\n{shown}"))
+    };
+    assert!(at("before the change") < at("bob's key changed"), "{shown}");
+    assert!(at("bob's key changed") < at("after the change"), "{shown}");
+    assert!(
+        at("after the change") < at("new key was accepted"),
+        "{shown}"
+    );
+    assert!(!shown.contains("CHANGED"), "the banner follows: {shown}");
+}
+
+/// Issue 11 item 2: `/receipts off` asks chatd to send no read receipts
+/// (for every frontend); the status line says so until they are on again,
+/// whichever frontend turns them on.
+#[test]
+fn read_receipts_can_be_turned_off() {
+    let mut app = logged_in();
+    answer(
+        &mut app,
+        Request::Settings,
+        Ok(Answer::Settings(Settings {
+            read_receipts: true,
+        })),
+    );
+    assert!(!draw(&app).contains("receipts off"));
+    type_text(&mut app, "/receipts off");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert_eq!(calls(&effects), vec![Request::SetReceipts { on: false }]);
+    answer(
+        &mut app,
+        Request::SetReceipts { on: false },
+        Ok(Answer::Settings(Settings {
+            read_receipts: false,
+        })),
+    );
+    press(&mut app, KeyCode::Esc);
+    let shown = draw(&app);
+    assert!(shown.contains("read receipts off"), "{shown}");
+    event(
+        &mut app,
+        9,
+        EventBody::Settings {
+            settings: Settings {
+                read_receipts: true,
+            },
+        },
+    );
+    assert!(!draw(&app).contains("receipts off"));
+    type_text(&mut app, "/receipts maybe");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.notice().unwrap().text.contains("/receipts on|off"));
+}
+
+/// Issue 11 item 8: offline, chatd cannot tell whether an unknown name
+/// exists; the app says that, not that there is no such user.
+#[test]
+fn an_unknown_name_while_offline_is_not_called_missing() {
+    let mut app = logged_in();
+    event(
+        &mut app,
+        3,
+        EventBody::Connection {
+            state: ConnectionState::Offline,
+        },
+    );
+    type_text(&mut app, "/msg newcomer");
+    press(&mut app, KeyCode::Enter);
+    answer(
+        &mut app,
+        Request::Fingerprint {
+            user: Some("newcomer".into()),
+        },
+        refused(
+            ErrorCode::Offline,
+            "chatd is not connected, so it cannot check whether newcomer exists",
+        ),
+    );
+    let text = &app.notice().unwrap().text;
+    assert!(!text.contains("no user named"), "{text}");
+    assert!(
+        text.contains("cannot check whether newcomer exists"),
+        "{text}"
+    );
+    assert_eq!(app.chat().open_peer(), Some("newcomer"), "kept open");
+}
+
+/// weechat habits: a message nobody can see rings the bell (and gets the
+/// "unread" line above it); one read as it arrives does not.
+#[test]
+fn unseen_messages_ring_the_bell_and_get_an_unread_line() {
+    let mut app = App::new(Options {
+        peer: None,
+        zone: Zone::Utc,
+        now_ms: NOW,
+        size: (80, 24),
+        bell: true,
+    });
+    app.update(Msg::Attached {
+        status: status(ConnectionState::LoggedIn, Some("alice")),
+    });
+    answer(
+        &mut app,
+        Request::Conversations,
+        Ok(Answer::Conversations(vec![conversation("bob", 0, true)])),
+    );
+    ctrl(&mut app, 'n');
+    answer(
+        &mut app,
+        Request::History {
+            peer: "bob".into(),
+            before: None,
+        },
+        Ok(Answer::Messages(vec![message(
+            "old",
+            Direction::In,
+            "bob",
+            "seen before",
+            NOW - MINUTE,
+            MessageStatus::Read,
+        )])),
+    );
+    let bells = |effects: &[Effect]| effects.iter().filter(|e| **e == Effect::Bell).count();
+    let effects = event(&mut app, 10, incoming("seen", "read as it came", NOW));
+    assert_eq!(bells(&effects), 0);
+    assert!(!draw(&app).contains(" unread "));
+    app.update(Msg::Focus(false));
+    let effects = event(&mut app, 11, incoming("away", "while away", NOW + 1));
+    assert_eq!(bells(&effects), 1);
+    // The same event replayed rings nothing.
+    let effects = event(&mut app, 11, incoming("away", "while away", NOW + 1));
+    assert_eq!(bells(&effects), 0);
+    app.update(Msg::Focus(true));
+    let shown = draw(&app);
+    let line = shown.find(" unread ").expect(&shown);
+    assert!(shown.find("read as it came").unwrap() < line, "{shown}");
+    assert!(line < shown.find("while away").unwrap(), "{shown}");
+    // Without --no-bell's opposite: nothing rings.
+    let mut quiet = logged_in();
+    let effects = event(&mut quiet, 12, incoming("x", "elsewhere", NOW));
+    assert_eq!(bells(&effects), 0);
+}
+
+/// Issue 11 item 4: the badge that came back after leaving a conversation.
+/// chatd answers the list (bob: 1 unread) before it has marked bob's new
+/// message read; after leaving bob's conversation the badge must be
+/// chatd's count by then (0), not the stale one.
+#[test]
+fn a_conversation_read_before_leaving_it_shows_no_badge() {
+    let list = |unread| {
+        Ok(Answer::Conversations(vec![
+            conversation("bob", unread, true),
+            conversation("carol", 0, false),
+        ]))
+    };
+    let mut app = logged_in();
+    ctrl(&mut app, 'n');
+    answer(
+        &mut app,
+        Request::History {
+            peer: "bob".into(),
+            before: None,
+        },
+        Ok(Answer::Messages(vec![])),
+    );
+    answer(&mut app, Request::Conversations, list(0));
+    let effects = event(&mut app, 20, incoming("n1", "new", NOW));
+    let asked = calls(&effects);
+    assert!(asked.contains(&Request::Conversations), "{asked:?}");
+    assert!(
+        asked.iter().any(|r| matches!(r, Request::MarkRead { .. })),
+        "{asked:?}"
+    );
+    let mut lists = calls(&answer(&mut app, Request::Conversations, list(1)));
+    lists.extend(calls(&answer(
+        &mut app,
+        Request::MarkRead {
+            peer: "bob".into(),
+            up_to: Some("n1".into()),
+        },
+        Ok(Answer::Done),
+    )));
+    // Leave for carol; chatd answers every list asked for from now on
+    // with its count (0).
+    lists.extend(calls(&ctrl(&mut app, 'n')));
+    assert_eq!(app.chat().open_peer(), Some("carol"));
+    while lists.contains(&Request::Conversations) {
+        lists = calls(&answer(&mut app, Request::Conversations, list(0)));
+    }
+    let badge = app
+        .chat()
+        .entries(app.me())
+        .into_iter()
+        .find(|e| e.peer == "bob")
+        .unwrap()
+        .unread;
+    assert_eq!(badge, 0, "{}", draw(&app));
+}
+
+/// Issue 11 item 5: `/trust` on a key that did not change says so, and
+/// never claims a new key was accepted.
+#[test]
+fn trust_on_an_unchanged_key_says_nothing_changed() {
+    let mut app = with_bob(TrustState::Verified);
+    type_text(&mut app, "/trust");
+    press(&mut app, KeyCode::Enter);
+    answer(
+        &mut app,
+        Request::Trust { user: "bob".into() },
+        Ok(Answer::Trust(chatd_api::TrustResult {
+            state: TrustState::Verified,
+            unchanged: true,
+        })),
+    );
+    let text = &app.notice().unwrap().text;
+    assert!(text.contains("has not changed"), "{text}");
+    assert!(!text.contains("accepted"), "{text}");
 }

@@ -430,3 +430,83 @@ fn help_scrolls_in_a_small_window() {
     assert!(bottom.contains("/quit"), "{bottom}");
     assert!(bottom.contains("more above"), "{bottom}");
 }
+
+/// Issue 11 item 3: the safety number shows whole in the fingerprint
+/// window, wrapped by groups of five in a small one, never cut.
+#[test]
+fn the_safety_number_is_never_cut_in_a_small_window() {
+    let number = chatd_api::domain::safety_number("alice", FPR_ALICE, "bob", FPR_BOB);
+    let mut app = with_bob_sized(TrustState::Unverified, 40, 12);
+    type_text(&mut app, "/fingerprint");
+    press(&mut app, KeyCode::Enter);
+    answer(
+        &mut app,
+        Request::Fingerprint { user: None },
+        Ok(fingerprint("alice", FPR_ALICE, TrustState::Verified)),
+    );
+    let Answer::Fingerprint(mut theirs) = fingerprint("bob", FPR_BOB, TrustState::Unverified)
+    else {
+        unreachable!()
+    };
+    theirs.safety_number = Some(number.clone());
+    answer(
+        &mut app,
+        Request::Fingerprint {
+            user: Some("bob".into()),
+        },
+        Ok(Answer::Fingerprint(theirs)),
+    );
+    let mut seen = draw(&app);
+    for _ in 0..30 {
+        press(&mut app, KeyCode::Down);
+        seen.push_str(&draw(&app));
+    }
+    assert!(seen.contains("Safety number"), "{seen}");
+    let groups: Vec<&str> = number.split_whitespace().collect();
+    assert_eq!(groups.len(), 12);
+    for group in &groups {
+        assert!(seen.contains(group), "{group} never shown:\n{seen}");
+    }
+    // Rows of the number are whole groups of five digits.
+    for line in seen.lines() {
+        let digits: Vec<&str> = line
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|t| t.len() > 2)
+            .collect();
+        if digits.iter().any(|t| groups.contains(t)) {
+            for t in digits {
+                assert_eq!(t.len(), 5, "a cut group {t:?} in {line}");
+            }
+        }
+    }
+}
+
+/// weechat/gomuks habits: the conversation with yourself looks like notes,
+/// not like a chat with a stranger who shares your name.
+#[test]
+fn a_conversation_with_yourself_is_notes() {
+    let mut app = logged_in();
+    type_text(&mut app, "/msg alice");
+    press(&mut app, KeyCode::Enter);
+    answer(
+        &mut app,
+        Request::Fingerprint {
+            user: Some("alice".into()),
+        },
+        Ok(fingerprint("alice", FPR_ALICE, TrustState::Verified)),
+    );
+    answer(
+        &mut app,
+        Request::History {
+            peer: "alice".into(),
+            before: None,
+        },
+        Ok(Answer::Messages(vec![])),
+    );
+    let shown = draw(&app);
+    assert!(shown.contains("✎ notes"), "{shown}");
+    assert!(shown.contains("Note to yourself"), "{shown}");
+    assert!(shown.contains("Your notes"), "{shown}");
+    assert!(!shown.contains("Message alice"), "{shown}");
+    assert!(!shown.contains("offline"), "{shown}");
+}

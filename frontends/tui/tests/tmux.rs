@@ -24,6 +24,9 @@ struct Tmux {
     socket: Option<std::path::PathBuf>,
     /// Where the shell writes chat-tui's exit code.
     exit_file: std::path::PathBuf,
+    /// A client attached through a pseudo-terminal (`script`), so that
+    /// tmux has a focused client and reports focus to the pane.
+    client: Option<std::process::Child>,
 }
 
 impl Tmux {
@@ -49,6 +52,7 @@ impl Tmux {
             name,
             socket: None,
             exit_file,
+            client: None,
         };
         me.run(&[
             "-f",
@@ -73,6 +77,38 @@ impl Tmux {
         let path = me.run(&["display-message", "-p", "#{socket_path}"]).stdout;
         me.socket = Some(String::from_utf8_lossy(&path).trim().into());
         me
+    }
+
+    /// Turns on tmux's focus reports and attaches a client: from now on
+    /// chat-tui's pane gets focus-in and focus-out as windows change, as in
+    /// a real tmux (a detached tmux has no focused client at all). The
+    /// window takes the client's size (80x24 less the status line);
+    /// `window-size manual` would keep it but crashes tmux 3.3a on
+    /// `new-window`.
+    fn report_focus(&mut self) {
+        self.run(&["set-option", "-g", "focus-events", "on"]);
+        let client = Command::new("script")
+            .args([
+                "-qfc",
+                &format!("tmux -L {} attach", self.name),
+                "/dev/null",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("script runs (util-linux)");
+        self.client = Some(client);
+        Wait::new("a tmux client to attach")
+            .within(WAIT)
+            .every(Duration::from_millis(50))
+            .until(|| {
+                let out = self.run(&["list-clients"]).stdout;
+                match out.is_empty() {
+                    false => Ok(()),
+                    true => Err("no client yet".to_string()),
+                }
+            });
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -140,6 +176,10 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
+        if let Some(mut client) = self.client.take() {
+            let _ = client.kill();
+            let _ = client.wait();
+        }
         let _ = Command::new("tmux")
             .args(["-L", &self.name, "kill-server"])
             .output();
@@ -358,4 +398,82 @@ async fn a_login_or_logout_elsewhere_never_turns_keys_into_messages() {
     assert!(!screen.contains("wrong username"), "{screen}");
     tui.press(&["C-c"]);
     assert_eq!(tui.wait_exit(), "0");
+}
+
+/// Issue 11 item 2 end to end: tmux reports focus (focus-events on, a
+/// client attached). While chat-tui's window is hidden behind another, a
+/// message from bob stays unread and bob sees no "read"; back in that
+/// window it is read at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hidden_tmux_window_sends_no_read_receipt() {
+    let world = test_support::World::new();
+    let (alice, mut a) = world.user("alice").await;
+    let (_bob, mut b) = world.user("bob").await;
+    b.ok("send", json!({"to": "alice", "text": "first"}))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut tui = Tmux::start(&alice.socket, dir.path(), &["bob"], 80, 24);
+    // chat-tui is drawing, so it has asked for focus reports: the focus-in
+    // that attaching a client brings reaches it.
+    tui.wait_for("bob's first message", "bob first");
+    tui.report_focus();
+    wait_status(&mut b, "first", "read").await;
+
+    // Another window in front: chat-tui's pane has lost focus.
+    tui.run(&["new-window", "sleep 600"]);
+    b.ok("send", json!({"to": "alice", "text": "while hidden"}))
+        .await
+        .unwrap();
+    Wait::new("chat-tui to show the hidden message")
+        .within(WAIT)
+        .every(Duration::from_millis(50))
+        .until(|| {
+            let screen =
+                String::from_utf8_lossy(&tui.run(&["capture-pane", "-p", "-t", ":0"]).stdout)
+                    .into_owned();
+            match screen.contains("while hidden") {
+                true => Ok(()),
+                false => Err(screen),
+            }
+        });
+    // Shown, but nobody saw it: alice's chatd has it unread.
+    let history = a
+        .ok("history", json!({"peer": "bob", "limit": 10}))
+        .await
+        .unwrap();
+    let status = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["text"] == "while hidden")
+        .map(|m| m["status"].clone());
+    assert_ne!(status, Some(json!("read")), "{history}");
+
+    // Back to chat-tui's window: read, and bob sees it.
+    tui.run(&["select-window", "-t", ":0"]);
+    wait_status(&mut b, "while hidden", "read").await;
+}
+
+/// Waits until bob's copy of his message `text` to alice has `status`.
+async fn wait_status(b: &mut RpcClient, text: &str, status: &str) {
+    Wait::new(&format!("bob to see {text:?} {status}"))
+        .within(WAIT)
+        .every(Duration::from_millis(50))
+        .until_async(async || {
+            let h = b
+                .ok("history", json!({"peer": "alice", "limit": 10}))
+                .await
+                .unwrap();
+            let found = h["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["text"] == text && m["status"] == status);
+            match found {
+                true => Ok(()),
+                false => Err(h.to_string()),
+            }
+        })
+        .await;
 }

@@ -52,6 +52,9 @@ impl App {
             (Request::Verify { user, .. }, outcome) => self.trusted(&user, true, outcome),
             (Request::Trust { user }, outcome) => self.trusted(&user, false, outcome),
             (Request::Search { query }, outcome) => self.searched(&query, outcome),
+            (Request::Settings, Ok(Answer::Settings(settings))) => self.settings = Some(settings),
+            (Request::SetReceipts { on }, outcome) => self.receipts_set(on, outcome),
+            (Request::Settings, _) => {}
             (Request::Status | Request::Focus { .. }, _) => {}
         }
     }
@@ -75,17 +78,31 @@ impl App {
             return;
         };
         convo.loading = false;
-        match outcome {
-            Ok(Answer::Messages(messages)) => {
+        let page = match outcome {
+            Ok(Answer::Messages(messages)) => Ok(chatd_api::Messages {
+                messages,
+                notices: Vec::new(),
+            }),
+            Ok(Answer::History(page)) => Ok(page),
+            Ok(_) => return,
+            Err(f) => Err(f),
+        };
+        match page {
+            Ok(page) => {
                 let first_page = before.is_none() && convo.messages.is_empty();
-                let full = messages.len() >= PAGE;
-                convo.merge(messages);
+                let full = page.messages.len() >= PAGE;
+                convo.merge(page.messages);
+                convo.merge_notices(page.notices);
+                if first_page {
+                    convo.place_unread_line();
+                }
                 if before.is_some() || first_page {
                     convo.more_before = full;
                 }
             }
-            Ok(_) => {}
             Err(f) if f.unreachable => {}
+            // Said once, by the fingerprint answer.
+            Err(f) if matches!(f.code, Some(ErrorCode::NoSuchUser | ErrorCode::Offline)) => {}
             Err(f) => self.say(
                 Level::Error,
                 format!("cannot load the conversation: {}", f.message),
@@ -173,12 +190,13 @@ impl App {
         };
         if announce && changed {
             self.chat.set_key_alert(&user, true);
-            self.say(
+            self.say_about(
                 Level::Warn,
                 format!(
                     "{user}'s key changed: nothing goes to or comes from {user} until you \
                      compare fingerprints (/fingerprint) and accept it (/trust)"
                 ),
+                About::KeyChanged(user.clone()),
             );
         }
         match result {
@@ -186,8 +204,23 @@ impl App {
             Err(f) if f.code == Some(ErrorCode::NoSuchUser) && self.chat.is_open(&user) => {
                 self.no_such_user(&user);
             }
+            Err(f) if f.code == Some(ErrorCode::Offline) && self.chat.is_open(&user) => {
+                self.unchecked_user(&user);
+            }
             Err(_) => {}
         }
+    }
+
+    /// chatd is not logged in and does not know `user`, so it cannot ask
+    /// the server whether they exist: say that, not that they do not.
+    fn unchecked_user(&mut self, user: &str) {
+        self.say(
+            Level::Warn,
+            format!(
+                "chatd is not connected, so it cannot check whether {user} exists; a \
+                 message to {user} waits in the outbox and is refused if there is no such user"
+            ),
+        );
     }
 
     /// chatd says `user` does not exist: a conversation with nobody is not
@@ -219,6 +252,15 @@ impl App {
     fn peer_key(&mut self, user: &str, key: Fingerprint) {
         self.chat
             .set_key_alert(user, key.state == TrustState::Changed);
+        // chatd's newest word on the key, until the list is read again.
+        for c in &mut self.chat.conversations {
+            if c.peer == user {
+                c.trust = Some(key.state);
+            }
+        }
+        if key.state != TrustState::Changed {
+            self.settled(&About::KeyChanged(user.to_string()));
+        }
         if let Some(c) = self.chat.convo.as_mut().filter(|c| c.peer == user) {
             c.key = Some(key);
         }
@@ -226,9 +268,14 @@ impl App {
 
     fn trusted(&mut self, user: &str, verify: bool, outcome: Outcome) {
         match outcome {
-            Ok(_) => {
-                let text = if verify {
+            Ok(result) => {
+                let unchanged = matches!(&result, Answer::Trust(t) if t.unchanged);
+                let text = if verify && unchanged {
+                    format!("{user}'s key was already verified; nothing changed")
+                } else if verify {
                     format!("{user}'s key is verified")
+                } else if unchanged {
+                    format!("{user}'s key has not changed; nothing to accept")
                 } else {
                     format!(
                         "{user}'s new key is accepted, as unverified; compare fingerprints and \
@@ -241,6 +288,29 @@ impl App {
                 });
             }
             Err(f) => self.say(Level::Error, trust_failure(user, &f)),
+        }
+    }
+
+    fn receipts_set(&mut self, on: bool, outcome: Outcome) {
+        match outcome {
+            Ok(Answer::Settings(settings)) => {
+                let text = if settings.read_receipts {
+                    "read receipts are on: people see when you have read their messages"
+                } else {
+                    "read receipts are off: nobody is told you read their messages, from any \
+                     frontend (/receipts on to send them again)"
+                };
+                self.settings = Some(settings);
+                self.say(Level::Info, text);
+            }
+            Ok(_) => {}
+            Err(f) => {
+                let which = if on { "on" } else { "off" };
+                self.say(
+                    Level::Error,
+                    format!("cannot turn read receipts {which}: {}", f.message),
+                );
+            }
         }
     }
 

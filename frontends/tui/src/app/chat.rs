@@ -4,7 +4,7 @@
 //! answers and events arriving in any order (a `since` replay overlapping a
 //! fresh `history`) converge on chatd's state.
 
-use chatd_api::{Conversation, Fingerprint, Message};
+use chatd_api::{Conversation, Direction, Fingerprint, Message, MessageStatus, Notice, TrustState};
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -42,6 +42,8 @@ pub struct Entry {
     pub conversation: bool,
     /// Their key changed and is not accepted yet.
     pub key_alert: bool,
+    /// The conversation with oneself: notes.
+    pub notes: bool,
 }
 
 /// The open conversation.
@@ -59,6 +61,13 @@ pub struct Convo {
     pub key: Option<Fingerprint>,
     /// Rows scrolled up from the bottom (0 follows new messages).
     pub scroll: usize,
+    /// Key changes and verifications (chatd's notices and `trust`
+    /// events), oldest first, each once.
+    pub notices: Vec<Notice>,
+    /// The first message that was unread when the conversation was opened
+    /// (or that came while it was not seen): the "unread" line goes above
+    /// it and stays while the conversation is open.
+    pub unread_from: Option<String>,
 }
 
 /// Messages asked for per page of history.
@@ -74,7 +83,32 @@ impl Convo {
             more_before: false,
             key: None,
             scroll: 0,
+            notices: Vec::new(),
+            unread_from: None,
         }
+    }
+
+    /// Adds key notices (from `history` or a `trust` event), each once.
+    pub fn merge_notices(&mut self, incoming: impl IntoIterator<Item = Notice>) {
+        for n in incoming {
+            if !self.notices.contains(&n) {
+                self.notices.push(n);
+            }
+        }
+        self.notices.sort_by_key(|n| n.ts);
+    }
+
+    /// Puts the "unread" line above the oldest unread incoming message,
+    /// unless it is already placed.
+    pub fn place_unread_line(&mut self) {
+        if self.unread_from.is_some() {
+            return;
+        }
+        self.unread_from = self
+            .messages
+            .iter()
+            .find(|m| m.direction == Direction::In && m.status != MessageStatus::Read)
+            .map(|m| m.id.clone());
     }
 
     /// Adds or updates messages; statuses move by chatd-api's one rule
@@ -186,6 +220,15 @@ impl Chat {
             let unread = if self.is_open(&c.peer) { 0 } else { c.unread };
             out.push(self.entry(&c.peer, c.online || is_online(&c.peer), unread, true));
         }
+        for e in &mut out {
+            e.notes = Some(e.peer.as_str()) == me;
+            // chatd's list says which keys wait for /trust, even before
+            // any event about them reached this app.
+            e.key_alert |= self
+                .conversations
+                .iter()
+                .any(|c| c.peer == e.peer && c.trust == Some(TrustState::Changed));
+        }
         for user in &self.online {
             if Some(user.as_str()) != me && !out.iter().any(|e| &e.peer == user) {
                 out.push(self.entry(user, true, 0, false));
@@ -201,6 +244,7 @@ impl Chat {
             unread,
             conversation,
             key_alert: self.key_alerts.iter().any(|u| u == peer),
+            notes: false,
         }
     }
 
@@ -284,7 +328,6 @@ impl Chat {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chatd_api::{Direction, MessageStatus};
 
     fn msg(id: &str, ts: i64, status: MessageStatus) -> Message {
         Message {
@@ -353,6 +396,10 @@ mod tests {
         assert_eq!(peers, ["dave", "carol", "bob"]);
         chat.presence("carol", true);
         assert!(chat.entries(Some("alice"))[1].online);
+        // A key change chatd lists shows as !key before any event.
+        assert!(!chat.entries(Some("alice"))[1].key_alert);
+        chat.conversations[0].trust = Some(TrustState::Changed);
+        assert!(chat.entries(Some("alice"))[1].key_alert);
         chat.move_selection(Some("alice"), -1);
         assert_eq!(chat.selected.as_deref(), Some("bob"));
         chat.move_selection(Some("alice"), 1);

@@ -18,6 +18,8 @@ pub enum Command {
     Me(String),
     /// `/close`: close the open conversation.
     Close,
+    /// `/receipts on|off`: send read receipts or not (chatd's setting).
+    Receipts(bool),
     /// `/help`.
     Help,
     /// `/quit`.
@@ -40,6 +42,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("/search WORDS", "search every conversation"),
     ("/me TEXT", "send an action: * you TEXT"),
     ("/close", "close the open conversation"),
+    (
+        "/receipts on|off",
+        "send read receipts or not (every frontend)",
+    ),
     ("/quit", "leave (chatd keeps running)"),
 ];
 
@@ -51,6 +57,7 @@ pub const NAMES: &[&str] = &[
     "/me",
     "/msg",
     "/quit",
+    "/receipts",
     "/search",
     "/trust",
     "/verify",
@@ -91,6 +98,11 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "/me" => Ok(Command::Me(rest.to_string())),
         "/close" | "/part" if rest.is_empty() => Ok(Command::Close),
         "/close" | "/part" => Err("usage: /close (it closes the open conversation)".into()),
+        "/receipts" => match rest {
+            "on" => Ok(Command::Receipts(true)),
+            "off" => Ok(Command::Receipts(false)),
+            _ => Err("usage: /receipts on|off".to_string()),
+        },
         "/help" | "/?" => Ok(Command::Help),
         "/quit" | "/q" | "/exit" => Ok(Command::Quit),
         other => Err(format!(
@@ -139,6 +151,8 @@ mod tests {
             Ok(Command::Search("lunch  plans".into()))
         );
         assert_eq!(parse("/quit"), Ok(Command::Quit));
+        assert_eq!(parse("/receipts off"), Ok(Command::Receipts(false)));
+        assert!(parse("/receipts").unwrap_err().contains("on|off"));
         assert!(parse("/frobnicate").unwrap_err().contains("/help"));
     }
 }

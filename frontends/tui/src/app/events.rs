@@ -3,10 +3,12 @@
 //! after a reconnect the `since` replay may repeat what an answer already
 //! showed.
 
-use chatd_api::{Direction, EventBody, Message, MessageStatus, SecurityReason};
+use chatd_api::{
+    Direction, EventBody, Message, MessageStatus, Notice, NoticeKind, SecurityReason, TrustState,
+};
 
 use super::notice::{About, Level};
-use super::{App, Request};
+use super::{App, Effect, Request};
 
 impl App {
     pub(super) fn event(&mut self, body: EventBody) {
@@ -51,9 +53,55 @@ impl App {
                     ),
                 );
             }
-            // Extension kinds (PROTOCOL.md D9), not used here yet.
-            EventBody::Trust { .. } | EventBody::Settings { .. } => {}
+            // Extension kinds (PROTOCOL.md D9).
+            EventBody::Trust {
+                user,
+                state,
+                fingerprint,
+                ts,
+            } => self.trust_event(user, state, fingerprint, ts),
+            EventBody::Settings { settings } => self.settings = Some(settings),
         }
+    }
+
+    /// A pin changed (here or in another frontend: `chat trust`, `chat
+    /// verify`): the key marks follow at once, and the open conversation
+    /// gets a system line for it.
+    fn trust_event(&mut self, user: String, state: TrustState, fingerprint: String, ts: i64) {
+        self.chat.set_key_alert(&user, state == TrustState::Changed);
+        if state != TrustState::Changed {
+            // Accepted meanwhile: a `key_changed` still being looked up
+            // raises no alarm, and its notice goes.
+            self.key_notices.retain(|u| u != &user);
+            self.settled(&About::KeyChanged(user.clone()));
+        }
+        for c in &mut self.chat.conversations {
+            if c.peer == user {
+                c.trust = Some(state);
+            }
+        }
+        let Some(convo) = self.chat.convo.as_mut().filter(|c| c.peer == user) else {
+            return;
+        };
+        let before = convo.key.as_ref().map(|k| k.state);
+        if let Some(key) = convo.key.as_mut() {
+            key.state = state;
+            key.fingerprint = fingerprint.clone();
+        }
+        // chatd's notices, as `history` will return them; a first pin
+        // (trust on first use) has none.
+        let kind = match (before, state) {
+            (_, TrustState::Changed) => NoticeKind::KeyChanged,
+            (_, TrustState::Verified) => NoticeKind::Verified,
+            (Some(TrustState::Changed), TrustState::Unverified) => NoticeKind::KeyAccepted,
+            (_, TrustState::Unverified) => return,
+        };
+        convo.merge_notices([Notice {
+            ts,
+            user,
+            kind,
+            fingerprint,
+        }]);
     }
 
     fn message_event(&mut self, message: Message) {
@@ -61,6 +109,25 @@ impl App {
             Direction::In => message.from.clone(),
             Direction::Out => message.to.clone(),
         };
+        let unseen = message.direction == Direction::In
+            && message.status != MessageStatus::Read
+            && !(self.chat.is_open(&peer) && self.can_see());
+        let known = self
+            .chat
+            .convo
+            .as_ref()
+            .is_some_and(|c| c.messages.iter().any(|m| m.id == message.id));
+        if unseen && !known {
+            // Once per update, however many came at once.
+            if self.bell && !self.out.contains(&Effect::Bell) {
+                self.out.push(Effect::Bell);
+            }
+            if let Some(c) = self.chat.convo.as_mut().filter(|c| c.peer == peer)
+                && c.unread_from.is_none()
+            {
+                c.unread_from = Some(message.id.clone());
+            }
+        }
         if self.chat.is_open(&peer) {
             let before = self.max_scroll().unwrap_or(0);
             let added = self.chat.convo.as_mut().map_or(0, |c| c.merge([message]));

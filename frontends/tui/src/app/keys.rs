@@ -266,6 +266,7 @@ impl App {
                 self.call(Request::Focus { peer: None });
                 self.refresh_conversations();
             }
+            Command::Receipts(on) => self.call(Request::SetReceipts { on }),
             Command::Help => self.chat.show(Overlay::Help),
             Command::Quit => self.out.push(Effect::Quit),
         }

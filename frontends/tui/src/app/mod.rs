@@ -16,7 +16,7 @@ pub mod notice;
 pub mod password;
 pub mod request;
 
-use chatd_api::{ConnectionState, Direction, MessageStatus, Status, TrustState};
+use chatd_api::{ConnectionState, Direction, MessageStatus, Settings, Status, TrustState};
 
 use crate::time::Zone;
 use chat::{Chat, Convo, Pane};
@@ -27,10 +27,10 @@ use notice::{About, Level, Notice};
 pub use msg::{Effect, Msg};
 pub use request::{Answer, Failure, Outcome, Request, Secret};
 
-/// How long chatd may stay connected but not logged in before the chat
-/// screen gives way to the login form (a resume after a reconnect takes
-/// far less).
-pub const LOGIN_GRACE_MS: i64 = 3_000;
+/// How often chatd's status is read again while it resumes a session by
+/// itself (connected, not yet logged in): a resume the server refuses
+/// shows the login form within this long.
+pub const RESUME_CHECK_MS: i64 = 1_000;
 /// How often the list of online users is refreshed (presence events only
 /// cover conversation peers).
 pub const USERS_REFRESH_MS: i64 = 30_000;
@@ -46,6 +46,9 @@ pub struct Options {
     pub now_ms: i64,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
+    /// Ring the terminal bell when a message arrives that is not on
+    /// screen (another conversation, or the terminal has no focus).
+    pub bell: bool,
 }
 
 /// Which screen is shown.
@@ -122,8 +125,6 @@ pub struct App {
     pub(crate) screen: Screen,
     pub(crate) daemon: Daemon,
     pub(crate) status: Option<Status>,
-    /// When chatd's server link last changed state.
-    state_since: i64,
     pub(crate) me: Option<String>,
     pub(crate) login: LoginForm,
     pub(crate) chat: Chat,
@@ -145,6 +146,11 @@ pub struct App {
     pub(crate) switched: Option<Switched>,
     initial_peer: Option<String>,
     terminal_focused: bool,
+    /// chatd's settings, once read.
+    pub(crate) settings: Option<Settings>,
+    bell: bool,
+    /// When chatd's status is read again while it resumes.
+    next_resume_check: i64,
     /// The message the last `mark_read` of the open conversation went up
     /// to, so that one is not asked for twice.
     read_asked: Option<String>,
@@ -169,7 +175,6 @@ impl App {
             screen: Screen::Connecting,
             daemon: Daemon::Unknown,
             status: None,
-            state_since: options.now_ms,
             me: None,
             login: LoginForm::default(),
             chat: Chat::default(),
@@ -183,6 +188,9 @@ impl App {
             switched: None,
             initial_peer: options.peer,
             terminal_focused: true,
+            settings: None,
+            bell: options.bell,
+            next_resume_check: 0,
             read_asked: None,
             conversations: Debounce::default(),
             users: Debounce::default(),
@@ -278,6 +286,18 @@ impl App {
         self.status.as_ref()
     }
 
+    /// chatd's settings, once read (they change by events).
+    pub fn settings(&self) -> Option<&Settings> {
+        self.settings.as_ref()
+    }
+
+    /// chatd logs in by itself (it holds a session) and has not yet.
+    pub fn resuming(&self) -> bool {
+        self.status
+            .as_ref()
+            .is_some_and(|s| s.resume && s.state != ConnectionState::LoggedIn)
+    }
+
     /// chatd's link to the server, as last reported.
     pub fn server_state(&self) -> Option<ConnectionState> {
         self.status.as_ref().map(|s| s.state)
@@ -288,6 +308,10 @@ impl App {
         let convo = self.chat.convo.as_ref()?;
         let key = convo.key.as_ref()?;
         let peer = &convo.peer;
+        // Notes to oneself: one's own key needs no comparing.
+        if self.me.as_ref() == Some(peer) && key.state != TrustState::Changed {
+            return None;
+        }
         match key.state {
             TrustState::Changed => Some((
                 Level::Error,
@@ -367,6 +391,17 @@ impl App {
 
     fn terminal_focus(&mut self, focused: bool) {
         self.terminal_focused = focused;
+        if !focused && let Some(c) = self.chat.convo.as_mut() {
+            // Everything was seen: the next message that comes unseen
+            // gets the "unread" line.
+            let all_read = c
+                .messages
+                .iter()
+                .all(|m| m.direction == Direction::Out || m.status == MessageStatus::Read);
+            if all_read {
+                c.unread_from = None;
+            }
+        }
         if self.screen != Screen::Chat {
             return;
         }
@@ -387,13 +422,11 @@ impl App {
             return;
         }
         match self.server_state() {
-            Some(ConnectionState::Connected) if now_ms - self.state_since >= LOGIN_GRACE_MS => {
-                self.show_login();
-                self.say_about(
-                    Level::Warn,
-                    "chatd is connected to the server but not logged in; log in again",
-                    About::LoggedOut,
-                );
+            Some(ConnectionState::Connected)
+                if self.resuming() && now_ms >= self.next_resume_check =>
+            {
+                self.next_resume_check = now_ms + RESUME_CHECK_MS;
+                self.call(Request::Status);
             }
             Some(ConnectionState::LoggedIn) if now_ms >= self.next_users_refresh => {
                 self.refresh_users();
@@ -434,11 +467,21 @@ impl App {
         self.server_state_changed(old, state);
     }
 
+    /// chatd reached the server but is not logged in and will not log in
+    /// by itself: the login form, at once.
+    fn not_resuming(&mut self) {
+        if self.screen == Screen::Chat {
+            self.show_login();
+            self.say_about(
+                Level::Warn,
+                "chatd is connected to the server but not logged in; log in again",
+                About::LoggedOut,
+            );
+        }
+    }
+
     /// chatd's server link moved from `old` to `new`.
     fn server_state_changed(&mut self, old: Option<ConnectionState>, new: ConnectionState) {
-        if old != Some(new) {
-            self.state_since = self.now_ms;
-        }
         if let Some(s) = self.status.as_mut() {
             s.state = new;
         }
@@ -449,14 +492,19 @@ impl App {
             // to be online (re-read once logged in again).
             self.chat.forget_presence();
         }
+        let resume = self.status.as_ref().is_some_and(|s| s.resume);
         match self.screen {
             Screen::Connecting => {
-                if new == ConnectionState::LoggedIn || self.me.is_some() {
+                // Connected and not logged in, with no session to resume:
+                // nothing will log chatd in but the person.
+                let waits = new == ConnectionState::Connected && !resume;
+                if new == ConnectionState::LoggedIn || (self.me.is_some() && !waits) {
                     self.enter_chat();
                 } else {
                     self.show_login();
                 }
             }
+            Screen::Chat if new == ConnectionState::Connected && !resume => self.not_resuming(),
             Screen::Login if new == ConnectionState::LoggedIn => self.enter_chat(),
             Screen::Chat
                 if new == ConnectionState::LoggedIn && old.is_some() && old != Some(new) =>
@@ -511,6 +559,7 @@ impl App {
             return;
         }
         self.reloaded = true;
+        self.call(Request::Settings);
         self.refresh_conversations();
         self.refresh_users();
         if let Some(peer) = self.chat.open_peer().map(str::to_string) {
@@ -563,11 +612,12 @@ impl App {
         self.refresh_conversations();
     }
 
-    /// Tells chatd what the person has seen: the newest incoming message
-    /// on screen that is not read yet, while the terminal has focus (or
-    /// has not said it lost it) and nothing covers the conversation.
-    /// Messages arriving while scrolled up, in a hidden window or behind an
-    /// overlay stay unread, and their sender sees no "read".
+    /// Tells chatd what the person has seen: read up to the newest
+    /// incoming message on screen, when one on screen is not read yet,
+    /// while the terminal has focus (or has not said it lost it) and
+    /// nothing covers the conversation. Messages below the screen (arrived
+    /// while scrolled up), in a hidden window or behind an overlay stay
+    /// unread, and their sender sees no "read".
     fn flush_read(&mut self) {
         let Some(id) = self.unread_in_view() else {
             return;
@@ -579,42 +629,47 @@ impl App {
             return;
         };
         if self.mark_read.want() {
-            self.read_asked = Some(id);
-            self.call(Request::MarkRead { peer });
+            self.read_asked = Some(id.clone());
+            self.call(Request::MarkRead {
+                peer,
+                up_to: Some(id),
+            });
         }
     }
 
-    /// The newest incoming message on screen that is not read, when the
-    /// person can see the conversation.
-    fn unread_in_view(&self) -> Option<String> {
-        let visible = self.screen == Screen::Chat
+    /// True when the person can see the open conversation now.
+    fn can_see(&self) -> bool {
+        self.screen == Screen::Chat
             && self.daemon == Daemon::Up
             && self.terminal_focused
             && self.chat.overlay.is_none()
             && self.switched.is_none()
             && self.size.0 >= crate::ui::MIN_SIZE.0
-            && self.size.1 >= crate::ui::MIN_SIZE.1;
-        if !visible {
+            && self.size.1 >= crate::ui::MIN_SIZE.1
+    }
+
+    /// The newest incoming message on screen, when one on screen is not
+    /// read and the person can see the conversation.
+    fn unread_in_view(&self) -> Option<String> {
+        if !self.can_see() {
             return None;
         }
         let convo = self.chat.convo.as_ref()?;
-        // `mark_read` marks the whole conversation: only when its end is
-        // on screen.
-        if convo.scroll > 0 {
-            return None;
-        }
         let (width, height) = self.viewport();
-        let owners = crate::timeline::owners(&convo.messages, width, self.zone);
+        let owners = crate::timeline::owners(convo.into(), width, self.zone);
         let end = owners.len().saturating_sub(convo.scroll);
         let start = end.saturating_sub(height);
-        owners
+        let shown: Vec<_> = owners
             .get(start..end)?
             .iter()
-            .rev()
             .flatten()
             .filter_map(|&i| convo.messages.get(i))
-            .find(|m| m.direction == Direction::In && m.status != MessageStatus::Read)
-            .map(|m| m.id.clone())
+            .filter(|m| m.direction == Direction::In)
+            .collect();
+        if shown.iter().all(|m| m.status == MessageStatus::Read) {
+            return None;
+        }
+        shown.last().map(|m| m.id.clone())
     }
 
     /// The conversation's viewport (columns, rows) at the current size.
@@ -631,7 +686,7 @@ impl App {
     fn max_scroll(&self) -> Option<usize> {
         let convo = self.chat.convo.as_ref()?;
         let (width, height) = self.viewport();
-        let rows = crate::timeline::rows(&convo.messages, width, self.zone).len();
+        let rows = crate::timeline::rows(convo.into(), width, self.zone).len();
         Some(rows.saturating_sub(height))
     }
 

@@ -55,6 +55,9 @@ pub enum Msg {
 pub enum Effect {
     /// Call chatd; the answer comes back as [`Msg::Answer`].
     Call(Request),
+    /// Ring the terminal bell (a message came that is not on screen; a
+    /// terminal or tmux turns it into an urgency hint).
+    Bell,
     /// Leave: restore the terminal and exit.
     Quit,
 }

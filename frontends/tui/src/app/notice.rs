@@ -26,6 +26,9 @@ pub enum About {
     LoggedOut,
     /// This message waits in chatd's outbox: gone once it left.
     Outbox(String),
+    /// This user's key changed: gone once it is accepted (here or in
+    /// another frontend).
+    KeyChanged(String),
 }
 
 /// A notice and when it appeared.

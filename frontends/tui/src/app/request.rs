@@ -3,7 +3,8 @@
 //! and the I/O task is the only place that turns these into calls.
 
 use chatd_api::{
-    Conversation, ErrorCode, Fingerprint, LoggedIn, Message, Sent, Status, TrustResult, User,
+    Conversation, ErrorCode, Fingerprint, LoggedIn, Message, Messages, Sent, Settings, Status,
+    TrustResult, User,
 };
 
 /// A password on its way to chatd; never printed by `Debug`.
@@ -53,10 +54,13 @@ pub enum Request {
         /// The text.
         text: String,
     },
-    /// `mark_read`.
+    /// `mark_read` of the incoming messages up to `up_to` (the newest one
+    /// on screen).
     MarkRead {
         /// The conversation.
         peer: String,
+        /// The newest message read (the whole conversation when `None`).
+        up_to: Option<String>,
     },
     /// `fingerprint` of `user` (oneself when `None`).
     Fingerprint {
@@ -80,6 +84,13 @@ pub enum Request {
         /// The words.
         query: String,
     },
+    /// `settings`.
+    Settings,
+    /// `set_settings` with read receipts on or off.
+    SetReceipts {
+        /// Send read receipts.
+        on: bool,
+    },
     /// `focus`: the conversation on screen (`None` clears it).
     Focus {
         /// The open conversation.
@@ -98,8 +109,12 @@ pub enum Answer {
     Conversations(Vec<Conversation>),
     /// To `OnlineUsers`.
     Users(Vec<User>),
-    /// To `History` and `Search`.
+    /// To `Search` (and `History` without notices).
     Messages(Vec<Message>),
+    /// To `History`: the page and the key notices inside it.
+    History(Messages),
+    /// To `Settings` and `SetReceipts`.
+    Settings(Settings),
     /// To `Send`.
     Sent(Sent),
     /// To `Fingerprint`.

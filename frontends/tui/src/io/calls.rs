@@ -1,7 +1,7 @@
 //! Turns the app's [`Request`]s into chatd-api calls and the results into
 //! [`Outcome`]s: the only place that knows both.
 
-use chatd_api::{Client, ClientError, HistoryParams, SearchParams, UsersParams};
+use chatd_api::{Client, ClientError, HistoryParams, SearchParams, SettingsPatch, UsersParams};
 
 use crate::app::chat::PAGE;
 use crate::app::{Answer, Failure, Outcome, Request};
@@ -40,12 +40,23 @@ pub async fn execute(client: &Client, request: &Request) -> Outcome {
                 limit: Some(page),
                 before: *before,
             };
-            Answer::Messages(client.history(&params).await.map_err(failure)?.messages)
+            Answer::History(client.history(&params).await.map_err(failure)?)
         }
         Request::Send { to, text } => Answer::Sent(client.send(to, text).await.map_err(failure)?),
-        Request::MarkRead { peer } => {
-            client.mark_read(peer).await.map_err(failure)?;
+        Request::MarkRead { peer, up_to } => {
+            match up_to {
+                Some(id) => client.mark_read_up_to(peer, id).await,
+                None => client.mark_read(peer).await,
+            }
+            .map_err(failure)?;
             Answer::Done
+        }
+        Request::Settings => Answer::Settings(client.settings().await.map_err(failure)?),
+        Request::SetReceipts { on } => {
+            let patch = SettingsPatch {
+                read_receipts: Some(*on),
+            };
+            Answer::Settings(client.set_settings(&patch).await.map_err(failure)?)
         }
         Request::Fingerprint { user } => {
             Answer::Fingerprint(client.fingerprint(user.as_deref()).await.map_err(failure)?)

@@ -39,6 +39,14 @@ impl Screen {
         let _ = execute!(stdout(), EnableBracketedPaste, EnableFocusChange);
         Ok(Self { terminal })
     }
+
+    /// Rings the bell (BEL): terminals flash or mark the window, tmux
+    /// flags it in its status line.
+    pub fn bell(&mut self) {
+        use std::io::Write;
+        let mut out = stdout();
+        let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+    }
 }
 
 impl Drop for Screen {

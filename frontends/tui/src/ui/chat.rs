@@ -43,6 +43,12 @@ fn pane_border(app: &App, pane: Pane) -> ratatui::style::Style {
 
 /// ` bob · online · key unverified `.
 fn title(convo: &Convo, app: &App) -> Line<'static> {
+    if app.me() == Some(convo.peer.as_str()) {
+        return Line::from(vec![
+            Span::styled(" ✎ notes ", theme::accent()),
+            Span::styled("to yourself, end-to-end encrypted ", theme::dim()),
+        ]);
+    }
     let online = app
         .chat()
         .entries(app.me())
@@ -102,10 +108,16 @@ fn conversation(frame: &mut Frame<'_>, areas: &ChatAreas, app: &App) {
         let hint = if convo.loading {
             "Loading…".to_string()
         } else {
-            format!(
-                "No messages with {} yet: type below and press Enter.",
-                convo.peer
-            )
+            if app.me() == Some(convo.peer.as_str()) {
+                "Your notes: what you write here is kept in your history, for you \
+                 alone. Type below and press Enter."
+                    .to_string()
+            } else {
+                format!(
+                    "No messages with {} yet: type below and press Enter.",
+                    convo.peer
+                )
+            }
         };
         frame.render_widget(
             Paragraph::new(hint)
@@ -115,7 +127,7 @@ fn conversation(frame: &mut Frame<'_>, areas: &ChatAreas, app: &App) {
         );
         return;
     }
-    let rows = timeline::rows(&convo.messages, usize::from(area.width), app.zone);
+    let rows = timeline::rows(convo.into(), usize::from(area.width), app.zone);
     let height = usize::from(area.height);
     let end = rows.len().saturating_sub(convo.scroll);
     let start = end.saturating_sub(height);
@@ -144,6 +156,7 @@ fn row_line(row: &Row) -> Line<'static> {
 fn input(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let chat = app.chat();
     let mut title = match chat.open_peer() {
+        Some(peer) if app.me() == Some(peer) => " Note to yourself ".to_string(),
         Some(peer) => format!(" Message {peer} "),
         None => " Message (no conversation open) ".to_string(),
     };

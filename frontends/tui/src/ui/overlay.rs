@@ -241,6 +241,15 @@ pub fn grouped(fingerprint: &str, width: usize) -> Vec<String> {
     groups.chunks(per_row).map(|row| row.join(" ")).collect()
 }
 
+/// The 60-digit safety number in its groups of 5, to read aloud: up to 6
+/// groups a row, fewer (never a cut group) in a narrow window.
+pub fn safety_rows(number: &str, width: usize) -> Vec<String> {
+    let groups: Vec<&str> = number.split_whitespace().collect();
+    // n groups take 6n - 1 columns.
+    let per_row = ((width.saturating_sub(INDENT) + 1) / 6).clamp(1, 6);
+    groups.chunks(per_row).map(|row| row.join(" ")).collect()
+}
+
 fn fingerprint_lines(label: String, f: &Fingerprint, width: usize, lines: &mut Vec<Line<'static>>) {
     lines.push(Line::styled(label, theme::bold()));
     let indent = " ".repeat(INDENT.min(width.saturating_sub(4)));
@@ -273,8 +282,23 @@ fn keys(view: &KeysView, width: usize) -> Vec<Line<'static>> {
                 TrustState::Changed => "CHANGED",
             };
             fingerprint_lines(format!("{user} ({state}):"), theirs, width, &mut lines);
+            if let Some(number) = &theirs.safety_number {
+                lines.push(Line::default());
+                lines.push(Line::styled(
+                    format!("Safety number (you and {user}, the same on both sides):"),
+                    theme::bold(),
+                ));
+                let indent = " ".repeat(INDENT.min(width.saturating_sub(4)));
+                for row in safety_rows(number, width) {
+                    lines.push(Line::raw(format!("{indent}{row}")));
+                }
+            }
             lines.push(Line::default());
             let next = match theirs.state {
+                TrustState::Unverified if theirs.safety_number.is_some() => format!(
+                    "Compare it (or the safety number) with {user} in person or on a call. \
+                     If it matches, type /verify followed by the fingerprint."
+                ),
                 TrustState::Unverified => format!(
                     "Compare it with {user} in person or on a call. If it matches, type \
                      /verify followed by the fingerprint."

@@ -64,9 +64,12 @@ pub(super) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
 }
 
 /// `▸● bob      3`: open or highlighted, presence, name (bold when open),
-/// unread count or a key alert at the right.
+/// unread count or a key alert at the right. The conversation with
+/// oneself is `✎ notes`.
 fn entry_line(entry: &Entry, open: bool, highlighted: bool, width_: usize) -> Line<'static> {
-    let (dot, dot_style) = if entry.online {
+    let (dot, dot_style) = if entry.notes {
+        ("✎", theme::accent())
+    } else if entry.online {
         ("●", theme::online())
     } else {
         ("○", theme::dim())
@@ -85,7 +88,12 @@ fn entry_line(entry: &Entry, open: bool, highlighted: bool, width_: usize) -> Li
         (false, false) => " ",
     };
     let room = width_.saturating_sub(3 + width(&badge) + usize::from(!badge.is_empty()));
-    let name = truncate(&entry.peer, room);
+    let shown = if entry.notes {
+        "notes".to_string()
+    } else {
+        entry.peer.clone()
+    };
+    let name = truncate(&shown, room);
     let pad = width_.saturating_sub(3 + width(&name) + width(&badge));
     let mut name_style = if open { theme::bold() } else { theme::text() };
     if highlighted {

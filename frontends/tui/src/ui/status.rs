@@ -29,10 +29,19 @@ fn connection(app: &App) -> (String, ratatui::style::Style) {
         return ("✗ chatd is not running".to_string(), theme::bad());
     }
     let who = app.me().unwrap_or("?");
+    let receipts_off = app.settings().is_some_and(|s| !s.read_receipts);
     match app.server_state() {
         Some(ConnectionState::LoggedIn) => {
             let server = app.status().map(|s| s.server.as_str()).unwrap_or("");
-            (format!("● {who} @ {server}"), theme::text())
+            let off = if receipts_off {
+                " · read receipts off"
+            } else {
+                ""
+            };
+            (format!("● {who} @ {server}{off}"), theme::text())
+        }
+        Some(ConnectionState::Connected) if app.resuming() => {
+            (format!("◌ {who} · resuming the session…"), theme::text())
         }
         Some(ConnectionState::Connecting) => (
             format!("◌ {who} · connecting to the server…"),

@@ -86,6 +86,12 @@ pub fn tone(tone: Tone) -> Style {
         Tone::Peer => Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
         Tone::Text => text(),
         Tone::Mark(status) => mark(status),
+        Tone::System(chatd_api::NoticeKind::KeyChanged) => {
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+        }
+        Tone::System(chatd_api::NoticeKind::Verified) => Style::new().fg(Color::Green),
+        Tone::System(chatd_api::NoticeKind::KeyAccepted) => Style::new().fg(Color::Yellow),
+        Tone::Unread => Style::new().fg(Color::Red),
     }
 }
 

@@ -30,6 +30,7 @@ pub fn app_sized(width: u16, height: u16) -> App {
         zone: Zone::Utc,
         now_ms: NOW,
         size: (width, height),
+        bell: false,
     })
 }
 
@@ -94,7 +95,7 @@ pub fn calls(effects: &[Effect]) -> Vec<Request> {
         .iter()
         .filter_map(|e| match e {
             Effect::Call(r) => Some(r.clone()),
-            Effect::Quit => None,
+            Effect::Quit | Effect::Bell => None,
         })
         .collect()
 }
