@@ -142,13 +142,13 @@ impl Pin {
         let given = crypto::parse_fingerprint(given).ok_or(E2eError::InvalidFingerprint)?;
         if let Some(pending) = &self.pending {
             if pending.fingerprint != given {
-                return Err(self.mismatch(pending.fingerprint.clone(), given));
+                return Err(self.mismatch(given));
             }
             self.adopt_pending(PinState::Verified, now_ms);
             return Ok(Verified::AdoptedPending);
         }
         if self.fingerprint != given {
-            return Err(self.mismatch(self.fingerprint.clone(), given));
+            return Err(self.mismatch(given));
         }
         self.state = PinState::Verified;
         Ok(Verified::Pinned)
@@ -171,10 +171,9 @@ impl Pin {
         true
     }
 
-    fn mismatch(&self, expected: String, given: String) -> E2eError {
+    fn mismatch(&self, given: String) -> E2eError {
         E2eError::FingerprintMismatch {
             user: self.user.clone(),
-            expected,
             given,
         }
     }

@@ -210,7 +210,7 @@ fn a_changed_key_blocks_until_trusted_and_safety_numbers_verify() {
     w.rt.block_on(again.login("carol", PASSWORD, &public_pem("bob")))
         .unwrap();
     wait_label(&mut h, "carol's safety number changed");
-    wait_label_contains(&mut h, "carol's new safety number: ");
+    wait_label_contains(&mut h, "carol's new key fingerprint: ");
     // Cancel keeps sending blocked and leaves a way back.
     click(&mut h, "Cancel");
     wait_gone(&mut h, "carol's safety number changed");

@@ -39,7 +39,7 @@ pub fn show(app: &mut App, ui: &mut Ui, user: &str) {
         fingerprint_block(
             ui,
             &palette,
-            &format!("{user}'s new safety number"),
+            &format!("{user}'s new key fingerprint"),
             new.as_deref(),
         );
         ui.add_space(12.0);
