@@ -4,7 +4,9 @@
 
 mod account;
 mod directory;
+mod ephemeral;
 mod messages;
+mod multi;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -151,6 +153,15 @@ pub async fn dispatch<S: Store>(sh: &Arc<Shared<S>>, s: &mut Session, request: R
         Request::Watch { users } => directory::watch(sh, s, users).await,
         Request::Unwatch { users } => directory::unwatch(sh, s, users),
         Request::Send { to, envelope } => messages::send(sh, s, to, envelope).await,
+        Request::SendEphemeral { to, envelope } => ephemeral::send(sh, s, to, envelope).await,
+        Request::SendMulti {
+            messages,
+            ephemeral,
+        } => multi::send_multi(sh, s, messages, ephemeral).await,
+        Request::GroupCommit { .. } => Err(Refusal::new(
+            ErrorCode::UnknownType,
+            "this server does not take group_commit yet",
+        )),
         Request::Ack { msg_ids } => messages::ack(sh, s, msg_ids).await,
         Request::Ping {} => Ok(Some(ServerMessage::Pong {})),
     }

@@ -194,6 +194,15 @@ pub trait Store: Send + Sync + 'static {
         msg: NewMessage,
     ) -> impl Future<Output = Result<StoredMessage, StoreError>> + Send;
 
+    /// Stores `msgs` in one transaction, in order, each as [`Store::enqueue`]
+    /// would: one result per message. An item refused (`NoSuchUser`,
+    /// `MailboxFull`, `SenderShareFull`) stores nothing and does not stop
+    /// the others; the outer `Err` means nothing at all was stored.
+    fn enqueue_many(
+        &self,
+        msgs: Vec<NewMessage>,
+    ) -> impl Future<Output = Result<Vec<Result<StoredMessage, StoreError>>, StoreError>> + Send;
+
     /// Unacked, unexpired messages for `recipient` with `seq > after`,
     /// ascending, at most `limit`.
     fn pending(

@@ -215,6 +215,16 @@ impl Store for SqliteStore {
         self.write(move |c| ops::enqueue(c, &msg)).await
     }
 
+    async fn enqueue_many(
+        &self,
+        msgs: Vec<NewMessage>,
+    ) -> Result<Vec<Result<StoredMessage, StoreError>>, StoreError> {
+        if msgs.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(move |c| ops::enqueue_many(c, &msgs)).await
+    }
+
     async fn pending(
         &self,
         recipient: &str,

@@ -167,6 +167,26 @@ pub(super) fn enqueue(conn: &Connection, msg: &NewMessage) -> Result<StoredMessa
     })
 }
 
+/// Every message of one `send_multi`, in one savepoint of the writer's
+/// transaction. A refusal of one item happens before its insert, so it
+/// leaves nothing behind; any other error fails the whole operation, and
+/// the savepoint takes back what the earlier items wrote.
+pub(super) fn enqueue_many(
+    conn: &Connection,
+    msgs: &[NewMessage],
+) -> Result<Vec<Result<StoredMessage, StoreError>>, StoreError> {
+    msgs.iter()
+        .map(|msg| match enqueue(conn, msg) {
+            Ok(stored) => Ok(Ok(stored)),
+            Err(
+                e
+                @ (StoreError::NoSuchUser | StoreError::MailboxFull | StoreError::SenderShareFull),
+            ) => Ok(Err(e)),
+            Err(e) => Err(e),
+        })
+        .collect()
+}
+
 /// Unexpired messages stored for `recipient`, counted no further than the
 /// limit (the answer is only compared with it). Expired ones awaiting the
 /// purge do not count: they will never be delivered.

@@ -472,6 +472,64 @@ async fn mailbox_full_at_the_exact_limit() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn enqueue_many_stores_in_order_and_refuses_items_alone() {
+    let f = Fixture::new();
+    user(&f.store, "alice").await;
+    user(&f.store, "bob").await;
+    user(&f.store, "carol").await;
+    let limited = |to: &str, text: &str| NewMessage {
+        mailbox_limit: 2,
+        ..message("alice", to, text)
+    };
+    let results = f
+        .store
+        .enqueue_many(vec![
+            limited("bob", "1"),
+            limited("nobody", "2"),
+            limited("carol", "3"),
+            limited("bob", "4"),
+            // bob's third: over his limit of 2, counting this request's own.
+            limited("bob", "5"),
+            limited("carol", "6"),
+        ])
+        .await
+        .unwrap();
+    let shape: Vec<&str> = results
+        .iter()
+        .map(|r| match r {
+            Ok(_) => "ok",
+            Err(StoreError::NoSuchUser) => "no_such_user",
+            Err(StoreError::MailboxFull) => "mailbox_full",
+            Err(_) => "other",
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        ["ok", "no_such_user", "ok", "ok", "mailbox_full", "ok"]
+    );
+    let seqs: Vec<i64> = results.iter().flatten().map(|m| m.seq).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    let texts = |to: &'static str| {
+        let store = &f.store;
+        async move {
+            store
+                .pending(to, 0, 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|m| m.envelope)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        texts("bob").await,
+        [limited("bob", "1").envelope, limited("bob", "4").envelope]
+    );
+    assert_eq!(texts("carol").await.len(), 2);
+    assert!(f.store.enqueue_many(Vec::new()).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn one_sender_fills_only_its_share_of_a_mailbox() {
     let f = Fixture::new();
     for name in ["alice", "carol", "bob"] {
