@@ -328,3 +328,36 @@ async fn at_most_ten_ephemeral_sends_a_second_per_connection() {
         "{answers:?}"
     );
 }
+
+#[tokio::test]
+async fn the_ephemeral_rate_is_a_flag() {
+    let srv = server(&["--ephemeral-per-second", "3"]);
+    let (_bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
+        .await
+        .unwrap();
+    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
+        .await
+        .unwrap();
+    let answers = pipeline(&mut alice, (0..100).map(|n| ephemeral("bob", n)).collect()).await;
+    assert!(
+        answers[..3]
+            .iter()
+            .all(|a| matches!(a, ServerMessage::SentEphemeral { .. })),
+        "{answers:?}"
+    );
+    // Of the 97 written right behind them, some are refused unless the
+    // server took over 32 s for them.
+    assert!(
+        answers
+            .iter()
+            .any(|a| code_of(a) == Some(ErrorCode::RateLimited)),
+        "no ephemeral send was refused"
+    );
+}
+
+fn code_of(m: &ServerMessage) -> Option<ErrorCode> {
+    match m {
+        ServerMessage::Error { code, .. } => Some(*code),
+        _ => None,
+    }
+}
