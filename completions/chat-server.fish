@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_chat_server_global_optspecs
-    string join \n listen= data-dir= key= plaintext bcrypt-cost= max-frame= max-frame-pre-auth= max-connections= backlog= idle-timeout= login-timeout= write-timeout= mailbox-limit= mailbox-per-sender= max-watch= cpu-workers= cpu-queue= cpu-per-source= throttle-per-source= throttle-per-account-source= throttle-per-account= signups-per-source= message-ttl-days= h/help V/version
+    string join \n listen= data-dir= key= plaintext bcrypt-cost= max-frame= max-frame-pre-auth= max-connections= backlog= idle-timeout= login-timeout= write-timeout= mailbox-limit= mailbox-per-sender= max-watch= ephemeral-per-second= cpu-workers= cpu-queue= cpu-per-source= throttle-per-source= throttle-per-account-source= throttle-per-account= signups-per-source= message-ttl-days= h/help V/version
 end
 
 function __fish_chat_server_needs_command
@@ -38,6 +38,7 @@ complete -c chat-server -n "__fish_chat_server_needs_command" -l write-timeout -
 complete -c chat-server -n "__fish_chat_server_needs_command" -l mailbox-limit -d 'Messages stored for one recipient before `send` answers `mailbox_full`' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l mailbox-per-sender -d 'Messages stored from one sender for one recipient before `send` answers `mailbox_full`' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l max-watch -d 'Users one connection may watch' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l ephemeral-per-second -d 'Ephemeral sends (never stored) one connection may make in any second; beyond, `rate_limited`' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l cpu-workers -d 'bcrypt/RSA jobs running at once [default: the number of CPUs]' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l cpu-queue -d 'bcrypt/RSA jobs allowed to wait; beyond, `server_busy`' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l cpu-per-source -d 'bcrypt/RSA jobs one source (IPv4 address or IPv6 /64) may have admitted at once; beyond, `rate_limited`' -r

@@ -102,6 +102,10 @@ pub struct RunArgs {
     /// Users one connection may watch.
     #[arg(long, value_name = "N", default_value_t = 1_000)]
     pub max_watch: usize,
+    /// Ephemeral sends (never stored) one connection may make in any
+    /// second; beyond, `rate_limited`.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub ephemeral_per_second: u32,
     /// bcrypt/RSA jobs running at once [default: the number of CPUs].
     #[arg(long, value_name = "N")]
     pub cpu_workers: Option<usize>,
@@ -149,6 +153,7 @@ impl RunArgs {
             mailbox_per_sender: self.mailbox_per_sender,
             message_ttl: Duration::from_secs(self.message_ttl_days.saturating_mul(24 * 3600)),
             max_watch: self.max_watch,
+            ephemeral_per_second: self.ephemeral_per_second,
             cpu_workers: self.cpu_workers.unwrap_or(defaults.cpu_workers).max(1),
             cpu_queue: self.cpu_queue,
             cpu_per_source: self.cpu_per_source.max(1),

@@ -44,6 +44,9 @@ pub struct Config {
     pub outbound_queue: usize,
     /// Users one connection may watch.
     pub max_watch: usize,
+    /// Ephemeral sends (`send` and `send_multi` with `ephemeral`) one
+    /// connection may make in any second (10, PROTOCOL.md §4.5).
+    pub ephemeral_per_second: u32,
     /// bcrypt/RSA jobs running at once.
     pub cpu_workers: usize,
     /// bcrypt/RSA jobs allowed to wait; beyond, `server_busy`.
@@ -116,6 +119,7 @@ impl Default for Config {
             max_bad_frames: 10,
             outbound_queue: 256,
             max_watch: 1_000,
+            ephemeral_per_second: 10,
             cpu_workers: cores,
             cpu_queue: 256,
             cpu_per_source: 16,

@@ -47,6 +47,10 @@ pub trait Router: Send + Sync + 'static {
     fn forget_watcher(&self, watcher: ConnId);
     /// New mail is stored for `user`: wake every live session of theirs.
     fn mail_for(&self, user: &str);
+    /// Queues `msg` (an ephemeral envelope) on every live session of
+    /// `user` that has room for it, at once; returns whether any took it.
+    /// A full queue drops it without closing anything.
+    fn pass_on(&self, user: &str, msg: &ServerMessage) -> bool;
     /// `user` registered a new identity key: tell their watchers.
     fn key_changed(&self, user: &str, fingerprint: &str);
     /// Ends `user`'s sessions other than `except`, telling them why.
@@ -201,6 +205,15 @@ impl Router for LocalRouter {
         for conn in inner.sessions.get(user).into_iter().flatten() {
             conn.mail.notify_one();
         }
+    }
+
+    fn pass_on(&self, user: &str, msg: &ServerMessage) -> bool {
+        let inner = self.lock();
+        let mut taken = false;
+        for conn in inner.sessions.get(user).into_iter().flatten() {
+            taken |= conn.out.offer(msg);
+        }
+        taken
     }
 
     fn key_changed(&self, user: &str, fingerprint: &str) {

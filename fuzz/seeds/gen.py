@@ -49,6 +49,13 @@ REQUESTS = [
     {"type": "unwatch", "id": 8, "users": ["bob"]},
     {"type": "send", "id": 9, "to": "bob", "envelope": MSG_ENV},
     {"type": "send", "id": 10, "to": "bob", "envelope": SK_ENV},
+    {"type": "send", "id": 13, "to": "bob", "envelope": MSG_ENV, "ephemeral": True},
+    {"type": "send_multi", "id": 14, "messages": [{"to": "bob", "envelope": SK_ENV},
+                                                   {"to": "bob", "envelope": MSG_ENV},
+                                                   {"to": "carol", "envelope": "not an object"}]},
+    {"type": "send_multi", "id": 15, "ephemeral": True, "messages": [{"to": "bob", "envelope": MSG_ENV}]},
+    {"type": "group_commit", "id": 16, "group_id": "6c5d130e-8708-4887-80c3-5c82d334a3e7", "version": 2,
+     "state_hash": "ab" * 32, "members": ["alice", "bob"], "admins": ["alice"]},
     {"type": "ack", "msg_ids": ["m1", "m2"]},
     {"type": "ping", "id": 1.5},
     {"type": "nope", "id": 11},
@@ -69,8 +76,18 @@ SERVER = [
     {"type": "key_changed", "username": "bob", "fingerprint": ALICE_FPR},
     {"type": "sent", "id": 9, "msg_id": "m1", "ts": 6, "queued": True},
     {"type": "deliver", "msg_id": "m1", "from": "alice", "ts": 7, "envelope": MSG_ENV},
+    {"type": "sent", "id": 10, "msg_id": "m2", "ts": 6, "queued": False, "delivered": True},
+    {"type": "sent_multi", "id": 11, "ts": 6, "results": [
+        {"to": "bob", "msg_id": "m3", "queued": True},
+        {"to": "carol", "msg_id": "m4", "queued": False, "delivered": False},
+        {"to": "dave", "error": {"code": "mailbox_full", "message": "full"}}]},
+    {"type": "group_committed", "id": 13, "group_id": "6c5d130e-8708-4887-80c3-5c82d334a3e7", "version": 2},
+    {"type": "deliver", "msg_id": "m5", "from": "alice", "ts": 7, "envelope": MSG_ENV, "ephemeral": True},
     {"type": "pong", "id": "p"},
     {"type": "error", "id": 12, "code": "rate_limited", "message": "wait", "retry_after_ms": 1000},
+    {"type": "error", "id": 14, "code": "stale_version", "message": "lost", "current_version": 3,
+     "current_hash": "cd" * 32},
+    {"type": "error", "id": 15, "code": "not_group_admin", "message": "no"},
 ]
 
 LOCAL_API = [

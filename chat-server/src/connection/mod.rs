@@ -4,6 +4,7 @@
 //! pushes from other connections never wait on this client's socket.
 
 pub mod outbound;
+pub mod rate;
 pub mod session;
 
 use std::net::SocketAddr;
@@ -64,7 +65,7 @@ pub async fn serve<S, IO>(
         out: out.clone(),
         mail: Arc::new(Notify::new()),
     };
-    let mut session = Session::new(handle, peer, nonce);
+    let mut session = Session::new(handle, peer, nonce, sh.config.ephemeral_per_second);
     if out.send(None, &hello).await.is_ok() {
         read_loop(
             &sh,

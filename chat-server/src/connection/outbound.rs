@@ -73,6 +73,17 @@ impl Outbound {
         }
     }
 
+    /// Queues a frame that may be dropped (an ephemeral envelope): a full
+    /// queue drops it and keeps the connection. Returns whether it was
+    /// queued.
+    pub fn offer(&self, msg: &ServerMessage) -> bool {
+        if self.close.is_cancelled() {
+            return false;
+        }
+        let frame = Bytes::from(encode_frame(&wire::encode(None, msg)));
+        self.tx.try_send(frame).is_ok()
+    }
+
     /// Asks the connection to close once what is queued is written.
     pub fn close(&self) {
         self.close.cancel();

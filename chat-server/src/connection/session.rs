@@ -4,9 +4,11 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
+use super::rate::RateWindow;
 use crate::context::Shared;
 use crate::delivery;
 use crate::router::ConnHandle;
@@ -38,17 +40,26 @@ pub struct Session {
     /// Whether this connection has ever logged in (a logout does not bring
     /// the login deadline back).
     pub logged_in_once: bool,
+    /// Ephemeral sends admitted lately (PROTOCOL.md §4.5).
+    pub ephemeral: RateWindow,
 }
 
 impl Session {
-    /// A fresh, anonymous session.
-    pub fn new(handle: ConnHandle, peer: SocketAddr, nonce: String) -> Self {
+    /// A fresh, anonymous session that may make `ephemeral_per_second`
+    /// ephemeral sends a second.
+    pub fn new(
+        handle: ConnHandle,
+        peer: SocketAddr,
+        nonce: String,
+        ephemeral_per_second: u32,
+    ) -> Self {
         Self {
             handle,
             peer,
             nonce,
             auth: None,
             logged_in_once: false,
+            ephemeral: RateWindow::new(ephemeral_per_second, Duration::from_secs(1)),
         }
     }
 

@@ -4,7 +4,10 @@
 
 mod account;
 mod directory;
+mod ephemeral;
+pub mod groups;
 mod messages;
+mod multi;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,6 +33,8 @@ pub struct Refusal {
     pub message: String,
     /// When to try again, for `rate_limited` and `server_busy`.
     pub retry_after_ms: Option<u64>,
+    /// With `stale_version`: the group's current version and hash.
+    pub current: Option<(u64, String)>,
 }
 
 impl Refusal {
@@ -39,15 +44,40 @@ impl Refusal {
             code,
             message: message.into(),
             retry_after_ms: None,
+            current: None,
+        }
+    }
+
+    /// `stale_version`, naming the version and hash the server holds.
+    pub fn stale(current_version: u64, current_hash: String) -> Self {
+        let message = if current_version == 0 {
+            "this server has no record of the group: a group starts at version 1".to_string()
+        } else {
+            format!(
+                "version {current_version} is the current one: wait for its state, apply it and \
+                 make your change again on top of it as version {}",
+                current_version + 1
+            )
+        };
+        Self {
+            current: Some((current_version, current_hash)),
+            ..Self::new(ErrorCode::StaleVersion, message)
         }
     }
 
     /// The frame sent to the client.
     pub fn into_message(self) -> ServerMessage {
-        ServerMessage::Error {
-            code: self.code,
-            message: self.message,
-            retry_after_ms: self.retry_after_ms,
+        match self.current {
+            Some((current_version, current_hash)) => ServerMessage::StaleVersion {
+                message: self.message,
+                current_version,
+                current_hash,
+            },
+            None => ServerMessage::Error {
+                code: self.code,
+                message: self.message,
+                retry_after_ms: self.retry_after_ms,
+            },
         }
     }
 }
@@ -85,6 +115,7 @@ impl From<Busy> for Refusal {
             code: ErrorCode::ServerBusy,
             message: "the server is busy; try again in a moment".into(),
             retry_after_ms: Some(1_000),
+            current: None,
         }
     }
 }
@@ -98,6 +129,7 @@ impl From<Denied> for Refusal {
                 message: "too many requests from your address at once; wait for the answers first"
                     .into(),
                 retry_after_ms: Some(1_000),
+                current: None,
             },
         }
     }
@@ -110,6 +142,7 @@ fn rate_limited(wait: Duration, what: &str) -> Refusal {
         code: ErrorCode::RateLimited,
         message: format!("{what}; try again in {} s", retry.div_ceil(1000)),
         retry_after_ms: Some(retry),
+        current: None,
     }
 }
 
@@ -151,6 +184,26 @@ pub async fn dispatch<S: Store>(sh: &Arc<Shared<S>>, s: &mut Session, request: R
         Request::Watch { users } => directory::watch(sh, s, users).await,
         Request::Unwatch { users } => directory::unwatch(sh, s, users),
         Request::Send { to, envelope } => messages::send(sh, s, to, envelope).await,
+        Request::SendEphemeral { to, envelope } => ephemeral::send(sh, s, to, envelope).await,
+        Request::SendMulti {
+            messages,
+            ephemeral,
+        } => multi::send_multi(sh, s, messages, ephemeral).await,
+        Request::GroupCommit {
+            group_id,
+            version,
+            state_hash,
+            members,
+            admins,
+        } => {
+            let record = crate::store::GroupRecord {
+                version,
+                state_hash,
+                members,
+                admins,
+            };
+            groups::group_commit(sh, s, groups::Commit { group_id, record }).await
+        }
         Request::Ack { msg_ids } => messages::ack(sh, s, msg_ids).await,
         Request::Ping {} => Ok(Some(ServerMessage::Pong {})),
     }

@@ -72,6 +72,19 @@ pub struct NewMessage {
     pub sender_limit: u32,
 }
 
+/// The last committed membership of a group (PROTOCOL.md §4.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRecord {
+    /// The committed version (1 or more).
+    pub version: u64,
+    /// Its state hash, 64 lowercase hex digits.
+    pub state_hash: String,
+    /// Members, ascending.
+    pub members: Vec<String>,
+    /// Admins, ascending, each a member.
+    pub admins: Vec<String>,
+}
+
 /// A session token row (only its SHA-256 is ever stored).
 #[derive(Debug, Clone)]
 pub struct NewToken {
@@ -193,6 +206,35 @@ pub trait Store: Send + Sync + 'static {
         &self,
         msg: NewMessage,
     ) -> impl Future<Output = Result<StoredMessage, StoreError>> + Send;
+
+    /// Stores `msgs` in one transaction, in order, each as [`Store::enqueue`]
+    /// would: one result per message. An item refused (`NoSuchUser`,
+    /// `MailboxFull`, `SenderShareFull`) stores nothing and does not stop
+    /// the others; the outer `Err` means nothing at all was stored.
+    fn enqueue_many(
+        &self,
+        msgs: Vec<NewMessage>,
+    ) -> impl Future<Output = Result<Vec<Result<StoredMessage, StoreError>>, StoreError>> + Send;
+
+    /// The last committed membership of `group_id`, if any.
+    fn group(
+        &self,
+        group_id: &str,
+    ) -> impl Future<Output = Result<Option<GroupRecord>, StoreError>> + Send;
+
+    /// Records `record` as the membership of `group_id`, committed by `by`,
+    /// if the version held now is `expected` (0: no record yet); otherwise
+    /// changes nothing and returns the record held now (`Ok(Err(..))`).
+    /// The comparison and the write are one step of the writer, so two
+    /// commits for one version cannot both succeed.
+    fn commit_group(
+        &self,
+        group_id: &str,
+        expected: u64,
+        record: GroupRecord,
+        by: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Result<(), Option<GroupRecord>>, StoreError>> + Send;
 
     /// Unacked, unexpired messages for `recipient` with `seq > after`,
     /// ascending, at most `limit`.

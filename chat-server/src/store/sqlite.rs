@@ -25,7 +25,10 @@ use rusqlite::Connection;
 use self::readers::Readers;
 use self::writer::Writer;
 pub use self::writer::WriterStats;
-use super::{KeyRecord, NewMessage, NewToken, Store, StoreError, StoredMessage, UserAuth, UserId};
+use super::{
+    GroupRecord, KeyRecord, NewMessage, NewToken, Store, StoreError, StoredMessage, UserAuth,
+    UserId,
+};
 
 /// Tunables of [`SqliteStore::open_with`]; the defaults suit one server.
 #[derive(Debug, Clone)]
@@ -213,6 +216,34 @@ impl Store for SqliteStore {
 
     async fn enqueue(&self, msg: NewMessage) -> Result<StoredMessage, StoreError> {
         self.write(move |c| ops::enqueue(c, &msg)).await
+    }
+
+    async fn enqueue_many(
+        &self,
+        msgs: Vec<NewMessage>,
+    ) -> Result<Vec<Result<StoredMessage, StoreError>>, StoreError> {
+        if msgs.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(move |c| ops::enqueue_many(c, &msgs)).await
+    }
+
+    async fn group(&self, group_id: &str) -> Result<Option<GroupRecord>, StoreError> {
+        let group_id = group_id.to_owned();
+        self.read(move |c| queries::group(c, &group_id)).await
+    }
+
+    async fn commit_group(
+        &self,
+        group_id: &str,
+        expected: u64,
+        record: GroupRecord,
+        by: &str,
+        now: i64,
+    ) -> Result<Result<(), Option<GroupRecord>>, StoreError> {
+        let (group_id, by) = (group_id.to_owned(), by.to_owned());
+        self.write(move |c| ops::commit_group(c, &group_id, expected, &record, &by, now))
+            .await
     }
 
     async fn pending(

@@ -25,8 +25,36 @@ pub fn server(extra: &[&str]) -> ServerProcess {
 pub fn code(msg: &ServerMessage) -> ErrorCode {
     match msg {
         ServerMessage::Error { code, .. } => *code,
+        ServerMessage::StaleVersion { .. } => ErrorCode::StaleVersion,
         other => panic!("expected an error, got {other:?}"),
     }
+}
+
+/// Writes every frame before reading any answer (so the server handles
+/// them back to back), then returns the answers in request order. Pushes
+/// that arrive meanwhile go to the client's backlog.
+pub async fn pipeline(c: &mut WireClient, frames: Vec<serde_json::Value>) -> Vec<ServerMessage> {
+    use chat_proto::RequestId;
+    let ids: Vec<RequestId> = (0..frames.len())
+        .map(|i| RequestId::Text(format!("p{i}")))
+        .collect();
+    for (frame, id) in frames.into_iter().zip(&ids) {
+        let mut frame = frame;
+        frame["id"] = serde_json::to_value(id).expect("id");
+        c.send_value(&frame).await.expect("write");
+    }
+    let mut answers: Vec<Option<ServerMessage>> = vec![None; ids.len()];
+    while answers.iter().any(Option::is_none) {
+        match c.recv().await.expect("read") {
+            Some((Some(id), msg)) => {
+                let i = ids.iter().position(|x| *x == id).expect("an id we sent");
+                answers[i] = Some(msg);
+            }
+            Some(push) => c.backlog.push_back(push),
+            None => panic!("the server closed the connection"),
+        }
+    }
+    answers.into_iter().flatten().collect()
 }
 
 /// alice's and bob's keys from the shared vectors.

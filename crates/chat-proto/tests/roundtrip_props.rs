@@ -10,7 +10,8 @@ use chat_proto::crypto::{RsaPrivateKey, private_key_from_pem};
 use chat_proto::encoding::{b64_decode, b64_encode, tbs};
 use chat_proto::sealed::{Sealed, credentials_aad};
 use chat_proto::wire::{
-    ErrorCode, RequestId, ServerMessage, UserPresence, decode_request, decode_server, encode,
+    ErrorCode, ItemError, MultiItem, MultiOutcome, MultiResult, RequestId, ServerMessage,
+    UserPresence, decode_request, decode_server, encode,
 };
 use chat_proto::{Request, wire::MAX_ID_LEN};
 use proptest::prelude::*;
@@ -89,9 +90,50 @@ fn request() -> impl Strategy<Value = Request> {
         names().prop_map(|users| Request::Watch { users }),
         names().prop_map(|users| Request::Unwatch { users }),
         (text(), json_object()).prop_map(|(to, envelope)| Request::Send { to, envelope }),
+        (text(), json_object()).prop_map(|(to, envelope)| Request::SendEphemeral { to, envelope }),
+        (
+            proptest::collection::vec(
+                (
+                    text(),
+                    prop_oneof![json_leaf(), json_object().prop_map(Value::Object)]
+                )
+                    .prop_map(|(to, envelope)| MultiItem { to, envelope }),
+                0..4
+            ),
+            any::<bool>()
+        )
+            .prop_map(|(messages, ephemeral)| Request::SendMulti {
+                messages,
+                ephemeral
+            }),
+        (text(), any::<u64>(), text(), names(), names()).prop_map(
+            |(group_id, version, state_hash, members, admins)| Request::GroupCommit {
+                group_id,
+                version,
+                state_hash,
+                members,
+                admins
+            }
+        ),
         names().prop_map(|msg_ids| Request::Ack { msg_ids }),
         Just(Request::Ping {}),
     ]
+}
+
+fn multi_result() -> impl Strategy<Value = MultiResult> {
+    let outcome = prop_oneof![
+        (text(), any::<bool>(), proptest::option::of(any::<bool>())).prop_map(
+            |(msg_id, queued, delivered)| MultiOutcome::Sent {
+                msg_id,
+                queued,
+                delivered
+            }
+        ),
+        (error_code(), text()).prop_map(|(code, message)| MultiOutcome::Failed {
+            error: ItemError { code, message }
+        }),
+    ];
+    (text(), outcome).prop_map(|(to, outcome)| MultiResult { to, outcome })
 }
 
 fn presence() -> impl Strategy<Value = Vec<UserPresence>> {
@@ -154,6 +196,35 @@ fn server_message() -> impl Strategy<Value = ServerMessage> {
                 from,
                 ts,
                 envelope,
+            }
+        }),
+        (text(), any::<i64>(), any::<bool>()).prop_map(|(msg_id, ts, delivered)| {
+            ServerMessage::SentEphemeral {
+                msg_id,
+                ts,
+                delivered,
+            }
+        }),
+        (
+            any::<i64>(),
+            proptest::collection::vec(multi_result(), 0..4)
+        )
+            .prop_map(|(ts, results)| ServerMessage::SentMulti { ts, results }),
+        (text(), any::<u64>())
+            .prop_map(|(group_id, version)| ServerMessage::GroupCommitted { group_id, version }),
+        (text(), text(), any::<i64>(), json_object()).prop_map(|(msg_id, from, ts, envelope)| {
+            ServerMessage::DeliverEphemeral {
+                msg_id,
+                from,
+                ts,
+                envelope,
+            }
+        }),
+        (text(), any::<u64>(), text()).prop_map(|(message, current_version, current_hash)| {
+            ServerMessage::StaleVersion {
+                message,
+                current_version,
+                current_hash,
             }
         }),
         Just(ServerMessage::Pong {}),

@@ -16,6 +16,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: include_str!("../migrations/0002_sender_share.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("../migrations/0003_group_records.sql"),
+    },
 ];
 
 /// Applies every migration newer than the database.

@@ -5,8 +5,10 @@
 use rusqlite::{Connection, OptionalExtension, ffi, params};
 
 use super::connection::{fk_means_no_user, is_constraint};
-use super::queries::user_id;
-use crate::store::{KeyRecord, NewMessage, NewToken, StoreError, StoredMessage, UserId};
+use super::queries::{group, user_id};
+use crate::store::{
+    GroupRecord, KeyRecord, NewMessage, NewToken, StoreError, StoredMessage, UserId,
+};
 
 pub(super) fn create_user(
     conn: &Connection,
@@ -167,6 +169,26 @@ pub(super) fn enqueue(conn: &Connection, msg: &NewMessage) -> Result<StoredMessa
     })
 }
 
+/// Every message of one `send_multi`, in one savepoint of the writer's
+/// transaction. A refusal of one item happens before its insert, so it
+/// leaves nothing behind; any other error fails the whole operation, and
+/// the savepoint takes back what the earlier items wrote.
+pub(super) fn enqueue_many(
+    conn: &Connection,
+    msgs: &[NewMessage],
+) -> Result<Vec<Result<StoredMessage, StoreError>>, StoreError> {
+    msgs.iter()
+        .map(|msg| match enqueue(conn, msg) {
+            Ok(stored) => Ok(Ok(stored)),
+            Err(
+                e
+                @ (StoreError::NoSuchUser | StoreError::MailboxFull | StoreError::SenderShareFull),
+            ) => Ok(Err(e)),
+            Err(e) => Err(e),
+        })
+        .collect()
+}
+
 /// Unexpired messages stored for `recipient`, counted no further than the
 /// limit (the answer is only compared with it). Expired ones awaiting the
 /// purge do not count: they will never be delivered.
@@ -213,4 +235,44 @@ pub(super) fn purge_expired(conn: &Connection, now: i64) -> Result<u64, StoreErr
     conn.prepare_cached("DELETE FROM tokens WHERE expires_at <= ?1")?
         .execute([now])?;
     Ok(u64::try_from(messages).unwrap_or(u64::MAX))
+}
+
+/// Compare-and-set of a group's record: writes only when the version held
+/// now is `expected` (0 for none), else returns what is held.
+pub(super) fn commit_group(
+    conn: &Connection,
+    group_id: &str,
+    expected: u64,
+    record: &GroupRecord,
+    by: &str,
+    now: i64,
+) -> Result<Result<(), Option<GroupRecord>>, StoreError> {
+    let current = group(conn, group_id)?;
+    if current.as_ref().map_or(0, |r| r.version) != expected {
+        return Ok(Err(current));
+    }
+    let version = i64::try_from(record.version)
+        .map_err(|_| StoreError::Db("group version out of range".to_owned()))?;
+    let list = |names: &[String]| {
+        serde_json::to_string(names).map_err(|e| StoreError::Db(format!("group list: {e}")))
+    };
+    conn.prepare_cached(
+        "INSERT INTO group_records \
+         (group_id, version, state_hash, members, admins, committed_by, committed_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+         ON CONFLICT (group_id) DO UPDATE SET version = excluded.version, \
+         state_hash = excluded.state_hash, members = excluded.members, \
+         admins = excluded.admins, committed_by = excluded.committed_by, \
+         committed_at = excluded.committed_at",
+    )?
+    .execute(params![
+        group_id,
+        version,
+        record.state_hash,
+        list(&record.members)?,
+        list(&record.admins)?,
+        by,
+        now
+    ])?;
+    Ok(Ok(()))
 }

@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::store::{KeyRecord, StoreError, StoredMessage, UserAuth, UserId};
+use crate::store::{GroupRecord, KeyRecord, StoreError, StoredMessage, UserAuth, UserId};
 
 /// Row id of `username`, if the account exists.
 pub(super) fn user_id(conn: &Connection, username: &str) -> Result<Option<UserId>, StoreError> {
@@ -148,4 +148,36 @@ pub(super) fn pending(
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The last committed membership of a group. Also run by the writer, inside
+/// its transaction, for the compare-and-set of `commit_group`.
+pub(super) fn group(conn: &Connection, group_id: &str) -> Result<Option<GroupRecord>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT version, state_hash, members, admins FROM group_records WHERE group_id = ?1",
+    )?;
+    let row = stmt
+        .query_row([group_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })
+        .optional()?;
+    let Some((version, state_hash, members, admins)) = row else {
+        return Ok(None);
+    };
+    let list = |text: &str| {
+        serde_json::from_str::<Vec<String>>(text)
+            .map_err(|e| StoreError::Db(format!("group record {group_id}: bad list: {e}")))
+    };
+    Ok(Some(GroupRecord {
+        version: u64::try_from(version)
+            .map_err(|_| StoreError::Db(format!("group record {group_id}: bad version")))?,
+        state_hash,
+        members: list(&members)?,
+        admins: list(&admins)?,
+    }))
 }

@@ -10,7 +10,7 @@ use tempfile::TempDir;
 
 use super::queries::prefix_end;
 use super::{SqliteOptions, SqliteStore, migrate, now_ms};
-use crate::store::{KeyRecord, NewMessage, NewToken, Store, StoreError};
+use crate::store::{GroupRecord, KeyRecord, NewMessage, NewToken, Store, StoreError};
 
 const DAY: i64 = 86_400_000;
 
@@ -469,6 +469,95 @@ async fn mailbox_full_at_the_exact_limit() {
         f.store.enqueue(limited("5")).await,
         Err(StoreError::MailboxFull)
     ));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn enqueue_many_stores_in_order_and_refuses_items_alone() {
+    let f = Fixture::new();
+    user(&f.store, "alice").await;
+    user(&f.store, "bob").await;
+    user(&f.store, "carol").await;
+    let limited = |to: &str, text: &str| NewMessage {
+        mailbox_limit: 2,
+        ..message("alice", to, text)
+    };
+    let results = f
+        .store
+        .enqueue_many(vec![
+            limited("bob", "1"),
+            limited("nobody", "2"),
+            limited("carol", "3"),
+            limited("bob", "4"),
+            // bob's third: over his limit of 2, counting this request's own.
+            limited("bob", "5"),
+            limited("carol", "6"),
+        ])
+        .await
+        .unwrap();
+    let shape: Vec<&str> = results
+        .iter()
+        .map(|r| match r {
+            Ok(_) => "ok",
+            Err(StoreError::NoSuchUser) => "no_such_user",
+            Err(StoreError::MailboxFull) => "mailbox_full",
+            Err(_) => "other",
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        ["ok", "no_such_user", "ok", "ok", "mailbox_full", "ok"]
+    );
+    let seqs: Vec<i64> = results.iter().flatten().map(|m| m.seq).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    let texts = |to: &'static str| {
+        let store = &f.store;
+        async move {
+            store
+                .pending(to, 0, 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|m| m.envelope)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        texts("bob").await,
+        [limited("bob", "1").envelope, limited("bob", "4").envelope]
+    );
+    assert_eq!(texts("carol").await.len(), 2);
+    assert!(f.store.enqueue_many(Vec::new()).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn group_commits_compare_and_set_and_survive_reopening() {
+    let f = Fixture::new();
+    let record = |version: u64, members: &[&str]| GroupRecord {
+        version,
+        state_hash: format!("{version:064x}"),
+        members: members.iter().map(|m| m.to_string()).collect(),
+        admins: vec!["alice".to_owned()],
+    };
+    let gid = "6c5d130e-8708-4887-80c3-5c82d334a3e7";
+    assert_eq!(f.store.group(gid).await.unwrap(), None);
+    let v1 = record(1, &["alice", "bob"]);
+    let commit = |expected, r: GroupRecord| f.store.commit_group(gid, expected, r, "alice", 5);
+    assert_eq!(commit(0, v1.clone()).await.unwrap(), Ok(()));
+    // A second creation, or a commit on top of a version no longer held,
+    // changes nothing and returns what is held.
+    assert_eq!(
+        commit(0, record(1, &["alice"])).await.unwrap(),
+        Err(Some(v1.clone()))
+    );
+    let v2 = record(2, &["alice", "bob", "carol"]);
+    assert_eq!(commit(1, v2.clone()).await.unwrap(), Ok(()));
+    assert_eq!(
+        commit(1, record(2, &["alice"])).await.unwrap(),
+        Err(Some(v2.clone()))
+    );
+    let f = f.reopen().await;
+    assert_eq!(f.store.group(gid).await.unwrap(), Some(v2));
+    assert_eq!(f.store.group("other").await.unwrap(), None);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use super::{Request, ServerMessage};
+use super::{MultiItem, Request, ServerMessage};
 
 /// Stands in for a value that must not be printed.
 struct Redacted(&'static str);
@@ -34,7 +34,28 @@ impl fmt::Debug for EnvelopeKind<'_> {
     }
 }
 
+/// An envelope that may not even be an object (`send_multi` items).
+struct AnyEnvelope<'a>(&'a Value);
+
+impl fmt::Debug for AnyEnvelope<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Value::Object(map) => EnvelopeKind(map).fmt(f),
+            _ => write!(f, "<not an envelope>"),
+        }
+    }
+}
+
 const SEALED: Redacted = Redacted("sealed");
+
+impl fmt::Debug for MultiItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MultiItem")
+            .field("to", &self.to)
+            .field("envelope", &AnyEnvelope(&self.envelope))
+            .finish()
+    }
+}
 
 impl fmt::Debug for Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -80,6 +101,33 @@ impl fmt::Debug for Request {
                 .debug_struct("Send")
                 .field("to", to)
                 .field("envelope", &EnvelopeKind(envelope))
+                .finish(),
+            Request::SendEphemeral { to, envelope } => f
+                .debug_struct("SendEphemeral")
+                .field("to", to)
+                .field("envelope", &EnvelopeKind(envelope))
+                .finish(),
+            Request::SendMulti {
+                messages,
+                ephemeral,
+            } => f
+                .debug_struct("SendMulti")
+                .field("messages", messages)
+                .field("ephemeral", ephemeral)
+                .finish(),
+            Request::GroupCommit {
+                group_id,
+                version,
+                state_hash,
+                members,
+                admins,
+            } => f
+                .debug_struct("GroupCommit")
+                .field("group_id", group_id)
+                .field("version", version)
+                .field("state_hash", state_hash)
+                .field("members", members)
+                .field("admins", admins)
                 .finish(),
             Request::Ack { msg_ids } => f.debug_struct("Ack").field("msg_ids", msg_ids).finish(),
             Request::Ping {} => f.write_str("Ping"),
@@ -175,6 +223,48 @@ impl fmt::Debug for ServerMessage {
                 .field("ts", ts)
                 .field("envelope", &EnvelopeKind(envelope))
                 .finish(),
+            ServerMessage::SentEphemeral {
+                msg_id,
+                ts,
+                delivered,
+            } => f
+                .debug_struct("SentEphemeral")
+                .field("msg_id", msg_id)
+                .field("ts", ts)
+                .field("delivered", delivered)
+                .finish(),
+            ServerMessage::SentMulti { ts, results } => f
+                .debug_struct("SentMulti")
+                .field("ts", ts)
+                .field("results", results)
+                .finish(),
+            ServerMessage::GroupCommitted { group_id, version } => f
+                .debug_struct("GroupCommitted")
+                .field("group_id", group_id)
+                .field("version", version)
+                .finish(),
+            ServerMessage::DeliverEphemeral {
+                msg_id,
+                from,
+                ts,
+                envelope,
+            } => f
+                .debug_struct("DeliverEphemeral")
+                .field("msg_id", msg_id)
+                .field("from", from)
+                .field("ts", ts)
+                .field("envelope", &EnvelopeKind(envelope))
+                .finish(),
+            ServerMessage::StaleVersion {
+                message,
+                current_version,
+                current_hash,
+            } => f
+                .debug_struct("StaleVersion")
+                .field("message", message)
+                .field("current_version", current_version)
+                .field("current_hash", current_hash)
+                .finish(),
             ServerMessage::Pong {} => f.write_str("Pong"),
             ServerMessage::Error {
                 code,
@@ -269,9 +359,40 @@ mod tests {
             msg_id: "m1".into(),
             from: "alice".into(),
             ts: 1,
-            envelope: env,
+            envelope: env.clone(),
         };
-        for text in [format!("{send:?}"), format!("{deliver:?}")] {
+        let ephemeral = Request::SendEphemeral {
+            to: "bob".into(),
+            envelope: env.clone(),
+        };
+        let ephemeral_deliver = ServerMessage::DeliverEphemeral {
+            msg_id: "m2".into(),
+            from: "alice".into(),
+            ts: 1,
+            envelope: env.clone(),
+        };
+        let multi = Request::SendMulti {
+            messages: vec![
+                MultiItem {
+                    to: "bob".into(),
+                    envelope: Value::Object(env),
+                },
+                MultiItem {
+                    to: "carol".into(),
+                    envelope: json!("U0VDUkVUQ1Q="),
+                },
+            ],
+            ephemeral: false,
+        };
+        let multi_text = format!("{multi:?}");
+        assert!(multi_text.contains("<not an envelope>"), "{multi_text}");
+        for text in [
+            format!("{send:?}"),
+            format!("{deliver:?}"),
+            format!("{ephemeral:?}"),
+            format!("{ephemeral_deliver:?}"),
+            multi_text,
+        ] {
             assert!(!text.contains("U0VDUkVUQ1Q="), "{text}");
             assert!(!text.contains("TUFHSUNOT05DRQ=="), "{text}");
             assert!(text.contains(r#"<envelope kind="msg">"#), "{text}");

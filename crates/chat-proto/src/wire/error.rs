@@ -1,4 +1,4 @@
-//! The closed list of error codes of PROTOCOL.md §1.2.
+//! The closed list of error codes of PROTOCOL.md §1.2 and §4.5.
 
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +38,13 @@ pub enum ErrorCode {
     ServerBusy,
     /// A fault on the server side.
     Internal,
+    /// `group_commit` for a version that is not the next one (§4.5); sent
+    /// as [`super::ServerMessage::StaleVersion`], which carries the group's
+    /// current version and hash.
+    StaleVersion,
+    /// `group_commit` by a user the group's record does not allow to make
+    /// that change (§4.5).
+    NotGroupAdmin,
 }
 
 impl ErrorCode {
@@ -60,11 +67,13 @@ impl ErrorCode {
             ErrorCode::MailboxFull => "mailbox_full",
             ErrorCode::ServerBusy => "server_busy",
             ErrorCode::Internal => "internal",
+            ErrorCode::StaleVersion => "stale_version",
+            ErrorCode::NotGroupAdmin => "not_group_admin",
         }
     }
 
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::BadFrame,
         ErrorCode::FrameTooLarge,
         ErrorCode::UnknownType,
@@ -81,6 +90,8 @@ impl ErrorCode {
         ErrorCode::MailboxFull,
         ErrorCode::ServerBusy,
         ErrorCode::Internal,
+        ErrorCode::StaleVersion,
+        ErrorCode::NotGroupAdmin,
     ];
 }
 

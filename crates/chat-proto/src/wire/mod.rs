@@ -1,4 +1,4 @@
-//! The wire messages of PROTOCOL.md §1 as closed enums, and the one place
+//! The wire messages of PROTOCOL.md §1 and §4.5 as closed enums, and the one place
 //! where a frame's bytes become a typed message. Keeping classification of
 //! bad input here (bad_frame / unknown_type / bad_request) means the server
 //! and every client answer malformed frames the same way.
@@ -7,12 +7,14 @@ mod debug;
 mod error;
 mod request;
 mod response;
+mod variants;
 
 pub use error::ErrorCode;
 pub use request::{
-    ChangePasswordCredentials, PasswordCredentials, REQUEST_TYPES, Request, TokenCredentials,
+    ChangePasswordCredentials, MultiItem, PasswordCredentials, REQUEST_TYPES, Request,
+    TokenCredentials,
 };
-pub use response::{ServerMessage, UserPresence};
+pub use response::{ItemError, MultiOutcome, MultiResult, ServerMessage, UserPresence};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -75,8 +77,11 @@ impl DecodeError {
 /// `id` when given.
 pub fn encode<T: Serialize>(id: Option<&RequestId>, msg: &T) -> Vec<u8> {
     let mut value = serde_json::to_value(msg).unwrap_or(Value::Null);
-    if let (Some(id), Value::Object(map)) = (id, &mut value) {
-        map.insert("id".into(), serde_json::to_value(id).unwrap_or(Value::Null));
+    if let Value::Object(map) = &mut value {
+        variants::to_wire_form(map);
+        if let Some(id) = id {
+            map.insert("id".into(), serde_json::to_value(id).unwrap_or(Value::Null));
+        }
     }
     serde_json::to_vec(&value).unwrap_or_default()
 }
@@ -123,6 +128,13 @@ fn decode_typed<T: DeserializeOwned>(
             ErrorCode::UnknownType,
             format!("unknown type `{}`", truncate(&ty)),
         ));
+    }
+    match variants::internal_type(&ty, &map) {
+        Ok(Some(internal)) => {
+            map.insert("type".into(), Value::from(internal));
+        }
+        Ok(None) => {}
+        Err(message) => return Err(DecodeError::new(id, ErrorCode::BadRequest, message)),
     }
     let msg = serde_json::from_value(Value::Object(map)).map_err(|e| {
         DecodeError::new(

@@ -1,5 +1,5 @@
-//! Client-to-server requests (PROTOCOL.md §1.3–§1.5) and the JSON payloads
-//! sealed inside their `credentials`.
+//! Client-to-server requests (PROTOCOL.md §1.3–§1.5 and §4.5) and the JSON
+//! payloads sealed inside their `credentials`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -75,6 +75,37 @@ pub enum Request {
         /// The opaque envelope (a JSON object).
         envelope: Map<String, Value>,
     },
+    /// `send` with `"ephemeral": true` (§4.5): passed to the recipient's
+    /// live sessions and never stored. On the wire it is a `send`; it is a
+    /// variant of its own so that nobody handles it as a stored send by
+    /// forgetting to look at a flag (see `variants.rs`).
+    SendEphemeral {
+        /// Recipient username.
+        to: String,
+        /// The opaque envelope (a JSON object).
+        envelope: Map<String, Value>,
+    },
+    /// Up to 256 envelopes in one request, stored in one transaction (§4.5).
+    SendMulti {
+        /// The items, in the order they are to be stored.
+        messages: Vec<MultiItem>,
+        /// Pass to live sessions only, store nothing.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        ephemeral: bool,
+    },
+    /// Commit the next version of a group's membership (§4.5).
+    GroupCommit {
+        /// The group (a lowercase hyphenated uuid).
+        group_id: String,
+        /// The version being committed.
+        version: u64,
+        /// state_hash (§4.3) of the new state: 64 lowercase hex digits.
+        state_hash: String,
+        /// The new state's members, strictly ascending.
+        members: Vec<String>,
+        /// The new state's admins, strictly ascending, each a member.
+        admins: Vec<String>,
+    },
     /// Acknowledge delivered messages; no response.
     Ack {
         /// Server message ids.
@@ -96,6 +127,8 @@ pub const REQUEST_TYPES: &[&str] = &[
     "watch",
     "unwatch",
     "send",
+    "send_multi",
+    "group_commit",
     "ack",
     "ping",
 ];
@@ -113,11 +146,25 @@ impl Request {
             Request::GetKey { .. } => "get_key",
             Request::Watch { .. } => "watch",
             Request::Unwatch { .. } => "unwatch",
-            Request::Send { .. } => "send",
+            Request::Send { .. } | Request::SendEphemeral { .. } => "send",
+            Request::SendMulti { .. } => "send_multi",
+            Request::GroupCommit { .. } => "group_commit",
             Request::Ack { .. } => "ack",
             Request::Ping {} => "ping",
         }
     }
+}
+
+/// One item of `send_multi`. The envelope is any JSON value here so that
+/// one that is not an object fails that item only (`bad_request` in its
+/// result), not the whole request.
+// Debug is written by hand in `debug.rs`: it hides the envelope.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct MultiItem {
+    /// Recipient username.
+    pub to: String,
+    /// The opaque envelope (must be a JSON object to be sent).
+    pub envelope: Value,
 }
 
 /// Sealed inside signup and login credentials.

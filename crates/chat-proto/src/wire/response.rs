@@ -100,9 +100,46 @@ pub enum ServerMessage {
         /// The recipient had no live session.
         queued: bool,
     },
+    /// The answer to an ephemeral `send` (§4.5): nothing was stored. On
+    /// the wire a `sent` with `queued: false` and `delivered`.
+    SentEphemeral {
+        /// Server id of this relay (never to be acked).
+        msg_id: String,
+        /// Server timestamp (Unix ms).
+        ts: i64,
+        /// At least one live session of the recipient took it; false when
+        /// it was dropped.
+        delivered: bool,
+    },
+    /// The answer to `send_multi`: one result per item, in item order.
+    SentMulti {
+        /// Server timestamp of the request (Unix ms), shared by its items.
+        ts: i64,
+        /// One per item.
+        results: Vec<MultiResult>,
+    },
+    /// The membership commit was accepted (§4.5).
+    GroupCommitted {
+        /// The group.
+        group_id: String,
+        /// The version now recorded.
+        version: u64,
+    },
     /// A message for this user.
     Deliver {
         /// Server message id, to ack.
+        msg_id: String,
+        /// Sender.
+        from: String,
+        /// Server timestamp of the send.
+        ts: i64,
+        /// The opaque envelope.
+        envelope: Map<String, Value>,
+    },
+    /// An ephemeral envelope for this user (§4.5): never stored, needs no
+    /// ack. On the wire a `deliver` with `"ephemeral": true`.
+    DeliverEphemeral {
+        /// Server id of this relay (acking it does nothing).
         msg_id: String,
         /// Sender.
         from: String,
@@ -123,6 +160,57 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retry_after_ms: Option<u64>,
     },
+    /// `error` `stale_version` (§4.5): the commit's version is not the next
+    /// one. On the wire an `error` with `code: "stale_version"`; its own
+    /// variant because it carries what the client needs to recover.
+    StaleVersion {
+        /// For people.
+        message: String,
+        /// The version the server holds (0: it has no record of the group).
+        current_version: u64,
+        /// That version's state hash ("" when there is no record).
+        current_hash: String,
+    },
+}
+
+/// One item's outcome in `sent_multi`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MultiResult {
+    /// The item's recipient, as given.
+    pub to: String,
+    /// Sent or refused.
+    #[serde(flatten)]
+    pub outcome: MultiOutcome,
+}
+
+/// Whether one item of `send_multi` was sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum MultiOutcome {
+    /// Stored (or, ephemeral, passed on), as a `send` of it would have been.
+    Sent {
+        /// Server message id.
+        msg_id: String,
+        /// The recipient had no live session (always false when ephemeral).
+        queued: bool,
+        /// Ephemeral items only: a live session took it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delivered: Option<bool>,
+    },
+    /// Refused; the other items are not affected.
+    Failed {
+        /// Why.
+        error: ItemError,
+    },
+}
+
+/// Why one item of `send_multi` was refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemError {
+    /// `no_such_user`, `mailbox_full` or `bad_request`.
+    pub code: ErrorCode,
+    /// For people.
+    pub message: String,
 }
 
 /// The `type` of every [`ServerMessage`] variant.
@@ -139,6 +227,8 @@ pub(super) const SERVER_TYPES: &[&str] = &[
     "presence",
     "key_changed",
     "sent",
+    "sent_multi",
+    "group_committed",
     "deliver",
     "pong",
     "error",

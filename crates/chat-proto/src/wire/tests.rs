@@ -148,3 +148,162 @@ fn a_float_id_survives_the_echo() {
         )
     );
 }
+
+#[test]
+fn ephemeral_sends_are_their_own_variant_and_a_send_on_the_wire() {
+    let env = json!({"kind":"msg"});
+    let (_, req) = decode(json!({"type":"send","to":"bob","envelope":env,"ephemeral":true}))
+        .expect("ephemeral send");
+    let Request::SendEphemeral { to, envelope } = &req else {
+        panic!("not ephemeral: {req:?}")
+    };
+    assert_eq!(
+        (to.as_str(), Value::Object(envelope.clone())),
+        ("bob", env.clone())
+    );
+    let v: Value = serde_json::from_slice(&encode(None, &req)).expect("json");
+    assert_eq!(
+        v,
+        json!({"type":"send","to":"bob","envelope":env,"ephemeral":true})
+    );
+    // `false` or no flag is the stored send of version 1.
+    for frame in [
+        json!({"type":"send","to":"bob","envelope":env,"ephemeral":false}),
+        json!({"type":"send","to":"bob","envelope":env}),
+    ] {
+        assert!(matches!(decode(frame), Ok((_, Request::Send { .. }))));
+    }
+    // A flag that is not a boolean is refused, not read as "stored".
+    let e = decode(json!({"type":"send","id":1,"to":"bob","envelope":env,"ephemeral":"yes"}))
+        .expect_err("string flag");
+    assert_eq!(
+        (e.code, e.id),
+        (ErrorCode::BadRequest, Some(RequestId::from(1)))
+    );
+    // The internal tags are not wire types.
+    for ty in [
+        "send_ephemeral",
+        "deliver_ephemeral",
+        "sent_ephemeral",
+        "stale_version",
+    ] {
+        let e = decode(json!({"type":ty,"to":"bob","envelope":env})).expect_err(ty);
+        assert_eq!(e.code, ErrorCode::UnknownType, "{ty}");
+        let e = decode_server(&serde_json::to_vec(&json!({"type":ty})).unwrap_or_default())
+            .expect_err(ty);
+        assert_eq!(e.code, ErrorCode::UnknownType, "{ty}");
+    }
+}
+
+#[test]
+fn section_4_5_answers_have_their_documented_shapes() {
+    let shape = |m: &ServerMessage| -> Value {
+        serde_json::from_slice(&encode(Some(&RequestId::from(1)), m)).expect("json")
+    };
+    let sent = ServerMessage::SentEphemeral {
+        msg_id: "m".into(),
+        ts: 5,
+        delivered: false,
+    };
+    assert_eq!(
+        shape(&sent),
+        json!({"type":"sent","id":1,"msg_id":"m","ts":5,"queued":false,"delivered":false})
+    );
+    let deliver = ServerMessage::DeliverEphemeral {
+        msg_id: "m".into(),
+        from: "alice".into(),
+        ts: 5,
+        envelope: Map::new(),
+    };
+    assert_eq!(
+        serde_json::from_slice::<Value>(&encode(None, &deliver)).expect("json"),
+        json!({"type":"deliver","msg_id":"m","from":"alice","ts":5,"envelope":{},"ephemeral":true})
+    );
+    let multi = ServerMessage::SentMulti {
+        ts: 5,
+        results: vec![
+            MultiResult {
+                to: "bob".into(),
+                outcome: MultiOutcome::Sent {
+                    msg_id: "m1".into(),
+                    queued: true,
+                    delivered: None,
+                },
+            },
+            MultiResult {
+                to: "carol".into(),
+                outcome: MultiOutcome::Failed {
+                    error: ItemError {
+                        code: ErrorCode::MailboxFull,
+                        message: "full".into(),
+                    },
+                },
+            },
+        ],
+    };
+    assert_eq!(
+        shape(&multi),
+        json!({"type":"sent_multi","id":1,"ts":5,"results":[
+            {"to":"bob","msg_id":"m1","queued":true},
+            {"to":"carol","error":{"code":"mailbox_full","message":"full"}}]})
+    );
+    let stale = ServerMessage::StaleVersion {
+        message: "lost".into(),
+        current_version: 3,
+        current_hash: "ab".into(),
+    };
+    assert_eq!(
+        shape(&stale),
+        json!({"type":"error","id":1,"code":"stale_version","message":"lost",
+               "current_version":3,"current_hash":"ab"})
+    );
+    for m in [sent, deliver, multi, stale] {
+        let bytes = encode(Some(&RequestId::from(1)), &m);
+        assert_eq!(
+            decode_server(&bytes).expect("decode"),
+            (Some(RequestId::from(1)), m)
+        );
+    }
+    // A stale_version error without its current version is still an error.
+    let bare = br#"{"type":"error","code":"stale_version","message":"m"}"#;
+    assert!(matches!(
+        decode_server(bare),
+        Ok((
+            None,
+            ServerMessage::Error {
+                code: ErrorCode::StaleVersion,
+                ..
+            }
+        ))
+    ));
+}
+
+#[test]
+fn send_multi_items_keep_envelopes_that_are_not_objects() {
+    let (_, req) = decode(json!({"type":"send_multi","messages":[
+        {"to":"bob","envelope":{"kind":"msg"}},{"to":"carol","envelope":"text"}]}))
+    .expect("send_multi");
+    let Request::SendMulti {
+        messages,
+        ephemeral,
+    } = req
+    else {
+        panic!("not send_multi")
+    };
+    assert!(!ephemeral);
+    assert_eq!(messages[1].envelope, json!("text"));
+    for bad in [
+        json!({"type":"send_multi"}),
+        json!({"type":"send_multi","messages":{}}),
+        json!({"type":"send_multi","messages":[{"envelope":{}}]}),
+        json!({"type":"send_multi","messages":[{"to":"bob"}]}),
+        json!({"type":"send_multi","messages":[],"ephemeral":1}),
+        json!({"type":"group_commit","group_id":"g","version":-1,"state_hash":"h","members":[],"admins":[]}),
+    ] {
+        assert_eq!(
+            decode(bad.clone()).err().map(|e| e.code),
+            Some(ErrorCode::BadRequest),
+            "{bad}"
+        );
+    }
+}
