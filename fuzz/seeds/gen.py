@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the fuzz seed corpus (fuzz/seeds/<target>/) from the protocol
-vectors (testdata/vectors/v1.json) and the e2e vectors
-(testdata/e2e/vectors.json). Deterministic: run it again after changing
+vectors (testdata/vectors/v1.json), the e2e vectors
+(testdata/e2e/vectors.json) and the group vectors
+(testdata/groups/vectors.json). Deterministic: run it again after changing
 the vectors and commit the result. Seeds only steer the fuzzer towards
 deep paths; the fuzzer mutates them from there."""
 
@@ -16,6 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 OUT = os.path.join(ROOT, "fuzz", "seeds")
 V1 = json.load(open(os.path.join(ROOT, "testdata", "vectors", "v1.json")))
 E2E = json.load(open(os.path.join(ROOT, "testdata", "e2e", "vectors.json")))
+GROUPS = json.load(open(os.path.join(ROOT, "testdata", "groups", "vectors.json")))
 
 
 def compact(obj):
@@ -155,6 +157,15 @@ def main():
                 write("envelope", b"\x05" + p.encode())
             if isinstance(m.get("envelope"), dict):
                 write("envelope", b"\x00" + compact(m["envelope"]))
+
+    # group_state: even = the state as received, odd = re-signed first
+    # (3 = re-signed and chained to the vectors' state one version below).
+    for step in GROUPS["chain"]:
+        for mode in (0, 1, 3):
+            write("group_state", bytes([mode]) + compact(step["state"]))
+    for case in GROUPS["cases"]:
+        write("group_state", b"\x00" + compact(case["state"]))
+        write("group_state", b"\x01" + compact(case["state"]))
 
 if __name__ == "__main__":
     main()
