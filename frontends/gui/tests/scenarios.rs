@@ -563,3 +563,22 @@ fn searching_for_a_name_nobody_has_says_so() {
     h.step();
     assert_eq!(h.state().view.open, None, "no conversation with nobody");
 }
+
+#[test]
+fn the_conversation_with_yourself_is_shown_as_notes() {
+    let w = World::new();
+    let (ad, mut alice) = w.user("alice");
+    w.call(
+        &mut alice,
+        "send",
+        json!({"to": "alice", "text": "buy milk"}),
+    );
+    let mut h = gui(&ad.socket);
+    wait_label(&mut h, "Your notes (a conversation with yourself)");
+    assert!(
+        h.query_all_by_label("Conversation with alice")
+            .next()
+            .is_none(),
+        "one's own account is not listed as a person to chat with"
+    );
+}

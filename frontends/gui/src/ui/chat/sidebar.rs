@@ -22,6 +22,8 @@ struct Row<'a> {
     name: &'a str,
     /// `None`: unknown (chatd is not logged in).
     online: Option<bool>,
+    /// False for one's own notes, where presence means nothing.
+    presence: bool,
     selected: bool,
     preview: Option<String>,
     time: Option<String>,
@@ -159,6 +161,7 @@ fn lists(app: &mut App, ui: &mut Ui, palette: &Palette) {
     let today = format::today();
     let mut clicked: Option<String> = None;
     section(ui, palette, "Conversations");
+    let me = app.model.account().unwrap_or("").to_string();
     let threads: Vec<_> = app
         .model
         .threads_by_recency()
@@ -178,6 +181,9 @@ fn lists(app: &mut App, ui: &mut Ui, palette: &Palette) {
         );
     }
     for t in &threads {
+        // The conversation with oneself holds notes: no presence (one is
+        // obviously online), and it says what it is.
+        let notes = t.peer == me;
         let preview = t.last().map(|m| {
             let who = if m.direction == chatd_api::Direction::Out {
                 "You: "
@@ -186,18 +192,27 @@ fn lists(app: &mut App, ui: &mut Ui, palette: &Palette) {
             };
             format!("{who}{}", m.text.replace('\n', " "))
         });
+        let preview = match (preview, notes) {
+            (None, true) => Some("Notes to self".to_string()),
+            (preview, _) => preview,
+        };
         let online = app
             .model
             .presence_known()
             .then(|| app.model.is_online(&t.peer));
         let unread = t.unread;
-        let mut label = format!("Conversation with {}", t.peer);
+        let mut label = if notes {
+            "Your notes (a conversation with yourself)".to_string()
+        } else {
+            format!("Conversation with {}", t.peer)
+        };
         if unread > 0 {
             label.push_str(&format!(", {unread} unread"));
         }
         let row = Row {
             name: &t.peer,
             online,
+            presence: !notes,
             selected: app.view.open.as_deref() == Some(t.peer.as_str()),
             preview,
             time: t.last().map(|m| format::list_time(m.ts, today)),
@@ -209,7 +224,6 @@ fn lists(app: &mut App, ui: &mut Ui, palette: &Palette) {
         }
     }
     ui.add_space(10.0);
-    let me = app.model.account().unwrap_or("").to_string();
     if query.is_empty() && !app.model.presence_known() {
         section(ui, palette, "Online now");
         muted(ui, palette, "Not connected to the server: presence unknown");
@@ -275,6 +289,7 @@ fn user_row(ui: &mut Ui, palette: &Palette, user: &str, online: Option<bool>) ->
     let row = Row {
         name: user,
         online,
+        presence: true,
         selected: false,
         preview: None,
         time: None,
@@ -324,14 +339,16 @@ fn person_row(ui: &mut Ui, palette: &Palette, row: &Row<'_>) -> Response {
     let radius = if row.preview.is_some() { 19.0 } else { 15.0 };
     let center = egui::pos2(rect.left() + 8.0 + radius, rect.center().y);
     paint_avatar(painter, center, radius, row.name);
-    let dot = center + egui::vec2(radius * 0.72, radius * 0.72);
-    painter.circle_filled(dot, 6.0, palette.sidebar);
-    match row.online {
-        Some(true) => painter.circle_filled(dot, 4.5, palette.good),
-        Some(false) => painter.circle_filled(dot, 4.5, palette.muted.gamma_multiply(0.7)),
-        // Unknown: a ring, neither online nor offline.
-        None => painter.circle_stroke(dot, 3.5, (1.2, palette.muted)),
-    };
+    if row.presence {
+        let dot = center + egui::vec2(radius * 0.72, radius * 0.72);
+        painter.circle_filled(dot, 6.0, palette.sidebar);
+        match row.online {
+            Some(true) => painter.circle_filled(dot, 4.5, palette.good),
+            Some(false) => painter.circle_filled(dot, 4.5, palette.muted.gamma_multiply(0.7)),
+            // Unknown: a ring, neither online nor offline.
+            None => painter.circle_stroke(dot, 3.5, (1.2, palette.muted)),
+        };
+    }
     let text_left = center.x + radius + 10.0;
     let right = rect.right() - 10.0;
     let text_color = ui.visuals().text_color();

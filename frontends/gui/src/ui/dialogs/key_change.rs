@@ -31,7 +31,7 @@ pub fn show(app: &mut App, ui: &mut Ui, user: &str) {
         ui.label(
             RichText::new(format!(
                 "Nothing is sent to {user}, and nothing new from {user} is shown, until you \
-                 decide. Compare the new number with {user} before you trust it."
+                 decide. Compare the new fingerprint with {user} before you trust it."
             ))
             .strong(),
         );
