@@ -37,7 +37,8 @@
 //! - **Re-sending session keys.** A sender sends its `session_key`
 //!   envelope before *every* `msg` under that key until the key is
 //!   confirmed: confirmed means an authentic receipt (`delivered` or `read`)
-//!   from the recipient naming a text message sent under that key (message
+//!   from the recipient naming a text message (`text` or `group_text`)
+//!   sent under that key (message
 //!   ids are random and travel encrypted, so only a holder of the key can
 //!   name one). A receiver treats a `session_key` whose `key_id` it already
 //!   holds, or has retired, as a duplicate, without any RSA work. So a
