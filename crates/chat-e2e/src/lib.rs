@@ -38,9 +38,8 @@
 //!   envelope before *every* `msg` under that key until the key is
 //!   confirmed: confirmed means an authentic receipt (`delivered` or `read`)
 //!   from the recipient naming a text message (`text` or `group_text`)
-//!   sent under that key (message
-//!   ids are random and travel encrypted, so only a holder of the key can
-//!   name one). A receiver treats a `session_key` whose `key_id` it already
+//!   sent under that key (message ids are random and travel encrypted, so
+//!   only a holder of the key can name one). A receiver treats a `session_key` whose `key_id` it already
 //!   holds, or has retired, as a duplicate, without any RSA work. So a
 //!   recipient that lost its state, or never got the first announcement,
 //!   recovers by itself until the key is confirmed; after that, messages
