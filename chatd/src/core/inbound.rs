@@ -327,7 +327,13 @@ fn apply_payload(
                 }
             }
         }
-        _ => {}
+        // Group payloads (PROTOCOL.md §4.1) are not acted on yet: ignored
+        // exactly as unknown types are (acked, not shown, no receipt).
+        Payload::GroupText(_)
+        | Payload::GroupState(_)
+        | Payload::GroupStateRequest(_)
+        | Payload::Typing(_)
+        | Payload::Unknown { .. } => {}
     }
     Ok(())
 }

@@ -20,6 +20,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         version: 3,
         sql: include_str!("migrations/0003_key_notices.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("migrations/0004_groups.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

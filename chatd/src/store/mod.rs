@@ -1,6 +1,7 @@
 //! chatd's local store: everything the daemon must not lose (settings, the
 //! history with its full-text index, key notices for the timeline, the outbox, envelopes waiting for a
-//! key, the event log and the end-to-end engine's keys and pins) in one
+//! key, the event log, the end-to-end engine's keys and pins, and the
+//! groups with every signed state accepted for them) in one
 //! SQLite file, so that one transaction can cover an engine call and the
 //! writes it leads to, and a crash loses nothing that was committed.
 //!
@@ -13,6 +14,7 @@ mod db;
 mod e2e;
 mod error;
 mod events;
+mod groups;
 mod history;
 mod migrate;
 mod notices;
@@ -34,6 +36,7 @@ use rusqlite::{Connection, TransactionBehavior};
 pub use db::Db;
 pub use error::StoreError;
 pub use events::{EVENTS_KEEP_COUNT, EVENTS_KEEP_MS};
+pub use groups::GroupRow;
 pub use history::ConversationRow;
 pub use outbox::OutboxItem;
 pub use pending::PendingEnvelope;

@@ -37,9 +37,9 @@
 //! - **Re-sending session keys.** A sender sends its `session_key`
 //!   envelope before *every* `msg` under that key until the key is
 //!   confirmed: confirmed means an authentic receipt (`delivered` or `read`)
-//!   from the recipient naming a text message sent under that key (message
-//!   ids are random and travel encrypted, so only a holder of the key can
-//!   name one). A receiver treats a `session_key` whose `key_id` it already
+//!   from the recipient naming a text message (`text` or `group_text`)
+//!   sent under that key (message ids are random and travel encrypted, so
+//!   only a holder of the key can name one). A receiver treats a `session_key` whose `key_id` it already
 //!   holds, or has retired, as a duplicate, without any RSA work. So a
 //!   recipient that lost its state, or never got the first announcement,
 //!   recovers by itself until the key is confirmed; after that, messages
@@ -67,7 +67,9 @@
 //!   accepted in any RFC 4122 text form and normalised to lowercase.
 //! - **Unknown things.** An envelope `kind` other than `session_key` and
 //!   `msg` is acked and ignored (reserved for later versions), as is a
-//!   payload `type` other than `text` and `receipt`. A known kind or type
+//!   payload `type` other than `text`, `receipt` and the group types of
+//!   §4.1 (`group_text`, `group_state`, `group_state_request`, `typing`;
+//!   see [`payload`] and PROTOCOL.md D12). A known kind or type
 //!   with a missing or invalid field is a `malformed_envelope` or
 //!   `malformed_payload` security event.
 //! - **Changed keys.** While a peer's pin is `changed`, nothing is
@@ -114,7 +116,10 @@ pub use envelope::{Envelope, EnvelopeError, MsgEnvelope, SessionKeyEnvelope};
 pub use error::{E2eError, SecurityReason, StoreError};
 pub use identity::{IdentityKey, PublicIdentity};
 pub use memory::MemoryStore;
-pub use payload::{Payload, PayloadError, Receipt, ReceiptStatus, Text};
+pub use payload::{
+    GroupStatePayload, GroupStateRequest, GroupText, Payload, PayloadError, Receipt, ReceiptStatus,
+    Text, Typing,
+};
 pub use pins::{KeyObservation, PendingKey, Pin, PinState};
 pub use receive::{Decrypted, Pending, PendingReason, Received, UnwrapJob, UnwrappedKey};
 pub use replay::ReplayWindow;

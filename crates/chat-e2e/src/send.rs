@@ -203,8 +203,14 @@ impl Engine {
         key.next_seq = seq.saturating_add(1);
         let mut envelopes = Vec::with_capacity(2);
         if !key.confirmed {
-            if let Payload::Text(text) = payload {
-                key.unconfirmed_ids.push(text.id);
+            // Receipts name texts, 1:1 or group (§4.1): either confirms.
+            let text_id = match payload {
+                Payload::Text(t) => Some(t.id),
+                Payload::GroupText(g) => Some(g.id),
+                _ => None,
+            };
+            if let Some(id) = text_id {
+                key.unconfirmed_ids.push(id);
                 let excess = key
                     .unconfirmed_ids
                     .len()

@@ -39,8 +39,9 @@ pub struct SendingKey {
     pub announcement: SessionKeyEnvelope,
     /// The peer proved it holds the key (a receipt for a message under it).
     pub confirmed: bool,
-    /// Ids of text messages sent under the key while unconfirmed (the most
-    /// recent few); a receipt naming one of them confirms the key.
+    /// Ids of text messages (`text`, `group_text`) sent under the key
+    /// while unconfirmed (the most recent few); a receipt naming one of
+    /// them confirms the key.
     pub unconfirmed_ids: Vec<Uuid>,
 }
 

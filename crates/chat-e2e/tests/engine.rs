@@ -76,6 +76,22 @@ fn session_key_is_resent_until_a_receipt_confirms_it() {
 }
 
 #[test]
+fn a_receipt_for_a_group_text_confirms_the_key_too() {
+    let (mut alice, mut bob) = alice_and_bob();
+    let gid = uuid::Uuid::from_u128(0x1234_5678_9abc_4def_8123_4567_89ab_cdef);
+    let p = Payload::group_text(gid, 1, "to the group", T0).unwrap();
+    let envs = alice.send("bob", &p, T0);
+    assert_eq!(envs.len(), 2, "announced under a new key");
+    bob.recv_all("alice", &envs, T0);
+    let receipt = Payload::receipt(ReceiptStatus::Delivered, vec![p.id().unwrap()], T0).unwrap();
+    for env in bob.send("alice", &receipt, T0) {
+        alice.recv("bob", &env, T0);
+    }
+    let (_, e) = alice.send_text("bob", "next", T0);
+    assert_eq!(e.iter().map(kind).collect::<Vec<_>>(), ["msg"]);
+}
+
+#[test]
 fn a_receipt_for_something_else_confirms_nothing() {
     let (mut alice, mut bob) = alice_and_bob();
     alice.send_text("bob", "one", T0);

@@ -16,6 +16,9 @@ use crate::core::{Core, CoreError};
 /// [`MAX_TEXT_BYTES`](chatd_api::domain::MAX_TEXT_BYTES), which frontends
 /// check before sending.
 pub const MAX_TEXT: usize = chatd_api::domain::MAX_TEXT_BYTES;
+// A group message has the same limit (PROTOCOL.md §4.1), checked by
+// chat-e2e when it decodes one.
+const _: () = assert!(MAX_TEXT == chat_e2e::payload::MAX_TEXT_BYTES);
 /// Largest page of history or search results.
 const MAX_PAGE: u32 = 500;
 

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use chat_proto::crypto;
 use chat_proto::encoding::{b64_decode, b64_encode};
+use serde::Serialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -66,7 +67,8 @@ impl SignedGroupState {
         Self { state, sig }
     }
 
-    /// The JSON object of §4.2, fields in the documented order.
+    /// The JSON object of §4.2 as a map (serde_json sorts its keys); to
+    /// write the fields in the documented order, serialise `self` instead.
     pub fn to_json(&self) -> Map<String, Value> {
         let s = &self.state;
         let list = |set: &BTreeSet<String>| Value::from(set.iter().cloned().collect::<Vec<_>>());
@@ -126,6 +128,49 @@ impl SignedGroupState {
     }
 }
 
+/// The §4.2 fields in their documented order, for [`Serialize`].
+#[derive(Serialize)]
+struct Wire<'a> {
+    group_id: String,
+    version: u64,
+    prev: String,
+    name: &'a str,
+    members: &'a BTreeSet<String>,
+    admins: &'a BTreeSet<String>,
+    signer: &'a str,
+    signer_fingerprint: &'a str,
+    sig: String,
+}
+
+impl Serialize for SignedGroupState {
+    /// The JSON object of §4.2 with its fields in the documented order (as
+    /// a `group_state` payload carries it).
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let s = &self.state;
+        Wire {
+            group_id: s.group_id().hyphenated().to_string(),
+            version: s.version(),
+            prev: s.prev().map(|p| p.to_hex()).unwrap_or_default(),
+            name: s.name(),
+            members: s.members(),
+            admins: s.admins(),
+            signer: s.signer(),
+            signer_fingerprint: s.signer_fingerprint(),
+            sig: b64_encode(&self.sig),
+        }
+        .serialize(serializer)
+    }
+}
+
+/// A uuid in its one canonical form (lowercase, hyphenated), any RFC 4122
+/// version: how `group_id` is written in states and payloads alike.
+pub(crate) fn canonical_uuid(text: &str) -> Option<Uuid> {
+    match Uuid::try_parse(text) {
+        Ok(id) if id.hyphenated().to_string() == text => Some(id),
+        _ => None,
+    }
+}
+
 fn str_field<'a>(map: &'a Map<String, Value>, name: &'static str) -> Result<&'a str, GroupError> {
     map.get(name)
         .and_then(Value::as_str)
@@ -133,11 +178,7 @@ fn str_field<'a>(map: &'a Map<String, Value>, name: &'static str) -> Result<&'a 
 }
 
 fn uuid_field(map: &Map<String, Value>, name: &'static str) -> Result<Uuid, GroupError> {
-    let text = str_field(map, name)?;
-    match Uuid::try_parse(text) {
-        Ok(id) if id.hyphenated().to_string() == text => Ok(id),
-        _ => Err(GroupError::Malformed(name)),
-    }
+    canonical_uuid(str_field(map, name)?).ok_or(GroupError::Malformed(name))
 }
 
 /// A list of strings in strictly ascending byte order. The count is checked
@@ -189,6 +230,32 @@ mod tests {
         let again = SignedGroupState::from_json(&s.to_json()).unwrap();
         assert_eq!(again, s);
         again.verify(&alice_public()).unwrap();
+    }
+
+    #[test]
+    fn serialises_in_the_documented_order() {
+        let s = signed();
+        let text = serde_json::to_string(&s).unwrap();
+        let keys = [
+            "group_id",
+            "version",
+            "prev",
+            "name",
+            "members",
+            "admins",
+            "signer",
+            "signer_fingerprint",
+            "sig",
+        ];
+        let at: Vec<usize> = keys
+            .iter()
+            .map(|k| text.find(&format!("\"{k}\":")).unwrap())
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
+        let Value::Object(map) = serde_json::from_str(&text).unwrap() else {
+            panic!("not an object")
+        };
+        assert_eq!(map, s.to_json());
     }
 
     #[test]

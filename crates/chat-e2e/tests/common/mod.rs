@@ -41,6 +41,11 @@ pub fn groups() -> Value {
     read_json("testdata/groups/vectors.json")
 }
 
+/// testdata/groups/payloads.json
+pub fn group_payloads() -> Value {
+    read_json("testdata/groups/payloads.json")
+}
+
 /// What `me`, holding `held`, answers for the JSON `state`, as the vectors
 /// spell it: "joined", "advanced", "removed", "duplicate" or the refusal's
 /// security reason. The signer's key comes from `keys` (name -> public PEM).
