@@ -54,15 +54,9 @@ async fn next_delivery_is_the_marker(sender: &mut WireClient, to: &mut WireClien
 #[tokio::test]
 async fn an_ephemeral_send_reaches_live_sessions_only_and_is_never_stored() {
     let srv = server(&[]);
-    let (mut b1, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
-        .await
-        .unwrap();
-    let (mut b2, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
-        .await
-        .unwrap();
-    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
-        .await
-        .unwrap();
+    let mut b1 = user(&srv, "bob", &bob_key()).await;
+    let mut b2 = user(&srv, "bob", &bob_key()).await;
+    let mut alice = user(&srv, "alice", &alice_key()).await;
     let r = alice.request(ephemeral("bob", 1)).await.unwrap();
     let ServerMessage::SentEphemeral {
         msg_id, delivered, ..
@@ -88,23 +82,17 @@ async fn an_ephemeral_send_reaches_live_sessions_only_and_is_never_stored() {
     );
     // A new session of bob gets nothing again: it was never stored.
     drop((b1, b2));
-    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
-        .await
-        .unwrap();
+    let mut bob = user(&srv, "bob", &bob_key()).await;
     next_delivery_is_the_marker(&mut alice, &mut bob, "bob").await;
 }
 
 #[tokio::test]
 async fn an_ephemeral_send_to_an_offline_user_is_dropped_and_never_delivered_later() {
     let srv = server(&[]);
-    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
-        .await
-        .unwrap();
+    let mut bob = user(&srv, "bob", &bob_key()).await;
     bob.request(json!({"type":"logout"})).await.unwrap();
     drop(bob);
-    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
-        .await
-        .unwrap();
+    let mut alice = user(&srv, "alice", &alice_key()).await;
     let r = alice.request(ephemeral("bob", 1)).await.unwrap();
     assert!(
         matches!(
@@ -116,9 +104,7 @@ async fn an_ephemeral_send_to_an_offline_user_is_dropped_and_never_delivered_lat
         ),
         "{r:?}"
     );
-    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
-        .await
-        .unwrap();
+    let mut bob = user(&srv, "bob", &bob_key()).await;
     next_delivery_is_the_marker(&mut alice, &mut bob, "bob").await;
     // Refusals as for a stored send.
     for to in ["nobody", "bad name!"] {
@@ -135,12 +121,8 @@ async fn an_ephemeral_send_to_an_offline_user_is_dropped_and_never_delivered_lat
 #[tokio::test]
 async fn ephemeral_sends_do_not_count_towards_the_mailbox() {
     let srv = server(&["--mailbox-limit", "1"]);
-    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
-        .await
-        .unwrap();
-    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
-        .await
-        .unwrap();
+    let mut bob = user(&srv, "bob", &bob_key()).await;
+    let mut alice = user(&srv, "alice", &alice_key()).await;
     let r = alice
         .request(json!({"type":"send","to":"bob","envelope":envelope(1)}))
         .await
@@ -193,16 +175,10 @@ async fn ephemeral_sends_do_not_count_towards_the_mailbox() {
 #[tokio::test]
 async fn an_ephemeral_batch_answers_per_item() {
     let srv = server(&[]);
-    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
-        .await
-        .unwrap();
-    let (mut carol, _) = WireClient::logged_in(srv.addr, "carol", &bob_key())
-        .await
-        .unwrap();
+    let mut bob = user(&srv, "bob", &bob_key()).await;
+    let mut carol = user(&srv, "carol", &bob_key()).await;
     carol.request(json!({"type":"logout"})).await.unwrap();
-    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
-        .await
-        .unwrap();
+    let mut alice = user(&srv, "alice", &alice_key()).await;
     let r = alice
         .request(json!({"type":"send_multi","ephemeral":true,"messages":[
             {"to":"bob","envelope":envelope(1)},
@@ -248,9 +224,7 @@ async fn an_ephemeral_batch_answers_per_item() {
         let (eph, _, _, seq) = next_delivery(&mut bob).await;
         assert_eq!((eph, seq), (true, want));
     }
-    let (mut carol, _) = WireClient::logged_in(srv.addr, "carol", &bob_key())
-        .await
-        .unwrap();
+    let mut carol = user(&srv, "carol", &bob_key()).await;
     next_delivery_is_the_marker(&mut alice, &mut carol, "carol").await;
 }
 
@@ -260,9 +234,7 @@ async fn at_most_ten_ephemeral_sends_a_second_per_connection() {
     let (_bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
         .await
         .unwrap();
-    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
-        .await
-        .unwrap();
+    let mut alice = user(&srv, "alice", &alice_key()).await;
     // The window starts empty: the first ten pass whatever the clock does.
     // Of the 190 written right behind them, handled back to back, some
     // must be refused unless the server took over 19 s for them.
@@ -313,9 +285,7 @@ async fn at_most_ten_ephemeral_sends_a_second_per_connection() {
         .await
         .unwrap();
     assert!(matches!(r, ServerMessage::Sent { .. }), "{r:?}");
-    let (mut other, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
-        .await
-        .unwrap();
+    let mut other = user(&srv, "alice", &alice_key()).await;
     let answers = pipeline(&mut other, (0..10).map(|n| ephemeral("bob", n)).collect()).await;
     assert!(
         answers.iter().all(|a| matches!(
@@ -335,9 +305,7 @@ async fn the_ephemeral_rate_is_a_flag() {
     let (_bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
         .await
         .unwrap();
-    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
-        .await
-        .unwrap();
+    let mut alice = user(&srv, "alice", &alice_key()).await;
     let answers = pipeline(&mut alice, (0..100).map(|n| ephemeral("bob", n)).collect()).await;
     assert!(
         answers[..3]

@@ -22,9 +22,7 @@ async fn repeated_watch_requests_do_not_exceed_the_cap() {
             .await
             .unwrap();
     }
-    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
-        .await
-        .unwrap();
+    let mut alice = user(&srv, "alice", &alice_key()).await;
     let watch = |users: &[&str]| json!({"type":"watch","users":users});
     let r = alice.request(watch(&["u1", "u2"])).await.unwrap();
     assert!(matches!(r, ServerMessage::WatchOk { .. }), "{r:?}");
@@ -69,12 +67,8 @@ async fn one_sender_cannot_fill_a_whole_mailbox() {
         .await
         .unwrap();
     drop(bob);
-    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
-        .await
-        .unwrap();
-    let (mut carol, _) = WireClient::logged_in(srv.addr, "carol", &alice_key())
-        .await
-        .unwrap();
+    let mut alice = user(&srv, "alice", &alice_key()).await;
+    let mut carol = user(&srv, "carol", &alice_key()).await;
     let send = |n: u32| json!({"type":"send","to":"bob","envelope":{"n":n}});
     for n in 0..2 {
         let r = alice.request(send(n)).await.unwrap();

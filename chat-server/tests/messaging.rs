@@ -38,14 +38,10 @@ async fn deliveries(c: &mut WireClient, count: usize) -> Vec<(String, String, u6
 #[tokio::test]
 async fn queued_messages_arrive_in_order_and_acked_ones_do_not_return() {
     let srv = server(&[]);
-    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
-        .await
-        .unwrap();
+    let mut bob = user(&srv, "bob", &bob_key()).await;
     bob.request(json!({"type":"logout"})).await.unwrap();
     drop(bob);
-    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
-        .await
-        .unwrap();
+    let mut alice = user(&srv, "alice", &alice_key()).await;
     for n in 1..=20 {
         match send(&mut alice, "bob", n).await {
             ServerMessage::Sent { queued, msg_id, .. } => {
@@ -55,9 +51,7 @@ async fn queued_messages_arrive_in_order_and_acked_ones_do_not_return() {
             other => panic!("{other:?}"),
         }
     }
-    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
-        .await
-        .unwrap();
+    let mut bob = user(&srv, "bob", &bob_key()).await;
     let got = deliveries(&mut bob, 20).await;
     assert_eq!(
         got.iter().map(|d| d.2).collect::<Vec<_>>(),
@@ -74,9 +68,7 @@ async fn queued_messages_arrive_in_order_and_acked_ones_do_not_return() {
         ServerMessage::Pong {}
     );
     drop(bob);
-    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
-        .await
-        .unwrap();
+    let mut bob = user(&srv, "bob", &bob_key()).await;
     let again = deliveries(&mut bob, 10).await;
     assert_eq!(
         again.iter().map(|d| d.2).collect::<Vec<_>>(),
@@ -95,9 +87,7 @@ async fn queued_messages_arrive_in_order_and_acked_ones_do_not_return() {
         ServerMessage::Pong {}
     );
     drop(bob);
-    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
-        .await
-        .unwrap();
+    let mut bob = user(&srv, "bob", &bob_key()).await;
     // Nothing left: the next push is the live message sent now.
     assert!(matches!(
         send(&mut alice, "bob", 99).await,
@@ -109,18 +99,10 @@ async fn queued_messages_arrive_in_order_and_acked_ones_do_not_return() {
 #[tokio::test]
 async fn live_delivery_reaches_every_session_of_the_recipient() {
     let srv = server(&[]);
-    let (mut b1, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
-        .await
-        .unwrap();
-    let (mut b2, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
-        .await
-        .unwrap();
-    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
-        .await
-        .unwrap();
-    let (mut carol, _) = WireClient::logged_in(srv.addr, "carol", &alice_key())
-        .await
-        .unwrap();
+    let mut b1 = user(&srv, "bob", &bob_key()).await;
+    let mut b2 = user(&srv, "bob", &bob_key()).await;
+    let mut alice = user(&srv, "alice", &alice_key()).await;
+    let mut carol = user(&srv, "carol", &alice_key()).await;
     for n in 1..=5 {
         send(&mut alice, "bob", n).await;
         send(&mut carol, "bob", 100 + n).await;
@@ -142,9 +124,7 @@ async fn sent_messages_survive_kill_9_of_the_server() {
         .unwrap();
     bob.request(json!({"type":"logout"})).await.unwrap();
     let _ = token;
-    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
-        .await
-        .unwrap();
+    let mut alice = user(&srv, "alice", &alice_key()).await;
     for n in 1..=50 {
         assert!(matches!(
             send(&mut alice, "bob", n).await,
@@ -153,9 +133,7 @@ async fn sent_messages_survive_kill_9_of_the_server() {
     }
     // No chance to flush: every `sent` must already be on disk.
     srv.kill9_and_restart().unwrap();
-    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
-        .await
-        .unwrap();
+    let mut bob = user(&srv, "bob", &bob_key()).await;
     let got = deliveries(&mut bob, 50).await;
     assert_eq!(
         got.iter().map(|d| d.2).collect::<Vec<_>>(),
@@ -172,9 +150,7 @@ async fn sent_messages_survive_kill_9_of_the_server() {
 #[tokio::test]
 async fn send_refusals() {
     let srv = server(&["--mailbox-limit", "3"]);
-    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
-        .await
-        .unwrap();
+    let mut alice = user(&srv, "alice", &alice_key()).await;
     let (_bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
         .await
         .unwrap();

@@ -76,13 +76,9 @@ async fn offline(addr: std::net::SocketAddr, name: &str) {
 #[tokio::test]
 async fn every_item_is_stored_in_order_with_a_result_each() {
     let srv = server(&[]);
-    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
-        .await
-        .unwrap();
+    let mut bob = user(&srv, "bob", &bob_key()).await;
     offline(srv.addr, "carol").await;
-    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
-        .await
-        .unwrap();
+    let mut alice = user(&srv, "alice", &alice_key()).await;
     let r = alice
         .request(multi(&[
             ("bob", envelope(1)),
@@ -108,24 +104,16 @@ async fn every_item_is_stored_in_order_with_a_result_each() {
         .unwrap();
     let got = deliveries(&mut bob, 4).await;
     assert_eq!(got, [1, 3, 4, 5].map(|n| ("alice".to_string(), n)).to_vec());
-    let (mut carol, _) = WireClient::logged_in(srv.addr, "carol", &bob_key())
-        .await
-        .unwrap();
+    let mut carol = user(&srv, "carol", &bob_key()).await;
     assert_eq!(deliveries(&mut carol, 1).await, [("alice".to_string(), 2)]);
 }
 
 #[tokio::test]
 async fn items_fail_alone() {
     let srv = server(&["--mailbox-limit", "2"]);
-    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
-        .await
-        .unwrap();
-    let (mut carol, _) = WireClient::logged_in(srv.addr, "carol", &bob_key())
-        .await
-        .unwrap();
-    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
-        .await
-        .unwrap();
+    let mut bob = user(&srv, "bob", &bob_key()).await;
+    let mut carol = user(&srv, "carol", &bob_key()).await;
+    let mut alice = user(&srv, "alice", &alice_key()).await;
     // bob has one message waiting (unacked), room for one more.
     alice
         .request(json!({"type":"send","to":"bob","envelope":envelope(1)}))
@@ -178,12 +166,8 @@ async fn items_fail_alone() {
 #[tokio::test]
 async fn whole_request_errors_store_nothing() {
     let srv = server(&[]);
-    let (mut bob, _) = WireClient::logged_in(srv.addr, "bob", &bob_key())
-        .await
-        .unwrap();
-    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
-        .await
-        .unwrap();
+    let mut bob = user(&srv, "bob", &bob_key()).await;
+    let mut alice = user(&srv, "alice", &alice_key()).await;
     let too_many: Vec<(&str, Value)> = (0..257).map(|n| ("bob", envelope(n))).collect();
     let r = alice.request(multi(&too_many)).await.unwrap();
     assert_eq!(code(&r), ErrorCode::BadRequest, "{r:?}");
@@ -228,9 +212,7 @@ async fn what_sent_multi_answered_survives_kill_9() {
     let mut srv = server(&[]);
     offline(srv.addr, "bob").await;
     offline(srv.addr, "carol").await;
-    let (mut alice, _) = WireClient::logged_in(srv.addr, "alice", &alice_key())
-        .await
-        .unwrap();
+    let mut alice = user(&srv, "alice", &alice_key()).await;
     let mut items: Vec<(&str, Value)> = Vec::new();
     for n in 0..128 {
         items.push(("bob", envelope(n)));

@@ -22,6 +22,15 @@ pub fn server(extra: &[&str]) -> ServerProcess {
 }
 
 /// The error code of a message, or a panic naming what came instead.
+/// A connection logged in to `srv` as `name` with the identity key `key`
+/// (signing up first when the account is new).
+pub async fn user(srv: &ServerProcess, name: &str, key: &str) -> WireClient {
+    let (client, _) = WireClient::logged_in(srv.addr, name, key)
+        .await
+        .unwrap_or_else(|e| panic!("{name} logs in: {e}"));
+    client
+}
+
 pub fn code(msg: &ServerMessage) -> ErrorCode {
     match msg {
         ServerMessage::Error { code, .. } => *code,
