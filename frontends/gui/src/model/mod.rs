@@ -302,10 +302,11 @@ impl Model {
             if c.online {
                 self.online.insert(c.peer.clone());
             }
-            match c.trust {
-                Some(TrustState::Changed) => self.key_changed(&c.peer),
-                Some(_) => self.key_settled(&c.peer),
-                None => {}
+            // A list may have been computed before a change it arrives
+            // after: it can raise a key warning, never settle one (only
+            // chatd's `trust` events and our own verify/trust do).
+            if c.trust == Some(TrustState::Changed) {
+                self.key_changed(&c.peer);
             }
             if let Some(last) = c.last {
                 self.merge(last);
@@ -331,8 +332,11 @@ impl Model {
         self.checking.remove(&fingerprint.user);
         if fingerprint.state == TrustState::Changed {
             self.key_changed(&fingerprint.user);
-        } else {
-            self.changed_keys.remove(&fingerprint.user);
+        } else if self.changed_keys.contains(&fingerprint.user) {
+            // An answer computed before the key changed, arriving after
+            // the event that said so: the event is newer (see
+            // `set_conversations`).
+            return;
         }
         self.fingerprints
             .insert(fingerprint.user.clone(), fingerprint);
