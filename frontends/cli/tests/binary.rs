@@ -12,35 +12,18 @@ use std::thread::JoinHandle;
 
 use serde_json::{Value, json};
 
-const CHAT: &str = env!("CARGO_BIN_EXE_chat");
+mod common;
+use common::{CHAT, run, text};
 
 /// Runs `chat` with `args` and `stdin`, without any socket from the
 /// environment.
 fn chat(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(CHAT)
+    let mut command = Command::new(CHAT);
+    command
         .args(args)
         .env_remove("CHATD_SOCKET")
-        .env("XDG_RUNTIME_DIR", "/nonexistent-runtime-dir")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run chat");
-    // chat may exit (on a usage error) before it reads stdin: a broken
-    // pipe here is part of the run, not a test failure.
-    let written = child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes());
-    if let Err(e) = written {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
-    }
-    child.wait_with_output().expect("wait")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+        .env("XDG_RUNTIME_DIR", "/nonexistent-runtime-dir");
+    run(command, stdin)
 }
 
 /// A scripted daemon: for each request line, `answer(method, params)`

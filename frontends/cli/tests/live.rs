@@ -5,7 +5,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
@@ -16,32 +16,14 @@ use test_support::fixtures::PASSWORD;
 use test_support::wait;
 use test_support::{DaemonProcess, RpcClient, World};
 
-const CHAT: &str = env!("CARGO_BIN_EXE_chat");
+mod common;
+use common::{CHAT, run, text};
 
 /// Runs `chat --socket SOCKET ARGS` with `stdin` and no terminal.
 fn chat(socket: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(CHAT)
-        .arg("--socket")
-        .arg(socket)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run chat");
-    let written = child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes());
-    if let Err(e) = written {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
-    }
-    child.wait_with_output().expect("wait for chat")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    let mut command = Command::new(CHAT);
+    command.arg("--socket").arg(socket).args(args);
+    run(command, stdin)
 }
 
 /// A long-running `chat` (watch) whose output lines are collected as they

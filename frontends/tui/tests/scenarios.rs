@@ -548,18 +548,7 @@ fn paging_up_asks_for_older_history() {
     let mut app = logged_in_sized(80, 14);
     ctrl(&mut app, 'n');
     // A full page of history means there may be more.
-    let page: Vec<_> = (0..50)
-        .map(|i| {
-            message(
-                &format!("p{i}"),
-                Direction::In,
-                "bob",
-                &format!("message {i}"),
-                NOW - (50 - i) * MINUTE,
-                MessageStatus::Read,
-            )
-        })
-        .collect();
+    let page = page_from_bob(50, MessageStatus::Read);
     let oldest = page[0].ts;
     answer(
         &mut app,
@@ -853,18 +842,7 @@ fn only_messages_on_screen_in_a_focused_terminal_are_marked_read() {
     let mut app = logged_in_sized(80, 14);
     let effects = ctrl(&mut app, 'n');
     assert!(!marks_read(&effects), "nothing shown yet: {effects:?}");
-    let page: Vec<_> = (0..30)
-        .map(|i| {
-            message(
-                &format!("p{i}"),
-                Direction::In,
-                "bob",
-                &format!("message {i}"),
-                NOW - (50 - i) * MINUTE,
-                MessageStatus::Read,
-            )
-        })
-        .collect();
+    let page = page_from_bob(30, MessageStatus::Read);
     answer(
         &mut app,
         Request::History {
@@ -1120,18 +1098,7 @@ fn scrolled_up_reads_up_to_the_newest_message_on_screen() {
     // In another tmux window while the conversation loads.
     app.update(Msg::Focus(false));
     ctrl(&mut app, 'n');
-    let page: Vec<_> = (0..30)
-        .map(|i| {
-            message(
-                &format!("p{i:02}"),
-                Direction::In,
-                "bob",
-                &format!("message {i}"),
-                NOW - (50 - i) * MINUTE,
-                MessageStatus::Delivered,
-            )
-        })
-        .collect();
+    let page = page_from_bob(30, MessageStatus::Delivered);
     let effects = answer(
         &mut app,
         Request::History {

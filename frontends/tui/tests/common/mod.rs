@@ -100,6 +100,23 @@ pub fn calls(effects: &[Effect]) -> Vec<Request> {
         .collect()
 }
 
+/// `n` messages from bob, "message 0" (oldest) to "message {n-1}", a
+/// minute apart and ending well before now: a page of history.
+pub fn page_from_bob(n: i64, status: MessageStatus) -> Vec<Message> {
+    (0..n)
+        .map(|i| {
+            message(
+                &format!("p{i:02}"),
+                Direction::In,
+                "bob",
+                &format!("message {i}"),
+                NOW - (50 - i) * MINUTE,
+                status,
+            )
+        })
+        .collect()
+}
+
 pub fn message(
     id: &str,
     direction: Direction,
