@@ -200,6 +200,7 @@ async fn deliver(
                 let body = EventBody::Security {
                     user: f.clone(),
                     reason: SecurityReason::Replayed,
+                    group: None,
                 };
                 return Ok(Outcome::Done(vec![tx.append_event(&body, now)?]));
             }
@@ -268,6 +269,7 @@ fn apply(
                 &EventBody::Security {
                     user: from.to_string(),
                     reason,
+                    group: None,
                 },
                 now,
             )?);
@@ -303,6 +305,8 @@ fn apply_payload(
                 ts: t.ts,
                 direction: Direction::In,
                 status: MessageStatus::Delivered,
+                group: None,
+                receipts: None,
             };
             if tx.insert_message(&message)? {
                 let receipt = Payload::receipt(ReceiptStatus::Delivered, vec![t.id], now)
@@ -323,7 +327,13 @@ fn apply_payload(
                     .message(&id)?
                     .is_some_and(|m| m.direction == Direction::Out && m.to == from);
                 if ours && tx.set_status(&id, status)? {
-                    events.push(tx.append_event(&EventBody::Receipt { id, status }, now)?);
+                    let body = EventBody::Receipt {
+                        id,
+                        status,
+                        user: None,
+                        receipts: None,
+                    };
+                    events.push(tx.append_event(&body, now)?);
                 }
             }
         }

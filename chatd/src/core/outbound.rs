@@ -140,7 +140,13 @@ async fn finish(core: &Core, id: i64, item: &OutboxItem, status: MessageStatus) 
             if let Some(mid) = message_id
                 && tx.set_status(&mid, status)?
             {
-                events.push(tx.append_event(&EventBody::Receipt { id: mid, status }, now)?);
+                let body = EventBody::Receipt {
+                    id: mid,
+                    status,
+                    user: None,
+                    receipts: None,
+                };
+                events.push(tx.append_event(&body, now)?);
             }
             Ok(events)
         })

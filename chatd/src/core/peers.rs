@@ -286,6 +286,7 @@ impl Core {
             let body = EventBody::Security {
                 user: me.to_string(),
                 reason: chatd_api::SecurityReason::OwnKeyMismatch,
+                group: None,
             };
             if let Err(e) = self.hub.publish(body).await {
                 tracing::error!(error = %e, "cannot record a security event");

@@ -117,10 +117,16 @@ pub fn event_kinds(names: Vec<String>) -> Result<Option<Vec<EventKind>>, Error> 
 /// The settings as a D-Bus dictionary (`a{sv}`), by the names of the
 /// socket API, so that a new setting is a new key and not a new signature.
 pub fn settings_dict(s: &Settings) -> HashMap<String, OwnedVariant> {
-    HashMap::from([(
-        "read_receipts".to_string(),
-        OwnedVariant::from(s.read_receipts),
-    )])
+    HashMap::from([
+        (
+            "read_receipts".to_string(),
+            OwnedVariant::from(s.read_receipts),
+        ),
+        (
+            "typing_indicators".to_string(),
+            OwnedVariant::from(s.typing_indicators),
+        ),
+    ])
 }
 
 /// A `SetSettings` dictionary as the socket API's patch: known names with
@@ -128,16 +134,16 @@ pub fn settings_dict(s: &Settings) -> HashMap<String, OwnedVariant> {
 pub fn settings_patch(dict: HashMap<String, OwnedVariant>) -> Result<SettingsPatch, Error> {
     let mut patch = SettingsPatch::default();
     for (name, value) in dict {
+        let flag = || {
+            bool::try_from(&value)
+                .map_err(|_| Error::InvalidParams(format!("{name} must be a boolean (b)")))
+        };
         match name.as_str() {
-            "read_receipts" => {
-                let on = bool::try_from(&value).map_err(|_| {
-                    Error::InvalidParams("read_receipts must be a boolean (b)".into())
-                })?;
-                patch.read_receipts = Some(on);
-            }
+            "read_receipts" => patch.read_receipts = Some(flag()?),
+            "typing_indicators" => patch.typing_indicators = Some(flag()?),
             other => {
                 return Err(Error::InvalidParams(format!(
-                    "no setting {other:?}; the settings are: read_receipts"
+                    "no setting {other:?}; the settings are: read_receipts, typing_indicators"
                 )));
             }
         }
@@ -190,11 +196,13 @@ mod tests {
     fn settings_go_both_ways_and_unknown_names_are_refused() {
         let dict = settings_dict(&Settings {
             read_receipts: false,
+            typing_indicators: true,
         });
         assert_eq!(
             settings_patch(dict).unwrap(),
             SettingsPatch {
-                read_receipts: Some(false)
+                read_receipts: Some(false),
+                typing_indicators: None,
             }
         );
         let bad = HashMap::from([("colour".to_string(), OwnedVariant::from(true))]);

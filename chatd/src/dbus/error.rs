@@ -46,6 +46,12 @@ pub enum Error {
     FingerprintMismatch(String),
     /// `invalid_input`.
     InvalidInput(String),
+    /// No group by that id or name.
+    NoSuchGroup(String),
+    /// Only an admin of the group may do that.
+    NotGroupAdmin(String),
+    /// Not (or no longer) a member of the group.
+    NotGroupMember(String),
     /// The caller runs as another user (the session bus admits only its
     /// owner, so this means a misconfigured bus).
     AccessDenied(String),
@@ -83,6 +89,9 @@ impl From<ApiError> for Error {
             ErrorCode::RateLimited => Self::RateLimited(message),
             ErrorCode::FingerprintMismatch => Self::FingerprintMismatch(message),
             ErrorCode::InvalidInput => Self::InvalidInput(message),
+            ErrorCode::NoSuchGroup => Self::NoSuchGroup(message),
+            ErrorCode::NotGroupAdmin => Self::NotGroupAdmin(message),
+            ErrorCode::NotGroupMember => Self::NotGroupMember(message),
         }
     }
 }

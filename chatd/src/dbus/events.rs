@@ -38,7 +38,7 @@ pub async fn emit(emitter: &SignalEmitter<'_>, event: &Event) -> zbus::Result<()
             )
             .await
         }
-        EventBody::Receipt { id, status } => {
+        EventBody::Receipt { id, status, .. } => {
             Chatd1::receipt_updated(emitter, seq, id, &enum_name(status)).await
         }
         EventBody::Presence { user, online } => {
@@ -50,7 +50,7 @@ pub async fn emit(emitter: &SignalEmitter<'_>, event: &Event) -> zbus::Result<()
         EventBody::KeyChanged { user, fingerprint } => {
             Chatd1::key_changed(emitter, seq, user, fingerprint).await
         }
-        EventBody::Security { user, reason } => {
+        EventBody::Security { user, reason, .. } => {
             Chatd1::security_alert(emitter, seq, user, reason.as_str()).await
         }
         EventBody::Trust {
@@ -62,6 +62,8 @@ pub async fn emit(emitter: &SignalEmitter<'_>, event: &Event) -> zbus::Result<()
         EventBody::Settings { settings } => {
             Chatd1::settings_changed(emitter, seq, super::convert::settings_dict(settings)).await
         }
+        // Group and typing signals come with chatd's groups (issue 12).
+        EventBody::Group { .. } | EventBody::Typing { .. } => Ok(()),
     }
 }
 

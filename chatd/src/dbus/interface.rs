@@ -162,7 +162,14 @@ impl Chatd1 {
         text: String,
     ) -> Result<(String, bool), Error> {
         let r = self
-            .call::<call::Send>(&hdr, SendParams { to, text })
+            .call::<call::Send>(
+                &hdr,
+                SendParams {
+                    to: Some(to),
+                    group: None,
+                    text,
+                },
+            )
             .await?;
         Ok((r.id, r.queued))
     }
@@ -178,7 +185,8 @@ impl Chatd1 {
         before: i64,
     ) -> Result<Vec<DbusMessage>, Error> {
         let p = HistoryParams {
-            peer,
+            peer: Some(peer),
+            group: None,
             limit: nonzero(limit),
             before: nonzero(before),
         };
@@ -221,7 +229,11 @@ impl Chatd1 {
     /// Marks the conversation with `peer` read (sends read receipts
     /// unless the read_receipts setting is off).
     async fn mark_read(&self, #[zbus(header)] hdr: Header<'_>, peer: String) -> Result<(), Error> {
-        let p = MarkReadParams { peer, up_to: None };
+        let p = MarkReadParams {
+            peer: Some(peer),
+            group: None,
+            up_to: None,
+        };
         self.call::<call::MarkRead>(&hdr, p).await.map(drop)
     }
 
@@ -273,6 +285,7 @@ impl Chatd1 {
         let p = SearchParams {
             query,
             peer: text_opt(peer),
+            group: None,
             limit: nonzero(limit),
         };
         let r = self.call::<call::Search>(&hdr, p).await?;
@@ -316,6 +329,7 @@ impl Chatd1 {
         let id = self.callers.focus_id(&caller);
         let p = FocusParams {
             peer: text_opt(peer),
+            group: None,
         };
         run::<call::Focus>(&self.core, id, p).await?;
         // A caller such as `gdbus call` may already have left, and the

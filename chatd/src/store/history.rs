@@ -120,6 +120,8 @@ pub(super) fn message_from_row(row: &Row<'_>) -> Result<Message, StoreError> {
         ts: row.get(4)?,
         direction: named(row, 5, "message direction", parse_direction)?,
         status: named(row, 6, "message status", parse_status)?,
+        group: None,
+        receipts: None,
     })
 }
 

@@ -10,6 +10,7 @@ use super::{StoreError, Tx};
 /// The settings key of [`Settings::read_receipts`] (`on` or `off`;
 /// absent means on).
 const READ_RECEIPTS: &str = "read_receipts";
+const TYPING_INDICATORS: &str = "typing_indicators";
 
 impl Tx<'_> {
     /// The value of setting `key`, if set.
@@ -38,12 +39,14 @@ impl Tx<'_> {
     pub fn settings(&self) -> Result<Settings, StoreError> {
         Ok(Settings {
             read_receipts: self.setting(READ_RECEIPTS)?.as_deref() != Some("off"),
+            typing_indicators: self.setting(TYPING_INDICATORS)?.as_deref() != Some("off"),
         })
     }
 
     /// Stores the person's settings.
     pub fn put_settings(&self, s: &Settings) -> Result<(), StoreError> {
-        let read_receipts = if s.read_receipts { "on" } else { "off" };
-        self.set_setting(READ_RECEIPTS, Some(read_receipts))
+        let on_off = |on: bool| Some(if on { "on" } else { "off" });
+        self.set_setting(READ_RECEIPTS, on_off(s.read_receipts))?;
+        self.set_setting(TYPING_INDICATORS, on_off(s.typing_indicators))
     }
 }

@@ -63,6 +63,8 @@ pub(super) fn incoming(id: &str, from: &str, ts: i64, text: &str) -> Message {
         ts,
         direction: Direction::In,
         status: MessageStatus::Delivered,
+        group: None,
+        receipts: None,
     }
 }
 
@@ -76,6 +78,8 @@ pub(super) fn outgoing(id: &str, to: &str, ts: i64, text: &str) -> Message {
         ts,
         direction: Direction::Out,
         status: MessageStatus::Sending,
+        group: None,
+        receipts: None,
     }
 }
 

@@ -37,6 +37,12 @@ pub enum ErrorCode {
     FingerprintMismatch,
     /// -32009: a value outside what the method accepts.
     InvalidInput,
+    /// -32010: extension: no group by that id or name.
+    NoSuchGroup,
+    /// -32011: extension: only an admin of the group may do that.
+    NotGroupAdmin,
+    /// -32012: extension: we are not (or no longer) a member of the group.
+    NotGroupMember,
 }
 
 impl ErrorCode {
@@ -57,6 +63,9 @@ impl ErrorCode {
             ErrorCode::RateLimited => -32007,
             ErrorCode::FingerprintMismatch => -32008,
             ErrorCode::InvalidInput => -32009,
+            ErrorCode::NoSuchGroup => -32010,
+            ErrorCode::NotGroupAdmin => -32011,
+            ErrorCode::NotGroupMember => -32012,
         }
     }
 
@@ -77,11 +86,14 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::FingerprintMismatch => "fingerprint_mismatch",
             ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::NoSuchGroup => "no_such_group",
+            ErrorCode::NotGroupAdmin => "not_group_admin",
+            ErrorCode::NotGroupMember => "not_group_member",
         }
     }
 
     /// Every code.
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::ParseError,
         ErrorCode::InvalidRequest,
         ErrorCode::MethodNotFound,
@@ -96,6 +108,9 @@ impl ErrorCode {
         ErrorCode::RateLimited,
         ErrorCode::FingerprintMismatch,
         ErrorCode::InvalidInput,
+        ErrorCode::NoSuchGroup,
+        ErrorCode::NotGroupAdmin,
+        ErrorCode::NotGroupMember,
     ];
 
     /// The code with this number, if it is one of ours.

@@ -10,6 +10,7 @@ pub mod blocking;
 pub mod client;
 pub mod domain;
 pub mod error;
+pub mod groups;
 pub mod jsonrpc;
 pub mod method;
 pub mod paths;
@@ -20,6 +21,7 @@ pub use blocking::BlockingClient;
 pub use client::{Client, ClientError, EventStream};
 pub use domain::SecurityReason;
 pub use error::{ApiError, ErrorCode};
+pub use groups::*;
 pub use method::{METHODS, Method, MethodKind, Reply, Request, call};
 pub use types::*;
 

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ErrorCode};
+use crate::groups::*;
 use crate::types::*;
 
 /// One local-API method: its name, params and result, implemented by the
@@ -227,6 +228,25 @@ methods! {
     Settings = "settings" (Empty) -> Settings;
     /// Extension: changes some of chatd's settings; answers all of them.
     SetSettings = "set_settings" (SettingsPatch) -> Settings;
+    /// Extension: creates a group with us as its admin and tells its
+    /// members.
+    GroupCreate = "group_create" (GroupCreateParams) -> GroupInfo;
+    /// Extension: adds members to a group (admins only).
+    GroupAdd = "group_add" (GroupMembersParams) -> GroupInfo;
+    /// Extension: removes members from a group (admins only); they get
+    /// nothing sent to the group after.
+    GroupRemove = "group_remove" (GroupMembersParams) -> GroupInfo;
+    /// Extension: leaves a group (its history stays, read-only).
+    GroupLeave = "group_leave" (GroupParams) -> GroupInfo;
+    /// Extension: makes a member an admin, or no longer one (admins only).
+    GroupAdmin = "group_admin" (GroupAdminParams) -> GroupInfo;
+    /// Extension: every group held, most recent first.
+    Groups = "groups" (Empty) -> Groups;
+    /// Extension: one group, its members and admins.
+    GroupInfo = "group_info" (GroupParams) -> GroupInfo;
+    /// Extension: tells a conversation's other side(s) that we are typing
+    /// (at most one indicator per conversation every 3 seconds).
+    Typing = "typing" (TypingParams) -> TypingSent;
 }
 
 /// Params by name into the method's params struct.
@@ -307,8 +327,9 @@ mod tests {
     #[test]
     fn requests_serialise_tagged_by_method() {
         let r = Request::MarkRead(MarkReadParams {
-            peer: "bob".into(),
+            peer: Some("bob".into()),
             up_to: None,
+            group: None,
         });
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v, json!({"method": "mark_read", "params": {"peer": "bob"}}));

@@ -119,11 +119,16 @@ pub struct Users {
     pub users: Vec<User>,
 }
 
-/// Params of `send`.
+/// Params of `send`: exactly one of `to` and `group`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SendParams {
-    /// Recipient.
-    pub to: String,
+    /// Recipient (v1: always present).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// Extension: a group instead (its id, or the name of one group we are
+    /// a member of).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     /// The text.
     pub text: String,
 }
@@ -181,15 +186,27 @@ pub struct Message {
     pub ts: i64,
     /// In or out.
     pub direction: Direction,
-    /// Delivery state.
+    /// Delivery state. For an outgoing group message, the least advanced
+    /// of its recipients (`read` once every one read it).
     pub status: MessageStatus,
+    /// Extension: the group of a group message (then `to` is the group
+    /// id). Absent for 1:1 messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<crate::groups::GroupRef>,
+    /// Extension: per-member receipts of an outgoing group message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipts: Option<crate::groups::GroupReceipts>,
 }
 
-/// Params of `history`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// Params of `history`: exactly one of `peer` and `group`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct HistoryParams {
-    /// The other side of the conversation.
-    pub peer: String,
+    /// The other side of the conversation (v1: always present).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<String>,
+    /// Extension: a group's conversation instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     /// At most this many (default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
@@ -282,11 +299,15 @@ pub struct PeerParams {
     pub peer: String,
 }
 
-/// Params of `mark_read`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// Params of `mark_read`: exactly one of `peer` and `group`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MarkReadParams {
-    /// The conversation.
-    pub peer: String,
+    /// The conversation (v1: always present).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<String>,
+    /// Extension: a group's conversation instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     /// Extension: mark read only the incoming messages at or before this
     /// message (by id) in timeline order `(ts, id)` — what the frontend
     /// showed. Absent: the whole conversation (v1). An id that is not in
@@ -365,12 +386,22 @@ pub struct Settings {
     /// true). Off: `mark_read` marks read locally only; delivery receipts
     /// are still sent.
     pub read_receipts: bool,
+    /// Send typing indicators while a frontend reports typing (default
+    /// true). Off: `typing` sends nothing; indicators from others are
+    /// still shown.
+    #[serde(default = "yes")]
+    pub typing_indicators: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             read_receipts: true,
+            typing_indicators: true,
         }
     }
 }
@@ -381,6 +412,9 @@ pub struct SettingsPatch {
     /// See [`Settings::read_receipts`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_receipts: Option<bool>,
+    /// See [`Settings::typing_indicators`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typing_indicators: Option<bool>,
 }
 
 /// Params of `search`.
@@ -391,6 +425,9 @@ pub struct SearchParams {
     /// Only in this conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peer: Option<String>,
+    /// Extension: only in this group (not together with `peer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     /// At most this many (default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
@@ -418,6 +455,12 @@ pub enum EventKind {
     /// Extension: chatd's settings changed (sent only to subscribers that
     /// name it).
     Settings,
+    /// Extension: a group changed (sent only to subscribers that name it;
+    /// so are the `message` and `receipt` events of group messages).
+    Group,
+    /// Extension: someone is typing (never stored; sent only to
+    /// subscribers that name it).
+    Typing,
 }
 
 impl EventKind {
@@ -443,6 +486,8 @@ impl EventKind {
         EventKind::Security,
         EventKind::Trust,
         EventKind::Settings,
+        EventKind::Group,
+        EventKind::Typing,
     ];
 }
 
@@ -472,6 +517,9 @@ pub struct FocusParams {
     /// The open conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peer: Option<String>,
+    /// Extension: the open group conversation instead (its id or name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 /// An event notification's params: `seq` plus the typed body.
@@ -502,8 +550,15 @@ pub enum EventBody {
     Receipt {
         /// The message id.
         id: String,
-        /// Its new status.
+        /// Its new status (for a group message, the aggregate).
         status: MessageStatus,
+        /// Extension: for a group message, the member whose receipt this
+        /// is.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user: Option<String>,
+        /// Extension: for a group message, its receipts now.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        receipts: Option<crate::groups::GroupReceipts>,
     },
     /// A peer came or went.
     Presence {
@@ -530,6 +585,10 @@ pub enum EventBody {
         user: String,
         /// Machine-readable reason (see docs/PROTOCOL.md).
         reason: crate::domain::SecurityReason,
+        /// Extension: the group it is about, when known (the `group_*`
+        /// reasons of §4.4).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
     },
     /// Extension: a peer's key changed trust state (became `changed`,
     /// was verified, was trusted).
@@ -549,6 +608,27 @@ pub enum EventBody {
         /// The settings now.
         settings: Settings,
     },
+    /// Extension: a group changed (created, joined, members or admins
+    /// changed, we left or were removed).
+    Group {
+        /// The group after the change.
+        group: Box<crate::groups::Group>,
+        /// Who signed the change.
+        by: String,
+        /// What changed.
+        change: crate::groups::GroupChange,
+    },
+    /// Extension: someone is typing. Never stored: `seq` is the latest
+    /// stored event's, and `subscribe` with `since` never replays it.
+    /// Show it for 6 seconds after the last one, or until a message from
+    /// `user` arrives in that conversation.
+    Typing {
+        /// Who types.
+        user: String,
+        /// In which group (absent: the 1:1 conversation with `user`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+    },
 }
 
 impl EventBody {
@@ -563,6 +643,8 @@ impl EventBody {
             EventBody::Security { .. } => EventKind::Security,
             EventBody::Trust { .. } => EventKind::Trust,
             EventBody::Settings { .. } => EventKind::Settings,
+            EventBody::Group { .. } => EventKind::Group,
+            EventBody::Typing { .. } => EventKind::Typing,
         }
     }
 }
@@ -626,8 +708,9 @@ mod tests {
                    "server_fingerprint": null, "version": "1"})
         );
         let p = MarkReadParams {
-            peer: "bob".into(),
+            peer: Some("bob".into()),
             up_to: None,
+            group: None,
         };
         assert_eq!(serde_json::to_value(&p).unwrap(), json!({"peer": "bob"}));
     }

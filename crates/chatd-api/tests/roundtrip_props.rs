@@ -61,6 +61,8 @@ fn message() -> impl Strategy<Value = Message> {
                 Direction::Out
             },
             status,
+            group: None,
+            receipts: None,
         })
 }
 
@@ -68,7 +70,12 @@ fn event() -> impl Strategy<Value = Event> {
     let body = prop_oneof![
         (message(), any::<bool>())
             .prop_map(|(message, focused)| EventBody::Message { message, focused }),
-        (text(), status()).prop_map(|(id, status)| EventBody::Receipt { id, status }),
+        (text(), status()).prop_map(|(id, status)| EventBody::Receipt {
+            id,
+            status,
+            receipts: None,
+            user: None,
+        }),
         (text(), any::<bool>()).prop_map(|(user, online)| EventBody::Presence { user, online }),
         (text(), text())
             .prop_map(|(user, fingerprint)| EventBody::KeyChanged { user, fingerprint }),

@@ -291,6 +291,8 @@ mod tests {
             ts,
             direction,
             status,
+            group: None,
+            receipts: None,
         }
     }
 

@@ -175,6 +175,8 @@ fn send_and_get_the_text_back_when_refused() {
         EventBody::Receipt {
             id: "m7".into(),
             status: MessageStatus::Delivered,
+            receipts: None,
+            user: None,
         },
     );
     // A replayed older event cannot move it back.
@@ -889,6 +891,8 @@ fn only_messages_on_screen_in_a_focused_terminal_are_marked_read() {
         EventBody::Receipt {
             id: "n1".into(),
             status: MessageStatus::Read,
+            receipts: None,
+            user: None,
         },
     );
     // The terminal loses focus (another tmux window): nothing is read.
@@ -1027,6 +1031,8 @@ fn notices_go_when_they_stop_being_true() {
         EventBody::Receipt {
             id: "q1".into(),
             status: MessageStatus::Sent,
+            receipts: None,
+            user: None,
         },
     );
     assert!(app.notice().is_none(), "{:?}", app.notice());
@@ -1218,6 +1224,7 @@ fn read_receipts_can_be_turned_off() {
         Request::Settings,
         Ok(Answer::Settings(Settings {
             read_receipts: true,
+            typing_indicators: true,
         })),
     );
     assert!(!draw(&app).contains("receipts off"));
@@ -1229,6 +1236,7 @@ fn read_receipts_can_be_turned_off() {
         Request::SetReceipts { on: false },
         Ok(Answer::Settings(Settings {
             read_receipts: false,
+            typing_indicators: true,
         })),
     );
     press(&mut app, KeyCode::Esc);
@@ -1240,6 +1248,7 @@ fn read_receipts_can_be_turned_off() {
         EventBody::Settings {
             settings: Settings {
                 read_receipts: true,
+                typing_indicators: true,
             },
         },
     );

@@ -280,6 +280,7 @@ fn chat_security_notice() {
         EventBody::Security {
             user: "mallory".into(),
             reason: "bad_signature".into(),
+            group: None,
         },
     );
     assert_snapshot!(draw(&app));

@@ -12,9 +12,9 @@ use chatd_api::{
     MessageStatus,
 };
 
-use super::check_user;
 use super::known::{Offline, check_peer};
 use super::trust::trust_state;
+use super::{check_user, one_to_one};
 use crate::core::outbound::queue;
 use crate::core::{Core, CoreError};
 
@@ -42,9 +42,9 @@ pub(super) async fn conversations(core: &Core) -> Result<Conversations, ApiError
 }
 
 pub(super) async fn mark_read(core: &Core, p: MarkReadParams) -> Result<Empty, ApiError> {
-    check_user(&p.peer)?;
-    check_peer(core, &p.peer, Offline::Refuse).await?;
-    let peer = p.peer.clone();
+    let peer = one_to_one(p.peer.as_deref(), p.group.as_deref(), "peer")?;
+    check_user(&peer)?;
+    check_peer(core, &peer, Offline::Refuse).await?;
     let now = now_ms();
     let events = core
         .db()
@@ -67,6 +67,8 @@ pub(super) async fn mark_read(core: &Core, p: MarkReadParams) -> Result<Empty, A
                     &EventBody::Receipt {
                         id: id.clone(),
                         status: MessageStatus::Read,
+                        user: None,
+                        receipts: None,
                     },
                     now,
                 )?);

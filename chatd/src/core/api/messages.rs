@@ -8,7 +8,7 @@ use chatd_api::{
 };
 
 use super::known::{Offline, check_peer};
-use super::{check_user, invalid};
+use super::{check_user, invalid, one_to_one};
 use crate::core::outbound::{peer_blocked, queue};
 use crate::core::{Core, CoreError};
 
@@ -23,7 +23,8 @@ const _: () = assert!(MAX_TEXT == chat_e2e::payload::MAX_TEXT_BYTES);
 const MAX_PAGE: u32 = 500;
 
 pub(super) async fn send(core: &Core, p: SendParams) -> Result<Sent, ApiError> {
-    check_user(&p.to)?;
+    let to = one_to_one(p.to.as_deref(), p.group.as_deref(), "to")?;
+    check_user(&to)?;
     if p.text.trim().is_empty() {
         return Err(invalid("the message is empty"));
     }
@@ -36,20 +37,20 @@ pub(super) async fn send(core: &Core, p: SendParams) -> Result<Sent, ApiError> {
     let me = core
         .account()
         .ok_or_else(|| ApiError::new(ErrorCode::NotLoggedIn, "sign up or log in first"))?;
-    check_peer(core, &p.to, Offline::Queue).await?;
+    check_peer(core, &to, Offline::Queue).await?;
     let logged_in = core.link().state().conn == ConnectionState::LoggedIn;
     if logged_in {
         // First contact: learn (and pin) the key now, so a typo is
         // reported at once rather than as a failed message later.
-        core.ensure_pin(&p.to).await?;
+        core.ensure_pin(&to).await?;
     }
-    if p.to == me
+    if to == me
         && let Some(refused) = core.own_key_mismatch()
     {
         return Err(refused.into());
     }
-    if peer_blocked(core, &p.to).await? {
-        return Err(CoreError::from(chat_e2e::E2eError::PeerKeyChanged(p.to.clone())).into());
+    if peer_blocked(core, &to).await? {
+        return Err(CoreError::from(chat_e2e::E2eError::PeerKeyChanged(to.clone())).into());
     }
     let now = core.next_send_ts();
     let payload = Payload::text(p.text.clone(), now).map_err(|e| invalid(e.to_string()))?;
@@ -57,13 +58,15 @@ pub(super) async fn send(core: &Core, p: SendParams) -> Result<Sent, ApiError> {
     let message = Message {
         id: id.clone(),
         from: me,
-        to: p.to.clone(),
+        to: to.clone(),
         text: p.text,
         ts: now,
         direction: Direction::Out,
         status: MessageStatus::Sending,
+        group: None,
+        receipts: None,
     };
-    let (to, mid) = (p.to.clone(), id.clone());
+    let mid = id.clone();
     let events = core
         .db()
         .run(move |tx| {
@@ -88,13 +91,14 @@ pub(super) async fn send(core: &Core, p: SendParams) -> Result<Sent, ApiError> {
 }
 
 pub(super) async fn history(core: &Core, p: HistoryParams) -> Result<Messages, ApiError> {
-    check_user(&p.peer)?;
-    check_peer(core, &p.peer, Offline::Refuse).await?;
+    let peer = one_to_one(p.peer.as_deref(), p.group.as_deref(), "peer")?;
+    check_user(&peer)?;
+    check_peer(core, &peer, Offline::Refuse).await?;
     let limit = p.limit.unwrap_or(50).clamp(1, MAX_PAGE);
     let (messages, notices) = core
         .db()
         .call(move |tx| {
-            let messages = tx.history(&p.peer, limit, p.before)?;
+            let messages = tx.history(&peer, limit, p.before)?;
             // The notices inside this page's window: up to `before`, and
             // back to the oldest message shown unless the page reaches
             // the start of the conversation.
@@ -103,7 +107,7 @@ pub(super) async fn history(core: &Core, p: HistoryParams) -> Result<Messages, A
                 Some(oldest) if !reaches_start => Some(oldest.ts),
                 _ => None,
             };
-            let notices = tx.notices(&p.peer, from, p.before)?;
+            let notices = tx.notices(&peer, from, p.before)?;
             Ok((messages, notices))
         })
         .await?;
@@ -121,6 +125,9 @@ pub(super) async fn message(core: &Core, p: MessageParams) -> Result<OneMessage,
 pub(super) async fn search(core: &Core, p: SearchParams) -> Result<Messages, ApiError> {
     if p.query.trim().is_empty() {
         return Err(invalid("the search query is empty"));
+    }
+    if p.group.is_some() {
+        one_to_one(p.peer.as_deref(), p.group.as_deref(), "peer")?;
     }
     if let Some(peer) = &p.peer {
         check_user(peer)?;

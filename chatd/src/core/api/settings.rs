@@ -1,6 +1,6 @@
 //! `settings` and `set_settings` (the CLI's `settings`): the person's
 //! choices that chatd applies for every frontend (today: whether read
-//! receipts are sent). A change is stored and announced as a `settings`
+//! receipts and typing indicators are sent). A change is stored and announced as a `settings`
 //! event in one transaction, so every open frontend shows it.
 
 use chat_proto::now_ms;
@@ -20,6 +20,9 @@ pub(super) async fn set_settings(core: &Core, p: SettingsPatch) -> Result<Settin
             let mut after = before.clone();
             if let Some(on) = p.read_receipts {
                 after.read_receipts = on;
+            }
+            if let Some(on) = p.typing_indicators {
+                after.typing_indicators = on;
             }
             let mut events = Vec::new();
             if after != before {

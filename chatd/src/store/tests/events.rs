@@ -32,6 +32,8 @@ fn seqs_start_at_one_and_continue_across_reopen() {
         EventBody::Receipt {
             id: "m1".into(),
             status: chatd_api::MessageStatus::Read,
+            receipts: None,
+            user: None,
         },
         EventBody::Connection {
             state: ConnectionState::LoggedIn,
@@ -43,6 +45,7 @@ fn seqs_start_at_one_and_continue_across_reopen() {
         EventBody::Security {
             user: "eve".into(),
             reason: "bad_tag".into(),
+            group: None,
         },
     ];
     for (i, body) in bodies.iter().enumerate() {

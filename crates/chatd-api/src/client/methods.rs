@@ -3,6 +3,7 @@
 //! checked params and decoded results instead of hand-built JSON.
 
 use super::{Client, ClientError};
+use crate::groups::*;
 use crate::method::call;
 use crate::{
     ChangePassword, Conversations, Credentials, Empty, Fingerprint, FingerprintParams, FocusParams,
@@ -60,8 +61,14 @@ impl Client {
 
     /// `send`: queues `text` for `to`.
     pub async fn send(&self, to: &str, text: &str) -> Result<Sent, ClientError> {
+        self.send_in(&Chat::peer(to), text).await
+    }
+
+    /// `send` to a 1:1 conversation or a group.
+    pub async fn send_in(&self, chat: &Chat, text: &str) -> Result<Sent, ClientError> {
         let params = SendParams {
-            to: to.to_string(),
+            to: chat.as_peer().map(str::to_string),
+            group: chat.as_group().map(str::to_string),
             text: text.to_string(),
         };
         self.invoke::<call::Send>(&params).await
@@ -86,9 +93,20 @@ impl Client {
     /// `mark_read`: marks a conversation read (and sends read receipts
     /// unless the `read_receipts` setting is off).
     pub async fn mark_read(&self, peer: &str) -> Result<Empty, ClientError> {
+        self.mark_read_in(&Chat::peer(peer), None).await
+    }
+
+    /// `mark_read` of a 1:1 conversation or a group, up to a message
+    /// (timeline order) when `up_to` is given.
+    pub async fn mark_read_in(
+        &self,
+        chat: &Chat,
+        up_to: Option<&str>,
+    ) -> Result<Empty, ClientError> {
         let params = MarkReadParams {
-            peer: peer.to_string(),
-            up_to: None,
+            peer: chat.as_peer().map(str::to_string),
+            group: chat.as_group().map(str::to_string),
+            up_to: up_to.map(str::to_string),
         };
         self.invoke::<call::MarkRead>(&params).await
     }
@@ -97,11 +115,7 @@ impl Client {
     /// the conversation at or before message `up_to` in timeline order
     /// (what the frontend showed).
     pub async fn mark_read_up_to(&self, peer: &str, up_to: &str) -> Result<Empty, ClientError> {
-        let params = MarkReadParams {
-            peer: peer.to_string(),
-            up_to: Some(up_to.to_string()),
-        };
-        self.invoke::<call::MarkRead>(&params).await
+        self.mark_read_in(&Chat::peer(peer), Some(up_to)).await
     }
 
     /// `fingerprint`: of `user`, or of oneself when `None`.
@@ -138,8 +152,100 @@ impl Client {
     pub async fn focus(&self, peer: Option<&str>) -> Result<Empty, ClientError> {
         let params = FocusParams {
             peer: peer.map(str::to_string),
+            group: None,
         };
         self.invoke::<call::Focus>(&params).await
+    }
+
+    /// `focus` on a 1:1 conversation or a group (`None` clears it).
+    pub async fn focus_on(&self, chat: Option<&Chat>) -> Result<Empty, ClientError> {
+        let params = FocusParams {
+            peer: chat.and_then(Chat::as_peer).map(str::to_string),
+            group: chat.and_then(Chat::as_group).map(str::to_string),
+        };
+        self.invoke::<call::Focus>(&params).await
+    }
+
+    /// `typing` in a 1:1 conversation or a group (extension).
+    pub async fn typing(&self, chat: &Chat) -> Result<TypingSent, ClientError> {
+        let params = TypingParams {
+            peer: chat.as_peer().map(str::to_string),
+            group: chat.as_group().map(str::to_string),
+        };
+        self.invoke::<call::Typing>(&params).await
+    }
+
+    /// `groups`: every group held (extension).
+    pub async fn groups(&self) -> Result<Groups, ClientError> {
+        self.invoke::<call::Groups>(&Empty {}).await
+    }
+
+    /// `group_info`: one group by id or name (extension).
+    pub async fn group_info(&self, group: &str) -> Result<GroupInfo, ClientError> {
+        let params = GroupParams {
+            group: group.to_string(),
+        };
+        self.invoke::<call::GroupInfo>(&params).await
+    }
+
+    /// `group_create`: a group with us as admin and `members` (extension).
+    pub async fn group_create(
+        &self,
+        name: &str,
+        members: &[String],
+    ) -> Result<GroupInfo, ClientError> {
+        let params = GroupCreateParams {
+            name: name.to_string(),
+            members: members.to_vec(),
+        };
+        self.invoke::<call::GroupCreate>(&params).await
+    }
+
+    /// `group_add`: adds `users` to a group (extension, admins only).
+    pub async fn group_add(&self, group: &str, users: &[String]) -> Result<GroupInfo, ClientError> {
+        let params = GroupMembersParams {
+            group: group.to_string(),
+            users: users.to_vec(),
+        };
+        self.invoke::<call::GroupAdd>(&params).await
+    }
+
+    /// `group_remove`: removes `users` from a group (extension, admins
+    /// only).
+    pub async fn group_remove(
+        &self,
+        group: &str,
+        users: &[String],
+    ) -> Result<GroupInfo, ClientError> {
+        let params = GroupMembersParams {
+            group: group.to_string(),
+            users: users.to_vec(),
+        };
+        self.invoke::<call::GroupRemove>(&params).await
+    }
+
+    /// `group_leave`: leaves a group (extension).
+    pub async fn group_leave(&self, group: &str) -> Result<GroupInfo, ClientError> {
+        let params = GroupParams {
+            group: group.to_string(),
+        };
+        self.invoke::<call::GroupLeave>(&params).await
+    }
+
+    /// `group_admin`: makes `user` an admin of a group, or no longer one
+    /// (extension, admins only).
+    pub async fn group_admin(
+        &self,
+        group: &str,
+        user: &str,
+        admin: bool,
+    ) -> Result<GroupInfo, ClientError> {
+        let params = GroupAdminParams {
+            group: group.to_string(),
+            user: user.to_string(),
+            admin,
+        };
+        self.invoke::<call::GroupAdmin>(&params).await
     }
 
     /// `settings`: chatd's settings (extension).

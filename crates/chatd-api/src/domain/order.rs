@@ -42,6 +42,8 @@ mod tests {
             ts,
             direction: Direction::In,
             status: MessageStatus::Delivered,
+            group: None,
+            receipts: None,
         }
     }
 

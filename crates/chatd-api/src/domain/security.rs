@@ -30,13 +30,36 @@ pub enum SecurityReason {
     /// own account than this chatd's (someone logged in to it with another
     /// key); notes to self are refused until it is fixed.
     OwnKeyMismatch,
+    /// `group_malformed`: a group state breaks PROTOCOL.md §4.2.
+    GroupMalformed,
+    /// `group_too_large`: a group state with more than 256 members.
+    GroupTooLarge,
+    /// `group_bad_signature`: a group state whose signature does not verify
+    /// against its signer's pinned key.
+    GroupBadSignature,
+    /// `group_not_admin`: a group change signed by someone who may not
+    /// make it.
+    GroupNotAdmin,
+    /// `group_broken_chain`: a group state that does not follow the one
+    /// held.
+    GroupBrokenChain,
+    /// `group_version_gap`: a group state held for a missing version
+    /// expired before the gap was filled.
+    GroupVersionGap,
+    /// `group_stale`: an older group state came again (a replay).
+    GroupStale,
+    /// `group_conflict`: two different states for one version of a group.
+    GroupConflict,
+    /// `group_not_member`: a group message or state from, or for, someone
+    /// who is not a member.
+    GroupNotMember,
     /// A reason this build does not know, kept verbatim.
     Unknown(String),
 }
 
 impl SecurityReason {
     /// Every known reason, for tests and documentation.
-    pub const KNOWN: [SecurityReason; 8] = [
+    pub const KNOWN: [SecurityReason; 17] = [
         SecurityReason::MalformedEnvelope,
         SecurityReason::BadSignature,
         SecurityReason::UnwrapFailed,
@@ -45,6 +68,15 @@ impl SecurityReason {
         SecurityReason::RetiredKey,
         SecurityReason::Replayed,
         SecurityReason::OwnKeyMismatch,
+        SecurityReason::GroupMalformed,
+        SecurityReason::GroupTooLarge,
+        SecurityReason::GroupBadSignature,
+        SecurityReason::GroupNotAdmin,
+        SecurityReason::GroupBrokenChain,
+        SecurityReason::GroupVersionGap,
+        SecurityReason::GroupStale,
+        SecurityReason::GroupConflict,
+        SecurityReason::GroupNotMember,
     ];
 
     /// The reason named by `code` (the wire string); unknown codes are
@@ -67,6 +99,15 @@ impl SecurityReason {
             SecurityReason::RetiredKey => "retired_key",
             SecurityReason::Replayed => "replayed",
             SecurityReason::OwnKeyMismatch => "own_key_mismatch",
+            SecurityReason::GroupMalformed => "group_malformed",
+            SecurityReason::GroupTooLarge => "group_too_large",
+            SecurityReason::GroupBadSignature => "group_bad_signature",
+            SecurityReason::GroupNotAdmin => "group_not_admin",
+            SecurityReason::GroupBrokenChain => "group_broken_chain",
+            SecurityReason::GroupVersionGap => "group_version_gap",
+            SecurityReason::GroupStale => "group_stale",
+            SecurityReason::GroupConflict => "group_conflict",
+            SecurityReason::GroupNotMember => "group_not_member",
             SecurityReason::Unknown(code) => code,
         }
     }
@@ -94,6 +135,29 @@ impl SecurityReason {
                 "the server holds another key for your own account; someone may have logged in \
                  with it elsewhere"
                     .into()
+            }
+            SecurityReason::GroupMalformed => "a group change arrived damaged or incomplete".into(),
+            SecurityReason::GroupTooLarge => "a group change named more than 256 members".into(),
+            SecurityReason::GroupBadSignature => {
+                "a group change is not signed by the key it names: it may be forged".into()
+            }
+            SecurityReason::GroupNotAdmin => {
+                "a group change was made by someone who is not an admin".into()
+            }
+            SecurityReason::GroupBrokenChain => {
+                "a group change does not follow the group as you know it".into()
+            }
+            SecurityReason::GroupVersionGap => {
+                "a group change waited too long for the changes before it and was dropped".into()
+            }
+            SecurityReason::GroupStale => {
+                "an old group change came again (possibly a replay)".into()
+            }
+            SecurityReason::GroupConflict => {
+                "two different changes were made to one version of a group (a fork)".into()
+            }
+            SecurityReason::GroupNotMember => {
+                "a group message came from, or for, someone who is not a member".into()
             }
             SecurityReason::Unknown(code) => format!("chatd refused it ({code})"),
         }
@@ -160,6 +224,15 @@ mod tests {
             "retired_key",
             "replayed",
             "own_key_mismatch",
+            "group_malformed",
+            "group_too_large",
+            "group_bad_signature",
+            "group_not_admin",
+            "group_broken_chain",
+            "group_version_gap",
+            "group_stale",
+            "group_conflict",
+            "group_not_member",
         ];
         for (reason, code) in SecurityReason::KNOWN.iter().zip(codes) {
             assert_eq!(reason.as_str(), code);

@@ -15,7 +15,8 @@ const DEFAULT_LIMIT: u32 = 50;
 /// Shows one conversation.
 pub(crate) async fn run(ctx: &Ctx, args: &HistoryArgs) -> anyhow::Result<()> {
     let params = HistoryParams {
-        peer: args.user.clone(),
+        peer: Some(args.user.clone()),
+        group: None,
         // chatd reads a limit of 0 as 1 (PROTOCOL.md §3); `-n 0` still
         // asks, so its errors are those of any other `history`, and then
         // shows nothing, as a script expects.
@@ -83,6 +84,8 @@ mod tests {
             ts: 1_000,
             direction: Direction::In,
             status: MessageStatus::Read,
+            group: None,
+            receipts: None,
         };
         let page = Messages {
             messages: vec![m.clone()],

@@ -121,6 +121,14 @@ pub fn covered_by(method: MethodKind) -> Coverage {
             "set by frontends that show one conversation (chat-tui, chat-gui) so that \
              chat-notify stays quiet about it; a command line shows none",
         ),
+        MethodKind::GroupCreate
+        | MethodKind::GroupAdd
+        | MethodKind::GroupRemove
+        | MethodKind::GroupLeave
+        | MethodKind::GroupAdmin
+        | MethodKind::Groups
+        | MethodKind::GroupInfo
+        | MethodKind::Typing => NotForPeople("issue 12: `chat group` comes with chatd's groups"),
     }
 }
 

@@ -12,6 +12,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &SearchArgs) -> anyhow::Result<()> {
     let params = SearchParams {
         query: args.query.clone(),
         peer: args.peer.clone(),
+        group: None,
         // As `history -n 0`: chatd reads 0 as 1, so ask for one and show
         // none.
         limit: args.limit.map(|n| n.max(1)),

@@ -23,6 +23,7 @@ fn patch(change: &SettingChange) -> SettingsPatch {
     match change {
         SettingChange::ReadReceipts { value } => SettingsPatch {
             read_receipts: Some(*value == OnOff::On),
+            typing_indicators: None,
         },
     }
 }
@@ -54,10 +55,12 @@ mod tests {
     fn the_block_says_what_each_value_means() {
         let on = describe(&Settings {
             read_receipts: true,
+            typing_indicators: true,
         });
         assert!(on.contains("read-receipts") && on.contains("on ("), "{on}");
         let off = describe(&Settings {
             read_receipts: false,
+            typing_indicators: true,
         });
         assert!(
             off.contains("off (") && off.contains("never \"read\""),

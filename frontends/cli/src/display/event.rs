@@ -27,7 +27,9 @@ pub fn body(event: &EventBody) -> String {
                 Direction::Out => format!("you → {}: {}", safe(&m.to), hang(&text, 4)),
             }
         }
-        EventBody::Receipt { id, status } => format!("message {} {}", short_id(id), mark(*status)),
+        EventBody::Receipt { id, status, .. } => {
+            format!("message {} {}", short_id(id), mark(*status))
+        }
         EventBody::Presence { user, online } => {
             let state = if *online { "online" } else { "offline" };
             format!("{} is {state}", safe(user))
@@ -41,7 +43,7 @@ pub fn body(event: &EventBody) -> String {
                 grouped(&safe(fingerprint))
             )
         }
-        EventBody::Security { user, reason } => {
+        EventBody::Security { user, reason, .. } => {
             format!(
                 "security: refused from {}: {}",
                 safe(user),
@@ -69,6 +71,14 @@ pub fn body(event: &EventBody) -> String {
             let on = if settings.read_receipts { "on" } else { "off" };
             format!("settings: read receipts {on}")
         }
+        EventBody::Group { group, by, change } => {
+            format!(
+                "[{}] {}",
+                safe(&group.name),
+                safe(&change.describe(by, &group.name))
+            )
+        }
+        EventBody::Typing { user, .. } => format!("{} is typing...", safe(user)),
     }
 }
 
@@ -101,6 +111,8 @@ mod tests {
             ts: 0,
             direction: Direction::In,
             status: MessageStatus::Delivered,
+            group: None,
+            receipts: None,
         };
         assert_eq!(
             ev(
@@ -117,7 +129,9 @@ mod tests {
                 2,
                 EventBody::Receipt {
                     id: "0f8a3c2e-1111".into(),
-                    status: MessageStatus::Read
+                    status: MessageStatus::Read,
+                    receipts: None,
+                    user: None,
                 }
             ),
             "#2 message 0f8a3c2e ✓✓ read"
@@ -154,7 +168,8 @@ mod tests {
                 6,
                 EventBody::Security {
                     user: "eve".into(),
-                    reason: "bad_signature".into()
+                    reason: "bad_signature".into(),
+                    group: None,
                 }
             ),
             "#6 security: refused from eve: bad_signature"

@@ -201,6 +201,8 @@ mod tests {
             ts: NOW - ago_s * 1000,
             direction,
             status,
+            group: None,
+            receipts: None,
         }
     }
 

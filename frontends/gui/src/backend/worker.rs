@@ -260,7 +260,8 @@ async fn handle(client: Client, command: Command, sink: Sink) {
         }
         Command::History { peer, before } => {
             let params = HistoryParams {
-                peer: peer.clone(),
+                peer: Some(peer.clone()),
+                group: None,
                 limit: Some(HISTORY_PAGE),
                 before,
             };
@@ -290,6 +291,7 @@ async fn handle(client: Client, command: Command, sink: Sink) {
         Command::SetReadReceipts(on) => {
             let patch = SettingsPatch {
                 read_receipts: Some(on),
+                typing_indicators: None,
             };
             match client.set_settings(&patch).await {
                 Ok(settings) => {

@@ -367,7 +367,7 @@ impl Model {
                     self.thread_mut(&peer).unread += 1;
                 }
             }
-            EventBody::Receipt { id, status } => return self.receipt(&id, status),
+            EventBody::Receipt { id, status, .. } => return self.receipt(&id, status),
             EventBody::Presence { user, online } => {
                 if online {
                     self.online.insert(user);
@@ -390,6 +390,8 @@ impl Model {
                 ts,
             } => self.trust_changed(user, state, fingerprint, ts),
             EventBody::Settings { settings } => self.settings = Some(settings),
+            // Groups and typing come with chatd's groups (issue 12).
+            EventBody::Group { .. } | EventBody::Typing { .. } => {}
             EventBody::KeyChanged { user, fingerprint } => {
                 self.fingerprints.insert(
                     user.clone(),
@@ -404,7 +406,7 @@ impl Model {
                 self.key_alerts.retain(|u| u != &user);
                 self.key_changed(&user);
             }
-            EventBody::Security { user, reason } => {
+            EventBody::Security { user, reason, .. } => {
                 self.notice(format!(
                     "A message from {user} was refused: {}",
                     reason.describe()

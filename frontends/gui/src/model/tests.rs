@@ -23,6 +23,8 @@ fn msg(id: &str, dir: Direction, ts: i64, status: MessageStatus) -> Message {
         ts,
         direction: dir,
         status,
+        group: None,
+        receipts: None,
     }
 }
 
@@ -125,6 +127,8 @@ fn statuses_only_move_forward() {
         EventBody::Receipt {
             id: "a".into(),
             status: MessageStatus::Read,
+            receipts: None,
+            user: None,
         },
     ));
     m.apply(event(
@@ -132,6 +136,8 @@ fn statuses_only_move_forward() {
         EventBody::Receipt {
             id: "a".into(),
             status: MessageStatus::Delivered,
+            receipts: None,
+            user: None,
         },
     ));
     // An old snapshot must not undo it either.
@@ -158,6 +164,8 @@ fn a_read_message_never_turns_failed() {
         EventBody::Receipt {
             id: "a".into(),
             status: MessageStatus::Failed,
+            receipts: None,
+            user: None,
         },
     ));
     assert_eq!(m.threads["bob"].messages[0].status, MessageStatus::Read);
@@ -181,6 +189,8 @@ fn reading_elsewhere_clears_unread() {
         EventBody::Receipt {
             id: "x".into(),
             status: MessageStatus::Read,
+            receipts: None,
+            user: None,
         },
     ));
     m.apply(event(
@@ -188,6 +198,8 @@ fn reading_elsewhere_clears_unread() {
         EventBody::Receipt {
             id: "y".into(),
             status: MessageStatus::Read,
+            receipts: None,
+            user: None,
         },
     ));
     assert_eq!(m.threads["bob"].unread, 0);
@@ -197,6 +209,8 @@ fn reading_elsewhere_clears_unread() {
         EventBody::Receipt {
             id: "old".into(),
             status: MessageStatus::Read,
+            receipts: None,
+            user: None,
         },
     ));
     assert_eq!(follow, vec![Command::Conversations]);
@@ -562,6 +576,7 @@ fn a_security_refusal_is_told_in_words() {
         EventBody::Security {
             user: "eve".into(),
             reason: chatd_api::domain::SecurityReason::BadTag,
+            group: None,
         },
     ));
     let notice = m.notices.back().cloned().unwrap_or_default();

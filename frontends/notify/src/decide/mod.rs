@@ -145,6 +145,7 @@ impl Decider {
             EventBody::Receipt {
                 id,
                 status: MessageStatus::Read,
+                ..
             } => self.on_read(id),
             EventBody::KeyChanged { user, .. } => {
                 let slot = Slot::KeyChanged(user.clone());
@@ -156,7 +157,7 @@ impl Decider {
                     urgency: Urgency::Critical,
                 })]
             }
-            EventBody::Security { user, reason } => {
+            EventBody::Security { user, reason, .. } => {
                 let slot = Slot::Security(user.clone());
                 let count = self.touch(&slot, now, None, None);
                 vec![Action::Show(Note {

@@ -15,6 +15,8 @@ fn message(seq: u64, from: &str, text: &str, focused: bool) -> Event {
                 ts: 0,
                 direction: Direction::In,
                 status: MessageStatus::Delivered,
+                group: None,
+                receipts: None,
             },
             focused,
         },
@@ -132,6 +134,8 @@ fn reading_a_message_elsewhere_closes_its_note() {
         body: EventBody::Receipt {
             id: id.to_string(),
             status,
+            receipts: None,
+            user: None,
         },
     };
     // A delivery receipt (of our own message) means nothing here.
@@ -200,6 +204,7 @@ fn changed_keys_and_security_alerts_are_critical() {
         body: EventBody::Security {
             user: "eve".into(),
             reason: "bad_signature".into(),
+            group: None,
         },
     };
     d.on_event(&alert(2), t);

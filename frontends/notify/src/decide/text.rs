@@ -98,6 +98,7 @@ pub fn security_body(user: &str, reason: &SecurityReason) -> String {
             "chatd refused a message from {user} ({})",
             one_line(other, 40)
         ),
+        group => format!("From {user}: {}", group.describe()),
     };
     format!("{what}. It was dropped; nothing else is needed unless this repeats.")
 }

@@ -338,6 +338,8 @@ mod tests {
             ts,
             direction: Direction::In,
             status,
+            group: None,
+            receipts: None,
         }
     }
 

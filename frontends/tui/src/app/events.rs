@@ -14,7 +14,7 @@ impl App {
     pub(super) fn event(&mut self, body: EventBody) {
         match body {
             EventBody::Message { message, .. } => self.message_event(message),
-            EventBody::Receipt { id, status } => {
+            EventBody::Receipt { id, status, .. } => {
                 if let Some(c) = self.chat.convo.as_mut() {
                     c.receipt(&id, status);
                 }
@@ -44,7 +44,7 @@ impl App {
                 }
                 self.call(Request::Fingerprint { user: Some(user) });
             }
-            EventBody::Security { user, reason } => {
+            EventBody::Security { user, reason, .. } => {
                 self.say(
                     Level::Error,
                     format!(
@@ -61,6 +61,8 @@ impl App {
                 ts,
             } => self.trust_event(user, state, fingerprint, ts),
             EventBody::Settings { settings } => self.settings = Some(settings),
+            // Groups and typing come with chatd's groups (issue 12).
+            EventBody::Group { .. } | EventBody::Typing { .. } => {}
         }
     }
 
@@ -164,5 +166,6 @@ fn security_reason(reason: &SecurityReason) -> String {
             "it is malformed".into()
         }
         SecurityReason::Unknown(other) => format!("{other} (see PROTOCOL.md)"),
+        group => group.describe(),
     }
 }

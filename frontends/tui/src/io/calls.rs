@@ -36,7 +36,8 @@ pub async fn execute(client: &Client, request: &Request) -> Outcome {
         }
         Request::History { peer, before } => {
             let params = HistoryParams {
-                peer: peer.clone(),
+                peer: Some(peer.clone()),
+                group: None,
                 limit: Some(page),
                 before: *before,
             };
@@ -55,6 +56,7 @@ pub async fn execute(client: &Client, request: &Request) -> Outcome {
         Request::SetReceipts { on } => {
             let patch = SettingsPatch {
                 read_receipts: Some(*on),
+                typing_indicators: None,
             };
             Answer::Settings(client.set_settings(&patch).await.map_err(failure)?)
         }
@@ -69,6 +71,7 @@ pub async fn execute(client: &Client, request: &Request) -> Outcome {
             let params = SearchParams {
                 query: query.clone(),
                 peer: None,
+                group: None,
                 limit: Some(page),
             };
             Answer::Messages(client.search(&params).await.map_err(failure)?.messages)

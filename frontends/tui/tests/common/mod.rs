@@ -137,6 +137,8 @@ pub fn message(
         ts,
         direction,
         status,
+        group: None,
+        receipts: None,
     }
 }
 

@@ -349,7 +349,7 @@ fn alarm(who: &str, event: &Event) -> anyhow::Result<()> {
         EventBody::KeyChanged { user, .. } => {
             anyhow::bail!("{who}'s daemon reports that {user}'s key changed")
         }
-        EventBody::Security { user, reason } => {
+        EventBody::Security { user, reason, .. } => {
             anyhow::bail!("{who}'s daemon refused something from {user}: {reason}")
         }
         _ => Ok(()),
@@ -408,7 +408,7 @@ async fn wait_for_receipts(
     let what = format!("\"{}\" receipts on {name}'s event stream", mark(goal));
     wait::event(sender.events()?, &what, DELIVERY, |event| {
         alarm(name, event)?;
-        if let EventBody::Receipt { id, status } = &event.body
+        if let EventBody::Receipt { id, status, .. } = &event.body
             && let Some(n) = sent.iter().position(|s| s == id)
         {
             if *status == MessageStatus::Failed {
