@@ -73,7 +73,14 @@ pub struct Config {
     pub socket: PathBuf,
     /// Offer D-Bus.
     pub dbus: bool,
+    /// At most one typing indicator per conversation this often
+    /// ([`TYPING_INTERVAL`]; tests lower it).
+    pub typing_interval: std::time::Duration,
 }
+
+/// How often a typing indicator may leave for one conversation
+/// (docs/PROTOCOL.md §4.1).
+pub const TYPING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Default server when nothing says otherwise.
 pub const DEFAULT_SERVER: &str = "127.0.0.1:9876";
@@ -121,6 +128,7 @@ impl Config {
             data_dir,
             socket,
             dbus: !cli.no_dbus,
+            typing_interval: TYPING_INTERVAL,
         })
     }
 

@@ -4,6 +4,13 @@
 //! cursor and fills any gap from the log, so a slow frontend or events
 //! committed by concurrent tasks in a different order than they were
 //! broadcast never cost it an event or show it one twice.
+//!
+//! Transient events (`typing`) are the exception: never stored, they are
+//! broadcast only, with the latest stored seq (shared with that event, not
+//! a new one), passed on at once by every live subscriber that wants them,
+//! and never replayed. Which subscriber wants what is one rule,
+//! [`EventBody::wanted_by`]: its kind named, and `group` named too for the
+//! events of group messages.
 
 use chatd_api::{Event, EventBody, EventKind};
 use tokio::sync::broadcast;
@@ -46,6 +53,16 @@ impl Hub {
         for e in events {
             let _ = self.live.send(e);
         }
+    }
+
+    /// Broadcasts an event that is never stored (`typing`): its seq is
+    /// the latest stored one, not incremented, and `subscribe` with
+    /// `since` never replays it. Nobody listening: it is gone.
+    pub async fn announce_transient(&self, body: EventBody) -> Result<Event, StoreError> {
+        let seq = self.db.call(|tx| tx.latest_event_seq()).await?;
+        let event = Event { seq, body };
+        let _ = self.live.send(event.clone());
+        Ok(event)
     }
 
     /// Starts a subscription: the latest seq now, and a stream that yields
@@ -105,6 +122,12 @@ impl Subscription {
                 continue;
             }
             match self.live.recv().await {
+                // Not in the log: passed on now or never, cursor untouched.
+                Ok(e) if e.body.is_transient() => {
+                    if self.wants(&e) {
+                        return Some(Ok(e));
+                    }
+                }
                 Ok(e) if e.seq <= self.cursor => {}
                 Ok(e) if e.seq == self.cursor + 1 => self.buffer.push(e),
                 // A gap: everything up to e.seq is committed; read it.
@@ -127,14 +150,141 @@ impl Subscription {
             }
             self.cursor = e.seq;
             self.known = self.known.max(e.seq);
-            if self
-                .kinds
-                .as_ref()
-                .is_none_or(|k| k.contains(&e.body.kind()))
-            {
+            if self.wants(&e) {
                 return Some(e);
             }
         }
         None
+    }
+
+    fn wants(&self, e: &Event) -> bool {
+        self.kinds.as_ref().is_none_or(|k| e.body.wanted_by(k))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use chatd_api::{Direction, GroupRef, Message, MessageStatus};
+
+    use super::*;
+
+    async fn hub() -> (Hub, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chatd.db");
+        let db = tokio::task::spawn_blocking(move || Db::open(&path))
+            .await
+            .unwrap()
+            .unwrap();
+        (Hub::new(db), dir)
+    }
+
+    fn message(id: &str, group: bool) -> EventBody {
+        EventBody::Message {
+            message: Message {
+                id: id.into(),
+                from: "bob".into(),
+                to: if group { "g".into() } else { "alice".into() },
+                text: "hi".into(),
+                ts: 1,
+                direction: Direction::In,
+                status: MessageStatus::Delivered,
+                group: group.then(|| GroupRef {
+                    id: "g".into(),
+                    name: "team".into(),
+                }),
+                receipts: None,
+            },
+            focused: false,
+        }
+    }
+
+    fn group_receipt(id: &str) -> EventBody {
+        EventBody::Receipt {
+            id: id.into(),
+            status: MessageStatus::Read,
+            user: Some("bob".into()),
+            receipts: None,
+        }
+    }
+
+    fn typing() -> EventBody {
+        EventBody::Typing {
+            user: "bob".into(),
+            group: None,
+        }
+    }
+
+    async fn next(sub: &mut Subscription) -> Event {
+        sub.next().await.unwrap().unwrap()
+    }
+
+    #[tokio::test]
+    async fn group_messages_and_their_receipts_go_only_to_subscribers_naming_group() {
+        let (hub, _dir) = hub().await;
+        let (_, mut v1) = hub
+            .subscribe(None, Some(EventKind::V1.to_vec()))
+            .await
+            .unwrap();
+        let (_, mut all) = hub
+            .subscribe(None, Some(EventKind::ALL.to_vec()))
+            .await
+            .unwrap();
+        hub.publish(message("in-group", true)).await.unwrap();
+        hub.publish(group_receipt("in-group")).await.unwrap();
+        hub.publish(message("one-to-one", false)).await.unwrap();
+
+        let e = next(&mut v1).await;
+        assert_eq!((e.seq, e.body), (3, message("one-to-one", false)));
+        assert_eq!(next(&mut all).await.body, message("in-group", true));
+        assert_eq!(next(&mut all).await.body, group_receipt("in-group"));
+        assert_eq!(next(&mut all).await.seq, 3);
+
+        // The same rule when replayed with `since`.
+        let (_, mut v1) = hub
+            .subscribe(Some(0), Some(EventKind::V1.to_vec()))
+            .await
+            .unwrap();
+        assert_eq!(next(&mut v1).await.seq, 3);
+        let (_, mut with_group) = hub
+            .subscribe(Some(0), Some(vec![EventKind::Message, EventKind::Group]))
+            .await
+            .unwrap();
+        assert_eq!(next(&mut with_group).await.seq, 1);
+        assert_eq!(next(&mut with_group).await.seq, 3, "no receipt: not named");
+    }
+
+    #[tokio::test]
+    async fn a_transient_event_is_never_stored_nor_replayed_and_takes_the_latest_seq() {
+        let (hub, _dir) = hub().await;
+        hub.publish(message("first", false)).await.unwrap();
+        let (_, mut v1) = hub
+            .subscribe(None, Some(EventKind::V1.to_vec()))
+            .await
+            .unwrap();
+        let (_, mut all) = hub
+            .subscribe(None, Some(EventKind::ALL.to_vec()))
+            .await
+            .unwrap();
+
+        let t = hub.announce_transient(typing()).await.unwrap();
+        assert_eq!(t.seq, 1, "the latest stored seq, not a new one");
+        hub.publish(message("second", false)).await.unwrap();
+
+        assert_eq!(next(&mut all).await, t);
+        let e = next(&mut all).await;
+        assert_eq!((e.seq, e.body), (2, message("second", false)));
+        assert_eq!(next(&mut v1).await.seq, 2, "typing was not named");
+
+        let (latest, mut replay) = hub
+            .subscribe(Some(0), Some(EventKind::ALL.to_vec()))
+            .await
+            .unwrap();
+        assert_eq!(latest, 2);
+        assert_eq!(next(&mut replay).await.seq, 1);
+        assert_eq!(next(&mut replay).await.seq, 2);
+        let stored = hub.db.call(|tx| tx.events_since(0, 100)).await.unwrap();
+        assert!(stored.iter().all(|e| !e.body.is_transient()), "{stored:?}");
     }
 }

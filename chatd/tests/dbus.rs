@@ -126,9 +126,29 @@ async fn every_socket_method_is_on_dbus_and_back() {
         .iter()
         .filter(|m| !on_dbus.contains(&m.as_str()))
         .collect();
+    // A socket method that takes a peer or a group has a second D-Bus
+    // method for the group (a changed signature would break v1 callers).
+    let group_twins = [
+        ("SendGroup", "Send"),
+        ("GroupHistory", "History"),
+        ("SearchGroup", "Search"),
+        ("MarkGroupRead", "MarkRead"),
+        ("FocusGroup", "Focus"),
+    ];
+    for (twin, of) in group_twins {
+        assert!(
+            on_dbus.contains(&twin),
+            "{twin}, the group form of {of}, is missing"
+        );
+        assert!(
+            on_socket.iter().any(|s| s == of),
+            "{of} is no socket method"
+        );
+    }
     let extra: Vec<&&str> = on_dbus
         .iter()
         .filter(|m| !on_socket.iter().any(|s| s == **m))
+        .filter(|m| !group_twins.iter().any(|(twin, _)| twin == *m))
         .collect();
     assert!(
         missing.is_empty(),
@@ -265,6 +285,31 @@ async fn busctl_and_gdbus_drive_the_daemon() {
         "{e}"
     );
 
+    // Typing (D14): bob's delivery receipt for "hi bob" confirmed
+    // alice's key, so one indicator leaves; the next is coalesced.
+    wait_for("bob's receipt for hi bob", WAIT, || async {
+        let m = bus.busctl_call("Message", "s", &[&id]);
+        (m["data"][0][6] == "delivered").then_some(())
+    })
+    .await
+    .unwrap();
+    let typed = bus.busctl_call("Typing", "ss", &["bob", ""]);
+    assert_eq!(
+        (&typed["type"], &typed["data"][0]),
+        (&json!("b"), &json!(true))
+    );
+    let again = bus.busctl_call("Typing", "ss", &["bob", ""]);
+    assert_eq!(again["data"][0], false, "coalesced");
+    let e = bus.gdbus_call("Typing", &["", ""]).unwrap_err();
+    assert!(
+        e.contains("org.securechat.Chatd1.Error.InvalidParams"),
+        "{e}"
+    );
+    let e = bus
+        .gdbus_call("Typing", &["", "no such group"])
+        .unwrap_err();
+    assert!(e.contains("org.securechat.Chatd1.Error.NoSuchGroup"), "{e}");
+
     // Errors are named, with chatd's message.
     let e = bus.gdbus_call("Send", &["nobody", "x"]).unwrap_err();
     assert!(e.contains("org.securechat.Chatd1.Error.NoSuchUser"), "{e}");
@@ -335,6 +380,18 @@ async fn signals_reach_a_subscriber_without_the_text() {
     monitor.line_where("the delivered receipt", |l| {
         l.contains(".ReceiptUpdated") && l.contains(&mine) && l.contains("'delivered'")
     });
+
+    // bob types once alice's receipt confirmed his key: UserTyping.
+    test_support::wait::Wait::new("alice's receipt to reach bob")
+        .until_async(async || {
+            let m = bob.ok("message", json!({"id": id})).await.unwrap();
+            m["message"]["status"] == "delivered"
+        })
+        .await;
+    let typed = bob.ok("typing", json!({"peer": "alice"})).await.unwrap();
+    assert_eq!(typed, json!({"sent": true}));
+    let line = monitor.line_where("UserTyping from bob", |l| l.contains(".UserTyping"));
+    assert!(line.contains("'bob', ''"), "{line}");
 
     // bob goes away: alice watches him since she wrote to him.
     bob_d.kill9();

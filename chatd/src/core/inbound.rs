@@ -80,6 +80,10 @@ pub async fn run(
                     });
                 }
             }
+            // Never stored, never acked: only typing indicators travel so.
+            LinkEvent::Push(ServerMessage::DeliverEphemeral { from, envelope, .. }) => {
+                super::typing::received(&core, &from, &envelope).await;
+            }
             LinkEvent::Push(ServerMessage::Presence {
                 username, online, ..
             }) => {

@@ -20,6 +20,7 @@ pub mod inbound;
 mod notices;
 pub mod outbound;
 pub mod peers;
+pub mod typing;
 mod unstored;
 
 #[cfg(test)]
@@ -51,6 +52,8 @@ pub struct Core {
     outbox: Outbox,
     /// The conversation each frontend connection shows, by connection id.
     focus: Mutex<HashMap<u64, String>>,
+    /// When a typing indicator last left, per conversation.
+    typing: typing::Coalesce,
     /// The timestamp of the last message this daemon wrote (see
     /// [`Core::next_send_ts`]).
     last_send_ts: std::sync::atomic::AtomicI64,
@@ -77,6 +80,7 @@ impl Core {
             peers: Peers::new(),
             outbox: Outbox::new(),
             focus: Mutex::new(HashMap::new()),
+            typing: typing::Coalesce::default(),
             last_send_ts: std::sync::atomic::AtomicI64::new(0),
         }
     }
@@ -121,6 +125,11 @@ impl Core {
     /// Our identity key.
     pub fn identity(&self) -> &Arc<IdentityKey> {
         &self.identity
+    }
+
+    /// The typing indicators' coalescing clock.
+    fn typing(&self) -> &typing::Coalesce {
+        &self.typing
     }
 
     /// Wakes the outbox pipeline (something was queued, or may move now).

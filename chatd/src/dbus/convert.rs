@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use std::collections::HashMap;
 
-use chatd_api::{ApiError, ErrorCode, EventKind, Message, Method, Settings, SettingsPatch};
+use chatd_api::{
+    ApiError, ErrorCode, EventKind, Group, GroupMember, Message, Method, Settings, SettingsPatch,
+};
 use serde::de::IntoDeserializer;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -85,6 +87,67 @@ pub struct DbusConversation {
     pub online: bool,
 }
 
+/// A member of a group: `(user, admin, online, trust)`, signature
+/// `(sbbs)`; `trust` is `unverified`, `verified`, `changed`, or `""`
+/// before a key is pinned (and for ourselves).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+pub struct DbusGroupMember {
+    /// Account name.
+    pub user: String,
+    /// An admin of the group.
+    pub admin: bool,
+    /// Online now.
+    pub online: bool,
+    /// Trust state of the member's key, or "".
+    pub trust: String,
+}
+
+impl From<GroupMember> for DbusGroupMember {
+    fn from(m: GroupMember) -> Self {
+        Self {
+            user: m.user,
+            admin: m.admin,
+            online: m.online,
+            trust: m.trust.as_ref().map(enum_name).unwrap_or_default(),
+        }
+    }
+}
+
+/// A group: `(id, name, version, members, is_member, last, unread)`,
+/// signature `(ssta(sbbs)ba(ssssxss)u)`; `last` holds the newest message,
+/// or nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+pub struct DbusGroup {
+    /// The group id (uuid).
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Version of the state held.
+    pub version: u64,
+    /// Members, sorted by name.
+    pub members: Vec<DbusGroupMember>,
+    /// We are a member (false after leaving or being removed).
+    pub is_member: bool,
+    /// Zero or one message.
+    pub last: Vec<DbusMessage>,
+    /// Incoming messages not yet read.
+    pub unread: u32,
+}
+
+impl From<Group> for DbusGroup {
+    fn from(g: Group) -> Self {
+        Self {
+            id: g.id,
+            name: g.name,
+            version: g.version,
+            members: g.members.into_iter().map(DbusGroupMember::from).collect(),
+            is_member: g.is_member,
+            last: g.last.into_iter().map(DbusMessage::from).collect(),
+            unread: g.unread,
+        }
+    }
+}
+
 /// The snake_case name a local-API enum serialises to (`logged_in`).
 pub fn enum_name<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
@@ -105,7 +168,7 @@ pub fn event_kinds(names: Vec<String>) -> Result<Option<Vec<EventKind>>, Error> 
                 |e: serde::de::value::Error| {
                     Error::InvalidParams(format!(
                         "bad events: {e}; use message, receipt, presence, connection, \
-                         key_changed, security, trust or settings"
+                         key_changed, security, trust, settings, group or typing"
                     ))
                 },
             )
@@ -170,6 +233,8 @@ mod tests {
     fn signatures_are_the_documented_ones() {
         assert_eq!(DbusMessage::SIGNATURE.to_string(), "(ssssxss)");
         assert_eq!(DbusConversation::SIGNATURE.to_string(), "(sa(ssssxss)ub)");
+        assert_eq!(DbusGroupMember::SIGNATURE.to_string(), "(sbbs)");
+        assert_eq!(DbusGroup::SIGNATURE.to_string(), "(ssta(sbbs)ba(ssssxss)u)");
     }
 
     #[test]
@@ -202,7 +267,7 @@ mod tests {
             settings_patch(dict).unwrap(),
             SettingsPatch {
                 read_receipts: Some(false),
-                typing_indicators: None,
+                typing_indicators: Some(true),
             }
         );
         let bad = HashMap::from([("colour".to_string(), OwnedVariant::from(true))]);

@@ -24,6 +24,39 @@ const RETRY_AFTER_STORE_ERROR: Duration = Duration::from_secs(1);
 pub async fn emit(emitter: &SignalEmitter<'_>, event: &Event) -> zbus::Result<()> {
     let seq = event.seq;
     match &event.body {
+        EventBody::Message { message, focused } if event.body.is_group_scoped() => {
+            let group_id = message.group.as_ref().map_or("", |g| g.id.as_str());
+            Chatd1::group_message_received(
+                emitter,
+                seq,
+                &message.id,
+                group_id,
+                &message.from,
+                message.ts,
+                &enum_name(&message.direction),
+                *focused,
+            )
+            .await
+        }
+        EventBody::Receipt {
+            id,
+            status,
+            user,
+            receipts,
+        } if event.body.is_group_scoped() => {
+            let r = receipts.clone().unwrap_or_default();
+            Chatd1::group_receipt_updated(
+                emitter,
+                seq,
+                id,
+                &enum_name(status),
+                user.as_deref().unwrap_or_default(),
+                r.recipients,
+                r.delivered,
+                r.read,
+            )
+            .await
+        }
         EventBody::Message { message, focused } => {
             let direction = enum_name(&message.direction);
             Chatd1::message_received(
@@ -62,8 +95,24 @@ pub async fn emit(emitter: &SignalEmitter<'_>, event: &Event) -> zbus::Result<()
         EventBody::Settings { settings } => {
             Chatd1::settings_changed(emitter, seq, super::convert::settings_dict(settings)).await
         }
-        // Group and typing signals come with chatd's groups (issue 12).
-        EventBody::Group { .. } | EventBody::Typing { .. } => Ok(()),
+        EventBody::Group { group, by, change } => {
+            Chatd1::group_changed(
+                emitter,
+                seq,
+                &group.id,
+                by,
+                change.joined,
+                change.added.clone(),
+                change.removed.clone(),
+                change.admins_added.clone(),
+                change.admins_removed.clone(),
+                change.renamed_from.as_deref().unwrap_or_default(),
+            )
+            .await
+        }
+        EventBody::Typing { user, group } => {
+            Chatd1::user_typing(emitter, seq, user, group.as_deref().unwrap_or_default()).await
+        }
     }
 }
 
@@ -77,7 +126,11 @@ pub async fn replay(
 ) -> Result<(), Error> {
     while let Some(next) = sub.next().await {
         let event = next.map_err(|e| Error::from(chatd_api::ApiError::from(e)))?;
-        if kinds.is_none_or(|k| k.contains(&event.body.kind())) {
+        // Live only; its seq is a stored event's.
+        if event.body.is_transient() {
+            continue;
+        }
+        if kinds.is_none_or(|k| event.body.wanted_by(k)) {
             emit(emitter, &event).await?;
         }
         if event.seq >= latest {

@@ -5,7 +5,7 @@
 //! between. The signals and properties are declared here and fed by
 //! `events`.
 
-// MessageReceived has seven arguments: they are the D-Bus contract (flat
+// MessageReceived has seven arguments (GroupChanged ten): they are the D-Bus contract (flat
 // arguments are what busctl, gdbus and match rules work with), and the
 // macro repeats them in the `Chatd1Signals` trait it generates here.
 #![allow(clippy::too_many_arguments)]
@@ -15,9 +15,10 @@ use std::sync::Arc;
 use std::collections::HashMap;
 
 use chatd_api::{
-    Credentials, Empty, EventKind, FingerprintParams, FocusParams, HistoryParams, MarkReadParams,
-    MessageParams, Method, SearchParams, SendParams, Status, SubscribeParams, UserParams,
-    UsersParams, VerifyParams, call,
+    Credentials, Empty, EventKind, FingerprintParams, FocusParams, GroupAdminParams,
+    GroupCreateParams, GroupMembersParams, GroupParams, HistoryParams, MarkReadParams,
+    MessageParams, Method, SearchParams, SendParams, Status, SubscribeParams, TypingParams,
+    UserParams, UsersParams, VerifyParams, call,
 };
 use zbus::OwnedVariant;
 use zbus::message::Header;
@@ -27,7 +28,7 @@ use zbus::{fdo, interface};
 
 use super::callers::{Callers, NO_FRONTEND};
 use super::convert::{
-    DbusConversation, DbusMessage, enum_name, event_kinds, nonzero, run, settings_dict,
+    DbusConversation, DbusGroup, DbusMessage, enum_name, event_kinds, nonzero, run, settings_dict,
     settings_patch, text_opt,
 };
 use super::{Error, events};
@@ -53,6 +54,19 @@ impl Chatd1 {
     ) -> Result<M::Result, Error> {
         self.callers.admit(hdr).await?;
         Ok(run::<M>(&self.core, NO_FRONTEND, params).await?)
+    }
+
+    /// `focus` for the caller: cleared when the caller leaves the bus.
+    async fn focus_on(&self, hdr: &Header<'_>, p: FocusParams) -> Result<(), Error> {
+        let caller = self.callers.admit(hdr).await?;
+        let id = self.callers.focus_id(&caller);
+        run::<call::Focus>(&self.core, id, p).await?;
+        // A caller such as `gdbus call` may already have left, and the
+        // NameOwnerChanged that would clear its focus already been handled.
+        if !self.callers.present(&caller).await && self.callers.forget(&caller).is_some() {
+            run::<call::Focus>(&self.core, id, FocusParams::default()).await?;
+        }
+        Ok(())
     }
 
     /// `status`, for the properties (which any caller may read, like the
@@ -325,22 +339,18 @@ impl Chatd1 {
     /// The conversation this caller shows ("" for none): notifiers stay
     /// quiet about it. Cleared when the caller leaves the bus.
     async fn focus(&self, #[zbus(header)] hdr: Header<'_>, peer: String) -> Result<(), Error> {
-        let caller = self.callers.admit(&hdr).await?;
-        let id = self.callers.focus_id(&caller);
-        let p = FocusParams {
-            peer: text_opt(peer),
-            group: None,
-        };
-        run::<call::Focus>(&self.core, id, p).await?;
-        // A caller such as `gdbus call` may already have left, and the
-        // NameOwnerChanged that would clear its focus already been handled.
-        if !self.callers.present(&caller).await && self.callers.forget(&caller).is_some() {
-            run::<call::Focus>(&self.core, id, FocusParams::default()).await?;
-        }
-        Ok(())
+        self.focus_on(
+            &hdr,
+            FocusParams {
+                peer: text_opt(peer),
+                group: None,
+            },
+        )
+        .await
     }
 
-    /// chatd's settings, by name: `read_receipts` (b).
+    /// chatd's settings, by name: `read_receipts` (b),
+    /// `typing_indicators` (b).
     #[zbus(out_args("settings"))]
     async fn settings(
         &self,
@@ -350,7 +360,8 @@ impl Chatd1 {
         Ok(settings_dict(&r))
     }
 
-    /// Changes the settings named in `settings` (`read_receipts`: b);
+    /// Changes the settings named in `settings` (`read_receipts`,
+    /// `typing_indicators`: b);
     /// answers all of them, as Settings.
     #[zbus(out_args("settings"))]
     async fn set_settings(
@@ -361,6 +372,206 @@ impl Chatd1 {
         let p = settings_patch(settings)?;
         let r = self.call::<call::SetSettings>(&hdr, p).await?;
         Ok(settings_dict(&r))
+    }
+
+    /// Creates the group `name` with `members` (we are its first admin);
+    /// the group.
+    #[zbus(out_args("group"))]
+    async fn group_create(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        name: String,
+        members: Vec<String>,
+    ) -> Result<(DbusGroup,), Error> {
+        let p = GroupCreateParams { name, members };
+        let r = self.call::<call::GroupCreate>(&hdr, p).await?;
+        Ok((r.group.into(),))
+    }
+
+    /// Adds `users` to `group` (its id, or the name of one group we are a
+    /// member of; admins only); the group after.
+    #[zbus(out_args("group"))]
+    async fn group_add(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        group: String,
+        users: Vec<String>,
+    ) -> Result<(DbusGroup,), Error> {
+        let p = GroupMembersParams { group, users };
+        let r = self.call::<call::GroupAdd>(&hdr, p).await?;
+        Ok((r.group.into(),))
+    }
+
+    /// Removes `users` from `group` (admins only); the group after.
+    #[zbus(out_args("group"))]
+    async fn group_remove(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        group: String,
+        users: Vec<String>,
+    ) -> Result<(DbusGroup,), Error> {
+        let p = GroupMembersParams { group, users };
+        let r = self.call::<call::GroupRemove>(&hdr, p).await?;
+        Ok((r.group.into(),))
+    }
+
+    /// Leaves `group` (its history stays, read-only); the group after.
+    #[zbus(out_args("group"))]
+    async fn group_leave(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        group: String,
+    ) -> Result<(DbusGroup,), Error> {
+        let r = self
+            .call::<call::GroupLeave>(&hdr, GroupParams { group })
+            .await?;
+        Ok((r.group.into(),))
+    }
+
+    /// Makes `user` an admin of `group` (`admin` true) or no longer one
+    /// (false); admins only. The group after.
+    #[zbus(out_args("group"))]
+    async fn group_admin(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        group: String,
+        user: String,
+        admin: bool,
+    ) -> Result<(DbusGroup,), Error> {
+        let p = GroupAdminParams { group, user, admin };
+        let r = self.call::<call::GroupAdmin>(&hdr, p).await?;
+        Ok((r.group.into(),))
+    }
+
+    /// Every group held (also those we left), most recent first.
+    #[zbus(out_args("groups"))]
+    async fn groups(&self, #[zbus(header)] hdr: Header<'_>) -> Result<Vec<DbusGroup>, Error> {
+        let r = self.call::<call::Groups>(&hdr, Empty {}).await?;
+        Ok(r.groups.into_iter().map(DbusGroup::from).collect())
+    }
+
+    /// One group held: by id (also one we left), or by the name of one we
+    /// are a member of.
+    #[zbus(out_args("group"))]
+    async fn group_info(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        group: String,
+    ) -> Result<(DbusGroup,), Error> {
+        let r = self
+            .call::<call::GroupInfo>(&hdr, GroupParams { group })
+            .await?;
+        Ok((r.group.into(),))
+    }
+
+    /// `send` to a group: `text` to every other member; the new message's
+    /// id, and whether it waits in the outbox.
+    #[zbus(out_args("id", "queued"))]
+    async fn send_group(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        group: String,
+        text: String,
+    ) -> Result<(String, bool), Error> {
+        let p = SendParams {
+            to: None,
+            group: Some(group),
+            text,
+        };
+        let r = self.call::<call::Send>(&hdr, p).await?;
+        Ok((r.id, r.queued))
+    }
+
+    /// `history` of a group's conversation, oldest first: at most `limit`
+    /// messages (0 for 50), older than `before` (Unix ms; 0 for the
+    /// newest). `to` of each is the group id; `status` of an outgoing one
+    /// the least advanced over its recipients.
+    #[zbus(out_args("messages"))]
+    async fn group_history(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        group: String,
+        limit: u32,
+        before: i64,
+    ) -> Result<Vec<DbusMessage>, Error> {
+        let p = HistoryParams {
+            peer: None,
+            group: Some(group),
+            limit: nonzero(limit),
+            before: nonzero(before),
+        };
+        let r = self.call::<call::History>(&hdr, p).await?;
+        Ok(r.messages.into_iter().map(DbusMessage::from).collect())
+    }
+
+    /// `search` within a group's conversation, best match first, at most
+    /// `limit` (0 for 50).
+    #[zbus(out_args("messages"))]
+    async fn search_group(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        query: String,
+        group: String,
+        limit: u32,
+    ) -> Result<Vec<DbusMessage>, Error> {
+        let p = SearchParams {
+            query,
+            peer: None,
+            group: Some(group),
+            limit: nonzero(limit),
+        };
+        let r = self.call::<call::Search>(&hdr, p).await?;
+        Ok(r.messages.into_iter().map(DbusMessage::from).collect())
+    }
+
+    /// `mark_read` of a group's whole conversation (read receipts to the
+    /// senders unless the read_receipts setting is off).
+    async fn mark_group_read(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        group: String,
+    ) -> Result<(), Error> {
+        let p = MarkReadParams {
+            peer: None,
+            group: Some(group),
+            up_to: None,
+        };
+        self.call::<call::MarkRead>(&hdr, p).await.map(drop)
+    }
+
+    /// `focus` on a group's conversation ("" clears, like Focus("")).
+    async fn focus_group(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        group: String,
+    ) -> Result<(), Error> {
+        self.focus_on(
+            &hdr,
+            FocusParams {
+                peer: None,
+                group: text_opt(group),
+            },
+        )
+        .await
+    }
+
+    /// Tells the other side(s) of a conversation that we are typing: give
+    /// `peer` or `group`, the other "". True when an indicator left (at
+    /// most one per conversation every 3 s; none while the
+    /// typing_indicators setting is off or chatd is offline).
+    #[zbus(out_args("sent"))]
+    async fn typing(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        peer: String,
+        group: String,
+    ) -> Result<bool, Error> {
+        let p = TypingParams {
+            peer: text_opt(peer),
+            group: text_opt(group),
+        };
+        let r = self.call::<call::Typing>(&hdr, p).await?;
+        Ok(r.sent)
     }
 
     /// The link state, as in Status.
@@ -445,6 +656,63 @@ impl Chatd1 {
         state: &str,
         fingerprint: &str,
         ts: i64,
+    ) -> zbus::Result<()>;
+
+    /// A group message entered the history (extension, PROTOCOL.md D14):
+    /// like MessageReceived, with the group's id. Never the text.
+    #[zbus(signal)]
+    pub(crate) async fn group_message_received(
+        emitter: &SignalEmitter<'_>,
+        seq: u64,
+        id: &str,
+        group_id: &str,
+        from: &str,
+        ts: i64,
+        direction: &str,
+        focused: bool,
+    ) -> zbus::Result<()>;
+
+    /// A receipt of `user` for our group message `id`: `status` is the
+    /// aggregate over its `recipients`; `delivered` (readers included)
+    /// and `read` list who has it.
+    #[zbus(signal)]
+    pub(crate) async fn group_receipt_updated(
+        emitter: &SignalEmitter<'_>,
+        seq: u64,
+        id: &str,
+        status: &str,
+        user: &str,
+        recipients: u32,
+        delivered: Vec<String>,
+        read: Vec<String>,
+    ) -> zbus::Result<()>;
+
+    /// A group changed (created, joined, members or admins changed, we
+    /// left or were removed), signed by `by`: what changed (empty lists
+    /// and "" for what did not). GroupInfo(group_id) has the group now.
+    #[zbus(signal)]
+    pub(crate) async fn group_changed(
+        emitter: &SignalEmitter<'_>,
+        seq: u64,
+        group_id: &str,
+        by: &str,
+        joined: bool,
+        added: Vec<String>,
+        removed: Vec<String>,
+        admins_added: Vec<String>,
+        admins_removed: Vec<String>,
+        renamed_from: &str,
+    ) -> zbus::Result<()>;
+
+    /// `user` is typing, in `group_id` ("" for the 1:1 conversation).
+    /// Never stored: `seq` is the latest stored event's and Subscribe
+    /// never replays it.
+    #[zbus(signal)]
+    pub(crate) async fn user_typing(
+        emitter: &SignalEmitter<'_>,
+        seq: u64,
+        user: &str,
+        group_id: &str,
     ) -> zbus::Result<()>;
 
     /// chatd's settings changed; all of them, as Settings returns them.

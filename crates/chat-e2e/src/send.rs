@@ -132,6 +132,29 @@ impl Engine {
         Ok(true)
     }
 
+    /// Whether a payload to `to` would be sealed now as one `msg` and
+    /// nothing else: its pin is not changed, and its sending key exists,
+    /// is fresh, and was confirmed by `to` (D5). For ephemeral payloads
+    /// (typing, §4.1), which must never cause a `session_key` to be sent:
+    /// when this is true, [`Engine::encrypt`] at the same `now_ms` in the
+    /// same store answers `Outgoing::Ready` with exactly one `msg`. Reads
+    /// only; false, not an error, for a peer without a pin.
+    pub fn has_confirmed_key<S: E2eStore + ?Sized>(
+        &self,
+        store: &S,
+        to: &str,
+        now_ms: i64,
+    ) -> Result<bool, E2eError> {
+        let peer = match self.sendable_peer(store, to) {
+            Ok(peer) => peer,
+            Err(E2eError::UnknownPeer(_) | E2eError::PeerKeyChanged(_)) => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        Ok(store
+            .sending_key(to)?
+            .is_some_and(|key| key.confirmed && !self.needs_rotation(&key, &peer, now_ms)))
+    }
+
     /// [`Engine::encrypt`] with any RSA step run inline: for callers already
     /// off the async workers, and for tests.
     pub fn encrypt_blocking<S: E2eStore + ?Sized>(

@@ -76,6 +76,35 @@ fn session_key_is_resent_until_a_receipt_confirms_it() {
 }
 
 #[test]
+fn only_a_confirmed_fresh_key_counts_as_confirmed_for_ephemeral_payloads() {
+    let (mut alice, mut bob) = alice_and_bob();
+    let confirmed = |a: &Peer, at| a.engine.has_confirmed_key(&a.store, "bob", at).unwrap();
+    assert!(!confirmed(&alice, T0), "no key yet");
+    assert!(
+        !alice
+            .engine
+            .has_confirmed_key(&alice.store, "nobody", T0)
+            .unwrap(),
+        "no pin: false, not an error"
+    );
+    let (p1, e1) = alice.send_text("bob", "one", T0);
+    assert!(!confirmed(&alice, T0), "sent, not confirmed");
+    bob.recv_all("alice", &e1, T0);
+    let receipt =
+        Payload::receipt(ReceiptStatus::Delivered, vec![p1.id().unwrap()], T0 + 1).unwrap();
+    for env in &bob.send("alice", &receipt, T0 + 1) {
+        alice.recv("bob", env, T0 + 1);
+    }
+    assert!(confirmed(&alice, T0 + 2));
+    // Then encrypting an ephemeral payload gives one `msg` and no key.
+    let typing = Payload::typing(None, T0 + 2).unwrap();
+    let envs = alice.send("bob", &typing, T0 + 2);
+    assert_eq!(envs.iter().map(kind).collect::<Vec<_>>(), ["msg"]);
+    // A key due for rotation is not one to use.
+    assert!(!confirmed(&alice, T0 + 25 * HOUR));
+}
+
+#[test]
 fn a_receipt_for_a_group_text_confirms_the_key_too() {
     let (mut alice, mut bob) = alice_and_bob();
     let gid = uuid::Uuid::from_u128(0x1234_5678_9abc_4def_8123_4567_89ab_cdef);

@@ -647,6 +647,35 @@ impl EventBody {
             EventBody::Typing { .. } => EventKind::Typing,
         }
     }
+
+    /// Whether this event belongs to a group's conversation: a `message`
+    /// of a group message (`message.group` present) or the `receipt` of
+    /// one (`user` or `receipts` present). Such events go only to
+    /// subscribers that name [`EventKind::Group`] besides their own kind,
+    /// so a v1 client never takes a group message for a 1:1 one.
+    pub fn is_group_scoped(&self) -> bool {
+        match self {
+            EventBody::Message { message, .. } => message.group.is_some(),
+            EventBody::Receipt { user, receipts, .. } => user.is_some() || receipts.is_some(),
+            _ => false,
+        }
+    }
+
+    /// Whether this event is never stored (`typing`): its `seq` is the
+    /// latest stored event's, shared with that event, so a client that
+    /// drops seqs it has seen must let these through and must not resume
+    /// from them.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, EventBody::Typing { .. })
+    }
+
+    /// Whether a subscriber that named `kinds` gets this event: its kind
+    /// is named, and for a group-scoped event
+    /// ([`is_group_scoped`](Self::is_group_scoped)) `group` is named too.
+    pub fn wanted_by(&self, kinds: &[EventKind]) -> bool {
+        kinds.contains(&self.kind())
+            && (!self.is_group_scoped() || kinds.contains(&EventKind::Group))
+    }
 }
 
 #[cfg(test)]
@@ -742,7 +771,7 @@ mod tests {
         );
         let all = names(EventKind::ALL);
         assert_eq!(all[..6], names(EventKind::V1)[..]);
-        assert_eq!(all[6..], ["trust", "settings"]);
+        assert_eq!(all[6..], ["trust", "settings", "group", "typing"]);
         // Every body's kind is in ALL.
         let bodies = [
             EventBody::Trust {
@@ -759,6 +788,54 @@ mod tests {
             assert!(EventKind::ALL.contains(&b.kind()));
             assert!(!EventKind::V1.contains(&b.kind()));
         }
+    }
+
+    #[test]
+    fn group_scoped_events_need_the_group_kind_and_typing_is_transient() {
+        let mut message = Message {
+            id: "m".into(),
+            from: "bob".into(),
+            to: "alice".into(),
+            text: "hi".into(),
+            ts: 1,
+            direction: Direction::In,
+            status: MessageStatus::Delivered,
+            group: None,
+            receipts: None,
+        };
+        let one_to_one = EventBody::Message {
+            message: message.clone(),
+            focused: false,
+        };
+        message.group = Some(crate::groups::GroupRef {
+            id: "g".into(),
+            name: "team".into(),
+        });
+        let in_group = EventBody::Message {
+            message,
+            focused: false,
+        };
+        let group_receipt = EventBody::Receipt {
+            id: "m".into(),
+            status: MessageStatus::Delivered,
+            user: Some("bob".into()),
+            receipts: None,
+        };
+        assert!(one_to_one.wanted_by(EventKind::V1));
+        assert!(!in_group.wanted_by(EventKind::V1));
+        assert!(!group_receipt.wanted_by(EventKind::V1));
+        assert!(in_group.wanted_by(EventKind::ALL));
+        assert!(group_receipt.wanted_by(&[EventKind::Receipt, EventKind::Group]));
+        assert!(
+            !in_group.wanted_by(&[EventKind::Group]),
+            "its kind is message"
+        );
+        let typing = EventBody::Typing {
+            user: "bob".into(),
+            group: None,
+        };
+        assert!(typing.is_transient() && !one_to_one.is_transient());
+        assert!(!typing.wanted_by(EventKind::V1));
     }
 
     #[test]

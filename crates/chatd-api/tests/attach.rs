@@ -235,3 +235,51 @@ async fn since_replays_the_stored_events_after_it() {
     seen.until(&mut session, &["one", "two"]).await;
     assert_eq!(seen.texts.get("one"), Some(&1));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_typing_event_is_handed_out_and_is_no_place_to_resume_from() {
+    // A typing event is never stored: it carries the latest stored seq,
+    // which the session handed out already. It must come through anyway,
+    // and leave `last_seq` where the stored events put it.
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(&binary("chat-server").unwrap(), &[]).unwrap();
+    let (alice, _a) = user(dir.path(), &server, "alice").await;
+    let (bob, mut b) = user(dir.path(), &server, "bob").await;
+    let sent = b
+        .ok("send", json!({"to": "alice", "text": "hi"}))
+        .await
+        .unwrap();
+    logged(&alice, "hi").await;
+    let mut session = Attach::new(Some(alice.socket.clone()))
+        .since(0)
+        .start()
+        .unwrap();
+    attached(&mut session, "the first attach").await;
+    let mut seen = Seen::default();
+    seen.until(&mut session, &["hi"]).await;
+    // alice's delivery receipt confirms bob's key; then bob may type.
+    let mut watcher = bob.client().await.unwrap();
+    watcher.ok("subscribe", json!({"since": 0})).await.unwrap();
+    let id = sent["id"].clone();
+    watcher
+        .event_where("the delivered receipt", |e| {
+            e["type"] == "receipt" && e["id"] == id && e["status"] == "delivered"
+        })
+        .await
+        .unwrap();
+    let typed = b.ok("typing", json!({"peer": "alice"})).await.unwrap();
+    assert_eq!(typed, json!({"sent": true}));
+    let typing = loop {
+        match next(&mut session, "bob typing").await {
+            Update::Event(e) if matches!(e.body, EventBody::Typing { .. }) => break e,
+            Update::Event(e) => seen.event(e),
+            other => panic!("waiting for typing, got {other:?}"),
+        }
+    };
+    assert!(
+        matches!(&typing.body, EventBody::Typing { user, group: None } if user == "bob"),
+        "{typing:?}"
+    );
+    // The session's place is still the last stored event handed out.
+    assert_eq!(session.last_seq(), seen.seqs.last().copied());
+}

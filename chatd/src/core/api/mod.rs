@@ -12,6 +12,7 @@ mod known;
 mod messages;
 mod settings;
 mod trust;
+mod typing;
 mod users;
 
 use std::sync::Arc;
@@ -64,8 +65,8 @@ pub async fn handle(core: &Arc<Core>, caller: Caller, request: Request) -> Resul
         | Request::GroupLeave(_)
         | Request::GroupAdmin(_)
         | Request::Groups(_)
-        | Request::GroupInfo(_)
-        | Request::Typing(_) => return Err(groups_pending()),
+        | Request::GroupInfo(_) => return Err(groups_pending()),
+        Request::Typing(p) => Reply::Typing(typing::typing(core, p).await?),
         Request::Subscribe(_) => {
             return Err(ApiError::new(
                 ErrorCode::InvalidRequest,

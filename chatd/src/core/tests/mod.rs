@@ -12,6 +12,7 @@ mod people;
 mod reading;
 mod relay;
 mod trust_changes;
+mod typing;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,6 +59,11 @@ impl Harness {
 
     /// A core for `me` holding `private_pem`, not logged in.
     pub async fn start(me: &str, private_pem: &str) -> Self {
+        Self::start_with(me, private_pem, crate::config::TYPING_INTERVAL).await
+    }
+
+    /// [`Harness::start`] with another typing-indicator interval.
+    pub async fn start_with(me: &str, private_pem: &str, typing_interval: Duration) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("chatd.db");
         let db = tokio::task::spawn_blocking(move || Db::open(&path))
@@ -74,6 +80,7 @@ impl Harness {
             data_dir: dir.path().to_path_buf(),
             socket: dir.path().join("chatd.sock"),
             dbus: false,
+            typing_interval,
         };
         let core = Arc::new(Core::new(
             config,
@@ -130,6 +137,18 @@ impl Harness {
         let msg_id = format!("delivery-{}", self.next_delivery);
         self.deliver_as(&msg_id, from, envelope).await;
         msg_id
+    }
+
+    /// The server passes on an ephemeral `envelope` from `from` (never
+    /// to be acked).
+    pub async fn deliver_ephemeral(&self, from: &str, envelope: &Map<String, Value>) {
+        self.push(ServerMessage::DeliverEphemeral {
+            msg_id: "ephemeral".to_string(),
+            from: from.to_string(),
+            ts: now_ms(),
+            envelope: envelope.clone(),
+        })
+        .await;
     }
 
     /// The server delivers `envelope` under the server id `msg_id`.

@@ -26,6 +26,7 @@ pub struct Sent {
 struct Table {
     keys: HashMap<String, String>,
     sent: Vec<Sent>,
+    ephemeral: Vec<Vec<Sent>>,
     acked: Vec<String>,
     watched: Vec<String>,
     online: Vec<String>,
@@ -100,6 +101,12 @@ impl Relay {
         self.table().sent.clone()
     }
 
+    /// Every ephemeral request so far (one `send` is one item, one
+    /// `send_multi` its items), in order.
+    pub fn ephemeral(&self) -> Vec<Vec<Sent>> {
+        self.table().ephemeral.clone()
+    }
+
     /// Server ids acked so far.
     pub fn acked(&self) -> Vec<String> {
         self.table().acked.clone()
@@ -161,6 +168,42 @@ impl Relay {
                     msg_id: format!("relay-{}", t.next_id),
                     ts: now_ms(),
                     queued: false,
+                })
+            }
+            Request::SendEphemeral { to, envelope } => {
+                t.next_id += 1;
+                t.ephemeral.push(vec![Sent { to, envelope }]);
+                Ok(ServerMessage::SentEphemeral {
+                    msg_id: format!("relay-{}", t.next_id),
+                    ts: now_ms(),
+                    delivered: true,
+                })
+            }
+            Request::SendMulti {
+                messages,
+                ephemeral: true,
+            } => {
+                let mut items = Vec::new();
+                let mut results = Vec::new();
+                for m in messages {
+                    let Value::Object(envelope) = m.envelope else {
+                        return Err(LinkError::Protocol("an envelope is not an object".into()));
+                    };
+                    t.next_id += 1;
+                    results.push(chat_proto::wire::MultiResult {
+                        to: m.to.clone(),
+                        outcome: chat_proto::wire::MultiOutcome::Sent {
+                            msg_id: format!("relay-{}", t.next_id),
+                            queued: false,
+                            delivered: Some(true),
+                        },
+                    });
+                    items.push(Sent { to: m.to, envelope });
+                }
+                t.ephemeral.push(items);
+                Ok(ServerMessage::SentMulti {
+                    ts: now_ms(),
+                    results,
                 })
             }
             other => Err(LinkError::Protocol(format!(

@@ -247,6 +247,8 @@ impl Session {
 
     fn took(&mut self, update: &Update) {
         match update {
+            // A transient event's seq is not a place to resume from.
+            Update::Event(e) if e.body.is_transient() => {}
             Update::Event(e) => {
                 self.taken = Some(e.seq);
                 self.unsaved += 1;

@@ -129,6 +129,13 @@ async fn pump(
             () = tx.closed() => return None,
         };
         match event {
+            // Never stored (`typing`): its seq is a stored event's, so it
+            // is neither a repeat nor a place to resume from.
+            Some(event) if event.body.is_transient() => {
+                if tx.send(Update::Event(event)).await.is_err() {
+                    return None;
+                }
+            }
             Some(event) => {
                 // A `since` replay may repeat what was handed out already.
                 if last.is_some_and(|l| event.seq <= l) {
