@@ -27,7 +27,10 @@ async fn a_peer_never_sees_read_while_read_receipts_are_off() {
         .ok("set_settings", json!({"read_receipts": false}))
         .await
         .unwrap();
-    assert_eq!(s, json!({"read_receipts": false}));
+    assert_eq!(
+        s,
+        json!({"read_receipts": false, "typing_indicators": true})
+    );
     bob_events
         .event_where("the settings event", |e| e["type"] == "settings")
         .await
@@ -70,5 +73,5 @@ async fn a_peer_never_sees_read_while_read_receipts_are_off() {
         "alice never learns bob read it"
     );
     let s = bob.ok("settings", json!({})).await.unwrap();
-    assert_eq!(s, json!({"read_receipts": true}));
+    assert_eq!(s, json!({"read_receipts": true, "typing_indicators": true}));
 }

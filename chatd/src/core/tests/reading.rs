@@ -118,13 +118,16 @@ async fn with_read_receipts_off_nothing_read_is_ever_reported() {
     let (mut h, mut bob) = alice_and_bob().await;
     assert_eq!(
         h.ok("settings", json!({})).await,
-        json!({"read_receipts": true}),
+        json!({"read_receipts": true, "typing_indicators": true}),
         "on by default"
     );
     let set = h.ok("set_settings", json!({"read_receipts": false})).await;
-    assert_eq!(set, json!({"read_receipts": false}));
+    assert_eq!(
+        set,
+        json!({"read_receipts": false, "typing_indicators": true})
+    );
     let e = h.event_where("settings", |e| e["type"] == "settings").await;
-    assert_eq!(e["settings"], json!({"read_receipts": false}));
+    assert_eq!(e["settings"]["read_receipts"], false);
 
     let mut opened = 0;
     let quiet = bob_says(&mut h, &mut bob, &["unseen by bob"]).await;

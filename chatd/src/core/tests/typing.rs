@@ -175,3 +175,70 @@ async fn a_received_indicator_is_a_transient_event_and_nothing_else() {
         .collect();
     assert_eq!(receipts.len(), 1, "{receipts:?}");
 }
+
+/// Records a group state in alice's store as if the rules accepted it.
+async fn hold_group(h: &Harness, id: uuid::Uuid, name: &str, members: &[&str]) {
+    use chat_e2e::group::{GroupState, Membership, SignedGroupState};
+    let fpr = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let admin = members[0].to_string();
+    let m = Membership::new(name, members.iter().copied(), [admin.as_str()]);
+    let state = GroupState::genesis(id, m, &admin, fpr).unwrap();
+    let signed = SignedGroupState::from_parts(state, vec![7; 4]);
+    h.core
+        .db()
+        .call(move |tx| tx.put_group_state(&signed, "alice", 1))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_group_one_send_multi_goes_to_the_members_with_confirmed_keys() {
+    let (mut h, mut bob) = confirmed(crate::config::TYPING_INTERVAL).await;
+    let team = uuid::Uuid::new_v4();
+    hold_group(&h, team, "team", &["alice", "bob", "carol"]).await;
+    let r = h.ok("typing", json!({"group": "team"})).await;
+    assert_eq!(r, json!({"sent": true}));
+    let requests = h.relay.ephemeral();
+    assert_eq!(requests.len(), 1, "one request");
+    assert_eq!(requests[0].len(), 1, "carol has no confirmed key: skipped");
+    let got = typings_at_bob(&h, &mut bob);
+    assert!(
+        matches!(got.as_slice(), [Payload::Typing(t)] if t.group_id == Some(team)),
+        "{got:?}"
+    );
+    let id = team.hyphenated().to_string();
+    assert_eq!(
+        h.ok("typing", json!({"group": id})).await,
+        json!({"sent": false}),
+        "coalesced per conversation, whatever names it"
+    );
+    // A group alice is no longer in: by id refused, by name unknown.
+    let left = uuid::Uuid::new_v4();
+    hold_group(&h, left, "old", &["bob", "carol"]).await;
+    let e = h
+        .api("typing", json!({"group": left.hyphenated().to_string()}))
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(&e), "not_group_member");
+    let e = h.api("typing", json!({"group": "old"})).await.unwrap_err();
+    assert_eq!(code_of(&e), "no_such_group");
+
+    // Received: from a member of a group both are in, an event with the
+    // group; in a group bob is not a member of, nothing.
+    for env in bob.seal("alice", "hello") {
+        h.deliver("bob", &env).await;
+    }
+    h.next_message().await;
+    let not_bobs = uuid::Uuid::new_v4();
+    hold_group(&h, not_bobs, "without bob", &["alice", "carol"]).await;
+    for group in [Some(not_bobs), Some(team)] {
+        let p = Payload::typing(group, chat_proto::now_ms()).unwrap();
+        let env = bob.seal_payload("alice", &p).pop().unwrap();
+        h.deliver_ephemeral("bob", &env).await;
+    }
+    let e = h.next_event().await;
+    assert_eq!(
+        (&e["type"], &e["user"], &e["group"]),
+        (&json!("typing"), &json!("bob"), &json!(id))
+    );
+}
