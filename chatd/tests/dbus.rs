@@ -310,6 +310,50 @@ async fn busctl_and_gdbus_drive_the_daemon() {
         .unwrap_err();
     assert!(e.contains("org.securechat.Chatd1.Error.NoSuchGroup"), "{e}");
 
+    // Groups (D14), the whole round trip through gcore's pipeline.
+    let created = bus.busctl_call("GroupCreate", "sas", &["team", "1", "bob"]);
+    assert_eq!(created["type"], "(ssta(sbbs)ba(ssssxss)u)");
+    let group = created["data"][0].as_array().unwrap().clone();
+    let gid = group[0].as_str().unwrap().to_string();
+    assert_eq!(
+        (&group[1], &group[2], &group[4]),
+        (&json!("team"), &json!(1), &json!(true))
+    );
+    let members: Vec<(&str, bool)> = group[3]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m[0].as_str().unwrap(), m[1].as_bool().unwrap()))
+        .collect();
+    assert_eq!(members, [("alice", true), ("bob", false)]);
+    let groups = bus.busctl_call("Groups", "", &[]);
+    assert_eq!(groups["type"], "a(ssta(sbbs)ba(ssssxss)u)");
+    assert_eq!(groups["data"][0][0][0], gid.as_str());
+    let info = bus.busctl_call("GroupInfo", "s", &["team"]);
+    assert_eq!(info["data"][0][0], gid.as_str());
+    let sent = bus.busctl_call("SendGroup", "ss", &[&gid, "hello team"]);
+    assert_eq!(sent["type"], "sb");
+    let gmsg = sent["data"][0].as_str().unwrap().to_string();
+    let gh = bus.busctl_call("GroupHistory", "sux", &[&gid, "0", "0"]);
+    assert_eq!(gh["data"][0][0][0], gmsg.as_str());
+    assert_eq!(gh["data"][0][0][2], gid.as_str(), "to is the group id");
+    let found = bus.busctl_call("SearchGroup", "ssu", &["hello", &gid, "0"]);
+    assert_eq!(found["data"][0][0][0], gmsg.as_str());
+    bus.busctl_call("MarkGroupRead", "s", &[&gid]);
+    let e = bus.gdbus_call("GroupAdd", &[&gid, "['bob']"]).unwrap_err();
+    assert!(
+        e.contains("org.securechat.Chatd1.Error.InvalidInput"),
+        "{e}"
+    );
+    let e = bus.gdbus_call("GroupInfo", &["no such group"]).unwrap_err();
+    assert!(e.contains("org.securechat.Chatd1.Error.NoSuchGroup"), "{e}");
+    let admin = bus.busctl_call("GroupAdmin", "ssb", &[&gid, "bob", "true"]);
+    assert_eq!(admin["data"][0][3][1][1], true, "bob is admin");
+    let removed = bus.busctl_call("GroupRemove", "sas", &[&gid, "1", "bob"]);
+    assert_eq!(removed["data"][0][3].as_array().unwrap().len(), 1);
+    let left = bus.busctl_call("GroupLeave", "s", &[&gid]);
+    assert_eq!(left["data"][0][4], false, "no longer a member");
+
     // Errors are named, with chatd's message.
     let e = bus.gdbus_call("Send", &["nobody", "x"]).unwrap_err();
     assert!(e.contains("org.securechat.Chatd1.Error.NoSuchUser"), "{e}");
