@@ -2,7 +2,8 @@
 //! (docs/PROTOCOL.md §4.1, D14): one reaches an online peer as a `typing`
 //! event and nothing of it is stored (history, event log); a second right
 //! after is coalesced; none leaves before the peer confirmed a key, nor
-//! while the `typing_indicators` setting is off.
+//! while the `typing_indicators` setting is off; in a group, the event
+//! names the group.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -49,7 +50,7 @@ async fn an_indicator_reaches_an_online_peer_and_is_never_stored() {
     let since = bob_events
         .ok(
             "subscribe",
-            json!({"events": ["message", "receipt", "typing"]}),
+            json!({"events": ["message", "receipt", "typing", "group"]}),
         )
         .await
         .unwrap()["seq"]
@@ -128,4 +129,24 @@ async fn an_indicator_reaches_an_online_peer_and_is_never_stored() {
         .unwrap();
     let on = bob.ok("typing", json!({"peer": "alice"})).await.unwrap();
     assert_eq!(on, json!({"sent": true}));
+
+    // In a group: once bob holds its state, alice's indicator names it.
+    let g = alice
+        .ok("group_create", json!({"name": "team", "members": ["bob"]}))
+        .await
+        .unwrap();
+    let gid = g["group"]["id"].as_str().unwrap().to_string();
+    bob_events
+        .event_where("bob joins team", |e| e["type"] == "group")
+        .await
+        .unwrap();
+    let r = alice.ok("typing", json!({"group": gid})).await.unwrap();
+    assert_eq!(r, json!({"sent": true}), "a conversation of its own");
+    let t = bob_events
+        .event_where("alice typing in team", |e| {
+            e["type"] == "typing" && e.get("group").is_some()
+        })
+        .await
+        .unwrap();
+    assert_eq!((&t["user"], &t["group"]), (&json!("alice"), &json!(gid)));
 }
