@@ -24,7 +24,6 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::{Core, CoreError};
-use crate::store::Tx;
 
 /// A conversation, as the coalescing clock keys it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -74,45 +73,6 @@ enum Target {
     Group { id: Uuid, others: Vec<String> },
 }
 
-/// A group named by id, or by the name of exactly one group we are a
-/// member of (PROTOCOL.md D14).
-pub(super) fn resolve_group(tx: &Tx<'_>, group: &str) -> Result<Uuid, ApiError> {
-    let rows = tx.groups()?;
-    if let Ok(id) = Uuid::try_parse(group)
-        && id.hyphenated().to_string() == group
-        && rows.iter().any(|r| r.group_id == id)
-    {
-        return Ok(id);
-    }
-    let named: Vec<Uuid> = rows
-        .iter()
-        .filter(|r| r.is_member && r.name == group)
-        .map(|r| r.group_id)
-        .collect();
-    match named.as_slice() {
-        [id] => Ok(*id),
-        [] => Err(no_such_group(group)),
-        ids => Err(ApiError::new(
-            ErrorCode::InvalidInput,
-            format!(
-                "{} groups are called {group:?}: use an id: {}",
-                ids.len(),
-                ids.iter()
-                    .map(|i| i.hyphenated().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )),
-    }
-}
-
-fn no_such_group(group: &str) -> ApiError {
-    ApiError::new(
-        ErrorCode::NoSuchGroup,
-        format!("no group {group:?}; `chat groups` lists the groups you are in"),
-    )
-}
-
 /// `typing`: leaves one indicator for `chat` unless one left less than the
 /// interval ago, the setting is off, chatd is not logged in, or no
 /// recipient confirmed a sending key. True when one left.
@@ -127,8 +87,10 @@ pub async fn send(core: &Core, chat: Chat) -> Result<bool, ApiError> {
             let me = me.clone();
             core.db()
                 .run(move |tx| {
-                    let id = resolve_group(tx, &group)?;
-                    let held = tx.group_held(id)?.ok_or_else(|| no_such_group(&group))?;
+                    let id = super::groups::resolve(tx, &group)?.group_id;
+                    let held = tx.group_held(id)?.ok_or_else(|| {
+                        ApiError::new(ErrorCode::NoSuchGroup, format!("no group {group:?}"))
+                    })?;
                     let state = held.state();
                     if !state.is_member(&me) {
                         return Err(ApiError::new(
