@@ -423,3 +423,36 @@ async fn two_admins_racing_a_change_converge_with_both_changes() {
     );
     all_agree(&[&bob, &carol], &id, &alice).await;
 }
+
+/// Frames are capped at 1 MiB (PROTOCOL §1.2) and a fan-out is one copy
+/// per member: a text of the largest size to 15 others is about 1.3 MB,
+/// so the sender must split it by bytes, not only by the 256 items a
+/// `send_multi` may carry. (The 256-member benchmark showed a group state
+/// to 255 members alone is 1.3 MB.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_message_to_a_large_group_is_split_into_frames_that_fit() {
+    let w = World::new();
+    let alice = Person::new(&w, "alice").await;
+    let mut bob = Person::new(&w, "bob").await;
+    let mut others = users(&["bob"]);
+    for i in 0..14 {
+        let name = format!("member{i:02}");
+        Rogue::login(&w, &name).await;
+        others.push(name);
+    }
+    let id = alice
+        .api
+        .group_create("big", &others)
+        .await
+        .unwrap()
+        .group
+        .id;
+    bob.group_event(&id, 1).await;
+    let text = "x".repeat(chatd_api::domain::MAX_TEXT_BYTES);
+    let sent = alice.say(&id, &text).await;
+    let m = bob.group_message(&id, "alice", &text).await;
+    assert_eq!(m.id, sent);
+    alice.say(&id, "and a small one after it").await;
+    bob.group_message(&id, "alice", "and a small one after it")
+        .await;
+}
