@@ -432,7 +432,7 @@ async fn two_admins_racing_a_change_converge_with_both_changes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_message_to_a_large_group_is_split_into_frames_that_fit() {
     let w = World::new();
-    let alice = Person::new(&w, "alice").await;
+    let mut alice = Person::new(&w, "alice").await;
     let mut bob = Person::new(&w, "bob").await;
     let mut others = users(&["bob"]);
     for i in 0..14 {
@@ -450,6 +450,10 @@ async fn a_large_message_to_a_large_group_is_split_into_frames_that_fit() {
     bob.group_event(&id, 1).await;
     let text = "x".repeat(chatd_api::domain::MAX_TEXT_BYTES);
     let sent = alice.say(&id, &text).await;
+    // The server stored every copy (alice's log is shown if not).
+    alice
+        .receipt(&sent, "stored for all 15", |s, _| s >= MessageStatus::Sent)
+        .await;
     let m = bob.group_message(&id, "alice", &text).await;
     assert_eq!(m.id, sent);
     alice.say(&id, "and a small one after it").await;

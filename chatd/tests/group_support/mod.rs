@@ -146,7 +146,11 @@ impl Person {
             .rev()
             .take(15)
             .rev()
-            .map(|e| format!("  {}", serde_json::to_string(e).unwrap_or_default()))
+            .map(|e| {
+                let line = serde_json::to_string(e).unwrap_or_default();
+                let cut: String = line.chars().take(400).collect();
+                format!("  {cut}")
+            })
             .collect();
         let log = self.daemon.log_text();
         let log_tail: Vec<&str> = log.lines().rev().take(40).collect::<Vec<_>>();
@@ -176,7 +180,8 @@ impl Person {
 
     /// Waits for the `message` event of a group message `from` with `text`.
     pub async fn group_message(&mut self, id: &str, from: &str, text: &str) -> Message {
-        let what = format!("{from}'s message {text:?} in {id}");
+        let shown: String = text.chars().take(40).collect();
+        let what = format!("{from}'s message {shown:?} ({} bytes) in {id}", text.len());
         self.event(&what, |b| match b {
             EventBody::Message { message, .. }
                 if message.from == from
