@@ -66,12 +66,18 @@ pub(crate) async fn send_batch(core: &Core, items: &[&OutboxItem]) -> Vec<Fate> 
             .collect();
     };
     // A group message goes only to members of the state held now: one
-    // removed since it was written gets nothing after its removal.
+    // removed since it was written gets nothing after its removal, and
+    // nobody gets anything once we left or were removed ourselves.
+    let me = core.account().unwrap_or_default();
     let members = match &payload {
         Payload::GroupText(t) => {
             let gid = t.group_id;
             match core.db().call(move |tx| tx.group_held(gid)).await {
-                Ok(held) => held.map(|h| h.state().members().clone()),
+                Ok(held) => Some(
+                    held.filter(|h| h.state().is_member(&me))
+                        .map(|h| h.state().members().clone())
+                        .unwrap_or_default(),
+                ),
                 Err(e) => {
                     tracing::error!(error = %e, "cannot read a group");
                     return items.iter().map(|_| Fate::Later).collect();
@@ -85,7 +91,10 @@ pub(crate) async fn send_batch(core: &Core, items: &[&OutboxItem]) -> Vec<Fate> 
         if let Some(m) = &members
             && !m.contains(&item.peer)
         {
-            fates[i] = Some(Fate::Failed(format!("{} left the group", item.peer)));
+            fates[i] = Some(Fate::Failed(format!(
+                "{} is not in the group now",
+                item.peer
+            )));
             continue;
         }
         if let Err(e) = core.ensure_pin(&item.peer).await {

@@ -453,3 +453,54 @@ async fn a_pending_commit_left_by_a_crash_is_finished_after_login() {
     let left = h.core.db().call(|tx| tx.group_commits()).await.unwrap();
     assert!(left.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_admin_leaves_only_after_making_another() {
+    let mut h = Harness::alice().await;
+    let mut bob = peer(&h, "bob");
+    let gid = create(&mut h, "team", &["bob"]).await;
+    let e = h
+        .api("group_leave", json!({"group": gid}))
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(&e), "invalid_input");
+    let r = h
+        .ok("group_admin", json!({"group": "team", "user": "bob"}))
+        .await;
+    assert!(r["group"]["members"][1]["admin"].as_bool().unwrap());
+    let r = h.ok("group_leave", json!({"group": gid})).await;
+    assert_eq!(r["group"]["is_member"], false);
+    let e = h
+        .event_where("our leave", |e| {
+            e["type"] == "group" && e["change"]["removed"] == json!(["alice"])
+        })
+        .await;
+    assert_eq!(e["by"], "alice");
+    h.relay_until("the leave to bob", |r| r.multi_frames().len() == 3)
+        .await;
+    let got = opened(&h, &mut bob, 0);
+    let last = got.iter().rev().find_map(|p| match p {
+        Payload::GroupState(s) => Some(s.state.clone().unwrap()),
+        _ => None,
+    });
+    let last = last.unwrap();
+    assert_eq!(last.state().version(), 3);
+    assert!(!last.state().is_member("alice"));
+    // A left group keeps its history and id, but takes nothing more.
+    let e = h
+        .api("send", json!({"group": gid, "text": "still here?"}))
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(&e), "not_group_member");
+    let e = h
+        .api("group_info", json!({"group": "team"}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code_of(&e),
+        "no_such_group",
+        "by name only among our groups"
+    );
+    let listed = h.ok("groups", json!({})).await;
+    assert_eq!(listed["groups"][0]["is_member"], false);
+}
