@@ -7,44 +7,6 @@
 mod common;
 use common::*;
 
-use std::time::Duration;
-
-use test_support::daemon::DaemonEnv;
-use test_support::wait_for;
-
-/// Starts `name`'s chatd set to stop at `failpoint`.
-async fn daemon_stopping_at(w: &World, name: &str, failpoint: &str) -> DaemonProcess {
-    let args = vec![
-        "--server".into(),
-        w.server.addr.to_string(),
-        "--server-fingerprint".into(),
-        w.server.fingerprint.clone(),
-        "--plaintext".into(),
-    ];
-    let env = DaemonEnv {
-        set: vec![("CHATD_FAILPOINT".into(), failpoint.into())],
-        ..DaemonEnv::default()
-    };
-    DaemonProcess::start_with_env(&w.dir.path().join(name), args, env)
-        .await
-        .unwrap()
-}
-
-/// Waits until the daemon's log says it stopped at `failpoint`.
-async fn reached(d: &DaemonProcess, failpoint: &str) {
-    let what = format!("chatd to stop at failpoint {failpoint}");
-    let needle = format!("failpoint=\"{failpoint}\"");
-    wait_for(&what, Duration::from_secs(60), || {
-        let hit = d
-            .log_text()
-            .lines()
-            .any(|l| l.contains("failpoint reached") && l.contains(&needle));
-        async move { hit.then_some(()) }
-    })
-    .await
-    .unwrap_or_else(|e| panic!("{e}; its log:\n{}", d.log_text()));
-}
-
 /// Issue 10.5: a session key that arrived before its sender was pinned is
 /// held; once the key is unwrapped, the held row and the stored key must
 /// change in one transaction. Killed between the two, the old code had

@@ -61,3 +61,38 @@ pub async fn expect_receipt(c: &mut RpcClient, id: &str, status: &str) {
     .await
     .unwrap();
 }
+
+/// Starts `name`'s chatd in `w` set to stop at `failpoint` (chatd's
+/// test-only `failpoints` feature, on for these tests): it stops there
+/// and waits to be killed.
+pub async fn daemon_stopping_at(w: &World, name: &str, failpoint: &str) -> DaemonProcess {
+    let args = vec![
+        "--server".into(),
+        w.server.addr.to_string(),
+        "--server-fingerprint".into(),
+        w.server.fingerprint.clone(),
+        "--plaintext".into(),
+    ];
+    let env = test_support::daemon::DaemonEnv {
+        set: vec![("CHATD_FAILPOINT".into(), failpoint.into())],
+        ..Default::default()
+    };
+    DaemonProcess::start_with_env(&w.dir.path().join(name), args, env)
+        .await
+        .unwrap()
+}
+
+/// Waits until the daemon's log says it stopped at `failpoint`.
+pub async fn reached(d: &DaemonProcess, failpoint: &str) {
+    let what = format!("chatd to stop at failpoint {failpoint}");
+    let needle = format!("failpoint=\"{failpoint}\"");
+    test_support::wait_for(&what, std::time::Duration::from_secs(60), || {
+        let hit = d
+            .log_text()
+            .lines()
+            .any(|l| l.contains("failpoint reached") && l.contains(&needle));
+        async move { hit.then_some(()) }
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}; its log:\n{}", d.log_text()));
+}

@@ -9,7 +9,8 @@
 //! (`SO_LINGER` 0), and [`FaultProxy::stall`] stops forwarding in both
 //! directions, without closing anything, until [`FaultProxy::resume`]
 //! ([`FaultProxy::stall_up`] stops only what clients send: the server's
-//! pushes still arrive but the client's answers, acks among them, wait).
+//! pushes still arrive but the client's answers, acks among them, wait;
+//! [`FaultProxy::stall_down`] only what the server sends).
 //! Connections made later pass through until the next fault. Counters say
 //! how many connections and bytes went through and how many faults hit.
 
@@ -130,6 +131,14 @@ impl FaultProxy {
     pub fn stall_up(&self) {
         self.shared.counters.stalls.fetch_add(1, Ordering::Relaxed);
         self.shared.stalled.send_replace((true, false));
+    }
+
+    /// Stops forwarding what the upstream sends (what clients send still
+    /// reaches it) until [`FaultProxy::resume`]: a client that keeps
+    /// talking but hears nothing yet.
+    pub fn stall_down(&self) {
+        self.shared.counters.stalls.fetch_add(1, Ordering::Relaxed);
+        self.shared.stalled.send_replace((false, true));
     }
 
     /// Stops forwarding for `how_long`, then forwards again by itself.

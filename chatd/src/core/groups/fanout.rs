@@ -2,7 +2,7 @@
 //! queued as one outbox item per member sharing a `batch`, so that each
 //! member's copy is removed once the server stored it and only the
 //! members whose copy failed wait for the next try; and sent as
-//! `send_multi` frames of at most 256 items, every member's envelopes
+//! `send_multi` frames of at most 256 items and 1 MiB, every member's envelopes
 //! (its `session_key` when needed, then the `msg`) together in one frame
 //! and in the order they were queued (§4.5).
 
@@ -17,6 +17,15 @@ use crate::store::{OutboxItem, Tx};
 
 /// Items per `send_multi` (§4.5).
 pub const MAX_ITEMS: usize = 256;
+
+/// Bytes the items of one `send_multi` may take: the 1 MiB frame cap
+/// (§1.2) less room for the request around them. A fan-out of a 64 KiB
+/// text is some 90 KB per member, so a frame of 256 items could be 20 MB.
+const MAX_FRAME_BYTES: usize = chat_proto::codec::MAX_FRAME_POST_AUTH as usize - 4 * 1024;
+
+/// What one item adds to a frame besides its envelope: `{"to":..,
+/// "envelope":..}`, the name and the separators (names are short, §0).
+const ITEM_OVERHEAD: usize = 128;
 
 /// Queues `payload` to each of `to`, inside the caller's transaction, as
 /// one batch named `batch`.
@@ -172,15 +181,24 @@ fn item_fate(code: Wire, peer: &str) -> Fate {
     }
 }
 
-/// Splits the sealed envelopes into frames of at most [`MAX_ITEMS`],
-/// never splitting one member's envelopes, in order.
+/// Splits the sealed envelopes into frames of at most [`MAX_ITEMS`] and
+/// [`MAX_FRAME_BYTES`], never splitting one member's envelopes, in order.
 fn frames(sealed: Vec<(usize, Vec<Envelope>)>) -> Vec<Vec<(usize, Envelope)>> {
     let mut out: Vec<Vec<(usize, Envelope)>> = Vec::new();
     let mut frame: Vec<(usize, Envelope)> = Vec::new();
+    let mut bytes = 0;
     for (i, envs) in sealed {
-        if !frame.is_empty() && frame.len() + envs.len() > MAX_ITEMS {
+        let size: usize = envs
+            .iter()
+            .map(|e| serde_json::to_vec(&e.to_json()).map_or(0, |v| v.len()) + ITEM_OVERHEAD)
+            .sum();
+        if !frame.is_empty()
+            && (frame.len() + envs.len() > MAX_ITEMS || bytes + size > MAX_FRAME_BYTES)
+        {
             out.push(std::mem::take(&mut frame));
+            bytes = 0;
         }
+        bytes += size;
         frame.extend(envs.into_iter().map(|e| (i, e)));
     }
     if !frame.is_empty() {
