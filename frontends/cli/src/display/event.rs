@@ -1,11 +1,50 @@
 //! One line per event for `chat watch` and the demo, prefixed with its seq
-//! so a person can resume with `--since`.
+//! so a person can resume with `--since`. Group messages read as
+//! `[team] alice: hi`; events that name a group only by id (typing,
+//! security) take its name from what the watch has seen ([`GroupNames`]).
+
+use std::collections::HashMap;
 
 use chatd_api::{ConnectionState, Direction, Event, EventBody};
 
 use super::fingerprint::grouped;
-use super::message::mark;
+use super::message::{group_mark, mark};
 use super::text::{hang, safe};
+
+/// Group names by id, as learned from group events, group messages and
+/// `groups`, so that an event naming a group by id reads with its name.
+#[derive(Debug, Default)]
+pub struct GroupNames(HashMap<String, String>);
+
+impl GroupNames {
+    /// Records (or renames) a group.
+    pub fn learn(&mut self, id: &str, name: &str) {
+        self.0.insert(id.to_string(), name.to_string());
+    }
+
+    /// Learns the group an event names with its name, if any.
+    pub fn learn_from(&mut self, event: &EventBody) {
+        match event {
+            EventBody::Group { group, .. } => self.learn(&group.id, &group.name),
+            EventBody::Message { message, .. } => {
+                if let Some(g) = &message.group {
+                    self.learn(&g.id, &g.name);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether the name of group `id` is known.
+    pub fn knows(&self, id: &str) -> bool {
+        self.0.contains_key(id)
+    }
+
+    /// The name of group `id` (made safe), or the id itself.
+    pub fn name(&self, id: &str) -> String {
+        safe(self.0.get(id).map_or(id, String::as_str))
+    }
+}
 
 /// The link state in words.
 pub fn connection_state(state: ConnectionState) -> &'static str {
@@ -17,18 +56,37 @@ pub fn connection_state(state: ConnectionState) -> &'static str {
     }
 }
 
-/// What an event says, without the seq.
-pub fn body(event: &EventBody) -> String {
+/// What an event says, without the seq; groups named by id only are
+/// named from `names`.
+pub fn body(event: &EventBody, names: &GroupNames) -> String {
     match event {
         EventBody::Message { message: m, .. } => {
             let text = safe(&m.text);
-            match m.direction {
-                Direction::In => format!("{} → you: {}", safe(&m.from), hang(&text, 4)),
-                Direction::Out => format!("you → {}: {}", safe(&m.to), hang(&text, 4)),
+            match (&m.group, m.direction) {
+                (Some(g), direction) => {
+                    let who = match direction {
+                        Direction::In => safe(&m.from),
+                        Direction::Out => "you".to_string(),
+                    };
+                    format!("[{}] {who}: {}", safe(&g.name), hang(&text, 4))
+                }
+                (None, Direction::In) => {
+                    format!("{} → you: {}", safe(&m.from), hang(&text, 4))
+                }
+                (None, Direction::Out) => format!("you → {}: {}", safe(&m.to), hang(&text, 4)),
             }
         }
-        EventBody::Receipt { id, status, .. } => {
-            format!("message {} {}", short_id(id), mark(*status))
+        EventBody::Receipt {
+            id,
+            status,
+            receipts,
+            ..
+        } => {
+            let mark = match receipts {
+                Some(r) => group_mark(*status, r),
+                None => mark(*status).to_string(),
+            };
+            format!("message {} {mark}", short_id(id))
         }
         EventBody::Presence { user, online } => {
             let state = if *online { "online" } else { "offline" };
@@ -43,10 +101,19 @@ pub fn body(event: &EventBody) -> String {
                 grouped(&safe(fingerprint))
             )
         }
-        EventBody::Security { user, reason, .. } => {
+        EventBody::Security {
+            user,
+            reason,
+            group,
+        } => {
+            let place = match group {
+                Some(id) => format!(" in group {}", names.name(id)),
+                None => String::new(),
+            };
             format!(
-                "security: refused from {}: {}",
+                "security: refused from {}{place}: {} ({})",
                 safe(user),
+                safe(&reason.describe()),
                 safe(reason.as_str())
             )
         }
@@ -68,8 +135,12 @@ pub fn body(event: &EventBody) -> String {
             )
         }
         EventBody::Settings { settings } => {
-            let on = if settings.read_receipts { "on" } else { "off" };
-            format!("settings: read receipts {on}")
+            let on = |b: bool| if b { "on" } else { "off" };
+            format!(
+                "settings: read receipts {}, typing indicators {}",
+                on(settings.read_receipts),
+                on(settings.typing_indicators)
+            )
         }
         EventBody::Group { group, by, change } => {
             format!(
@@ -78,13 +149,16 @@ pub fn body(event: &EventBody) -> String {
                 safe(&change.describe(by, &group.name))
             )
         }
-        EventBody::Typing { user, .. } => format!("{} is typing...", safe(user)),
+        EventBody::Typing { user, group } => match group {
+            Some(id) => format!("[{}] {} is typing...", names.name(id), safe(user)),
+            None => format!("{} is typing...", safe(user)),
+        },
     }
 }
 
 /// `#seq body`.
-pub fn line(event: &Event) -> String {
-    format!("#{} {}", event.seq, body(&event.body))
+pub fn line(event: &Event, names: &GroupNames) -> String {
+    format!("#{} {}", event.seq, body(&event.body, names))
 }
 
 /// The first 8 characters of a message id, enough to tell messages apart.
@@ -98,7 +172,7 @@ mod tests {
     use chatd_api::{Message, MessageStatus};
 
     fn ev(seq: u64, body: EventBody) -> String {
-        line(&Event { seq, body })
+        line(&Event { seq, body }, &GroupNames::default())
     }
 
     #[test]
@@ -172,7 +246,74 @@ mod tests {
                     group: None,
                 }
             ),
-            "#6 security: refused from eve: bad_signature"
+            format!(
+                "#6 security: refused from eve: {} (bad_signature)",
+                chatd_api::SecurityReason::BadSignature.describe()
+            )
         );
+    }
+
+    #[test]
+    fn group_events_name_the_group() {
+        use chatd_api::{Group, GroupChange, GroupReceipts, GroupRef};
+        let id = "6b1f0c3e-0000-4000-8000-000000000001";
+        let m = Message {
+            id: "0f8a3c2e-1111".into(),
+            from: "bob".into(),
+            to: id.into(),
+            text: "hi".into(),
+            ts: 0,
+            direction: Direction::In,
+            status: MessageStatus::Delivered,
+            group: Some(GroupRef {
+                id: id.into(),
+                name: "team".into(),
+            }),
+            receipts: None,
+        };
+        let mut names = GroupNames::default();
+        let typing = EventBody::Typing {
+            user: "carol".into(),
+            group: Some(id.into()),
+        };
+        assert_eq!(body(&typing, &names), format!("[{id}] carol is typing..."));
+        let message = EventBody::Message {
+            message: m,
+            focused: false,
+        };
+        names.learn_from(&message);
+        assert_eq!(body(&message, &names), "[team] bob: hi");
+        assert_eq!(body(&typing, &names), "[team] carol is typing...");
+        let receipt = EventBody::Receipt {
+            id: "0f8a3c2e-1111".into(),
+            status: MessageStatus::Delivered,
+            user: Some("bob".into()),
+            receipts: Some(GroupReceipts {
+                recipients: 3,
+                delivered: vec!["bob".into(), "carol".into()],
+                read: vec!["bob".into()],
+            }),
+        };
+        assert_eq!(
+            body(&receipt, &names),
+            "message 0f8a3c2e ✓ delivered to 2 of 3 · read by bob"
+        );
+        let change = EventBody::Group {
+            group: Box::new(Group {
+                id: id.into(),
+                name: "team".into(),
+                version: 2,
+                members: vec![],
+                is_member: true,
+                last: None,
+                unread: 0,
+            }),
+            by: "alice".into(),
+            change: GroupChange {
+                added: vec!["dave".into()],
+                ..Default::default()
+            },
+        };
+        assert_eq!(body(&change, &names), "[team] alice added dave");
     }
 }
