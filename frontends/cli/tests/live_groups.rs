@@ -329,14 +329,7 @@ async fn a_group_is_made_used_and_changed_from_the_command_line() {
     );
     let history = ok(&bob.socket, &["history", "--group", &id]);
     assert!(history.contains("hi all"), "{history}");
-    assert!(
-        bob_watch
-            .stdout()
-            .iter()
-            .any(|l| l.contains("[team] bob left")),
-        "{:?}",
-        bob_watch.stdout()
-    );
+    bob_watch.wait_line(false, "[team] you left team");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,7 +14,7 @@ use chatd_api::{ConnectionState, Event, EventBody};
 
 use super::Ctx;
 use crate::cli::WatchArgs;
-use crate::display::event::{GroupNames, line};
+use crate::display::event::{Known, line};
 
 /// Prints events until interrupted.
 pub(crate) async fn run(ctx: &Ctx, args: &WatchArgs) -> anyhow::Result<()> {
@@ -23,7 +23,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &WatchArgs) -> anyhow::Result<()> {
     // for.
     let wanted = args.kinds();
     let mut attach = Attach::new(ctx.socket()).events(args.subscription());
-    let mut names = GroupNames::default();
+    let mut names = Known::default();
     if let Some(since) = args.since {
         attach = attach.since(since);
     }
@@ -45,6 +45,9 @@ pub(crate) async fn run(ctx: &Ctx, args: &WatchArgs) -> anyhow::Result<()> {
             Some(Update::Detached(why)) if !state.ever => return Err(why.into()),
             Some(update) => update,
         };
+        if let Update::Attached(a) = &update {
+            names.me(a.status.username.clone());
+        }
         if let Some(note) = state.note(&update, args.since.is_some()) {
             eprintln!("{note}");
         }
@@ -67,7 +70,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &WatchArgs) -> anyhow::Result<()> {
 }
 
 /// A group this event names by id only, whose name the watch has not seen.
-fn unnamed_group<'a>(event: &'a EventBody, names: &GroupNames) -> Option<&'a str> {
+fn unnamed_group<'a>(event: &'a EventBody, names: &Known) -> Option<&'a str> {
     let id = match event {
         EventBody::Typing { group, .. } | EventBody::Security { group, .. } => group.as_deref()?,
         _ => return None,
@@ -77,7 +80,7 @@ fn unnamed_group<'a>(event: &'a EventBody, names: &GroupNames) -> Option<&'a str
 
 /// Asks chatd for the groups to name `id` by; a group it does not know
 /// stays named by its id (remembered, so it is asked once).
-async fn learn_groups(ctx: &Ctx, names: &mut GroupNames, id: &str) {
+async fn learn_groups(ctx: &Ctx, names: &mut Known, id: &str) {
     let groups = match ctx.client().await {
         Ok(client) => client.groups().await.ok(),
         Err(_) => None,

@@ -1,25 +1,36 @@
 //! One line per event for `chat watch` and the demo, prefixed with its seq
 //! so a person can resume with `--since`. Group messages read as
 //! `[team] alice: hi`; events that name a group only by id (typing,
-//! security) take its name from what the watch has seen ([`GroupNames`]).
+//! security) take its name from what the watch has seen, and our own group
+//! changes say "you" ([`Known`]).
 
 use std::collections::HashMap;
 
-use chatd_api::{ConnectionState, Direction, Event, EventBody};
+use chatd_api::{ConnectionState, Direction, Event, EventBody, GroupChange};
 
 use super::fingerprint::grouped;
 use super::message::{group_mark, mark};
 use super::text::{hang, safe};
 
-/// Group names by id, as learned from group events, group messages and
-/// `groups`, so that an event naming a group by id reads with its name.
+/// What the watch knows beyond an event: group names by id (learned from
+/// group events, group messages and `groups`), so that an event naming a
+/// group by id reads with its name; and who we are, so that our own group
+/// changes read "you created team".
 #[derive(Debug, Default)]
-pub struct GroupNames(HashMap<String, String>);
+pub struct Known {
+    names: HashMap<String, String>,
+    me: Option<String>,
+}
 
-impl GroupNames {
+impl Known {
     /// Records (or renames) a group.
     pub fn learn(&mut self, id: &str, name: &str) {
-        self.0.insert(id.to_string(), name.to_string());
+        self.names.insert(id.to_string(), name.to_string());
+    }
+
+    /// Records who we are (chatd's logged-in user).
+    pub fn me(&mut self, user: Option<String>) {
+        self.me = user;
     }
 
     /// Learns the group an event names with its name, if any.
@@ -37,12 +48,38 @@ impl GroupNames {
 
     /// Whether the name of group `id` is known.
     pub fn knows(&self, id: &str) -> bool {
-        self.0.contains_key(id)
+        self.names.contains_key(id)
     }
 
     /// The name of group `id` (made safe), or the id itself.
     pub fn name(&self, id: &str) -> String {
-        safe(self.0.get(id).map_or(id, String::as_str))
+        safe(self.names.get(id).map_or(id, String::as_str))
+    }
+
+    /// Whether `user` is us.
+    fn is_me(&self, user: &str) -> bool {
+        self.me.as_deref() == Some(user)
+    }
+}
+
+/// A group change in a sentence: chatd's, with "you" for our own changes
+/// ("you created team; you added bob" rather than "alice made you a member
+/// of team").
+fn group_change(change: &GroupChange, by: &str, group: &str, known: &Known) -> String {
+    if !known.is_me(by) {
+        return change.describe(by, group);
+    }
+    if change.removed.len() == 1 && change.removed[0] == by {
+        return format!("you left {group}");
+    }
+    let rest = GroupChange {
+        joined: false,
+        ..change.clone()
+    };
+    match (change.joined, rest == GroupChange::default()) {
+        (true, true) => format!("you created {group}"),
+        (true, false) => format!("you created {group}; {}", rest.describe("you", group)),
+        (false, _) => rest.describe("you", group),
     }
 }
 
@@ -58,7 +95,8 @@ pub fn connection_state(state: ConnectionState) -> &'static str {
 
 /// What an event says, without the seq; groups named by id only are
 /// named from `names`.
-pub fn body(event: &EventBody, names: &GroupNames) -> String {
+pub fn body(event: &EventBody, known: &Known) -> String {
+    let names = known;
     match event {
         EventBody::Message { message: m, .. } => {
             let text = safe(&m.text);
@@ -146,7 +184,7 @@ pub fn body(event: &EventBody, names: &GroupNames) -> String {
             format!(
                 "[{}] {}",
                 safe(&group.name),
-                safe(&change.describe(by, &group.name))
+                safe(&group_change(change, by, &group.name, known))
             )
         }
         EventBody::Typing { user, group } => match group {
@@ -157,7 +195,7 @@ pub fn body(event: &EventBody, names: &GroupNames) -> String {
 }
 
 /// `#seq body`.
-pub fn line(event: &Event, names: &GroupNames) -> String {
+pub fn line(event: &Event, names: &Known) -> String {
     format!("#{} {}", event.seq, body(&event.body, names))
 }
 
@@ -172,7 +210,7 @@ mod tests {
     use chatd_api::{Message, MessageStatus};
 
     fn ev(seq: u64, body: EventBody) -> String {
-        line(&Event { seq, body }, &GroupNames::default())
+        line(&Event { seq, body }, &Known::default())
     }
 
     #[test]
@@ -271,7 +309,7 @@ mod tests {
             }),
             receipts: None,
         };
-        let mut names = GroupNames::default();
+        let mut names = Known::default();
         let typing = EventBody::Typing {
             user: "carol".into(),
             group: Some(id.into()),
@@ -315,5 +353,30 @@ mod tests {
             },
         };
         assert_eq!(body(&change, &names), "[team] alice added dave");
+        // Our own changes say "you".
+        names.me(Some("alice".into()));
+        assert_eq!(body(&change, &names), "[team] you added dave");
+        let EventBody::Group { group, .. } = &change else {
+            unreachable!()
+        };
+        let ours = |c: GroupChange| EventBody::Group {
+            group: group.clone(),
+            by: "alice".into(),
+            change: c,
+        };
+        let created = ours(GroupChange {
+            joined: true,
+            added: vec!["bob".into()],
+            ..Default::default()
+        });
+        assert_eq!(
+            body(&created, &names),
+            "[team] you created team; you added bob"
+        );
+        let left = ours(GroupChange {
+            removed: vec!["alice".into()],
+            ..Default::default()
+        });
+        assert_eq!(body(&left, &names), "[team] you left team");
     }
 }
