@@ -100,8 +100,8 @@ pub(crate) fn hint(err: &ClientError) -> Option<String> {
             None => "wait a little and try again".into(),
         },
         ErrorCode::NoSuchGroup => {
-            "`chat group list` shows your groups with their ids; a group you left is named by \
-             its id only"
+            "a group you left or were removed from is named by its id only; `chat group list` \
+             shows every group with its id"
                 .into()
         }
         ErrorCode::NotGroupAdmin => {

@@ -62,24 +62,37 @@ impl Known {
     }
 }
 
-/// A group change in a sentence: chatd's, with "you" for our own changes
-/// ("you created team; you added bob" rather than "alice made you a member
-/// of team").
+/// A group change in a sentence: chatd's, with "you" for us ("you
+/// created team; you added bob", "alice removed you") rather than our name.
 fn group_change(change: &GroupChange, by: &str, group: &str, known: &Known) -> String {
-    if !known.is_me(by) {
-        return change.describe(by, group);
-    }
-    if change.removed.len() == 1 && change.removed[0] == by {
+    if known.is_me(by) && change.removed.len() == 1 && change.removed[0] == by {
         return format!("you left {group}");
     }
-    let rest = GroupChange {
-        joined: false,
-        ..change.clone()
+    let you = |users: &[String]| -> Vec<String> {
+        users
+            .iter()
+            .map(|u| match known.is_me(u) {
+                true => "you".to_string(),
+                false => u.clone(),
+            })
+            .collect()
     };
-    match (change.joined, rest == GroupChange::default()) {
+    let mut said = GroupChange {
+        joined: change.joined,
+        added: you(&change.added),
+        removed: you(&change.removed),
+        admins_added: you(&change.admins_added),
+        admins_removed: you(&change.admins_removed),
+        renamed_from: change.renamed_from.clone(),
+    };
+    if !known.is_me(by) {
+        return said.describe(by, group);
+    }
+    let created = std::mem::take(&mut said.joined);
+    match (created, said == GroupChange::default()) {
         (true, true) => format!("you created {group}"),
-        (true, false) => format!("you created {group}; {}", rest.describe("you", group)),
-        (false, _) => rest.describe("you", group),
+        (true, false) => format!("you created {group}; {}", said.describe("you", group)),
+        (false, _) => said.describe("you", group),
     }
 }
 
@@ -378,5 +391,14 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(body(&left, &names), "[team] you left team");
+        let removed = EventBody::Group {
+            group: group.clone(),
+            by: "carol".into(),
+            change: GroupChange {
+                removed: vec!["alice".into()],
+                ..Default::default()
+            },
+        };
+        assert_eq!(body(&removed, &names), "[team] carol removed you");
     }
 }
