@@ -375,12 +375,11 @@ async fn a_group_that_is_not_there_or_not_one_is_said_so() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn watch_passes_group_events_through_in_json_and_typing_only_when_asked() {
+async fn watch_passes_group_messages_through_in_json() {
     let world = World::new();
-    let (alice, mut a) = world.user("alice").await;
+    let (alice, _a) = world.user("alice").await;
     let (bob, _b) = world.user("bob").await;
     let json_watch = Watch::start(&bob.socket, &["--json", "--events", "message"]);
-    let typing_watch = Watch::start(&bob.socket, &["--typing"]);
     let created = ok_json(&alice.socket, &["group", "create", "team", "bob"]);
     let id = created["group"]["id"].as_str().unwrap().to_string();
     ok(&alice.socket, &["send", "--group", "team", "hello team"]);
@@ -388,6 +387,7 @@ async fn watch_passes_group_events_through_in_json_and_typing_only_when_asked() 
     let event: Value = serde_json::from_str(&line).expect("one JSON event per line");
     assert_eq!(event["type"], "message", "{event}");
     assert_eq!(event["message"]["group"]["id"], id.as_str(), "{event}");
+    assert_eq!(event["message"]["from"], "alice", "{event}");
     // Only messages were asked for: the group's creation is not printed.
     assert!(
         json_watch
@@ -397,11 +397,30 @@ async fn watch_passes_group_events_through_in_json_and_typing_only_when_asked() 
         "{:?}",
         json_watch.stdout()
     );
-    typing_watch.wait_line(false, "[team] alice: hello team");
+}
 
-    // Typing, once chatd has a key bob confirmed (the message above).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_shows_typing_only_with_typing_and_the_setting_turns_it_off() {
+    let world = World::new();
+    let (alice, mut a) = world.user("alice").await;
+    let (bob, _b) = world.user("bob").await;
+    let typing_watch = Watch::start(&bob.socket, &["--typing"]);
+    let plain_watch = Watch::start(&bob.socket, &[]);
+    ok_json(&alice.socket, &["group", "create", "team", "bob"]);
+    // Keys confirmed both ways: a message each.
+    ok(&alice.socket, &["send", "--group", "team", "hello team"]);
+    typing_watch.wait_line(false, "[team] alice: hello team");
+    ok(&bob.socket, &["send", "--group", "team", "hi alice"]);
+    wait::until("alice to have bob's answer", || {
+        let got = texts(&alice.socket, "team");
+        match got.contains(&"hi alice".to_string()) {
+            true => Ok(()),
+            false => Err(format!("{got:?}")),
+        }
+    });
+
     wait::until_async("alice's chatd to send a typing indicator", async || {
-        let r = a.ok("typing", json!({"group": id})).await.unwrap();
+        let r = a.ok("typing", json!({"group": "team"})).await.unwrap();
         match r["sent"] == true {
             true => Ok(()),
             false => Err(r.to_string()),
@@ -409,6 +428,18 @@ async fn watch_passes_group_events_through_in_json_and_typing_only_when_asked() 
     })
     .await;
     typing_watch.wait_line(false, "[team] alice is typing...");
+    // The plain watch got the same events: a message after the typing
+    // shows it has, and it printed no typing.
+    ok(&alice.socket, &["send", "--group", "team", "after typing"]);
+    plain_watch.wait_line(false, "[team] alice: after typing");
+    assert!(
+        plain_watch
+            .stdout()
+            .iter()
+            .all(|l| !l.contains("typing...")),
+        "{:?}",
+        plain_watch.stdout()
+    );
 
     let settings = ok(&bob.socket, &["settings", "typing-indicators", "off"]);
     assert!(
