@@ -25,6 +25,12 @@ _chat() {
             chat,fingerprint)
                 cmd="chat__subcmd__fingerprint"
                 ;;
+            chat,group)
+                cmd="chat__subcmd__group"
+                ;;
+            chat,groups)
+                cmd="chat__subcmd__groups"
+                ;;
             chat,help)
                 cmd="chat__subcmd__help"
                 ;;
@@ -73,6 +79,54 @@ _chat() {
             chat,watch)
                 cmd="chat__subcmd__watch"
                 ;;
+            chat__subcmd__group,add)
+                cmd="chat__subcmd__group__subcmd__add"
+                ;;
+            chat__subcmd__group,admin)
+                cmd="chat__subcmd__group__subcmd__admin"
+                ;;
+            chat__subcmd__group,create)
+                cmd="chat__subcmd__group__subcmd__create"
+                ;;
+            chat__subcmd__group,help)
+                cmd="chat__subcmd__group__subcmd__help"
+                ;;
+            chat__subcmd__group,info)
+                cmd="chat__subcmd__group__subcmd__info"
+                ;;
+            chat__subcmd__group,leave)
+                cmd="chat__subcmd__group__subcmd__leave"
+                ;;
+            chat__subcmd__group,list)
+                cmd="chat__subcmd__group__subcmd__list"
+                ;;
+            chat__subcmd__group,remove)
+                cmd="chat__subcmd__group__subcmd__remove"
+                ;;
+            chat__subcmd__group__subcmd__help,add)
+                cmd="chat__subcmd__group__subcmd__help__subcmd__add"
+                ;;
+            chat__subcmd__group__subcmd__help,admin)
+                cmd="chat__subcmd__group__subcmd__help__subcmd__admin"
+                ;;
+            chat__subcmd__group__subcmd__help,create)
+                cmd="chat__subcmd__group__subcmd__help__subcmd__create"
+                ;;
+            chat__subcmd__group__subcmd__help,help)
+                cmd="chat__subcmd__group__subcmd__help__subcmd__help"
+                ;;
+            chat__subcmd__group__subcmd__help,info)
+                cmd="chat__subcmd__group__subcmd__help__subcmd__info"
+                ;;
+            chat__subcmd__group__subcmd__help,leave)
+                cmd="chat__subcmd__group__subcmd__help__subcmd__leave"
+                ;;
+            chat__subcmd__group__subcmd__help,list)
+                cmd="chat__subcmd__group__subcmd__help__subcmd__list"
+                ;;
+            chat__subcmd__group__subcmd__help,remove)
+                cmd="chat__subcmd__group__subcmd__help__subcmd__remove"
+                ;;
             chat__subcmd__help,conversations)
                 cmd="chat__subcmd__help__subcmd__conversations"
                 ;;
@@ -81,6 +135,12 @@ _chat() {
                 ;;
             chat__subcmd__help,fingerprint)
                 cmd="chat__subcmd__help__subcmd__fingerprint"
+                ;;
+            chat__subcmd__help,group)
+                cmd="chat__subcmd__help__subcmd__group"
+                ;;
+            chat__subcmd__help,groups)
+                cmd="chat__subcmd__help__subcmd__groups"
                 ;;
             chat__subcmd__help,help)
                 cmd="chat__subcmd__help__subcmd__help"
@@ -130,8 +190,32 @@ _chat() {
             chat__subcmd__help,watch)
                 cmd="chat__subcmd__help__subcmd__watch"
                 ;;
+            chat__subcmd__help__subcmd__group,add)
+                cmd="chat__subcmd__help__subcmd__group__subcmd__add"
+                ;;
+            chat__subcmd__help__subcmd__group,admin)
+                cmd="chat__subcmd__help__subcmd__group__subcmd__admin"
+                ;;
+            chat__subcmd__help__subcmd__group,create)
+                cmd="chat__subcmd__help__subcmd__group__subcmd__create"
+                ;;
+            chat__subcmd__help__subcmd__group,info)
+                cmd="chat__subcmd__help__subcmd__group__subcmd__info"
+                ;;
+            chat__subcmd__help__subcmd__group,leave)
+                cmd="chat__subcmd__help__subcmd__group__subcmd__leave"
+                ;;
+            chat__subcmd__help__subcmd__group,list)
+                cmd="chat__subcmd__help__subcmd__group__subcmd__list"
+                ;;
+            chat__subcmd__help__subcmd__group,remove)
+                cmd="chat__subcmd__help__subcmd__group__subcmd__remove"
+                ;;
             chat__subcmd__help__subcmd__settings,read-receipts)
                 cmd="chat__subcmd__help__subcmd__settings__subcmd__read__subcmd__receipts"
+                ;;
+            chat__subcmd__help__subcmd__settings,typing-indicators)
+                cmd="chat__subcmd__help__subcmd__settings__subcmd__typing__subcmd__indicators"
                 ;;
             chat__subcmd__settings,help)
                 cmd="chat__subcmd__settings__subcmd__help"
@@ -139,11 +223,17 @@ _chat() {
             chat__subcmd__settings,read-receipts)
                 cmd="chat__subcmd__settings__subcmd__read__subcmd__receipts"
                 ;;
+            chat__subcmd__settings,typing-indicators)
+                cmd="chat__subcmd__settings__subcmd__typing__subcmd__indicators"
+                ;;
             chat__subcmd__settings__subcmd__help,help)
                 cmd="chat__subcmd__settings__subcmd__help__subcmd__help"
                 ;;
             chat__subcmd__settings__subcmd__help,read-receipts)
                 cmd="chat__subcmd__settings__subcmd__help__subcmd__read__subcmd__receipts"
+                ;;
+            chat__subcmd__settings__subcmd__help,typing-indicators)
+                cmd="chat__subcmd__settings__subcmd__help__subcmd__typing__subcmd__indicators"
                 ;;
             *)
                 ;;
@@ -152,7 +242,7 @@ _chat() {
 
     case "${cmd}" in
         chat)
-            opts="-h -V --json --socket --help --version status signup login logout passwd users send history message conversations read search fingerprint verify trust watch settings demo help"
+            opts="-h -V --json --socket --help --version status signup login logout passwd users send history message conversations read group groups search fingerprint verify trust watch settings demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -223,8 +313,296 @@ _chat() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        chat__subcmd__group)
+            opts="-h -V --json --socket --help --version create add remove leave admin info list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__group__subcmd__add)
+            opts="-h -V --json --socket --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__group__subcmd__admin)
+            opts="-h -V --revoke --json --socket --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__group__subcmd__create)
+            opts="-h -V --json --socket --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__group__subcmd__help)
+            opts="create add remove leave admin info list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__group__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__group__subcmd__help__subcmd__admin)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__group__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__group__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__group__subcmd__help__subcmd__info)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__group__subcmd__help__subcmd__leave)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__group__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__group__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__group__subcmd__info)
+            opts="-h -V --json --socket --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__group__subcmd__leave)
+            opts="-h -V --json --socket --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__group__subcmd__list)
+            opts="-h -V --json --socket --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__group__subcmd__remove)
+            opts="-h -V --json --socket --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__groups)
+            opts="-h -V --json --socket --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         chat__subcmd__help)
-            opts="status signup login logout passwd users send history message conversations read search fingerprint verify trust watch settings demo help"
+            opts="status signup login logout passwd users send history message conversations read group groups search fingerprint verify trust watch settings demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -266,6 +644,132 @@ _chat() {
             return 0
             ;;
         chat__subcmd__help__subcmd__fingerprint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__help__subcmd__group)
+            opts="create add remove leave admin info list"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__help__subcmd__group__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__help__subcmd__group__subcmd__admin)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__help__subcmd__group__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__help__subcmd__group__subcmd__info)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__help__subcmd__group__subcmd__leave)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__help__subcmd__group__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__help__subcmd__group__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__help__subcmd__groups)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -406,7 +910,7 @@ _chat() {
             return 0
             ;;
         chat__subcmd__help__subcmd__settings)
-            opts="read-receipts"
+            opts="read-receipts typing-indicators"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -420,6 +924,20 @@ _chat() {
             return 0
             ;;
         chat__subcmd__help__subcmd__settings__subcmd__read__subcmd__receipts)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__help__subcmd__settings__subcmd__typing__subcmd__indicators)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -518,12 +1036,20 @@ _chat() {
             return 0
             ;;
         chat__subcmd__history)
-            opts="-n -h -V --limit --before --json --socket --help --version"
+            opts="-g -n -h -V --group --limit --before --json --socket --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -g)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -620,12 +1146,20 @@ _chat() {
             return 0
             ;;
         chat__subcmd__read)
-            opts="-h -V --json --socket --help --version"
+            opts="-g -h -V --group --json --socket --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -g)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -638,13 +1172,21 @@ _chat() {
             return 0
             ;;
         chat__subcmd__search)
-            opts="-n -h -V --peer --limit --json --socket --help --version"
+            opts="-g -n -h -V --peer --group --limit --json --socket --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --peer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -g)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -668,12 +1210,20 @@ _chat() {
             return 0
             ;;
         chat__subcmd__send)
-            opts="-h -V --json --socket --help --version"
+            opts="-g -h -V --group --json --socket --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -g)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -686,7 +1236,7 @@ _chat() {
             return 0
             ;;
         chat__subcmd__settings)
-            opts="-h -V --json --socket --help --version read-receipts help"
+            opts="-h -V --json --socket --help --version read-receipts typing-indicators help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -704,7 +1254,7 @@ _chat() {
             return 0
             ;;
         chat__subcmd__settings__subcmd__help)
-            opts="read-receipts help"
+            opts="read-receipts typing-indicators help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -745,7 +1295,39 @@ _chat() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        chat__subcmd__settings__subcmd__help__subcmd__typing__subcmd__indicators)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         chat__subcmd__settings__subcmd__read__subcmd__receipts)
+            opts="-h -V --json --socket --help --version on off"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__settings__subcmd__typing__subcmd__indicators)
             opts="-h -V --json --socket --help --version on off"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -858,7 +1440,7 @@ _chat() {
             return 0
             ;;
         chat__subcmd__watch)
-            opts="-h -V --since --events --json --socket --help --version"
+            opts="-h -V --since --events --typing --json --socket --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -40,13 +40,24 @@ pub fn page(program: &Program) -> anyhow::Result<String> {
     if cmd.has_subcommands() {
         text.push_str(".SH COMMANDS\n");
         for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-            text.push_str(&command_section(sub)?);
+            command_sections(sub, &mut text)?;
         }
     }
     text.push_str(&extra(program, &cmd)?);
     out.push_str(roff::PREAMBLE);
     out.push_str(&roff::strip_preamble(&text));
     Ok(roff::tidy(&out))
+}
+
+/// A subcommand's subsection, then those of its own subcommands (`chat
+/// group create`, `chat settings read-receipts`), each one level deeper in
+/// the same list.
+fn command_sections(sub: &clap::Command, text: &mut String) -> anyhow::Result<()> {
+    text.push_str(&command_section(sub)?);
+    for nested in sub.get_subcommands().filter(|s| !s.is_hide_set()) {
+        command_sections(nested, text)?;
+    }
+    Ok(())
 }
 
 /// One subcommand as a subsection: its synopsis, what it does and its own

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use chatd_api::EventKind;
+use chatd_api::{Chat, EventKind};
 use clap::{Args, Parser, Subcommand};
 
 pub use crate::when::When;
@@ -66,16 +66,20 @@ pub enum Command {
     Passwd(PasswdArgs),
     /// List users on the server
     Users(UsersArgs),
-    /// Send a message (the text is read from stdin when not given)
+    /// Send a message to a user or a group (the text is read from stdin when not given)
     Send(SendArgs),
-    /// Show the conversation with a user, oldest first
+    /// Show the conversation with a user or a group, oldest first
     History(HistoryArgs),
     /// Show one message by id (as `watch` and `send` name them)
     Message(MessageArgs),
-    /// List conversations, most recent first
+    /// List conversations with users, most recent first (groups: `chat groups`)
     Conversations,
-    /// Mark the conversation with a user read (sends read receipts)
-    Read(PeerArg),
+    /// Mark the conversation with a user or a group read (sends read receipts)
+    Read(ReadArgs),
+    /// Create, change, leave and show groups
+    Group(GroupArgs),
+    /// List your groups, most recent first (the same as `chat group list`)
+    Groups,
     /// Search the local history
     Search(SearchArgs),
     /// Show a fingerprint (yours when no user is given) to compare in person
@@ -125,18 +129,48 @@ pub struct UsersArgs {
 
 /// `send`.
 #[derive(Debug, Args)]
+#[command(override_usage = "chat send [OPTIONS] USER [TEXT]\n       \
+                            chat send [OPTIONS] --group GROUP [TEXT]")]
 pub struct SendArgs {
-    /// Recipient
-    pub user: String,
+    /// Recipient (absent with --group, where the first argument is the text)
+    #[arg(required_unless_present = "group")]
+    pub user: Option<String>,
     /// The message; read from stdin when absent
     pub text: Option<String>,
+    /// Send to this group instead: its id, or its name when only one of your
+    /// groups has that name
+    #[arg(long, short = 'g', value_name = "GROUP")]
+    pub group: Option<String>,
+}
+
+impl SendArgs {
+    /// The conversation and the text given on the command line (`None`:
+    /// read it from stdin). With `--group` the first argument is the text,
+    /// so a second one is a mistake.
+    pub fn target(&self) -> Result<(Chat, Option<&str>), String> {
+        match (&self.group, &self.user, &self.text) {
+            (Some(group), first, None) => Ok((Chat::group(group), first.as_deref())),
+            (Some(_), _, Some(_)) => Err(
+                "with --group, give only the text (quote it when it has spaces): \
+                 chat send --group GROUP \"TEXT\""
+                    .into(),
+            ),
+            (None, Some(user), text) => Ok((Chat::peer(user), text.as_deref())),
+            (None, None, _) => Err("name the recipient: chat send USER [TEXT]".into()),
+        }
+    }
 }
 
 /// `history`.
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// The other side of the conversation
-    pub user: String,
+    #[arg(required_unless_present = "group", conflicts_with = "group")]
+    pub user: Option<String>,
+    /// A group's conversation instead: its id, or its name when only one of
+    /// your groups has that name
+    #[arg(long, short = 'g', value_name = "GROUP")]
+    pub group: Option<String>,
     /// At most this many messages (0 shows none) [default: 50, at most 500]
     #[arg(long, short = 'n', value_name = "N")]
     pub limit: Option<u32>,
@@ -161,14 +195,118 @@ pub struct PeerArg {
     pub user: String,
 }
 
+/// `read`.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// The other side of the conversation
+    #[arg(required_unless_present = "group", conflicts_with = "group")]
+    pub user: Option<String>,
+    /// A group's conversation instead: its id, or its name when only one of
+    /// your groups has that name
+    #[arg(long, short = 'g', value_name = "GROUP")]
+    pub group: Option<String>,
+}
+
+/// The conversation a `history` or `read` names: exactly one of the two,
+/// which clap enforces.
+fn chat_of(user: Option<&String>, group: Option<&String>) -> Chat {
+    match (user, group) {
+        (_, Some(group)) => Chat::group(group),
+        (Some(user), None) => Chat::peer(user),
+        // clap requires one of the two.
+        (None, None) => Chat::peer(""),
+    }
+}
+
+impl HistoryArgs {
+    /// The conversation shown.
+    pub fn chat(&self) -> Chat {
+        chat_of(self.user.as_ref(), self.group.as_ref())
+    }
+}
+
+impl ReadArgs {
+    /// The conversation marked read.
+    pub fn chat(&self) -> Chat {
+        chat_of(self.user.as_ref(), self.group.as_ref())
+    }
+}
+
+/// `group`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "GROUP is a group's id, or its name when only one of the groups you are in \
+                  has that name (`chat group list` shows both). Only admins add, remove and \
+                  make admins; anyone leaves."
+)]
+pub struct GroupArgs {
+    /// What to do with groups
+    #[command(subcommand)]
+    pub command: GroupCommand,
+}
+
+/// The `group` subcommands, one per group method of chatd.
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Create a group with these users; you are its first admin
+    Create {
+        /// The group's name (1 to 64 characters)
+        name: String,
+        /// The other members (at most 255; none makes a group of one)
+        #[arg(value_name = "USER")]
+        users: Vec<String>,
+    },
+    /// Add users to a group (admins only)
+    Add {
+        /// The group (id or name)
+        group: String,
+        /// Whom to add
+        #[arg(required = true, value_name = "USER")]
+        users: Vec<String>,
+    },
+    /// Remove users from a group (admins only); they get nothing sent after
+    Remove {
+        /// The group (id or name)
+        group: String,
+        /// Whom to remove
+        #[arg(required = true, value_name = "USER")]
+        users: Vec<String>,
+    },
+    /// Leave a group; its history stays, read-only
+    Leave {
+        /// The group (id or name)
+        group: String,
+    },
+    /// Make a member an admin, or with --revoke no longer one (admins only)
+    Admin {
+        /// The group (id or name)
+        group: String,
+        /// The member
+        user: String,
+        /// Take the admin role away instead of giving it
+        #[arg(long, alias = "remove")]
+        revoke: bool,
+    },
+    /// Show a group: its members, who are admins and who is online
+    Info {
+        /// The group (id or name; a group you left only by id)
+        group: String,
+    },
+    /// List your groups, also those you left, most recent first
+    List,
+}
+
 /// `search`.
 #[derive(Debug, Args)]
 pub struct SearchArgs {
     /// Words to find
     pub query: String,
     /// Only in the conversation with this user
-    #[arg(long, value_name = "USER")]
+    #[arg(long, value_name = "USER", conflicts_with = "group")]
     pub peer: Option<String>,
+    /// Only in this group's conversation (id or name)
+    #[arg(long, short = 'g', value_name = "GROUP")]
+    pub group: Option<String>,
     /// At most this many messages (0 shows none) [default: 50, at most 500]
     #[arg(long, short = 'n', value_name = "N")]
     pub limit: Option<u32>,
@@ -217,6 +355,13 @@ pub enum SettingChange {
         #[arg(value_enum)]
         value: OnOff,
     },
+    /// Tell people when you are typing a message to them (on, the default),
+    /// and show when they are (chat-tui, chat-gui, `chat watch --typing`)
+    TypingIndicators {
+        /// on or off
+        #[arg(value_enum)]
+        value: OnOff,
+    },
 }
 
 /// A switch.
@@ -235,10 +380,46 @@ pub struct WatchArgs {
     #[arg(long, value_name = "SEQ")]
     pub since: Option<u64>,
     /// Only these kinds: message, receipt, presence, connection,
-    /// key_changed, security [default: those six]; the extensions trust and
-    /// settings only when named
+    /// key_changed, security, trust, settings, group, typing [default: all
+    /// but typing]; message and receipt include those of group messages
     #[arg(long, value_delimiter = ',', value_name = "KIND,...", value_parser = event_kind)]
     pub events: Option<Vec<EventKind>>,
+    /// Also show who is typing (never stored, so --since does not replay it)
+    #[arg(long)]
+    pub typing: bool,
+}
+
+impl WatchArgs {
+    /// The kinds asked for: `--events` or every kind but typing, plus
+    /// typing with `--typing`.
+    pub fn kinds(&self) -> Vec<EventKind> {
+        let mut kinds = match &self.events {
+            Some(kinds) => kinds.clone(),
+            None => EventKind::ALL
+                .iter()
+                .copied()
+                .filter(|k| *k != EventKind::Typing)
+                .collect(),
+        };
+        if self.typing && !kinds.contains(&EventKind::Typing) {
+            kinds.push(EventKind::Typing);
+        }
+        kinds
+    }
+
+    /// The kinds to subscribe to: [`kinds`](Self::kinds), plus `group`
+    /// when messages or receipts are asked for, since chatd sends those of
+    /// group messages only to subscribers that name `group`.
+    pub fn subscription(&self) -> Vec<EventKind> {
+        let mut kinds = self.kinds();
+        let messages = kinds
+            .iter()
+            .any(|k| matches!(k, EventKind::Message | EventKind::Receipt));
+        if messages && !kinds.contains(&EventKind::Group) {
+            kinds.push(EventKind::Group);
+        }
+        kinds
+    }
 }
 
 /// `demo`.
@@ -254,7 +435,7 @@ fn event_kind(s: &str) -> Result<EventKind, String> {
     serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
         format!(
             "`{s}` is not an event kind; use message, receipt, presence, connection, \
-             key_changed, security, trust or settings"
+             key_changed, security, trust, settings, group or typing"
         )
     })
 }

@@ -99,6 +99,21 @@ pub(crate) fn hint(err: &ClientError) -> Option<String> {
             Some(ms) => format!("wait {} s and try again", ms.div_ceil(1000)),
             None => "wait a little and try again".into(),
         },
+        ErrorCode::NoSuchGroup => {
+            "a group you left or were removed from is named by its id only; `chat group list` \
+             shows every group with its id"
+                .into()
+        }
+        ErrorCode::NotGroupAdmin => {
+            "ask one of the group's admins (marked in `chat group info GROUP`) to do it, or to \
+             make you an admin"
+                .into()
+        }
+        ErrorCode::NotGroupMember => {
+            "you left this group or were removed; its history stays readable with \
+             `chat history --group GROUP`"
+                .into()
+        }
         ErrorCode::FingerprintMismatch => "compare again with the person, reading each group \
                                            aloud; if it really differs, someone may be between \
                                            you, so do not trust the key until you know why"
@@ -145,6 +160,8 @@ mod tests {
         );
         assert_eq!(hint(&limited).as_deref(), Some("wait 3 s and try again"));
         assert_eq!(hint(&api(ErrorCode::NoSuchUser)), None);
+        assert!(hint(&api(ErrorCode::NoSuchGroup)).is_some_and(|h| h.contains("group list")));
+        assert!(hint(&api(ErrorCode::NotGroupAdmin)).is_some_and(|h| h.contains("admins")));
         assert_eq!(hint(&ClientError::Disconnected), None);
     }
 }

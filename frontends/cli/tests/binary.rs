@@ -478,14 +478,24 @@ fn fingerprints_print_in_groups_and_status_as_a_block() {
 }
 
 #[test]
-fn settings_shows_and_changes_read_receipts() {
+fn settings_shows_and_changes_read_receipts_and_typing_indicators() {
     // Show: `settings`, no params.
-    let (_dir, path, daemon) = fake_chatd(1, |_, _| vec![ok(json!({"read_receipts": true}))]);
+    let (_dir, path, daemon) = fake_chatd(1, |_, _| {
+        vec![ok(
+            json!({"read_receipts": true, "typing_indicators": false}),
+        )]
+    });
     let out = chat(&socket_args(&path, &["settings"]), "");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let shown = text(&out.stdout);
     assert!(
         shown.contains("read-receipts") && shown.contains("on"),
+        "{shown}"
+    );
+    assert!(
+        shown
+            .lines()
+            .any(|l| l.starts_with("typing-indicators") && l.contains("off")),
         "{shown}"
     );
     let seen = daemon.join().expect("daemon");
@@ -499,11 +509,205 @@ fn settings_shows_and_changes_read_receipts() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let printed: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
-    assert_eq!(printed, json!({"read_receipts": false}));
+    assert_eq!(printed["read_receipts"], false, "{printed}");
     let seen = daemon.join().expect("daemon");
     assert_eq!(seen[0]["method"], "set_settings");
     assert_eq!(seen[0]["params"], json!({"read_receipts": false}));
+    let (_dir, path, daemon) = fake_chatd(1, |_, _| {
+        vec![ok(
+            json!({"read_receipts": true, "typing_indicators": false}),
+        )]
+    });
+    let out = chat(
+        &socket_args(&path, &["settings", "typing-indicators", "off"]),
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let seen = daemon.join().expect("daemon");
+    assert_eq!(seen[0]["params"], json!({"typing_indicators": false}));
     // Anything but on or off is a usage error.
     let out = chat(&["settings", "read-receipts", "maybe"], "");
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// A group as chatd answers it.
+fn team() -> Value {
+    json!({"group": {"id": "6b1f0c3e-0000-4000-8000-000000000001", "name": "team",
+                     "version": 1, "is_member": true, "unread": 0,
+                     "members": [{"user": "alice", "admin": true, "online": true}]}})
+}
+
+#[test]
+fn group_commands_call_chatd_s_group_methods_with_their_params() {
+    let cases: [(&[&str], &str, Value); 12] = [
+        (
+            &["group", "create", "team", "bob", "carol"],
+            "group_create",
+            json!({"name": "team", "members": ["bob", "carol"]}),
+        ),
+        (
+            &["group", "add", "team", "dave"],
+            "group_add",
+            json!({"group": "team", "users": ["dave"]}),
+        ),
+        (
+            &["group", "remove", "team", "bob", "carol"],
+            "group_remove",
+            json!({"group": "team", "users": ["bob", "carol"]}),
+        ),
+        (
+            &["group", "leave", "team"],
+            "group_leave",
+            json!({"group": "team"}),
+        ),
+        (
+            &["group", "admin", "team", "bob"],
+            "group_admin",
+            json!({"group": "team", "user": "bob", "admin": true}),
+        ),
+        (
+            &["group", "admin", "team", "bob", "--revoke"],
+            "group_admin",
+            json!({"group": "team", "user": "bob", "admin": false}),
+        ),
+        (
+            &["group", "info", "team"],
+            "group_info",
+            json!({"group": "team"}),
+        ),
+        (&["group", "list"], "groups", json!({})),
+        (&["groups"], "groups", json!({})),
+        (
+            &["send", "--group", "team", "hi all"],
+            "send",
+            json!({"group": "team", "text": "hi all"}),
+        ),
+        (
+            &["history", "--group", "team", "-n", "5"],
+            "history",
+            json!({"group": "team", "limit": 5}),
+        ),
+        (
+            &["search", "lunch", "--group", "team"],
+            "search",
+            json!({"query": "lunch", "group": "team"}),
+        ),
+    ];
+    for (args, method, params) in cases {
+        let answer = match method {
+            "groups" => json!({"groups": [team()["group"]]}),
+            "send" => json!({"id": "0f8a3c2e-1111", "queued": false}),
+            "history" | "search" => json!({"messages": []}),
+            _ => team(),
+        };
+        let (_dir, path, daemon) = fake_chatd(1, move |_, _| vec![ok(answer.clone())]);
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = chat(&socket_args(&path, &all), "");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        let seen = daemon.join().expect("daemon");
+        assert_eq!(seen[0]["method"], method, "{args:?}");
+        let mut sent = seen[0]["params"].clone();
+        if method == "history" {
+            // `before` and absent fields aside, as chatd reads them.
+            sent.as_object_mut()
+                .expect("params")
+                .retain(|_, v| !v.is_null());
+        }
+        assert_eq!(sent, params, "{args:?}");
+    }
+    // `read --group`: mark_read of the group.
+    let (_dir, path, daemon) = fake_chatd(1, |_, _| vec![ok(json!({}))]);
+    let out = chat(&socket_args(&path, &["read", "--group", "team"]), "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "Marked the conversation of team read.\n");
+    let seen = daemon.join().expect("daemon");
+    assert_eq!(
+        (seen[0]["method"].clone(), seen[0]["params"].clone()),
+        (json!("mark_read"), json!({"group": "team"}))
+    );
+}
+
+#[test]
+fn a_group_refusal_is_chatd_s_error_with_a_hint_or_its_object() {
+    let refusal = || {
+        r#"{"jsonrpc":"2.0","id":$ID,"error":{"code":-32011,"message":"only admins of team can add members","data":{"code":"not_group_admin"}}}"#
+            .to_string()
+    };
+    let (_dir, path, daemon) = fake_chatd(1, move |_, _| vec![refusal()]);
+    let out = chat(&socket_args(&path, &["group", "add", "team", "dave"]), "");
+    assert_eq!(out.status.code(), Some(4));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("chat: only admins of team can add members\nhint: ask one of"),
+        "{stderr}"
+    );
+    daemon.join().expect("daemon");
+    let (_dir, path, daemon) = fake_chatd(1, move |_, _| vec![refusal()]);
+    let out = chat(
+        &socket_args(&path, &["--json", "group", "add", "team", "dave"]),
+        "",
+    );
+    assert_eq!(out.status.code(), Some(4));
+    let v: Value = serde_json::from_str(text(&out.stderr).trim()).expect("JSON error");
+    assert_eq!(v["data"]["code"], "not_group_admin", "{v}");
+    assert_eq!(v["code"], -32011, "{v}");
+    daemon.join().expect("daemon");
+}
+
+#[test]
+fn send_to_a_group_with_two_words_unquoted_is_a_usage_error() {
+    let out = chat(&["--json", "send", "--group", "team", "hi", "all"], "");
+    assert_eq!(out.status.code(), Some(2));
+    let v: Value = serde_json::from_str(text(&out.stderr).trim()).expect("JSON error");
+    assert_eq!(v["data"]["code"], "usage", "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("only the text"),
+        "{v}"
+    );
+}
+
+#[test]
+fn watch_subscribes_to_group_events_and_to_typing_only_when_asked() {
+    for (args, kinds) in [
+        (
+            &["watch", "--json"][..],
+            json!([
+                "message",
+                "receipt",
+                "presence",
+                "connection",
+                "key_changed",
+                "security",
+                "trust",
+                "settings",
+                "group"
+            ]),
+        ),
+        (
+            &["watch", "--json", "--events", "message", "--typing"][..],
+            json!(["message", "typing", "group"]),
+        ),
+    ] {
+        let (_dir, path, daemon) = fake_chatd(1, |_, _| vec![ok(json!({"seq": 1}))]);
+        let mut child = Command::new(CHAT)
+            .args(socket_args(&path, args))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run chat watch");
+        let seen = daemon.join().expect("daemon");
+        child.kill().expect("kill chat watch");
+        child.wait().expect("reap chat watch");
+        assert_eq!(seen[0]["params"]["events"], kinds, "{args:?}");
+    }
 }

@@ -4,8 +4,8 @@
 
 #![allow(clippy::expect_used)]
 
-use chat_cli::cli::{Cli, Command, When};
-use chatd_api::EventKind;
+use chat_cli::cli::{Cli, Command, GroupCommand, SettingChange, When};
+use chatd_api::{Chat, EventKind};
 use clap::{CommandFactory, Parser};
 
 fn parse(args: &[&str]) -> Cli {
@@ -95,14 +95,11 @@ fn send_needs_a_user_and_takes_the_text_optionally() {
     let Command::Send(a) = parse(&["send", "bob", "hello there"]).command else {
         panic!("send")
     };
-    assert_eq!(
-        (a.user.as_str(), a.text.as_deref()),
-        ("bob", Some("hello there"))
-    );
+    assert_eq!(a.target(), Ok((Chat::peer("bob"), Some("hello there"))));
     let Command::Send(a) = parse(&["send", "bob"]).command else {
         panic!("send")
     };
-    assert_eq!(a.text, None);
+    assert_eq!(a.target(), Ok((Chat::peer("bob"), None)));
     assert_eq!(
         refused(&["send"]),
         clap::error::ErrorKind::MissingRequiredArgument
@@ -124,8 +121,8 @@ fn history_pages_with_limit_and_before() {
         panic!("history")
     };
     assert_eq!(
-        (a.user.as_str(), a.limit, a.before),
-        ("bob", Some(10), Some(When::At(1_700_000_000_000)))
+        (a.user.as_deref(), a.limit, a.before),
+        (Some("bob"), Some(10), Some(When::At(1_700_000_000_000)))
     );
     let Command::History(a) = parse(&["history", "bob", "-n", "3"]).command else {
         panic!("history")
@@ -165,7 +162,7 @@ fn read_trust_take_one_user() {
     let Command::Read(a) = parse(&["read", "bob"]).command else {
         panic!("read")
     };
-    assert_eq!(a.user, "bob");
+    assert_eq!(a.chat(), Chat::peer("bob"));
     let Command::Trust(a) = parse(&["trust", "carol"]).command else {
         panic!("trust")
     };
@@ -253,6 +250,155 @@ fn watch_takes_since_and_a_list_of_kinds() {
     assert_eq!(
         refused(&["watch", "--events", "message,gossip"]),
         clap::error::ErrorKind::ValueValidation
+    );
+}
+
+#[test]
+fn send_to_a_group_takes_the_first_argument_as_the_text() {
+    let Command::Send(a) = parse(&["send", "--group", "team", "hi all"]).command else {
+        panic!("send")
+    };
+    assert_eq!(a.target(), Ok((Chat::group("team"), Some("hi all"))));
+    let Command::Send(a) = parse(&["send", "-g", "team"]).command else {
+        panic!("send")
+    };
+    assert_eq!(a.target(), Ok((Chat::group("team"), None)));
+    // Two words unquoted: a mistake to say, not a recipient to guess.
+    let Command::Send(a) = parse(&["send", "--group", "team", "hi", "all"]).command else {
+        panic!("send")
+    };
+    assert!(a.target().expect_err("refused").contains("only the text"));
+}
+
+#[test]
+fn history_read_search_take_a_group_or_a_user_not_both() {
+    let Command::History(a) = parse(&["history", "--group", "team", "-n", "5"]).command else {
+        panic!("history")
+    };
+    assert_eq!((a.chat(), a.limit), (Chat::group("team"), Some(5)));
+    let Command::Read(a) = parse(&["read", "-g", "6b1f0c3e"]).command else {
+        panic!("read")
+    };
+    assert_eq!(a.chat(), Chat::group("6b1f0c3e"));
+    let Command::Search(a) = parse(&["search", "lunch", "--group", "team"]).command else {
+        panic!("search")
+    };
+    assert_eq!((a.group.as_deref(), a.peer), (Some("team"), None));
+    for args in [
+        &["history", "bob", "--group", "team"][..],
+        &["read", "bob", "--group", "team"][..],
+        &["search", "x", "--peer", "bob", "--group", "team"][..],
+    ] {
+        assert_eq!(
+            refused(args),
+            clap::error::ErrorKind::ArgumentConflict,
+            "{args:?}"
+        );
+    }
+    assert_eq!(
+        refused(&["read"]),
+        clap::error::ErrorKind::MissingRequiredArgument
+    );
+}
+
+#[test]
+fn group_subcommands_parse_as_documented() {
+    let group = |args: &[&str]| {
+        let mut argv = vec!["group"];
+        argv.extend_from_slice(args);
+        let Command::Group(a) = parse(&argv).command else {
+            panic!("group")
+        };
+        a.command
+    };
+    let GroupCommand::Create { name, users } = group(&["create", "team", "bob", "carol"]) else {
+        panic!("create")
+    };
+    assert_eq!(
+        (name.as_str(), users),
+        ("team", vec!["bob".into(), "carol".into()])
+    );
+    let GroupCommand::Create { users, .. } = group(&["create", "solo"]) else {
+        panic!("create")
+    };
+    assert!(users.is_empty(), "a group of one is allowed");
+    let GroupCommand::Add { group: g, users } = group(&["add", "team", "dave"]) else {
+        panic!("add")
+    };
+    assert_eq!((g.as_str(), users), ("team", vec!["dave".to_string()]));
+    let GroupCommand::Remove { users, .. } = group(&["remove", "team", "bob", "carol"]) else {
+        panic!("remove")
+    };
+    assert_eq!(users.len(), 2);
+    assert!(matches!(
+        group(&["leave", "team"]),
+        GroupCommand::Leave { .. }
+    ));
+    assert!(matches!(
+        group(&["info", "team"]),
+        GroupCommand::Info { .. }
+    ));
+    assert!(matches!(group(&["list"]), GroupCommand::List));
+    let GroupCommand::Admin { user, revoke, .. } = group(&["admin", "team", "bob"]) else {
+        panic!("admin")
+    };
+    assert_eq!((user.as_str(), revoke), ("bob", false));
+    for flag in ["--revoke", "--remove"] {
+        let GroupCommand::Admin { revoke, .. } = group(&["admin", "team", "bob", flag]) else {
+            panic!("admin")
+        };
+        assert!(revoke, "{flag}");
+    }
+    assert!(matches!(parse(&["groups"]).command, Command::Groups));
+    for args in [
+        &["group"][..],
+        &["group", "add", "team"][..],
+        &["group", "remove", "team"][..],
+        &["group", "create"][..],
+        &["group", "admin", "team"][..],
+        &["group", "leave"][..],
+    ] {
+        let mut argv = vec!["chat"];
+        argv.extend_from_slice(args);
+        assert!(Cli::try_parse_from(argv).is_err(), "{args:?} parsed");
+    }
+}
+
+#[test]
+fn settings_change_typing_indicators_beside_read_receipts() {
+    let Command::Settings(a) = parse(&["settings", "typing-indicators", "off"]).command else {
+        panic!("settings")
+    };
+    assert!(matches!(
+        a.change,
+        Some(SettingChange::TypingIndicators { .. })
+    ));
+}
+
+#[test]
+fn watch_shows_typing_only_when_asked_and_always_names_group() {
+    let Command::Watch(a) = parse(&["watch"]).command else {
+        panic!("watch")
+    };
+    assert!(!a.kinds().contains(&EventKind::Typing));
+    assert!(a.kinds().contains(&EventKind::Group));
+    let Command::Watch(a) = parse(&["watch", "--typing"]).command else {
+        panic!("watch")
+    };
+    assert!(a.kinds().contains(&EventKind::Typing));
+    // Messages alone: group messages come only to subscribers naming
+    // `group`, so it is subscribed to, and group changes are not shown.
+    let Command::Watch(a) = parse(&["watch", "--events", "message"]).command else {
+        panic!("watch")
+    };
+    assert_eq!(a.kinds(), vec![EventKind::Message]);
+    assert_eq!(a.subscription(), vec![EventKind::Message, EventKind::Group]);
+    let Command::Watch(a) = parse(&["watch", "--events", "presence", "--typing"]).command else {
+        panic!("watch")
+    };
+    assert_eq!(
+        a.subscription(),
+        vec![EventKind::Presence, EventKind::Typing]
     );
 }
 

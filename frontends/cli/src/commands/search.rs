@@ -1,4 +1,5 @@
-//! `chat search QUERY`: full-text search of the local history.
+//! `chat search QUERY`: full-text search of the local history, every
+//! conversation (groups included) or one (`--peer`, `--group`).
 
 use chatd_api::SearchParams;
 
@@ -12,7 +13,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &SearchArgs) -> anyhow::Result<()> {
     let params = SearchParams {
         query: args.query.clone(),
         peer: args.peer.clone(),
-        group: None,
+        group: args.group.clone(),
         // As `history -n 0`: chatd reads 0 as 1, so ask for one and show
         // none.
         limit: args.limit.map(|n| n.max(1)),

@@ -1,34 +1,50 @@
-//! `chat send USER [TEXT]`: the text from the argument or, for pipes and
-//! longer messages, from stdin.
+//! `chat send USER [TEXT]` and `chat send --group GROUP [TEXT]`: the text
+//! from the argument or, for pipes and longer messages, from stdin.
 
 use std::io::{IsTerminal, Read};
 
 use anyhow::Context;
-use chatd_api::Sent;
 use chatd_api::domain::MAX_TEXT_BYTES;
+use chatd_api::{Chat, Sent};
 
 use super::Ctx;
 use crate::cli::SendArgs;
 use crate::display::event::short_id;
+use crate::display::text::safe;
 use crate::report::UsageError;
 
 /// Sends one message.
 pub(crate) async fn run(ctx: &Ctx, args: &SendArgs) -> anyhow::Result<()> {
-    let text = match &args.text {
-        Some(t) => t.clone(),
+    let (chat, text) = args.target().map_err(UsageError)?;
+    let text = match text {
+        Some(t) => t.to_string(),
         None => read_stdin()?,
     };
     if text.trim().is_empty() {
         return Err(UsageError("nothing to send: the message is empty".into()).into());
     }
     check_length(&text)?;
-    let sent = ctx.client().await?.send(&args.user, &text).await?;
-    ctx.out.result(&sent, |s| describe(s, &args.user))
+    let sent = ctx.client().await?.send_in(&chat, &text).await?;
+    ctx.out.result(&sent, |s| describe(s, &chat))
 }
 
 /// "Sent" or, when chatd keeps it for later, why it waits.
-pub(crate) fn describe(s: &Sent, to: &str) -> String {
+pub(crate) fn describe(s: &Sent, chat: &Chat) -> String {
     let id = short_id(&s.id);
+    let to = match chat {
+        Chat::Peer(user) => safe(user),
+        Chat::Group(group) => {
+            let group = safe(group);
+            return if s.queued {
+                format!(
+                    "Queued for {group} (message {id}): chatd sends it to every member as soon \
+                     as it is online.\n"
+                )
+            } else {
+                format!("Sent to {group} (message {id}).\n")
+            };
+        }
+    };
     if s.queued {
         format!(
             "Queued for {to} (message {id}): chatd sends it as soon as it is online and \
@@ -97,12 +113,18 @@ mod tests {
             id: "0f8a3c2e-aaaa".into(),
             queued: false,
         };
-        assert_eq!(describe(&sent, "bob"), "Sent to bob (message 0f8a3c2e).\n");
+        let bob = Chat::peer("bob");
+        assert_eq!(describe(&sent, &bob), "Sent to bob (message 0f8a3c2e).\n");
+        assert_eq!(
+            describe(&sent, &Chat::group("team")),
+            "Sent to team (message 0f8a3c2e).\n"
+        );
         let queued = Sent {
             queued: true,
             ..sent
         };
-        assert!(describe(&queued, "bob").starts_with("Queued for bob"));
+        assert!(describe(&queued, &bob).starts_with("Queued for bob"));
+        assert!(describe(&queued, &Chat::group("team")).contains("every member"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! `chat settings [read-receipts on|off]`: chatd's settings, which every
-//! frontend follows (chat-tui and chat-gui mark messages read, chatd
-//! decides whether the sender hears of it).
+//! `chat settings [read-receipts|typing-indicators on|off]`: chatd's
+//! settings, which every frontend follows (chat-tui and chat-gui mark
+//! messages read and say when you type, chatd decides whether the other
+//! side hears of it).
 
 use chatd_api::{Settings, SettingsPatch};
 
@@ -25,6 +26,10 @@ fn patch(change: &SettingChange) -> SettingsPatch {
             read_receipts: Some(*value == OnOff::On),
             typing_indicators: None,
         },
+        SettingChange::TypingIndicators { value } => SettingsPatch {
+            read_receipts: None,
+            typing_indicators: Some(*value == OnOff::On),
+        },
     }
 }
 
@@ -35,7 +40,15 @@ pub(crate) fn describe(s: &Settings) -> String {
     } else {
         "off (people see \"delivered\", never \"read\")"
     };
-    let rows = vec![vec!["read-receipts".to_string(), read_receipts.to_string()]];
+    let typing = if s.typing_indicators {
+        "on (people see when you type to them, and you see when they do)"
+    } else {
+        "off (nobody is told that you type)"
+    };
+    let rows = vec![
+        vec!["read-receipts".to_string(), read_receipts.to_string()],
+        vec!["typing-indicators".to_string(), typing.to_string()],
+    ];
     render(&rows, &[Align::Left, Align::Left])
 }
 
@@ -49,6 +62,11 @@ mod tests {
         assert_eq!(patch(&off).read_receipts, Some(false));
         let on = SettingChange::ReadReceipts { value: OnOff::On };
         assert_eq!(patch(&on).read_receipts, Some(true));
+        let typing = patch(&SettingChange::TypingIndicators { value: OnOff::Off });
+        assert_eq!(
+            (typing.read_receipts, typing.typing_indicators),
+            (None, Some(false))
+        );
     }
 
     #[test]
@@ -60,11 +78,12 @@ mod tests {
         assert!(on.contains("read-receipts") && on.contains("on ("), "{on}");
         let off = describe(&Settings {
             read_receipts: false,
-            typing_indicators: true,
+            typing_indicators: false,
         });
         assert!(
             off.contains("off (") && off.contains("never \"read\""),
             "{off}"
         );
+        assert!(off.contains("nobody is told that you type"), "{off}");
     }
 }

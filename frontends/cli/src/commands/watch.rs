@@ -4,7 +4,9 @@
 //! is waited for: one line says it went away, one that it is back, and the
 //! events in between are replayed from chatd's durable log, each once. A
 //! person's terminal shows one line per change of the server link, not one
-//! per reconnect attempt.
+//! per reconnect attempt. Group messages, changes and receipts come with
+//! the rest; typing only with `--typing` (noise for most readers and for
+//! scripts).
 
 use chatd_api::attach::{Attach, Update};
 use chatd_api::client::ClientError;
@@ -12,14 +14,16 @@ use chatd_api::{ConnectionState, Event, EventBody};
 
 use super::Ctx;
 use crate::cli::WatchArgs;
-use crate::display::event::line;
+use crate::display::event::{Known, line};
 
 /// Prints events until interrupted.
 pub(crate) async fn run(ctx: &Ctx, args: &WatchArgs) -> anyhow::Result<()> {
-    let mut attach = Attach::new(ctx.socket());
-    if let Some(kinds) = &args.events {
-        attach = attach.events(kinds.clone());
-    }
+    // chatd sends group messages and their receipts only to subscribers
+    // that name `group`; group changes are then dropped here unless asked
+    // for.
+    let wanted = args.kinds();
+    let mut attach = Attach::new(ctx.socket()).events(args.subscription());
+    let mut names = Known::default();
     if let Some(since) = args.since {
         attach = attach.since(since);
     }
@@ -41,14 +45,51 @@ pub(crate) async fn run(ctx: &Ctx, args: &WatchArgs) -> anyhow::Result<()> {
             Some(Update::Detached(why)) if !state.ever => return Err(why.into()),
             Some(update) => update,
         };
+        if let Update::Attached(a) = &update {
+            names.me(a.status.username.clone());
+        }
         if let Some(note) = state.note(&update, args.since.is_some()) {
             eprintln!("{note}");
         }
-        if let Update::Event(event) = &update
-            && (ctx.out.json() || state.shows(event))
-        {
-            print(ctx, event)?;
+        let Update::Event(event) = &update else {
+            continue;
+        };
+        if !wanted.contains(&event.body.kind()) {
+            continue;
         }
+        if ctx.out.json() {
+            ctx.out.json_line(event)?;
+        } else if state.shows(event) {
+            names.learn_from(&event.body);
+            if let Some(id) = unnamed_group(&event.body, &names) {
+                learn_groups(ctx, &mut names, id).await;
+            }
+            ctx.out.text(&format!("{}\n", line(event, &names)))?;
+        }
+    }
+}
+
+/// A group this event names by id only, whose name the watch has not seen.
+fn unnamed_group<'a>(event: &'a EventBody, names: &Known) -> Option<&'a str> {
+    let id = match event {
+        EventBody::Typing { group, .. } | EventBody::Security { group, .. } => group.as_deref()?,
+        _ => return None,
+    };
+    (!names.knows(id)).then_some(id)
+}
+
+/// Asks chatd for the groups to name `id` by; a group it does not know
+/// stays named by its id (remembered, so it is asked once).
+async fn learn_groups(ctx: &Ctx, names: &mut Known, id: &str) {
+    let groups = match ctx.client().await {
+        Ok(client) => client.groups().await.ok(),
+        Err(_) => None,
+    };
+    for g in groups.map(|g| g.groups).unwrap_or_default() {
+        names.learn(&g.id, &g.name);
+    }
+    if !names.knows(id) {
+        names.learn(id, id);
     }
 }
 
@@ -114,14 +155,6 @@ impl Watching {
             .is_some_and(|l| l == *state || (down(l) && down(*state)));
         self.link = Some(*state);
         !repeat
-    }
-}
-
-fn print(ctx: &Ctx, event: &Event) -> anyhow::Result<()> {
-    if ctx.out.json() {
-        ctx.out.json_line(event)
-    } else {
-        Ok(ctx.out.text(&format!("{}\n", line(event)))?)
     }
 }
 

@@ -1,20 +1,48 @@
 //! Messages as lines of a conversation: when, who, what, and for our own
-//! messages how far they got (✓ sent, ✓✓ delivered, ✓✓ read); chatd's key
-//! notices (a key changed, was accepted, was verified) as system lines in
-//! their place in time.
+//! messages how far they got (✓ sent, ✓✓ delivered, ✓✓ read; in a group
+//! "delivered to 3 of 5 · read by alice, bob"); chatd's key notices (a key
+//! changed, was accepted, was verified) as system lines in their place in
+//! time.
 
-use chatd_api::{Conversation, Direction, Message, MessageStatus, Notice, NoticeKind, TrustState};
+use chatd_api::{
+    Conversation, Direction, GroupReceipts, Message, MessageStatus, Notice, NoticeKind, TrustState,
+};
 
 use super::table::{Align, render};
 use super::text::{hang, preview, safe};
 use super::time::relative;
 
-/// The mark for a message's status; incoming messages get none.
-pub fn status_mark(m: &Message) -> &'static str {
+/// The mark for a message's status; incoming messages get none. Our own
+/// group messages say how many members have them and who read them.
+pub fn status_mark(m: &Message) -> String {
     if m.direction == Direction::In {
-        return "";
+        return String::new();
     }
-    mark(m.status)
+    match &m.receipts {
+        Some(receipts) => group_mark(m.status, receipts),
+        None => mark(m.status).to_string(),
+    }
+}
+
+/// The mark of an outgoing group message: "✓ delivered to 3 of 5 · read
+/// by alice, bob" (✓✓ once every member has it); plain "✓ sent" in a group
+/// with no one else. Sending and failed are said as for 1:1 messages.
+pub fn group_mark(status: MessageStatus, r: &GroupReceipts) -> String {
+    if matches!(status, MessageStatus::Sending | MessageStatus::Failed) || r.recipients == 0 {
+        return mark(status).to_string();
+    }
+    let delivered = u32::try_from(r.delivered.len()).unwrap_or(u32::MAX);
+    let check = if delivered >= r.recipients {
+        "✓✓"
+    } else {
+        "✓"
+    };
+    let mut out = format!("{check} delivered to {delivered} of {}", r.recipients);
+    if !r.read.is_empty() {
+        let names: Vec<String> = r.read.iter().map(|u| safe(u)).collect();
+        out.push_str(&format!(" · read by {}", names.join(", ")));
+    }
+    out
 }
 
 /// The mark for a status.
@@ -29,7 +57,7 @@ pub fn mark(status: MessageStatus) -> &'static str {
 }
 
 /// Who a message is from, as the reader sees it.
-fn sender(m: &Message) -> String {
+pub fn sender(m: &Message) -> String {
     match m.direction {
         Direction::Out => "you".to_string(),
         Direction::In => safe(&m.from),
@@ -41,14 +69,15 @@ struct Row {
     ts: i64,
     who: String,
     text: String,
-    mark: &'static str,
+    mark: String,
 }
 
 /// Who a system line is from.
 const SYSTEM: &str = "--";
 
 /// A conversation (`history`) or search results (`with_peer`: each line
-/// names both sides, since results mix conversations).
+/// names both sides, or the group and the sender, since results mix
+/// conversations).
 pub fn lines(messages: &[Message], now_ms: i64, with_peer: bool) -> String {
     timeline(messages, &[], now_ms, with_peer)
 }
@@ -67,10 +96,11 @@ pub fn timeline(messages: &[Message], notices: &[Notice], now_ms: i64, with_peer
         while let Some(n) = notices.next_if(|n| n.ts < m.ts) {
             rows.push(notice_row(n));
         }
-        let who = match (with_peer, m.direction) {
-            (false, _) => sender(m),
-            (true, Direction::Out) => format!("you → {}", safe(&m.to)),
-            (true, Direction::In) => format!("{} → you", safe(&m.from)),
+        let who = match (with_peer, &m.group, m.direction) {
+            (false, _, _) => sender(m),
+            (true, Some(g), _) => format!("[{}] {}", safe(&g.name), sender(m)),
+            (true, None, Direction::Out) => format!("you → {}", safe(&m.to)),
+            (true, None, Direction::In) => format!("{} → you", safe(&m.from)),
         };
         rows.push(Row {
             ts: m.ts,
@@ -90,7 +120,7 @@ pub fn timeline(messages: &[Message], notices: &[Notice], now_ms: i64, with_peer
     let mut out = String::new();
     for (row, when) in rows.iter().zip(&when) {
         let text = hang(&row.text, when_w + who_w + 4);
-        let (who, mark) = (&row.who, row.mark);
+        let (who, mark) = (&row.who, &row.mark);
         let line = format!("{when:>when_w$}  {who:<who_w$}  {text}");
         if mark.is_empty() {
             out.push_str(&line);
@@ -107,7 +137,7 @@ fn notice_row(n: &Notice) -> Row {
         ts: n.ts,
         who: SYSTEM.to_string(),
         text: notice_text(n),
-        mark: "",
+        mark: String::new(),
     }
 }
 
@@ -264,6 +294,48 @@ mod tests {
     fn search_results_name_both_sides() {
         let ms = vec![msg(Direction::In, "x", MessageStatus::Read, 0)];
         assert_eq!(lines(&ms, NOW, true), "just now  bob → you  x\n");
+    }
+
+    fn in_team(mut m: Message) -> Message {
+        m.group = Some(chatd_api::GroupRef {
+            id: "6b1f0c3e-0000-4000-8000-000000000001".into(),
+            name: "team".into(),
+        });
+        m.to = "6b1f0c3e-0000-4000-8000-000000000001".into();
+        m
+    }
+
+    #[test]
+    fn own_group_messages_say_how_many_have_them_and_who_read_them() {
+        let mut out = in_team(msg(Direction::Out, "hi all", MessageStatus::Delivered, 60));
+        out.receipts = Some(GroupReceipts {
+            recipients: 5,
+            delivered: vec!["alice".into(), "bob".into(), "carol".into()],
+            read: vec!["alice".into(), "bob".into()],
+        });
+        let incoming = in_team(msg(Direction::In, "hey", MessageStatus::Read, 0));
+        assert_eq!(
+            lines(&[out.clone(), incoming.clone()], NOW, false),
+            "  1m ago  you  hi all  ✓ delivered to 3 of 5 · read by alice, bob\n\
+             just now  bob  hey\n"
+        );
+        assert_eq!(
+            lines(&[out, incoming], NOW, true),
+            "  1m ago  [team] you  hi all  ✓ delivered to 3 of 5 · read by alice, bob\n\
+             just now  [team] bob  hey\n"
+        );
+        let all = GroupReceipts {
+            recipients: 2,
+            delivered: vec!["bob".into(), "carol".into()],
+            read: vec![],
+        };
+        assert_eq!(
+            group_mark(MessageStatus::Delivered, &all),
+            "✓✓ delivered to 2 of 2"
+        );
+        let alone = GroupReceipts::default();
+        assert_eq!(group_mark(MessageStatus::Sent, &alone), "✓ sent");
+        assert_eq!(group_mark(MessageStatus::Sending, &all), "… sending");
     }
 
     #[test]

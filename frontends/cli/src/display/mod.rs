@@ -3,6 +3,7 @@
 
 pub mod event;
 pub mod fingerprint;
+pub mod group;
 pub mod message;
 pub mod table;
 pub mod text;
