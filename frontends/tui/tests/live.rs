@@ -141,7 +141,7 @@ async fn presence_and_the_outbox_notice_follow_the_server() {
         app.chat()
             .entries(app.me())
             .iter()
-            .any(|e| e.peer == "bob" && e.online)
+            .any(|e| e.name == "bob" && e.online)
     };
     tui.until("bob online", bob_online).await;
     world.server.kill9();
@@ -168,7 +168,7 @@ fn key_alert(app: &App, peer: &str) -> bool {
     app.chat()
         .entries(app.me())
         .iter()
-        .any(|e| e.peer == peer && e.key_alert)
+        .any(|e| e.name == peer && e.key_alert)
 }
 
 /// Issue 11 items 4 and 6: bob's key changes while the app is open; `chat
