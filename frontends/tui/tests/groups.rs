@@ -181,6 +181,8 @@ fn the_members_line_marks_admins_presence_and_changed_keys() {
             ts: NOW,
         },
     );
+    assert!(!app.members_line().unwrap().contains("!key"));
+    // The group list read afterwards agrees.
     let mut settled = team();
     settled.members[2].trust = Some(TrustState::Unverified);
     answer(&mut app, Request::Groups, Ok(Answer::Groups(vec![settled])));

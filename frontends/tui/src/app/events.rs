@@ -165,6 +165,16 @@ impl App {
                 c.trust = Some(state);
             }
         }
+        for m in self
+            .chat
+            .groups
+            .iter_mut()
+            .flat_map(|g| g.members.iter_mut())
+        {
+            if m.user == user {
+                m.trust = Some(state);
+            }
+        }
         let Some(convo) = self
             .chat
             .convo

@@ -217,7 +217,12 @@ fn search(view: &SearchView, app: &App, room: usize) -> Vec<Line<'static>> {
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let head = format!("{:<12} {}: ", app.zone.short(m.ts), m.from);
+            let place = m
+                .group
+                .as_ref()
+                .map(|g| format!("#{} ", g.name))
+                .unwrap_or_default();
+            let head = format!("{:<12} {place}{}: ", app.zone.short(m.ts), m.from);
             let text = m.text.replace('\n', " ");
             let body = truncate(&text, room.saturating_sub(width(&head)));
             let style = if i == view.selected {
