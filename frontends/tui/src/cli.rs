@@ -57,7 +57,8 @@ for admins, a dot filled when online, !key when a member's key changed.
 Typing: while you type in an open conversation, chat-tui tells chatd (at most once a second; \
 commands do not count), and the other side sees that you are typing; when others type, the \
 bottom of the conversation says bob is typing... (in a group: bob, carol are typing...) for \
-six seconds after the last word from their chatd, or until their message comes. /typing off \
+six seconds after the last word from their chatd, or until their message comes, and the \
+list shows an ellipsis beside any other conversation where someone types. /typing off \
 tells chatd to send no typing indicators for any frontend (the status line says so); /typing \
 on sends them again. Others typing is still shown.
 

@@ -450,9 +450,15 @@ fn typing_shows_for_six_seconds_or_until_the_message() {
     event(&mut app, 100, typing("bob"));
     assert_eq!(app.typing_line().as_deref(), Some("bob is typing..."));
     assert!(draw(&app).contains("bob is typing..."));
-    // Someone typing elsewhere does not show here.
+    // Someone typing elsewhere does not show here, but in the list.
     event(&mut app, 100, typing("carol"));
     assert_eq!(app.typing_line().as_deref(), Some("bob is typing..."));
+    let carol = draw(&app)
+        .lines()
+        .find(|l| l.contains("carol"))
+        .unwrap()
+        .to_string();
+    assert!(carol.contains('…'), "{carol}");
     app.update(Msg::Tick {
         now_ms: NOW + TYPING_MS - 1,
     });

@@ -51,6 +51,8 @@ pub struct Entry {
     pub notes: bool,
     /// A group we are no longer a member of (its history stays).
     pub left: bool,
+    /// Someone types in it now.
+    pub typing: bool,
 }
 
 /// A system line about a group ("alice added carol"), from a `group` event.
@@ -320,6 +322,8 @@ impl Chat {
                 e.unread = 0;
             }
             e.notes = e.chat.as_peer().is_some() && Some(e.name.as_str()) == me;
+            // The open one says so under its messages.
+            e.typing = !self.is_open_chat(&e.chat) && self.typing.iter().any(|t| t.chat == e.chat);
         }
         for user in &self.online {
             if Some(user.as_str()) != me && !out.iter().any(|e| e.chat.as_peer() == Some(user)) {
@@ -359,6 +363,7 @@ impl Chat {
             key_alert,
             notes: false,
             left,
+            typing: false,
         }
     }
 

@@ -64,7 +64,8 @@ pub(super) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
 }
 
 /// `▸● bob      3`: open or highlighted, presence, name (bold when open),
-/// unread count or a key alert at the right. The conversation with
+/// unread count, a key alert, or `…` while someone types there, at the
+/// right. The conversation with
 /// oneself is `✎ notes`; a group is `#team` (dim once left).
 fn entry_line(entry: &Entry, open: bool, highlighted: bool, width_: usize) -> Line<'static> {
     let group = entry.chat.as_group().is_some();
@@ -81,6 +82,8 @@ fn entry_line(entry: &Entry, open: bool, highlighted: bool, width_: usize) -> Li
         "!key".to_string()
     } else if entry.unread > 0 {
         entry.unread.to_string()
+    } else if entry.typing {
+        "…".to_string()
     } else {
         String::new()
     };
