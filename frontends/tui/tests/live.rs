@@ -401,3 +401,53 @@ async fn a_group_made_and_managed_from_chat_tui() {
         "carol got a message after her removal: {h}"
     );
 }
+
+/// Issue 12: bob typing in another frontend shows in chat-tui as "bob is
+/// typing..." and goes with his message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chatd's typing indicators (branch bkd2): remove once it is merged"]
+async fn someone_typing_elsewhere_shows_until_their_message() {
+    let world = World::new();
+    let (alice, mut a) = world.user("alice").await;
+    let (_bob, mut b) = world.user("bob").await;
+    // Keys confirmed both ways (indicators go only under those).
+    b.ok("send", json!({"to": "alice", "text": "hello"}))
+        .await
+        .unwrap();
+    a.ok("send", json!({"to": "bob", "text": "hi bob"}))
+        .await
+        .unwrap();
+    let mut tui = Live::start(&alice.socket, Some("bob"));
+    tui.until("both messages, ours delivered", |app| {
+        app.chat().convo.as_ref().is_some_and(|c| {
+            c.messages.len() == 2
+                && c.messages
+                    .iter()
+                    .all(|m| m.status >= chatd_api::MessageStatus::Delivered)
+        })
+    })
+    .await;
+    Wait::new("bob's chatd to send an indicator")
+        .within(Duration::from_secs(40))
+        .every(Duration::from_millis(200))
+        .until_async(async || {
+            let r = b.ok("typing", json!({"peer": "alice"})).await.unwrap();
+            match r["sent"].as_bool() {
+                Some(true) => Ok(()),
+                _ => Err(format!("{r}")),
+            }
+        })
+        .await;
+    tui.until("bob typing", |app| {
+        app.typing_line().as_deref() == Some("bob is typing...")
+            && common::draw(app).contains("bob is typing...")
+    })
+    .await;
+    b.ok("send", json!({"to": "alice", "text": "there"}))
+        .await
+        .unwrap();
+    tui.until("his message, and no more typing", |app| {
+        common::draw(app).contains("bob there") && app.typing_line().is_none()
+    })
+    .await;
+}
