@@ -587,6 +587,73 @@ fn a_stale_list_or_key_answer_cannot_hide_a_key_change() {
     assert!(!app.chat().entries(app.me())[0].key_alert);
 }
 
+/// The other way round: the answer to a key lookup asked for before
+/// the change was accepted elsewhere, arriving after the `trust` event
+/// that settled it, does not raise the warning again (a race seen in the
+/// live trust test under load), nor does a list asked for before.
+#[test]
+fn an_answer_older_than_the_acceptance_does_not_raise_it_again() {
+    let mut app = with_bob(TrustState::Unverified);
+    let effects = event(
+        &mut app,
+        130,
+        EventBody::KeyChanged {
+            user: "bob".into(),
+            fingerprint: FPR_ALICE.into(),
+        },
+    );
+    assert!(calls(&effects).contains(&Request::Fingerprint {
+        user: Some("bob".into())
+    }));
+    event(
+        &mut app,
+        131,
+        EventBody::Trust {
+            user: "bob".into(),
+            state: TrustState::Changed,
+            fingerprint: FPR_ALICE.into(),
+            ts: NOW,
+        },
+    );
+    // (The conversation list asked for on opening is on its way too.)
+    event(
+        &mut app,
+        132,
+        EventBody::Trust {
+            user: "bob".into(),
+            state: TrustState::Unverified,
+            fingerprint: FPR_ALICE.into(),
+            ts: NOW + 1,
+        },
+    );
+    assert!(
+        app.key_banner()
+            .is_some_and(|(_, t)| !t.contains("CHANGED"))
+    );
+    answer(
+        &mut app,
+        Request::Fingerprint {
+            user: Some("bob".into()),
+        },
+        Ok(fingerprint("bob", FPR_ALICE, TrustState::Changed)),
+    );
+    let mut old = conversation("bob", 0, true);
+    old.trust = Some(TrustState::Changed);
+    answer(
+        &mut app,
+        Request::Conversations,
+        Ok(Answer::Conversations(vec![old])),
+    );
+    assert!(
+        app.key_banner()
+            .is_some_and(|(_, t)| !t.contains("CHANGED")),
+        "{:?}",
+        app.key_banner()
+    );
+    assert!(!app.chat().entries(app.me())[0].key_alert);
+    assert!(app.notice().is_none_or(|n| !n.text.contains("key changed")));
+}
+
 #[test]
 fn screen_group_conversation() {
     let mut app = with_team();

@@ -7,6 +7,7 @@ use chatd_api::{
 };
 
 use super::chat::{Overlay, PAGE};
+use super::keyclock::List;
 use super::notice::{About, Level};
 use super::{Answer, App, Failure, Outcome, Request};
 
@@ -29,7 +30,9 @@ impl App {
                     // settle one (only `trust` events and our own /trust
                     // or /verify do).
                     for c in &list {
-                        if c.trust == Some(TrustState::Changed) {
+                        if c.trust == Some(TrustState::Changed)
+                            && self.key_clock.list_may_raise(List::Conversations, &c.peer)
+                        {
                             self.chat.set_key_alert(&c.peer, true);
                         }
                     }
@@ -43,7 +46,9 @@ impl App {
                 if let Ok(Answer::Groups(groups)) = outcome {
                     // As the conversation list: raises key warnings only.
                     for m in groups.iter().flat_map(|g| &g.members) {
-                        if m.trust == Some(TrustState::Changed) {
+                        if m.trust == Some(TrustState::Changed)
+                            && self.key_clock.list_may_raise(List::Groups, &m.user)
+                        {
                             self.chat.set_key_alert(&m.user, true);
                         }
                     }
@@ -231,11 +236,14 @@ impl App {
         };
         let announce = self.key_notices.contains(&user);
         self.key_notices.retain(|u| u != &user);
-        let changed = match &result {
-            Ok(f) => f.state == TrustState::Changed,
-            // Cannot tell: say what the event said.
-            Err(_) => true,
-        };
+        // Asked before a `trust` event settled the key: older than it.
+        let fresh = self.key_clock.key_answered(&user);
+        let changed = fresh
+            && match &result {
+                Ok(f) => f.state == TrustState::Changed,
+                // Cannot tell: say what the event said.
+                Err(_) => true,
+            };
         if announce && changed {
             self.chat.set_key_alert(&user, true);
             self.say_about(
@@ -248,6 +256,15 @@ impl App {
             );
         }
         match result {
+            Ok(f) if !fresh => {
+                // The `trust` event set the key shown; this one is older.
+                if let Some(c) = self.chat.convo.as_mut().filter(|c| c.peer() == Some(&user))
+                    && c.key.is_none()
+                    && f.state != TrustState::Changed
+                {
+                    c.key = Some(f);
+                }
+            }
             Ok(f) => self.peer_key(&user, f),
             Err(f) if f.code == Some(ErrorCode::NoSuchUser) && self.chat.is_open(&user) => {
                 self.no_such_user(&user);

@@ -156,7 +156,9 @@ impl App {
         self.chat.set_key_alert(&user, state == TrustState::Changed);
         if state != TrustState::Changed {
             // Accepted meanwhile: a `key_changed` still being looked up
-            // raises no alarm, and its notice goes.
+            // raises no alarm, and its notice goes; answers asked for
+            // before now are older than this.
+            self.key_clock.settled(&user);
             self.key_notices.retain(|u| u != &user);
             self.settled(&About::KeyChanged(user.clone()));
         }

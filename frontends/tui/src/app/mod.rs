@@ -9,6 +9,7 @@ pub mod chat;
 pub mod commands;
 mod events;
 pub mod input;
+mod keyclock;
 mod keys;
 pub mod login;
 pub mod msg;
@@ -168,6 +169,8 @@ pub struct App {
     reloaded: bool,
     /// Users whose `key_changed` event awaits chatd's word on their key.
     key_notices: Vec<String>,
+    /// Which answers are older than the last settling `trust` event.
+    key_clock: keyclock::KeyClock,
     out: Vec<Effect>,
 }
 
@@ -206,6 +209,7 @@ impl App {
             typing_sent: None,
             reloaded: false,
             key_notices: Vec::new(),
+            key_clock: keyclock::KeyClock::default(),
             out: Vec::new(),
         }
     }
@@ -419,6 +423,12 @@ impl App {
     }
 
     fn call(&mut self, request: Request) {
+        match &request {
+            Request::Fingerprint { user: Some(u) } => self.key_clock.ask_key(u),
+            Request::Conversations => self.key_clock.ask_list(keyclock::List::Conversations),
+            Request::Groups => self.key_clock.ask_list(keyclock::List::Groups),
+            _ => {}
+        }
         self.out.push(Effect::Call(request));
     }
 
