@@ -18,10 +18,11 @@ holds no secrets.
 
 It opens on a login or sign-up screen when chatd is not logged in (the password is masked; \
 signing up asks for it twice and says what is wrong with it), and otherwise on the chat \
-screen: your conversations and the users online on the left, with presence and unread \
-counts; the open conversation on the right, with timestamps, delivery and read marks, and a \
-banner when the peer's key is unverified or has changed; the input line at the bottom. It \
-works in 80x24 and larger terminals.
+screen: your conversations and groups (#name) and the users online on the left, with \
+presence and unread counts; the open conversation on the right, with timestamps, delivery \
+and read marks, and a banner when the peer's key is unverified or has changed (in a group, a \
+line of its members instead); the input line at the bottom. It works in 80x24 and larger \
+terminals.
 
 Keys: Enter sends the message, or runs a command typed with a leading slash. Alt+Enter (or \
 Ctrl+J) starts a new line; Ctrl+U clears the whole draft; Up and Down go back through the \
@@ -43,6 +44,24 @@ receiving. A line starting with two slashes sends a message starting with one. W
 refuses to send a draft (a changed key) it is back in the input; a command typed next runs \
 beside it and the draft returns afterwards.
 
+Groups: /group create NAME USER... makes a group with you as its admin and opens it; \
+/msg #NAME opens a group you are in by its name. In an open group, /add USER... and \
+/remove USER... change its members and /admin USER (or /admin USER off) its admins, for \
+admins; /leave leaves it (its history stays, read-only); /info shows its members with \
+admin, presence and key marks. chatd's refusals (not an admin, not a member) are shown in \
+its words. A group's timeline names the sender of every message, has a line for every \
+change seen while chat-tui runs (alice added carol), and your messages say how far they got: \
+delivered to 2 of 3 · read by bob. The line above the messages lists the members: a star \
+for admins, a dot filled when online, !key when a member's key changed.
+
+Typing: while you type in an open conversation, chat-tui tells chatd (at most once a second; \
+commands do not count), and the other side sees that you are typing; when others type, the \
+bottom of the conversation says bob is typing... (in a group: bob, carol are typing...) for \
+six seconds after the last word from their chatd, or until their message comes, and the \
+list shows an ellipsis beside any other conversation where someone types. /typing off \
+tells chatd to send no typing indicators for any frontend (the status line says so); /typing \
+on sends them again. Others typing is still shown.
+
 A message counts as read, and its sender sees it read, only once it is on screen in a \
 terminal that has focus: scrolled up, behind a help window, or in a window without focus \
 it stays unread. chat-tui asks the terminal to report focus; a terminal that never reports \
@@ -60,12 +79,15 @@ open, or the terminal has no focus); tmux and most terminals turn it into an urg
 message that came unseen, until you leave the conversation. Key changes, accepted keys and \
 verifications appear as lines in the conversation, in time order, whichever frontend made \
 them. Names line up in one column, and the conversation with yourself (/msg with your own \
-name) is shown as notes. /receipts off tells chatd to send no read receipts at all (for every frontend; the \
-status line says so), /receipts on sends them again.
+name) is shown as notes. /receipts off tells chatd to send no read receipts at all (for \
+every frontend, groups too; the status line says so), /receipts on sends them again. A key \
+warning (!key, the red banner) goes only when chatd says the key was accepted or verified, \
+never because an older list says otherwise.
 
 Marks after your messages: an ellipsis while the message waits in chatd's outbox, one check \
 mark once the server has stored it, two when the peer's chatd has it, two and the word read \
-once the peer has read it, and a cross if it could not be sent.
+once the peer has read it, and a cross if it could not be sent. In a group, two check marks \
+and delivered to D of N once any member has it, then read by and who.
 
 Any number of chat-tui and other frontends may run at once and show the same state. Closing \
 chat-tui changes nothing in the session: chatd goes on receiving. chat-tui remembers the \

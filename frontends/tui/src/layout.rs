@@ -21,7 +21,8 @@ pub struct ChatAreas {
     pub sidebar: Rect,
     /// The open conversation, with its border.
     pub convo: Rect,
-    /// The key banner inside the conversation (empty when none).
+    /// The key banner, or an open group's members, inside the
+    /// conversation (empty when none).
     pub banner: Rect,
     /// The messages inside the conversation.
     pub messages: Rect,
@@ -79,7 +80,10 @@ pub fn chat(area: Rect, app: &App) -> ChatAreas {
     ])
     .areas(main);
     let inner = convo.inner(Margin::new(1, 1));
-    let banner_text = app.key_banner().map(|(_, t)| t);
+    let banner_text = app
+        .key_banner()
+        .map(|(_, t)| t)
+        .or_else(|| app.members_line());
     let banner_rows = rows_for(banner_text.as_deref(), inner.width, MAX_BANNER_ROWS);
     let [banner, messages] =
         Layout::vertical([Constraint::Length(banner_rows), Constraint::Min(0)]).areas(inner);

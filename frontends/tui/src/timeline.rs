@@ -1,13 +1,16 @@
 //! A conversation laid out as rows of styled text at a given width: day
 //! separators, `HH:MM name text` with the names right-aligned in one
-//! column (as in weechat), continuation rows indented under the text, delivery marks after our own messages, system lines for key
-//! changes and verifications (chatd's notices) in time order, and an
+//! column (as in weechat), continuation rows indented under the text,
+//! delivery marks after our own messages ("delivered to 3 of 5 · read by
+//! alice, bob" in a group), system lines for key changes and
+//! verifications (chatd's notices) and group changes in time order, and an
 //! "unread" line above the first message that was unread when the
 //! conversation was opened. Pure, so the app can count rows to scroll and
 //! the renderer draws the very same rows.
 
-use chatd_api::{Direction, Message, MessageStatus, Notice, NoticeKind};
+use chatd_api::{Direction, GroupReceipts, Message, MessageStatus, Notice, NoticeKind};
 
+use crate::app::chat::GroupLine;
 use crate::time::Zone;
 use crate::wrap::{width, wrap};
 
@@ -28,6 +31,8 @@ pub enum Tone {
     Mark(MessageStatus),
     /// A system line: a key changed (or was accepted, or verified).
     System(NoticeKind),
+    /// A system line: a group changed ("alice added carol").
+    Group,
     /// The "unread from here" line.
     Unread,
 }
@@ -39,6 +44,8 @@ pub struct Items<'a> {
     pub messages: &'a [Message],
     /// Key notices, oldest first.
     pub notices: &'a [Notice],
+    /// Group changes, oldest first.
+    pub changes: &'a [GroupLine],
     /// The first message that was unread when the conversation opened.
     pub unread_from: Option<&'a str>,
 }
@@ -49,6 +56,7 @@ impl<'a> Items<'a> {
         Self {
             messages,
             notices: &[],
+            changes: &[],
             unread_from: None,
         }
     }
@@ -59,6 +67,7 @@ impl<'a> From<&'a crate::app::chat::Convo> for Items<'a> {
         Self {
             messages: &c.messages,
             notices: &c.notices,
+            changes: &c.changes,
             unread_from: c.unread_from.as_deref(),
         }
     }
@@ -114,12 +123,24 @@ fn laid_out(items: Items<'_>, width: usize, zone: Zone) -> Vec<(Option<usize>, R
         previous = Some(ts);
     };
     let nick = nick_width(items.messages, width);
-    let mut notices = items.notices.iter().peekable();
+    let mut system: Vec<(i64, String, Tone)> = items
+        .notices
+        .iter()
+        .map(|n| (n.ts, notice_text(n), Tone::System(n.kind)))
+        .chain(
+            items
+                .changes
+                .iter()
+                .map(|c| (c.ts, c.text.clone(), Tone::Group)),
+        )
+        .collect();
+    system.sort_by_key(|(ts, _, _)| *ts);
+    let mut notices = system.iter().peekable();
     for (i, m) in items.messages.iter().enumerate() {
-        // A notice goes before the first message newer than it.
-        while let Some(n) = notices.next_if(|n| n.ts < m.ts) {
-            day(n.ts, &mut out);
-            out.extend(notice_rows(n, width, zone).into_iter().map(|r| (None, r)));
+        // A system line goes before the first message newer than it.
+        while let Some(n) = notices.next_if(|n| n.0 < m.ts) {
+            day(n.0, &mut out);
+            out.extend(system_rows(n, width, zone).into_iter().map(|r| (None, r)));
         }
         day(m.ts, &mut out);
         if items.unread_from == Some(m.id.as_str()) {
@@ -130,8 +151,8 @@ fn laid_out(items: Items<'_>, width: usize, zone: Zone) -> Vec<(Option<usize>, R
         out.extend(rows.into_iter().map(|r| (Some(i), r)));
     }
     for n in notices {
-        day(n.ts, &mut out);
-        out.extend(notice_rows(n, width, zone).into_iter().map(|r| (None, r)));
+        day(n.0, &mut out);
+        out.extend(system_rows(n, width, zone).into_iter().map(|r| (None, r)));
     }
     out
 }
@@ -150,19 +171,19 @@ pub fn notice_text(n: &Notice) -> String {
     }
 }
 
-fn notice_rows(n: &Notice, width: usize, zone: Zone) -> Vec<Row> {
+fn system_rows((ts, text, tone): &(i64, String, Tone), width: usize, zone: Zone) -> Vec<Row> {
     let rest = width.saturating_sub(TIME_WIDTH).max(1);
     let indent = " ".repeat(TIME_WIDTH);
-    wrap(&notice_text(n), rest, rest)
+    wrap(text, rest, rest)
         .into_iter()
         .enumerate()
         .map(|(i, text)| {
             let head = if i == 0 {
-                (format!("{} ", zone.clock(n.ts)), Tone::Time)
+                (format!("{} ", zone.clock(*ts)), Tone::Time)
             } else {
                 (indent.clone(), Tone::Text)
             };
-            Row(vec![head, (text, Tone::System(n.kind))])
+            Row(vec![head, (text, *tone)])
         })
         .collect()
 }
@@ -241,15 +262,45 @@ fn message_rows(m: &Message, width: usize, nick: usize, zone: Zone, out: &mut Ve
         }
     }
     if m.direction == Direction::Out {
-        add_mark(&mut rows, m.status, width, &indent);
+        let text = match &m.receipts {
+            Some(r) => group_mark(m.status, r),
+            None => mark(m.status).to_string(),
+        };
+        add_mark(&mut rows, &text, m.status, width, &indent);
     }
     out.extend(rows);
 }
 
+/// Readers named before "and N more".
+const READERS_SHOWN: usize = 3;
+
+/// The mark of one of our group messages: "✓✓ delivered to 3 of 5 · read
+/// by alice, bob" once any member has it, else the 1:1 mark.
+pub fn group_mark(status: MessageStatus, r: &GroupReceipts) -> String {
+    if r.delivered.is_empty() || matches!(status, MessageStatus::Sending | MessageStatus::Failed) {
+        return mark(status).to_string();
+    }
+    let mut text = format!("✓✓ delivered to {} of {}", r.delivered.len(), r.recipients);
+    if !r.read.is_empty() {
+        let names = r
+            .read
+            .iter()
+            .take(READERS_SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        text.push_str(" · read by ");
+        text.push_str(&names);
+        if r.read.len() > READERS_SHOWN {
+            text.push_str(&format!(" and {} more", r.read.len() - READERS_SHOWN));
+        }
+    }
+    text
+}
+
 /// The mark goes at the end of the last row when it fits, else on a row
 /// of its own.
-fn add_mark(rows: &mut Vec<Row>, status: MessageStatus, width: usize, indent: &str) {
-    let mark = mark(status);
+fn add_mark(rows: &mut Vec<Row>, mark: &str, status: MessageStatus, width: usize, indent: &str) {
     let fits = rows
         .last()
         .is_some_and(|r| row_width(r) + 1 + width_of(mark) <= width);
@@ -300,6 +351,25 @@ mod tests {
         rows.iter()
             .map(|r| r.0.iter().map(|(s, _)| s.as_str()).collect())
             .collect()
+    }
+
+    #[test]
+    fn a_group_message_says_who_has_it_and_who_read_it() {
+        let r = GroupReceipts {
+            recipients: 5,
+            delivered: ["a", "b", "c", "d", "e"].map(String::from).to_vec(),
+            read: ["a", "b", "c", "d"].map(String::from).to_vec(),
+        };
+        assert_eq!(
+            group_mark(MessageStatus::Delivered, &r),
+            "✓✓ delivered to 5 of 5 · read by a, b, c and 1 more"
+        );
+        let none = GroupReceipts {
+            recipients: 2,
+            ..GroupReceipts::default()
+        };
+        assert_eq!(group_mark(MessageStatus::Sent, &none), "✓");
+        assert_eq!(group_mark(MessageStatus::Sending, &r), "…");
     }
 
     #[test]

@@ -141,7 +141,7 @@ async fn presence_and_the_outbox_notice_follow_the_server() {
         app.chat()
             .entries(app.me())
             .iter()
-            .any(|e| e.peer == "bob" && e.online)
+            .any(|e| e.name == "bob" && e.online)
     };
     tui.until("bob online", bob_online).await;
     world.server.kill9();
@@ -168,7 +168,7 @@ fn key_alert(app: &App, peer: &str) -> bool {
     app.chat()
         .entries(app.me())
         .iter()
-        .any(|e| e.peer == peer && e.key_alert)
+        .any(|e| e.name == peer && e.key_alert)
 }
 
 /// Issue 11 items 4 and 6: bob's key changes while the app is open; `chat
@@ -308,4 +308,146 @@ async fn scrolled_up_only_what_is_on_screen_is_read() {
             }
         })
         .await;
+}
+
+/// The open group's members, as the app holds them.
+fn members(app: &App) -> Vec<String> {
+    app.chat()
+        .open_group()
+        .map(|g| g.members.iter().map(|m| m.user.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// Issue 12: three people in a group made from chat-tui. alice creates
+/// it with /group create, bob writes into it (another frontend), alice
+/// answers and sees it delivered to both, adds dave and removes carol
+/// with slash commands; the members line and the change lines follow, and
+/// carol's chatd gets nothing after her removal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_made_and_managed_from_chat_tui() {
+    let world = World::new();
+    let (alice, _a) = world.user("alice").await;
+    let (_bob, mut b) = world.user("bob").await;
+    let (_carol, mut c) = world.user("carol").await;
+    let (_dave, _d) = world.user("dave").await;
+    let mut tui = Live::start(&alice.socket, None);
+    tui.until("the chat", |app| app.screen() == Screen::Chat)
+        .await;
+    tui.type_text("/group create team bob carol");
+    tui.key(KeyCode::Enter);
+    tui.until("team open with three members", |app| {
+        members(app) == ["alice", "bob", "carol"]
+    })
+    .await;
+    let id = tui.app.chat().open_group().unwrap().id.clone();
+    // bob writes into it from another frontend once his chatd has it.
+    Wait::new("bob's chatd to hold team")
+        .within(Duration::from_secs(40))
+        .every(Duration::from_millis(100))
+        .until_async(async || {
+            b.ok("send", json!({"group": id, "text": "hi from bob"}))
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("{e:?}"))
+        })
+        .await;
+    tui.until("bob's message, with his name", |app| {
+        common::draw(app).contains("bob hi from bob")
+    })
+    .await;
+    tui.type_text("hello both");
+    tui.key(KeyCode::Enter);
+    tui.until("delivered to both", |app| {
+        common::draw(app).contains("delivered to 2 of 2")
+    })
+    .await;
+    tui.type_text("/add dave");
+    tui.key(KeyCode::Enter);
+    tui.until("dave in the members line", |app| {
+        app.members_line().is_some_and(|l| l.contains("dave"))
+            && common::draw(app).contains("you added dave")
+    })
+    .await;
+    tui.type_text("/remove carol");
+    tui.key(KeyCode::Enter);
+    tui.until("carol gone", |app| {
+        members(app) == ["alice", "bob", "dave"] && common::draw(app).contains("you removed carol")
+    })
+    .await;
+    // carol's chatd knows she is out, and gets nothing said after.
+    Wait::new("carol's chatd to see her removal")
+        .within(Duration::from_secs(40))
+        .every(Duration::from_millis(100))
+        .until_async(async || {
+            let info = c.ok("group_info", json!({"group": id})).await.unwrap();
+            match info["group"]["is_member"].as_bool() {
+                Some(false) => Ok(()),
+                other => Err(format!("is_member {other:?}")),
+            }
+        })
+        .await;
+    tui.type_text("after carol left");
+    tui.key(KeyCode::Enter);
+    tui.until("delivered to bob and dave", |app| {
+        common::draw(app).contains("after carol left") && common::draw(app).contains("of 2")
+    })
+    .await;
+    let h = c
+        .ok("history", json!({"group": id, "limit": 50}))
+        .await
+        .unwrap();
+    assert!(
+        !h.to_string().contains("after carol left"),
+        "carol got a message after her removal: {h}"
+    );
+}
+
+/// Issue 12: bob typing in another frontend shows in chat-tui as "bob is
+/// typing..." and goes with his message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chatd's typing indicators (branch bkd2): remove once it is merged"]
+async fn someone_typing_elsewhere_shows_until_their_message() {
+    let world = World::new();
+    let (alice, mut a) = world.user("alice").await;
+    let (_bob, mut b) = world.user("bob").await;
+    // Keys confirmed both ways (indicators go only under those).
+    b.ok("send", json!({"to": "alice", "text": "hello"}))
+        .await
+        .unwrap();
+    a.ok("send", json!({"to": "bob", "text": "hi bob"}))
+        .await
+        .unwrap();
+    let mut tui = Live::start(&alice.socket, Some("bob"));
+    tui.until("both messages, ours delivered", |app| {
+        app.chat().convo.as_ref().is_some_and(|c| {
+            c.messages.len() == 2
+                && c.messages
+                    .iter()
+                    .all(|m| m.status >= chatd_api::MessageStatus::Delivered)
+        })
+    })
+    .await;
+    Wait::new("bob's chatd to send an indicator")
+        .within(Duration::from_secs(40))
+        .every(Duration::from_millis(200))
+        .until_async(async || {
+            let r = b.ok("typing", json!({"peer": "alice"})).await.unwrap();
+            match r["sent"].as_bool() {
+                Some(true) => Ok(()),
+                _ => Err(format!("{r}")),
+            }
+        })
+        .await;
+    tui.until("bob typing", |app| {
+        app.typing_line().as_deref() == Some("bob is typing...")
+            && common::draw(app).contains("bob is typing...")
+    })
+    .await;
+    b.ok("send", json!({"to": "alice", "text": "there"}))
+        .await
+        .unwrap();
+    tui.until("his message, and no more typing", |app| {
+        common::draw(app).contains("bob there") && app.typing_line().is_none()
+    })
+    .await;
 }

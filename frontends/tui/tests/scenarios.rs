@@ -10,8 +10,8 @@ use chat_tui::app::{
 };
 use chat_tui::time::Zone;
 use chatd_api::{
-    ConnectionState, Direction, ErrorCode, EventBody, LoggedIn, MessageStatus, Messages, Notice,
-    NoticeKind, Sent, Settings, TrustState,
+    Chat, ConnectionState, Direction, ErrorCode, EventBody, LoggedIn, MessageStatus, Messages,
+    Notice, NoticeKind, Sent, Settings, TrustState,
 };
 use common::*;
 use crossterm::event::{KeyCode, KeyModifiers};
@@ -49,6 +49,7 @@ fn log_in_then_see_the_conversations() {
         vec![
             Request::Settings,
             Request::Conversations,
+            Request::Groups,
             Request::OnlineUsers
         ]
     );
@@ -74,14 +75,14 @@ fn switch_conversations_with_keys() {
         calls(&effects),
         vec![
             Request::History {
-                peer: "bob".into(),
+                chat: Chat::peer("bob"),
                 before: None
             },
             Request::Fingerprint {
                 user: Some("bob".into())
             },
             Request::Focus {
-                peer: Some("bob".into())
+                chat: Some(Chat::peer("bob"))
             },
             Request::Conversations,
         ]
@@ -90,7 +91,7 @@ fn switch_conversations_with_keys() {
     let effects = answer(
         &mut app,
         Request::History {
-            peer: "bob".into(),
+            chat: Chat::peer("bob"),
             before: None,
         },
         Ok(Answer::Messages(bob_history())),
@@ -98,7 +99,7 @@ fn switch_conversations_with_keys() {
     assert_eq!(
         calls(&effects),
         vec![Request::MarkRead {
-            peer: "bob".into(),
+            chat: Chat::peer("bob"),
             up_to: Some("m3".into())
         }]
     );
@@ -115,14 +116,14 @@ fn switch_conversations_with_keys() {
         calls(&effects),
         vec![
             Request::History {
-                peer: "carol".into(),
+                chat: Chat::peer("carol"),
                 before: None
             },
             Request::Fingerprint {
                 user: Some("carol".into())
             },
             Request::Focus {
-                peer: Some("carol".into())
+                chat: Some(Chat::peer("carol"))
             },
         ]
     );
@@ -130,7 +131,7 @@ fn switch_conversations_with_keys() {
     answer(
         &mut app,
         Request::History {
-            peer: "bob".into(),
+            chat: Chat::peer("bob"),
             before: None,
         },
         Ok(Answer::Messages(bob_history())),
@@ -147,7 +148,7 @@ fn send_and_get_the_text_back_when_refused() {
     type_text(&mut app, "lunch at noon?");
     let effects = press(&mut app, KeyCode::Enter);
     let send = Request::Send {
-        to: "bob".into(),
+        chat: Chat::peer("bob"),
         text: "lunch at noon?".into(),
     };
     assert_eq!(calls(&effects), vec![send.clone()]);
@@ -207,7 +208,7 @@ fn send_and_get_the_text_back_when_refused() {
     let effects = answer(
         &mut app,
         Request::Send {
-            to: "bob".into(),
+            chat: Chat::peer("bob"),
             text: "are you there".into(),
         },
         refused(ErrorCode::KeyChanged, "bob's key changed"),
@@ -228,7 +229,7 @@ fn send_and_get_the_text_back_when_refused() {
     assert_eq!(
         calls(&effects),
         vec![Request::Send {
-            to: "bob".into(),
+            chat: Chat::peer("bob"),
             text: "/etc/hosts is the file".into()
         }]
     );
@@ -264,7 +265,7 @@ fn receive_in_the_open_conversation_and_elsewhere() {
     let effects = answer(
         &mut app,
         Request::MarkRead {
-            peer: "bob".into(),
+            chat: Chat::peer("bob"),
             up_to: None,
         },
         Ok(Answer::Done),
@@ -302,7 +303,7 @@ fn receive_in_the_open_conversation_and_elsewhere() {
     // While the terminal is not focused nothing is marked read, and the
     // notifiers are told no conversation is in view.
     let effects = app.update(Msg::Focus(false));
-    assert_eq!(calls(&effects), vec![Request::Focus { peer: None }]);
+    assert_eq!(calls(&effects), vec![Request::Focus { chat: None }]);
 }
 
 #[test]
@@ -440,11 +441,11 @@ fn chatd_going_away_keeps_the_typed_text_and_reloads_on_return() {
         Request::Conversations,
         Request::OnlineUsers,
         Request::History {
-            peer: "bob".into(),
+            chat: Chat::peer("bob"),
             before: None,
         },
         Request::Focus {
-            peer: Some("bob".into()),
+            chat: Some(Chat::peer("bob")),
         },
     ] {
         assert!(requests.contains(&wanted), "{wanted:?} in {requests:?}");
@@ -455,7 +456,7 @@ fn chatd_going_away_keeps_the_typed_text_and_reloads_on_return() {
     assert_eq!(
         calls(&effects),
         vec![Request::Send {
-            to: "bob".into(),
+            chat: Chat::peer("bob"),
             text: "typed before and after".into()
         }]
     );
@@ -481,15 +482,16 @@ fn opening_with_a_peer_goes_straight_to_that_conversation() {
         vec![
             Request::Settings,
             Request::Conversations,
+            Request::Groups,
             Request::History {
-                peer: "dave".into(),
+                chat: Chat::peer("dave"),
                 before: None
             },
             Request::Fingerprint {
                 user: Some("dave".into())
             },
             Request::Focus {
-                peer: Some("dave".into())
+                chat: Some(Chat::peer("dave"))
             },
         ]
     );
@@ -555,7 +557,7 @@ fn paging_up_asks_for_older_history() {
     answer(
         &mut app,
         Request::History {
-            peer: "bob".into(),
+            chat: Chat::peer("bob"),
             before: None,
         },
         Ok(Answer::Messages(page)),
@@ -567,7 +569,7 @@ fn paging_up_asks_for_older_history() {
     assert_eq!(
         asked,
         vec![Request::History {
-            peer: "bob".into(),
+            chat: Chat::peer("bob"),
             before: Some(oldest)
         }],
         "asked once, at the top"
@@ -727,7 +729,7 @@ fn logging_in_elsewhere_drops_the_half_typed_password() {
     assert_eq!(
         calls(&effects),
         vec![Request::Send {
-            to: "bob".into(),
+            chat: Chat::peer("bob"),
             text: "hi".into()
         }]
     );
@@ -848,7 +850,7 @@ fn only_messages_on_screen_in_a_focused_terminal_are_marked_read() {
     answer(
         &mut app,
         Request::History {
-            peer: "bob".into(),
+            chat: Chat::peer("bob"),
             before: None,
         },
         Ok(Answer::Messages(page)),
@@ -873,14 +875,14 @@ fn only_messages_on_screen_in_a_focused_terminal_are_marked_read() {
             .filter(|r| matches!(r, Request::MarkRead { .. }))
             .collect::<Vec<_>>(),
         vec![Request::MarkRead {
-            peer: "bob".into(),
+            chat: Chat::peer("bob"),
             up_to: Some("n1".into())
         }]
     );
     answer(
         &mut app,
         Request::MarkRead {
-            peer: "bob".into(),
+            chat: Chat::peer("bob"),
             up_to: None,
         },
         Ok(Answer::Done),
@@ -904,7 +906,7 @@ fn only_messages_on_screen_in_a_focused_terminal_are_marked_read() {
     answer(
         &mut app,
         Request::MarkRead {
-            peer: "bob".into(),
+            chat: Chat::peer("bob"),
             up_to: None,
         },
         Ok(Answer::Done),
@@ -934,7 +936,7 @@ fn a_user_who_does_not_exist_opens_nothing() {
         refused(ErrorCode::NoSuchUser, "no user named ghost"),
     );
     assert_eq!(app.chat().open_peer(), None);
-    assert_eq!(calls(&effects), vec![Request::Focus { peer: None }]);
+    assert_eq!(calls(&effects), vec![Request::Focus { chat: None }]);
     assert!(app.notice().unwrap().text.contains("no user named ghost"));
     let shown = draw(&app);
     assert!(!shown.contains("│ ○ ghost"), "{shown}");
@@ -1108,7 +1110,7 @@ fn scrolled_up_reads_up_to_the_newest_message_on_screen() {
     let effects = answer(
         &mut app,
         Request::History {
-            peer: "bob".into(),
+            chat: Chat::peer("bob"),
             before: None,
         },
         Ok(Answer::Messages(page)),
@@ -1132,7 +1134,7 @@ fn scrolled_up_reads_up_to_the_newest_message_on_screen() {
     assert_eq!(
         read,
         vec![Request::MarkRead {
-            peer: "bob".into(),
+            chat: Chat::peer("bob"),
             up_to: Some(format!("p{newest_shown:02}")),
         }],
         "{shown}"
@@ -1155,7 +1157,7 @@ fn key_notices_and_trust_events_are_lines_in_time_order() {
     answer(
         &mut app,
         Request::History {
-            peer: "bob".into(),
+            chat: Chat::peer("bob"),
             before: None,
         },
         Ok(Answer::History(Messages {
@@ -1314,7 +1316,7 @@ fn unseen_messages_ring_the_bell_and_get_an_unread_line() {
     answer(
         &mut app,
         Request::History {
-            peer: "bob".into(),
+            chat: Chat::peer("bob"),
             before: None,
         },
         Ok(Answer::Messages(vec![message(
@@ -1364,7 +1366,7 @@ fn a_conversation_read_before_leaving_it_shows_no_badge() {
     answer(
         &mut app,
         Request::History {
-            peer: "bob".into(),
+            chat: Chat::peer("bob"),
             before: None,
         },
         Ok(Answer::Messages(vec![])),
@@ -1381,7 +1383,7 @@ fn a_conversation_read_before_leaving_it_shows_no_badge() {
     lists.extend(calls(&answer(
         &mut app,
         Request::MarkRead {
-            peer: "bob".into(),
+            chat: Chat::peer("bob"),
             up_to: Some("n1".into()),
         },
         Ok(Answer::Done),
@@ -1397,7 +1399,7 @@ fn a_conversation_read_before_leaving_it_shows_no_badge() {
         .chat()
         .entries(app.me())
         .into_iter()
-        .find(|e| e.peer == "bob")
+        .find(|e| e.name == "bob")
         .unwrap()
         .unread;
     assert_eq!(badge, 0, "{}", draw(&app));

@@ -8,7 +8,7 @@ mod common;
 
 use chat_tui::app::{Answer, Msg, Request, Secret};
 use chatd_api::{
-    ConnectionState, Direction, ErrorCode, EventBody, MessageStatus, Sent, TrustState,
+    Chat, ConnectionState, Direction, ErrorCode, EventBody, MessageStatus, Sent, TrustState,
 };
 use common::*;
 use crossterm::event::{KeyCode, KeyModifiers};
@@ -198,7 +198,7 @@ fn chat_new_conversation_is_empty() {
     answer(
         &mut app,
         Request::History {
-            peer: "dave".into(),
+            chat: Chat::peer("dave"),
             before: None,
         },
         Ok(Answer::Messages(vec![])),
@@ -244,7 +244,7 @@ fn chat_server_offline_message_queued() {
     answer(
         &mut app,
         Request::Send {
-            to: "bob".into(),
+            chat: Chat::peer("bob"),
             text: "see you".into(),
         },
         Ok(Answer::Sent(Sent {
@@ -499,7 +499,7 @@ fn a_conversation_with_yourself_is_notes() {
     answer(
         &mut app,
         Request::History {
-            peer: "alice".into(),
+            chat: Chat::peer("alice"),
             before: None,
         },
         Ok(Answer::Messages(vec![])),

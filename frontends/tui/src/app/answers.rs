@@ -1,9 +1,13 @@
 //! chatd's answers applied to the app's state, each matched with the
 //! request it answers; failures become notices that say what to do next.
 
-use chatd_api::{ConnectionState, ErrorCode, Fingerprint, Message, MessageStatus, TrustState};
+use chatd_api::{
+    Chat as Talk, ConnectionState, ErrorCode, Fingerprint, Group, Message, MessageStatus,
+    TrustState,
+};
 
 use super::chat::{Overlay, PAGE};
+use super::keyclock::List;
 use super::notice::{About, Level};
 use super::{Answer, App, Failure, Outcome, Request};
 
@@ -21,12 +25,49 @@ impl App {
             (Request::Login { .. } | Request::Signup { .. }, outcome) => self.logged_in(outcome),
             (Request::Conversations, outcome) => {
                 if let Ok(Answer::Conversations(list)) = outcome {
+                    // A list may have been made before a key change it
+                    // arrives after: it can raise a key warning, never
+                    // settle one (only `trust` events and our own /trust
+                    // or /verify do).
+                    for c in &list {
+                        if c.trust == Some(TrustState::Changed)
+                            && self.key_clock.list_may_raise(List::Conversations, &c.peer)
+                        {
+                            self.chat.set_key_alert(&c.peer, true);
+                        }
+                    }
                     self.chat.conversations = list;
                 }
                 if self.conversations.done() {
                     self.refresh_conversations();
                 }
             }
+            (Request::Groups, outcome) => {
+                if let Ok(Answer::Groups(groups)) = outcome {
+                    // As the conversation list: raises key warnings only.
+                    for m in groups.iter().flat_map(|g| &g.members) {
+                        if m.trust == Some(TrustState::Changed)
+                            && self.key_clock.list_may_raise(List::Groups, &m.user)
+                        {
+                            self.chat.set_key_alert(&m.user, true);
+                        }
+                    }
+                    self.chat.groups = groups;
+                }
+                if self.groups.done() {
+                    self.refresh_groups();
+                }
+            }
+            (Request::Typing { .. }, _) => {}
+            (
+                request @ (Request::GroupInfo { .. }
+                | Request::GroupCreate { .. }
+                | Request::GroupAdd { .. }
+                | Request::GroupRemove { .. }
+                | Request::GroupLeave { .. }
+                | Request::GroupAdmin { .. }),
+                outcome,
+            ) => self.group_done(&request, outcome),
             (Request::OnlineUsers, outcome) => {
                 if let Ok(Answer::Users(users)) = outcome {
                     let me = self.me.clone();
@@ -41,8 +82,8 @@ impl App {
                     self.refresh_users();
                 }
             }
-            (Request::History { peer, before }, outcome) => self.history(&peer, before, outcome),
-            (Request::Send { to, text }, outcome) => self.sent(&to, text, outcome),
+            (Request::History { chat, before }, outcome) => self.history(&chat, before, outcome),
+            (Request::Send { chat, text }, outcome) => self.sent(&chat, text, outcome),
             (Request::MarkRead { .. }, _) => {
                 self.mark_read.done();
                 // The badges follow chatd's counts.
@@ -54,6 +95,7 @@ impl App {
             (Request::Search { query }, outcome) => self.searched(&query, outcome),
             (Request::Settings, Ok(Answer::Settings(settings))) => self.settings = Some(settings),
             (Request::SetReceipts { on }, outcome) => self.receipts_set(on, outcome),
+            (Request::SetTyping { on }, outcome) => self.typing_set(on, outcome),
             (Request::Settings, _) => {}
             (Request::Status | Request::Focus { .. }, _) => {}
         }
@@ -73,8 +115,8 @@ impl App {
         }
     }
 
-    fn history(&mut self, peer: &str, before: Option<i64>, outcome: Outcome) {
-        let Some(convo) = self.chat.convo.as_mut().filter(|c| c.peer == peer) else {
+    fn history(&mut self, chat: &Talk, before: Option<i64>, outcome: Outcome) {
+        let Some(convo) = self.chat.convo.as_mut().filter(|c| &c.chat == chat) else {
             return;
         };
         convo.loading = false;
@@ -102,7 +144,9 @@ impl App {
             }
             Err(f) if f.unreachable => {}
             // Said once, by the fingerprint answer.
-            Err(f) if matches!(f.code, Some(ErrorCode::NoSuchUser | ErrorCode::Offline)) => {}
+            Err(f)
+                if chat.as_peer().is_some()
+                    && matches!(f.code, Some(ErrorCode::NoSuchUser | ErrorCode::Offline)) => {}
             Err(f) => self.say(
                 Level::Error,
                 format!("cannot load the conversation: {}", f.message),
@@ -110,7 +154,7 @@ impl App {
         }
     }
 
-    fn sent(&mut self, to: &str, text: String, outcome: Outcome) {
+    fn sent(&mut self, chat: &Talk, text: String, outcome: Outcome) {
         let failure = match outcome {
             Ok(Answer::Sent(sent)) => {
                 let waiting = self.chat.convo.as_ref().is_none_or(|c| {
@@ -141,18 +185,27 @@ impl App {
         };
         self.input.set(&restored);
         self.returned = rest.is_empty();
+        let to = self.chat.title(chat);
         let why = match failure.code {
+            Some(ErrorCode::KeyChanged) if chat.as_group().is_some() => {
+                format!("not sent: {}", failure.message)
+            }
             Some(ErrorCode::KeyChanged) => {
-                self.chat.set_key_alert(to, true);
+                self.chat.set_key_alert(&to, true);
                 self.call(Request::Fingerprint {
-                    user: Some(to.to_string()),
+                    user: Some(to.clone()),
                 });
                 format!(
                     "not sent: {to}'s key changed; compare fingerprints (/fingerprint), accept \
                      the new key with /trust, then press Enter again"
                 )
             }
-            Some(ErrorCode::NoSuchUser) => format!("not sent: there is no user {to}"),
+            Some(ErrorCode::NoSuchUser) if chat.as_peer().is_some() => {
+                format!("not sent: there is no user {to}")
+            }
+            Some(ErrorCode::NotGroupMember) => {
+                format!("not sent: you are no longer a member of {to}")
+            }
             _ if failure.unreachable => {
                 "not sent: chatd went away; your text is back in the input".to_string()
             }
@@ -183,11 +236,14 @@ impl App {
         };
         let announce = self.key_notices.contains(&user);
         self.key_notices.retain(|u| u != &user);
-        let changed = match &result {
-            Ok(f) => f.state == TrustState::Changed,
-            // Cannot tell: say what the event said.
-            Err(_) => true,
-        };
+        // Asked before a `trust` event settled the key: older than it.
+        let fresh = self.key_clock.key_answered(&user);
+        let changed = fresh
+            && match &result {
+                Ok(f) => f.state == TrustState::Changed,
+                // Cannot tell: say what the event said.
+                Err(_) => true,
+            };
         if announce && changed {
             self.chat.set_key_alert(&user, true);
             self.say_about(
@@ -200,6 +256,15 @@ impl App {
             );
         }
         match result {
+            Ok(f) if !fresh => {
+                // The `trust` event set the key shown; this one is older.
+                if let Some(c) = self.chat.convo.as_mut().filter(|c| c.peer() == Some(&user))
+                    && c.key.is_none()
+                    && f.state != TrustState::Changed
+                {
+                    c.key = Some(f);
+                }
+            }
             Ok(f) => self.peer_key(&user, f),
             Err(f) if f.code == Some(ErrorCode::NoSuchUser) && self.chat.is_open(&user) => {
                 self.no_such_user(&user);
@@ -230,16 +295,16 @@ impl App {
             .chat
             .convo
             .as_ref()
-            .is_some_and(|c| c.peer == user && c.messages.is_empty());
+            .is_some_and(|c| c.peer() == Some(user) && c.messages.is_empty());
         let known = self.chat.conversations.iter().any(|c| c.peer == user);
         // Offline, chatd cannot ask the server: that is no answer.
         let checked = self.server_state() == Some(ConnectionState::LoggedIn);
         if empty && !known && checked {
             self.chat.convo = None;
-            if self.chat.selected.as_deref() == Some(user) {
+            if self.chat.selected.as_ref().and_then(Talk::as_peer) == Some(user) {
                 self.chat.selected = None;
             }
-            self.call(Request::Focus { peer: None });
+            self.call(Request::Focus { chat: None });
             self.say(
                 Level::Error,
                 format!("no user named {user}; check the spelling (/msg NAME)"),
@@ -249,19 +314,15 @@ impl App {
         }
     }
 
+    /// chatd's answer about a key. It may have been computed before a
+    /// change that reached us first (as the conversation list may): it
+    /// can raise the key warning, never settle it. Only `trust` events
+    /// and our own /trust or /verify do.
     fn peer_key(&mut self, user: &str, key: Fingerprint) {
-        self.chat
-            .set_key_alert(user, key.state == TrustState::Changed);
-        // chatd's newest word on the key, until the list is read again.
-        for c in &mut self.chat.conversations {
-            if c.peer == user {
-                c.trust = Some(key.state);
-            }
+        if key.state == TrustState::Changed {
+            self.chat.set_key_alert(user, true);
         }
-        if key.state != TrustState::Changed {
-            self.settled(&About::KeyChanged(user.to_string()));
-        }
-        if let Some(c) = self.chat.convo.as_mut().filter(|c| c.peer == user) {
+        if let Some(c) = self.chat.convo.as_mut().filter(|c| c.peer() == Some(user)) {
             c.key = Some(key);
         }
     }
@@ -282,6 +343,10 @@ impl App {
                          /verify when you can"
                     )
                 };
+                // Accepted (here, now): the warning is settled, whatever
+                // an older answer still on its way says.
+                self.chat.set_key_alert(user, false);
+                self.key_notices.retain(|u| u != user);
                 self.say(Level::Info, text);
                 self.call(Request::Fingerprint {
                     user: Some(user.to_string()),
@@ -312,6 +377,88 @@ impl App {
                 );
             }
         }
+    }
+
+    fn typing_set(&mut self, on: bool, outcome: Outcome) {
+        match outcome {
+            Ok(Answer::Settings(settings)) => {
+                let text = if settings.typing_indicators {
+                    "typing indicators are on: people see when you are typing to them"
+                } else {
+                    "typing indicators are off: nobody is told you are typing, from any \
+                     frontend (/typing on to send them again); you still see others typing"
+                };
+                self.settings = Some(settings);
+                self.say(Level::Info, text);
+            }
+            Ok(_) => {}
+            Err(f) => {
+                let which = if on { "on" } else { "off" };
+                self.say(
+                    Level::Error,
+                    format!("cannot turn typing indicators {which}: {}", f.message),
+                );
+            }
+        }
+    }
+
+    /// A group method's answer: the list takes the group at once; a new
+    /// group opens; a refusal is said in chatd's words.
+    fn group_done(&mut self, request: &Request, outcome: Outcome) {
+        let group: Group = match outcome {
+            Ok(Answer::Group(group)) => group,
+            Ok(_) => return,
+            Err(f) => {
+                let what = match request {
+                    Request::GroupCreate { name, .. } => format!("cannot create #{name}"),
+                    Request::GroupInfo { .. } => "cannot read the group".to_string(),
+                    Request::GroupAdd { group, .. } => {
+                        format!("cannot add to {}", self.chat.title(&Talk::group(group)))
+                    }
+                    Request::GroupRemove { group, .. } => {
+                        format!(
+                            "cannot remove from {}",
+                            self.chat.title(&Talk::group(group))
+                        )
+                    }
+                    Request::GroupLeave { group } => {
+                        format!("cannot leave {}", self.chat.title(&Talk::group(group)))
+                    }
+                    _ => "cannot change the group".to_string(),
+                };
+                let why = if f.code == Some(ErrorCode::NotGroupAdmin) {
+                    format!("{what}: {} (ask an admin: /info lists them)", f.message)
+                } else {
+                    format!("{what}: {}", f.message)
+                };
+                self.say(Level::Error, why);
+                return;
+            }
+        };
+        let id = group.id.clone();
+        let name = group.name.clone();
+        self.chat.upsert_group(group);
+        self.refresh_groups();
+        let text = match request {
+            Request::GroupCreate { .. } => {
+                self.open(&Talk::group(&id));
+                self.chat.pane = super::chat::Pane::Input;
+                format!("#{name} is created; /add USER adds people, /info shows it")
+            }
+            Request::GroupAdd { users, .. } => format!("added {} to #{name}", users.join(", ")),
+            Request::GroupRemove { users, .. } => {
+                format!("removed {} from #{name}", users.join(", "))
+            }
+            Request::GroupLeave { .. } => {
+                format!("you left #{name}; its history stays here, read-only")
+            }
+            Request::GroupAdmin { user, admin, .. } if *admin => {
+                format!("{user} is an admin of #{name}")
+            }
+            Request::GroupAdmin { user, .. } => format!("{user} is no longer an admin of #{name}"),
+            _ => return,
+        };
+        self.say(Level::Info, text);
     }
 
     fn searched(&mut self, query: &str, outcome: Outcome) {

@@ -4,7 +4,10 @@
 //! answers and events arriving in any order (a `since` replay overlapping a
 //! fresh `history`) converge on chatd's state.
 
-use chatd_api::{Conversation, Direction, Fingerprint, Message, MessageStatus, Notice, TrustState};
+use chatd_api::{
+    Chat as Talk, Conversation, Direction, Fingerprint, Group, GroupReceipts, Message,
+    MessageStatus, Notice,
+};
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -32,8 +35,10 @@ impl Pane {
 /// One line of the left pane.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    /// The user.
-    pub peer: String,
+    /// The conversation it opens.
+    pub chat: Talk,
+    /// The user, or the group's name.
+    pub name: String,
     /// Online now (as far as chatd knows).
     pub online: bool,
     /// Unread incoming messages.
@@ -44,20 +49,49 @@ pub struct Entry {
     pub key_alert: bool,
     /// The conversation with oneself: notes.
     pub notes: bool,
+    /// A group we are no longer a member of (its history stays).
+    pub left: bool,
+    /// Someone types in it now.
+    pub typing: bool,
 }
+
+/// A system line about a group ("alice added carol"), from a `group` event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupLine {
+    /// The group id.
+    pub group: String,
+    /// When the event came (Unix ms; events carry no time).
+    pub ts: i64,
+    /// What happened, for people.
+    pub text: String,
+}
+
+/// Someone typing, shown until `until_ms` or their next message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Typist {
+    /// Where.
+    pub chat: Talk,
+    /// Who.
+    pub user: String,
+    /// Shown until then (Unix ms).
+    pub until_ms: i64,
+}
+
+/// How long a typing indicator shows after its last event (PROTOCOL D14).
+pub const TYPING_MS: i64 = 6_000;
 
 /// The open conversation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Convo {
-    /// The other side.
-    pub peer: String,
+    /// The other side: a peer, or a group by id.
+    pub chat: Talk,
     /// Oldest first, each id once.
     pub messages: Vec<Message>,
     /// A `history` answer is awaited.
     pub loading: bool,
     /// Older messages may exist (the last page was full).
     pub more_before: bool,
-    /// The peer's key and its trust state, once known.
+    /// The peer's key and its trust state, once known (1:1 only).
     pub key: Option<Fingerprint>,
     /// Rows scrolled up from the bottom (0 follows new messages).
     pub scroll: usize,
@@ -68,6 +102,8 @@ pub struct Convo {
     /// (or that came while it was not seen): the "unread" line goes above
     /// it and stays while the conversation is open.
     pub unread_from: Option<String>,
+    /// Group changes seen since chat-tui started, oldest first.
+    pub changes: Vec<GroupLine>,
 }
 
 /// Messages asked for per page of history.
@@ -75,9 +111,9 @@ pub const PAGE: usize = 50;
 
 impl Convo {
     /// A conversation about to be loaded.
-    pub fn new(peer: &str) -> Self {
+    pub fn new(chat: Talk) -> Self {
         Self {
-            peer: peer.to_string(),
+            chat,
             messages: Vec::new(),
             loading: true,
             more_before: false,
@@ -85,7 +121,18 @@ impl Convo {
             scroll: 0,
             notices: Vec::new(),
             unread_from: None,
+            changes: Vec::new(),
         }
+    }
+
+    /// The peer of a 1:1 conversation.
+    pub fn peer(&self) -> Option<&str> {
+        self.chat.as_peer()
+    }
+
+    /// The group id of a group conversation.
+    pub fn group(&self) -> Option<&str> {
+        self.chat.as_group()
     }
 
     /// Adds key notices (from `history` or a `trust` event), each once.
@@ -118,7 +165,10 @@ impl Convo {
         let mut added = 0;
         for m in incoming {
             match self.messages.iter_mut().find(|x| x.id == m.id) {
-                Some(existing) => existing.status = existing.status.advance(m.status),
+                Some(existing) => {
+                    existing.status = existing.status.advance(m.status);
+                    merge_receipts(&mut existing.receipts, m.receipts.as_ref());
+                }
                 None => {
                     self.messages.push(m);
                     added += 1;
@@ -132,11 +182,18 @@ impl Convo {
         added
     }
 
-    /// Applies a receipt; true when the message is in this conversation.
-    pub fn receipt(&mut self, id: &str, status: chatd_api::MessageStatus) -> bool {
+    /// Applies a receipt (with a group message's receipts now); true
+    /// when the message is in this conversation.
+    pub fn receipt(
+        &mut self,
+        id: &str,
+        status: MessageStatus,
+        receipts: Option<&GroupReceipts>,
+    ) -> bool {
         match self.messages.iter_mut().find(|m| m.id == id) {
             Some(m) => {
                 m.status = m.status.advance(status);
+                merge_receipts(&mut m.receipts, receipts);
                 true
             }
             None => false,
@@ -146,6 +203,24 @@ impl Convo {
     /// The oldest message's time, for paging back.
     pub fn oldest_ts(&self) -> Option<i64> {
         self.messages.first().map(|m| m.ts)
+    }
+}
+
+/// Receipts only grow (like statuses): the union of what was said, so a
+/// replayed older `receipt` event cannot take a reader away.
+fn merge_receipts(held: &mut Option<GroupReceipts>, new: Option<&GroupReceipts>) {
+    let Some(new) = new else {
+        return;
+    };
+    let merged = held.get_or_insert_with(GroupReceipts::default);
+    merged.recipients = merged.recipients.max(new.recipients);
+    for (mine, theirs) in [
+        (&mut merged.delivered, &new.delivered),
+        (&mut merged.read, &new.read),
+    ] {
+        mine.extend(theirs.iter().cloned());
+        mine.sort();
+        mine.dedup();
     }
 }
 
@@ -182,19 +257,27 @@ pub enum Overlay {
     Search(SearchView),
     /// `/fingerprint`.
     Keys(KeysView),
+    /// `/info`: a group's members and admins (by id).
+    Group(String),
 }
 
 /// The chat screen's state.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Chat {
-    /// Most recent first, as chatd orders them.
+    /// 1:1 conversations, most recent first, as chatd orders them.
     pub conversations: Vec<Conversation>,
+    /// Groups held (also those left), most recent first.
+    pub groups: Vec<Group>,
+    /// Group changes seen since start, oldest first.
+    pub group_log: Vec<GroupLine>,
+    /// Who is typing where, now.
+    pub typing: Vec<Typist>,
     /// Users online now, besides us, by name.
     pub online: Vec<String>,
     /// Peers whose key changed and is not yet accepted.
     pub key_alerts: Vec<String>,
     /// The highlighted entry of the left pane.
-    pub selected: Option<String>,
+    pub selected: Option<Talk>,
     /// The open conversation.
     pub convo: Option<Convo>,
     /// Which pane has the keyboard.
@@ -206,56 +289,147 @@ pub struct Chat {
 }
 
 impl Chat {
-    /// The left pane: conversations first (with the open one even when it
-    /// has no message yet), then online users without a conversation.
+    /// The left pane: conversations and groups, most recent first (with
+    /// the open one first when it is in neither list yet), then online
+    /// users without a conversation.
     pub fn entries(&self, me: Option<&str>) -> Vec<Entry> {
         let mut out = Vec::new();
         let is_online = |peer: &str| self.online.iter().any(|u| u == peer);
         if let Some(c) = &self.convo
-            && !self.conversations.iter().any(|x| x.peer == c.peer)
+            && !self.listed(&c.chat)
         {
-            out.push(self.entry(&c.peer, is_online(&c.peer), 0, true));
+            let mut e = self.entry(&c.chat, 0, true);
+            e.online = c.peer().is_some_and(is_online);
+            out.push(e);
         }
+        // Two lists each most recent first, merged by their newest message.
+        let mut listed: Vec<(i64, Entry)> = Vec::new();
         for c in &self.conversations {
-            let unread = if self.is_open(&c.peer) { 0 } else { c.unread };
-            out.push(self.entry(&c.peer, c.online || is_online(&c.peer), unread, true));
+            let chat = Talk::peer(&c.peer);
+            let mut e = self.entry(&chat, c.unread, true);
+            e.online = c.online || is_online(&c.peer);
+            listed.push((c.last.as_ref().map_or(0, |m| m.ts), e));
         }
+        for g in &self.groups {
+            let chat = Talk::group(&g.id);
+            let e = self.entry(&chat, g.unread, true);
+            listed.push((g.last.as_ref().map_or(0, |m| m.ts), e));
+        }
+        listed.sort_by_key(|(ts, _)| std::cmp::Reverse(*ts));
+        out.extend(listed.into_iter().map(|(_, e)| e));
         for e in &mut out {
-            e.notes = Some(e.peer.as_str()) == me;
-            // chatd's list says which keys wait for /trust, even before
-            // any event about them reached this app.
-            e.key_alert |= self
-                .conversations
-                .iter()
-                .any(|c| c.peer == e.peer && c.trust == Some(TrustState::Changed));
+            if self.is_open_chat(&e.chat) {
+                e.unread = 0;
+            }
+            e.notes = e.chat.as_peer().is_some() && Some(e.name.as_str()) == me;
+            // The open one says so under its messages.
+            e.typing = !self.is_open_chat(&e.chat) && self.typing.iter().any(|t| t.chat == e.chat);
         }
         for user in &self.online {
-            if Some(user.as_str()) != me && !out.iter().any(|e| &e.peer == user) {
-                out.push(self.entry(user, true, 0, false));
+            if Some(user.as_str()) != me && !out.iter().any(|e| e.chat.as_peer() == Some(user)) {
+                let mut e = self.entry(&Talk::peer(user), 0, false);
+                e.online = true;
+                out.push(e);
             }
         }
         out
     }
 
-    fn entry(&self, peer: &str, online: bool, unread: u32, conversation: bool) -> Entry {
+    fn listed(&self, chat: &Talk) -> bool {
+        match chat {
+            Talk::Peer(p) => self.conversations.iter().any(|c| &c.peer == p),
+            Talk::Group(id) => self.groups.iter().any(|g| &g.id == id),
+        }
+    }
+
+    fn entry(&self, chat: &Talk, unread: u32, conversation: bool) -> Entry {
+        let (name, key_alert, left) = match chat {
+            Talk::Peer(p) => (p.clone(), self.key_alerts.iter().any(|u| u == p), false),
+            Talk::Group(id) => {
+                let group = self.group(id);
+                (
+                    self.group_name(id),
+                    false,
+                    group.is_some_and(|g| !g.is_member),
+                )
+            }
+        };
         Entry {
-            peer: peer.to_string(),
-            online,
+            chat: chat.clone(),
+            name,
+            online: false,
             unread,
             conversation,
-            key_alert: self.key_alerts.iter().any(|u| u == peer),
+            key_alert,
             notes: false,
+            left,
+            typing: false,
+        }
+    }
+
+    /// The group held with this id.
+    pub fn group(&self, id: &str) -> Option<&Group> {
+        self.groups.iter().find(|g| g.id == id)
+    }
+
+    /// A group's name, or the start of its id before the group is known.
+    pub fn group_name(&self, id: &str) -> String {
+        self.group(id)
+            .map_or_else(|| id.chars().take(8).collect(), |g| g.name.clone())
+    }
+
+    /// A conversation's name as shown: the peer, or `#name` of a group.
+    pub fn title(&self, chat: &Talk) -> String {
+        match chat {
+            Talk::Peer(p) => p.clone(),
+            Talk::Group(id) => format!("#{}", self.group_name(id)),
+        }
+    }
+
+    /// Takes chatd's word on a group (an answer or an event): replaces
+    /// the one held, or adds it first (the newest).
+    pub fn upsert_group(&mut self, group: Group) {
+        match self.groups.iter_mut().find(|g| g.id == group.id) {
+            Some(held) => *held = group,
+            None => self.groups.insert(0, group),
         }
     }
 
     /// True when `peer`'s conversation is open.
     pub fn is_open(&self, peer: &str) -> bool {
-        self.convo.as_ref().is_some_and(|c| c.peer == peer)
+        self.convo.as_ref().is_some_and(|c| c.peer() == Some(peer))
     }
 
-    /// The open conversation's peer.
+    /// True when this conversation is open.
+    pub fn is_open_chat(&self, chat: &Talk) -> bool {
+        self.convo.as_ref().is_some_and(|c| &c.chat == chat)
+    }
+
+    /// The open conversation's peer (1:1 only).
     pub fn open_peer(&self) -> Option<&str> {
-        self.convo.as_ref().map(|c| c.peer.as_str())
+        self.convo.as_ref().and_then(Convo::peer)
+    }
+
+    /// The open conversation.
+    pub fn open_chat(&self) -> Option<&Talk> {
+        self.convo.as_ref().map(|c| &c.chat)
+    }
+
+    /// The open group, when a group is open and known.
+    pub fn open_group(&self) -> Option<&Group> {
+        self.convo
+            .as_ref()
+            .and_then(Convo::group)
+            .and_then(|id| self.group(id))
+    }
+
+    /// Who types in `chat` now, in the order they started.
+    pub fn typists(&self, chat: &Talk) -> Vec<&str> {
+        self.typing
+            .iter()
+            .filter(|t| &t.chat == chat)
+            .map(|t| t.user.as_str())
+            .collect()
     }
 
     /// Records a presence change everywhere it shows.
@@ -263,6 +437,11 @@ impl Chat {
         for c in &mut self.conversations {
             if c.peer == user {
                 c.online = online;
+            }
+        }
+        for m in self.groups.iter_mut().flat_map(|g| g.members.iter_mut()) {
+            if m.user == user {
+                m.online = online;
             }
         }
         let listed = self.online.iter().position(|u| u == user);
@@ -290,6 +469,9 @@ impl Chat {
         for c in &mut self.conversations {
             c.online = false;
         }
+        for m in self.groups.iter_mut().flat_map(|g| g.members.iter_mut()) {
+            m.online = false;
+        }
     }
 
     /// Notes (or clears) a peer's unaccepted key change.
@@ -310,10 +492,10 @@ impl Chat {
         let current = self
             .selected
             .as_ref()
-            .and_then(|s| entries.iter().position(|e| &e.peer == s))
+            .and_then(|s| entries.iter().position(|e| &e.chat == s))
             .or_else(|| {
-                self.open_peer()
-                    .and_then(|p| entries.iter().position(|e| e.peer == p))
+                self.open_chat()
+                    .and_then(|c| entries.iter().position(|e| &e.chat == c))
             });
         let len = entries.len() as isize;
         let next = match current {
@@ -321,7 +503,7 @@ impl Chat {
             None if delta >= 0 => 0,
             None => len - 1,
         };
-        self.selected = entries.get(next as usize).map(|e| e.peer.clone());
+        self.selected = entries.get(next as usize).map(|e| e.chat.clone());
     }
 }
 
@@ -345,7 +527,7 @@ mod tests {
 
     #[test]
     fn merging_is_idempotent_and_statuses_only_move_forward() {
-        let mut c = Convo::new("bob");
+        let mut c = Convo::new(Talk::peer("bob"));
         assert_eq!(c.merge([msg("b", 2, MessageStatus::Read)]), 1);
         assert_eq!(
             c.merge([
@@ -357,20 +539,20 @@ mod tests {
         let ids: Vec<_> = c.messages.iter().map(|m| m.id.as_str()).collect();
         assert_eq!(ids, ["a", "b"]);
         assert_eq!(c.messages[1].status, MessageStatus::Read);
-        assert!(c.receipt("a", MessageStatus::Delivered));
-        assert!(!c.receipt("zzz", MessageStatus::Delivered));
+        assert!(c.receipt("a", MessageStatus::Delivered, None));
+        assert!(!c.receipt("zzz", MessageStatus::Delivered, None));
     }
 
     #[test]
     fn a_read_message_never_turns_failed_and_ties_sort_by_id() {
-        let mut c = Convo::new("bob");
+        let mut c = Convo::new(Talk::peer("bob"));
         c.merge([
             msg("y", 5, MessageStatus::Read),
             msg("x", 5, MessageStatus::Sent),
         ]);
         let ids: Vec<_> = c.messages.iter().map(|m| m.id.as_str()).collect();
         assert_eq!(ids, ["x", "y"], "equal timestamps are ordered by id");
-        c.receipt("y", MessageStatus::Failed);
+        c.receipt("y", MessageStatus::Failed, None);
         c.merge([msg("x", 5, MessageStatus::Failed)]);
         assert_eq!(c.messages[1].status, MessageStatus::Read);
         assert_eq!(c.messages[0].status, MessageStatus::Sent);
@@ -389,22 +571,18 @@ mod tests {
             online: vec!["alice".into(), "bob".into()],
             ..Chat::default()
         };
-        chat.convo = Some(Convo::new("dave"));
+        chat.convo = Some(Convo::new(Talk::peer("dave")));
         let peers: Vec<_> = chat
             .entries(Some("alice"))
             .into_iter()
-            .map(|e| e.peer)
+            .map(|e| e.name)
             .collect();
         assert_eq!(peers, ["dave", "carol", "bob"]);
         chat.presence("carol", true);
         assert!(chat.entries(Some("alice"))[1].online);
-        // A key change chatd lists shows as !key before any event.
-        assert!(!chat.entries(Some("alice"))[1].key_alert);
-        chat.conversations[0].trust = Some(TrustState::Changed);
-        assert!(chat.entries(Some("alice"))[1].key_alert);
         chat.move_selection(Some("alice"), -1);
-        assert_eq!(chat.selected.as_deref(), Some("bob"));
+        assert_eq!(chat.selected, Some(Talk::peer("bob")));
         chat.move_selection(Some("alice"), 1);
-        assert_eq!(chat.selected.as_deref(), Some("dave"));
+        assert_eq!(chat.selected, Some(Talk::peer("dave")));
     }
 }

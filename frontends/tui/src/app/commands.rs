@@ -20,6 +20,33 @@ pub enum Command {
     Close,
     /// `/receipts on|off`: send read receipts or not (chatd's setting).
     Receipts(bool),
+    /// `/typing on|off`: send typing indicators or not (chatd's setting).
+    Typing(bool),
+    /// `/msg #NAME`: open a group's conversation by its name.
+    OpenGroup(String),
+    /// `/group create NAME [USER...]`: a new group, with us as its admin.
+    GroupCreate {
+        /// Its name.
+        name: String,
+        /// The others in it.
+        members: Vec<String>,
+    },
+    /// `/add USER...`: into the open group (admins).
+    Add(Vec<String>),
+    /// `/remove USER...`: from the open group (admins).
+    Remove(Vec<String>),
+    /// `/leave`: leave the open group.
+    Leave,
+    /// `/admin USER [off]`: make a member of the open group an admin, or
+    /// no longer one.
+    Admin {
+        /// The member.
+        user: String,
+        /// Admin (true) or no longer (false).
+        admin: bool,
+    },
+    /// `/info`: the open group's members and admins.
+    Info,
     /// `/help`.
     Help,
     /// `/quit`.
@@ -30,6 +57,7 @@ pub enum Command {
 /// overlay.
 pub const HELP: &[(&str, &str)] = &[
     ("/msg NAME", "open a conversation with NAME"),
+    ("/msg #GROUP", "open a group's conversation by its name"),
     (
         "/fingerprint [NAME]",
         "show fingerprints to compare in person",
@@ -43,23 +71,49 @@ pub const HELP: &[(&str, &str)] = &[
     ("/me TEXT", "send an action: * you TEXT"),
     ("/close", "close the open conversation"),
     (
+        "/group create NAME USER...",
+        "make a group with USERs; you are its admin",
+    ),
+    ("/add USER...", "add people to the open group (admins)"),
+    (
+        "/remove USER...",
+        "remove people from the open group (admins)",
+    ),
+    (
+        "/admin USER [off]",
+        "make USER an admin of the open group (or not)",
+    ),
+    ("/leave", "leave the open group (its history stays)"),
+    ("/info", "the open group's members, admins and keys"),
+    (
         "/receipts on|off",
         "send read receipts or not (every frontend)",
+    ),
+    (
+        "/typing on|off",
+        "tell people you are typing or not (every frontend)",
     ),
     ("/quit", "leave (chatd keeps running)"),
 ];
 
 /// The command names Tab completes.
 pub const NAMES: &[&str] = &[
+    "/add",
+    "/admin",
     "/close",
     "/fingerprint",
+    "/group",
     "/help",
+    "/info",
+    "/leave",
     "/me",
     "/msg",
     "/quit",
     "/receipts",
+    "/remove",
     "/search",
     "/trust",
+    "/typing",
     "/verify",
 ];
 
@@ -74,8 +128,45 @@ pub fn parse(line: &str) -> Result<Command, String> {
             _ => Err(format!("usage: {usage}")),
         }
     };
+    let users = |usage: &str| -> Result<Vec<String>, String> {
+        let names: Vec<&str> = rest.split_whitespace().collect();
+        if names.is_empty() {
+            return Err(format!("usage: {usage}"));
+        }
+        names.into_iter().map(checked).collect()
+    };
     match name {
-        "/msg" | "/open" | "/query" => one_word("/msg NAME").and_then(|n| username(&n)),
+        "/msg" | "/open" | "/query" => {
+            let word = one_word("/msg NAME or /msg #GROUP")?;
+            match word.strip_prefix('#') {
+                Some("") => Err("usage: /msg #GROUP, with the group's name".into()),
+                Some(group) => Ok(Command::OpenGroup(group.to_string())),
+                None => username(&word),
+            }
+        }
+        "/group" => group(rest),
+        "/add" | "/invite" => users("/add USER...").map(Command::Add),
+        "/remove" | "/kick" => users("/remove USER...").map(Command::Remove),
+        "/leave" if rest.is_empty() => Ok(Command::Leave),
+        "/leave" => Err("usage: /leave (it leaves the open group)".into()),
+        "/info" if rest.is_empty() => Ok(Command::Info),
+        "/info" => Err("usage: /info (about the open group)".into()),
+        "/admin" => match rest.split_whitespace().collect::<Vec<_>>()[..] {
+            [user] => Ok(Command::Admin {
+                user: checked(user)?,
+                admin: true,
+            }),
+            [user, "off"] => Ok(Command::Admin {
+                user: checked(user)?,
+                admin: false,
+            }),
+            _ => Err("usage: /admin USER, or /admin USER off".into()),
+        },
+        "/typing" => match rest {
+            "on" => Ok(Command::Typing(true)),
+            "off" => Ok(Command::Typing(false)),
+            _ => Err("usage: /typing on|off".to_string()),
+        },
         "/fingerprint" | "/fp" | "/keys" => {
             if rest.is_empty() {
                 Ok(Command::Fingerprint(None))
@@ -108,6 +199,30 @@ pub fn parse(line: &str) -> Result<Command, String> {
         other => Err(format!(
             "no command {other}; /help lists them (start a message with // to send a /)"
         )),
+    }
+}
+
+/// `/group create NAME [USER...]`.
+fn group(rest: &str) -> Result<Command, String> {
+    const USAGE: &str = "usage: /group create NAME USER... (then /add, /remove, /leave, /info \
+                         in the group)";
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    match words[..] {
+        ["create", name, ref users @ ..] => {
+            let name = name.strip_prefix('#').unwrap_or(name);
+            if name.is_empty() {
+                return Err(USAGE.into());
+            }
+            let members = users
+                .iter()
+                .map(|u| checked(u))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Command::GroupCreate {
+                name: name.to_string(),
+                members,
+            })
+        }
+        _ => Err(USAGE.into()),
     }
 }
 
@@ -154,5 +269,34 @@ mod tests {
         assert_eq!(parse("/receipts off"), Ok(Command::Receipts(false)));
         assert!(parse("/receipts").unwrap_err().contains("on|off"));
         assert!(parse("/frobnicate").unwrap_err().contains("/help"));
+        assert_eq!(parse("/msg #team"), Ok(Command::OpenGroup("team".into())));
+        assert_eq!(
+            parse("/group create team bob carol"),
+            Ok(Command::GroupCreate {
+                name: "team".into(),
+                members: vec!["bob".into(), "carol".into()]
+            })
+        );
+        assert!(parse("/group").unwrap_err().contains("/group create NAME"));
+        assert!(
+            parse("/group create team b@d")
+                .unwrap_err()
+                .contains("not a username")
+        );
+        assert_eq!(
+            parse("/add dave erin"),
+            Ok(Command::Add(vec!["dave".into(), "erin".into()]))
+        );
+        assert!(parse("/remove").unwrap_err().contains("/remove USER"));
+        assert_eq!(
+            parse("/admin bob off"),
+            Ok(Command::Admin {
+                user: "bob".into(),
+                admin: false
+            })
+        );
+        assert_eq!(parse("/leave"), Ok(Command::Leave));
+        assert_eq!(parse("/info"), Ok(Command::Info));
+        assert_eq!(parse("/typing off"), Ok(Command::Typing(false)));
     }
 }

@@ -4,9 +4,11 @@
 //! showed.
 
 use chatd_api::{
-    Direction, EventBody, Message, MessageStatus, Notice, NoticeKind, SecurityReason, TrustState,
+    Chat as Talk, Direction, EventBody, Group, GroupChange, Message, MessageStatus, Notice,
+    NoticeKind, SecurityReason, TrustState,
 };
 
+use super::chat::{GroupLine, TYPING_MS, Typist};
 use super::notice::{About, Level};
 use super::{App, Effect, Request};
 
@@ -14,9 +16,14 @@ impl App {
     pub(super) fn event(&mut self, body: EventBody) {
         match body {
             EventBody::Message { message, .. } => self.message_event(message),
-            EventBody::Receipt { id, status, .. } => {
+            EventBody::Receipt {
+                id,
+                status,
+                receipts,
+                ..
+            } => {
                 if let Some(c) = self.chat.convo.as_mut() {
-                    c.receipt(&id, status);
+                    c.receipt(&id, status, receipts.as_ref());
                 }
                 if status != MessageStatus::Sending {
                     // It left the outbox (or failed, which its mark shows).
@@ -44,13 +51,21 @@ impl App {
                 }
                 self.call(Request::Fingerprint { user: Some(user) });
             }
-            EventBody::Security { user, reason, .. } => {
+            EventBody::Security {
+                user,
+                reason,
+                group,
+            } => {
+                let about = match group {
+                    Some(id) => format!(
+                        "a group update from {user} for #{} was refused",
+                        self.chat.group_name(&id)
+                    ),
+                    None => format!("a message from {user} was refused"),
+                };
                 self.say(
                     Level::Error,
-                    format!(
-                        "a message from {user} was refused: {}",
-                        security_reason(&reason)
-                    ),
+                    format!("{about}: {}", security_reason(&reason)),
                 );
             }
             // Extension kinds (PROTOCOL.md D9).
@@ -61,8 +76,76 @@ impl App {
                 ts,
             } => self.trust_event(user, state, fingerprint, ts),
             EventBody::Settings { settings } => self.settings = Some(settings),
-            // Groups and typing come with chatd's groups (issue 12).
-            EventBody::Group { .. } | EventBody::Typing { .. } => {}
+            EventBody::Group { group, by, change } => self.group_event(*group, &by, &change),
+            EventBody::Typing { user, group } => self.typing_event(user, group),
+        }
+    }
+
+    /// A group's state changed (our own change too): the list takes the
+    /// new state at once (and is read again for the order and badges),
+    /// and the group's timeline gets a line for it.
+    fn group_event(&mut self, group: Group, by: &str, change: &GroupChange) {
+        let me = self.me.as_deref();
+        let by_us = Some(by) == me;
+        let text = if change.joined && by_us {
+            format!("you created #{}", group.name)
+        } else {
+            let who = if by_us { "you" } else { by };
+            change.describe(who, &group.name)
+        };
+        let ours = |users: &[String]| me.is_some_and(|m| users.iter().any(|u| u == m));
+        if !by_us && (change.joined || ours(&change.removed)) {
+            // It concerns us and we did not do it: say so wherever we are.
+            self.say(Level::Info, format!("#{}: {text}", group.name));
+        }
+        let line = GroupLine {
+            group: group.id.clone(),
+            ts: self.now_ms,
+            text,
+        };
+        if let Some(c) = self
+            .chat
+            .convo
+            .as_mut()
+            .filter(|c| c.group() == Some(group.id.as_str()))
+            && !c.changes.contains(&line)
+        {
+            c.changes.push(line.clone());
+        }
+        self.chat.group_log.push(line);
+        // A member whose key chatd holds as changed is marked at once.
+        for m in &group.members {
+            if m.trust == Some(TrustState::Changed) {
+                self.chat.set_key_alert(&m.user, true);
+            }
+        }
+        self.chat.upsert_group(group);
+        self.refresh_groups();
+    }
+
+    /// Someone types: shown for 6 s after their last indicator, or until
+    /// their message comes.
+    fn typing_event(&mut self, user: String, group: Option<String>) {
+        if self.me.as_ref() == Some(&user) {
+            return;
+        }
+        let chat = match group {
+            Some(id) => Talk::group(id),
+            None => Talk::peer(&user),
+        };
+        let until_ms = self.now_ms + TYPING_MS;
+        match self
+            .chat
+            .typing
+            .iter_mut()
+            .find(|t| t.chat == chat && t.user == user)
+        {
+            Some(t) => t.until_ms = until_ms,
+            None => self.chat.typing.push(Typist {
+                chat,
+                user,
+                until_ms,
+            }),
         }
     }
 
@@ -73,7 +156,9 @@ impl App {
         self.chat.set_key_alert(&user, state == TrustState::Changed);
         if state != TrustState::Changed {
             // Accepted meanwhile: a `key_changed` still being looked up
-            // raises no alarm, and its notice goes.
+            // raises no alarm, and its notice goes; answers asked for
+            // before now are older than this.
+            self.key_clock.settled(&user);
             self.key_notices.retain(|u| u != &user);
             self.settled(&About::KeyChanged(user.clone()));
         }
@@ -82,7 +167,22 @@ impl App {
                 c.trust = Some(state);
             }
         }
-        let Some(convo) = self.chat.convo.as_mut().filter(|c| c.peer == user) else {
+        for m in self
+            .chat
+            .groups
+            .iter_mut()
+            .flat_map(|g| g.members.iter_mut())
+        {
+            if m.user == user {
+                m.trust = Some(state);
+            }
+        }
+        let Some(convo) = self
+            .chat
+            .convo
+            .as_mut()
+            .filter(|c| c.peer() == Some(user.as_str()))
+        else {
             return;
         };
         let before = convo.key.as_ref().map(|k| k.state);
@@ -107,13 +207,14 @@ impl App {
     }
 
     fn message_event(&mut self, message: Message) {
-        let peer = match message.direction {
-            Direction::In => message.from.clone(),
-            Direction::Out => message.to.clone(),
-        };
+        let chat = chat_of(&message);
+        // Their message is here: they are no longer typing it.
+        self.chat
+            .typing
+            .retain(|t| !(t.chat == chat && t.user == message.from));
         let unseen = message.direction == Direction::In
             && message.status != MessageStatus::Read
-            && !(self.chat.is_open(&peer) && self.can_see());
+            && !(self.chat.is_open_chat(&chat) && self.can_see());
         let known = self
             .chat
             .convo
@@ -124,13 +225,13 @@ impl App {
             if self.bell && !self.out.contains(&Effect::Bell) {
                 self.out.push(Effect::Bell);
             }
-            if let Some(c) = self.chat.convo.as_mut().filter(|c| c.peer == peer)
+            if let Some(c) = self.chat.convo.as_mut().filter(|c| c.chat == chat)
                 && c.unread_from.is_none()
             {
                 c.unread_from = Some(message.id.clone());
             }
         }
-        if self.chat.is_open(&peer) {
+        if self.chat.is_open_chat(&chat) {
             let before = self.max_scroll().unwrap_or(0);
             let added = self.chat.convo.as_mut().map_or(0, |c| c.merge([message]));
             if added > 0 {
@@ -143,7 +244,16 @@ impl App {
                 }
             }
         }
-        self.refresh_conversations();
+        self.refresh_list_of(&chat);
+    }
+}
+
+/// The conversation a message belongs to: its group, else the peer.
+pub(super) fn chat_of(message: &Message) -> Talk {
+    match (&message.group, message.direction) {
+        (Some(g), _) => Talk::group(&g.id),
+        (None, Direction::In) => Talk::peer(&message.from),
+        (None, Direction::Out) => Talk::peer(&message.to),
     }
 }
 

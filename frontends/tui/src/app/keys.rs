@@ -8,6 +8,7 @@ use super::commands::{self, Command};
 use super::login::FormAction;
 use super::notice::{About, Level};
 use super::{App, Daemon, Effect, Request, Screen};
+use chatd_api::{Chat as Talk, ConnectionState};
 
 impl App {
     pub(super) fn key(&mut self, key: KeyEvent) {
@@ -74,10 +75,10 @@ impl App {
 
     /// Opens the next (or previous) conversation in the left pane.
     fn step_conversation(&mut self, delta: isize) {
-        self.chat.selected = self.chat.open_peer().map(str::to_string);
+        self.chat.selected = self.chat.open_chat().cloned();
         self.chat.move_selection(self.me.as_deref(), delta);
-        if let Some(peer) = self.chat.selected.clone() {
-            self.open(&peer);
+        if let Some(chat) = self.chat.selected.clone() {
+            self.open(&chat);
         }
     }
 
@@ -98,8 +99,8 @@ impl App {
                 if self.chat.selected.is_none() {
                     self.chat.move_selection(me.as_deref(), 1);
                 }
-                if let Some(peer) = self.chat.selected.clone() {
-                    self.open(&peer);
+                if let Some(chat) = self.chat.selected.clone() {
+                    self.open(&chat);
                     self.chat.pane = Pane::Input;
                 }
             }
@@ -165,10 +166,48 @@ impl App {
             KeyCode::Char(c) if alt && !ctrl && !matches!(c, 'b' | 'f') => {
                 self.notice = None;
                 self.input.insert_char(c);
+                self.typed();
+            }
+            KeyCode::Char(_) if !ctrl && !alt => {
+                self.input.key(key);
+                self.typed();
             }
             _ => {
                 self.input.key(key);
             }
+        }
+    }
+
+    /// A character was typed into the input: tell the open conversation
+    /// (`typing`), at most once a second, and never for a command.
+    fn typed(&mut self) {
+        let Some(chat) = self.chat.open_chat().cloned() else {
+            return;
+        };
+        let text = self.input.text();
+        let command = text.starts_with('/') && !text.starts_with("//");
+        let off = self.settings.as_ref().is_some_and(|s| !s.typing_indicators);
+        let notes = chat.as_peer().is_some() && chat.as_peer() == self.me.as_deref();
+        let left = chat
+            .as_group()
+            .and_then(|id| self.chat.group(id))
+            .is_some_and(|g| !g.is_member);
+        if command
+            || off
+            || notes
+            || left
+            || self.daemon != Daemon::Up
+            || self.server_state() != Some(ConnectionState::LoggedIn)
+        {
+            return;
+        }
+        let recent = self
+            .typing_sent
+            .as_ref()
+            .is_some_and(|(c, at)| c == &chat && self.now_ms - at < TYPING_EVERY_MS);
+        if !recent {
+            self.typing_sent = Some((chat.clone(), self.now_ms));
+            self.call(Request::Typing { chat });
         }
     }
 
@@ -193,7 +232,7 @@ impl App {
         }
         self.remember(&text);
         let text = text.strip_prefix('/').unwrap_or(&text).to_string();
-        let Some(peer) = self.chat.open_peer().map(str::to_string) else {
+        let Some(chat) = self.chat.open_chat().cloned() else {
             self.say(
                 Level::Error,
                 "no conversation is open: pick one on the left (Tab) or type /msg NAME",
@@ -212,16 +251,52 @@ impl App {
         if let Some(c) = self.chat.convo.as_mut() {
             c.scroll = 0;
         }
-        self.call(Request::Send { to: peer, text });
+        // Sent: the next keystroke is typing again.
+        self.typing_sent = None;
+        self.call(Request::Send { chat, text });
     }
 
     fn command(&mut self, command: Command) {
         let peer = self.chat.open_peer().map(str::to_string);
+        let group = self
+            .chat
+            .open_chat()
+            .and_then(Talk::as_group)
+            .map(str::to_string);
+        let no_group = "open a group first (/msg #GROUP, or pick one on the left)";
         match command {
             Command::Msg(name) => {
-                self.open(&name);
+                self.open(&Talk::peer(name));
                 self.chat.pane = Pane::Input;
             }
+            Command::OpenGroup(name) => self.open_group_named(&name),
+            Command::GroupCreate { name, members } => {
+                self.call(Request::GroupCreate { name, members });
+            }
+            Command::Add(users) => match group {
+                Some(group) => self.call(Request::GroupAdd { group, users }),
+                None => self.say(Level::Error, no_group),
+            },
+            Command::Remove(users) => match group {
+                Some(group) => self.call(Request::GroupRemove { group, users }),
+                None => self.say(Level::Error, no_group),
+            },
+            Command::Leave => match group {
+                Some(group) => self.call(Request::GroupLeave { group }),
+                None => self.say(Level::Error, no_group),
+            },
+            Command::Admin { user, admin } => match group {
+                Some(group) => self.call(Request::GroupAdmin { group, user, admin }),
+                None => self.say(Level::Error, no_group),
+            },
+            Command::Info => match group {
+                Some(group) => {
+                    self.chat.show(Overlay::Group(group.clone()));
+                    self.call(Request::GroupInfo { group });
+                }
+                None => self.say(Level::Error, no_group),
+            },
+            Command::Typing(on) => self.call(Request::SetTyping { on }),
             Command::Fingerprint(user) => {
                 let user = user.or(peer).filter(|u| Some(u) != self.me.as_ref());
                 self.chat.show(Overlay::Keys(KeysView {
@@ -249,10 +324,10 @@ impl App {
                 }));
                 self.call(Request::Search { query });
             }
-            Command::Me(action) => match peer {
-                Some(to) if self.daemon == Daemon::Up => {
+            Command::Me(action) => match self.chat.open_chat().cloned() {
+                Some(chat) if self.daemon == Daemon::Up => {
                     self.call(Request::Send {
-                        to,
+                        chat,
                         text: format!("/me {action}"),
                     });
                 }
@@ -263,8 +338,9 @@ impl App {
                 self.chat.convo = None;
                 self.chat.selected = None;
                 self.read_asked = None;
-                self.call(Request::Focus { peer: None });
+                self.call(Request::Focus { chat: None });
                 self.refresh_conversations();
+                self.refresh_groups();
             }
             Command::Receipts(on) => self.call(Request::SetReceipts { on }),
             Command::Help => self.chat.show(Overlay::Help),
@@ -295,12 +371,7 @@ impl App {
                             .cloned();
                         self.chat.overlay = None;
                         if let Some(m) = hit {
-                            let peer = if m.direction == chatd_api::Direction::In {
-                                m.from
-                            } else {
-                                m.to
-                            };
-                            self.open(&peer);
+                            self.open(&super::events::chat_of(&m));
                             self.chat.pane = Pane::Input;
                         }
                     }
@@ -321,6 +392,37 @@ impl App {
 }
 
 impl App {
+    /// `/msg #NAME`: the group we are a member of with that name (the
+    /// only one, else the person picks it on the left).
+    fn open_group_named(&mut self, name: &str) {
+        let found: Vec<String> = self
+            .chat
+            .groups
+            .iter()
+            .filter(|g| g.name == name && g.is_member)
+            .map(|g| g.id.clone())
+            .collect();
+        match found.as_slice() {
+            [id] => {
+                self.open(&Talk::group(id));
+                self.chat.pane = Pane::Input;
+            }
+            [] => self.say(
+                Level::Error,
+                format!(
+                    "you are in no group called #{name}; /group create {name} USER... makes one"
+                ),
+            ),
+            _ => self.say(
+                Level::Error,
+                format!(
+                    "{} of your groups are called #{name}: pick one on the left (Tab)",
+                    found.len()
+                ),
+            ),
+        }
+    }
+
     /// Up, Down, PgUp and PgDn scroll the help or the fingerprints, within
     /// what there is to see at this size.
     fn scroll_overlay(&mut self, overlay: &Overlay, code: KeyCode) {
@@ -389,11 +491,17 @@ impl App {
         let mut candidates: Vec<String> = if start == 0 && word.starts_with('/') {
             commands::NAMES.iter().map(|s| s.to_string()).collect()
         } else {
+            let members = self
+                .chat
+                .open_group()
+                .map(|g| g.members.iter().map(|m| m.user.clone()).collect::<Vec<_>>())
+                .unwrap_or_default();
             let mut names: Vec<String> = self
                 .chat
                 .entries(self.me.as_deref())
                 .into_iter()
-                .map(|e| e.peer)
+                .filter_map(|e| e.chat.as_peer().map(str::to_string))
+                .chain(members)
                 .chain(self.me.clone())
                 .collect();
             names.sort();
@@ -426,3 +534,5 @@ impl App {
 
 /// Lines kept for Up and Down.
 const HISTORY: usize = 100;
+/// At most one `typing` call a second from keystrokes.
+const TYPING_EVERY_MS: i64 = 1_000;

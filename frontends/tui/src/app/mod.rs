@@ -9,6 +9,7 @@ pub mod chat;
 pub mod commands;
 mod events;
 pub mod input;
+mod keyclock;
 mod keys;
 pub mod login;
 pub mod msg;
@@ -16,7 +17,9 @@ pub mod notice;
 pub mod password;
 pub mod request;
 
-use chatd_api::{ConnectionState, Direction, MessageStatus, Settings, Status, TrustState};
+use chatd_api::{
+    Chat as Talk, ConnectionState, Direction, MessageStatus, Settings, Status, TrustState,
+};
 
 use crate::time::Zone;
 use chat::{Chat, Convo, Pane};
@@ -155,13 +158,19 @@ pub struct App {
     /// to, so that one is not asked for twice.
     read_asked: Option<String>,
     conversations: Debounce,
+    groups: Debounce,
     users: Debounce,
     mark_read: Debounce,
     next_users_refresh: i64,
+    /// The conversation and time of the last `typing` call: at most one a
+    /// second (chatd sends at most one every 3 s anyway).
+    typing_sent: Option<(Talk, i64)>,
     /// Everything was asked for again while handling this message.
     reloaded: bool,
     /// Users whose `key_changed` event awaits chatd's word on their key.
     key_notices: Vec<String>,
+    /// Which answers are older than the last settling `trust` event.
+    key_clock: keyclock::KeyClock,
     out: Vec<Effect>,
 }
 
@@ -193,11 +202,14 @@ impl App {
             next_resume_check: 0,
             read_asked: None,
             conversations: Debounce::default(),
+            groups: Debounce::default(),
             users: Debounce::default(),
             mark_read: Debounce::default(),
             next_users_refresh: 0,
+            typing_sent: None,
             reloaded: false,
             key_notices: Vec::new(),
+            key_clock: keyclock::KeyClock::default(),
             out: Vec::new(),
         }
     }
@@ -306,13 +318,13 @@ impl App {
     /// The banner above the messages: the peer's key needs attention.
     pub fn key_banner(&self) -> Option<(Level, String)> {
         let convo = self.chat.convo.as_ref()?;
-        let key = convo.key.as_ref()?;
-        let peer = &convo.peer;
+        let peer = convo.peer()?;
+        let state = self.key_state(peer)?;
         // Notes to oneself: one's own key needs no comparing.
-        if self.me.as_ref() == Some(peer) && key.state != TrustState::Changed {
+        if self.me.as_deref() == Some(peer) && state != TrustState::Changed {
             return None;
         }
-        match key.state {
+        match state {
             TrustState::Changed => Some((
                 Level::Error,
                 format!(
@@ -331,6 +343,75 @@ impl App {
         }
     }
 
+    /// Where the open conversation's peer's key stands: changed while a
+    /// change waits for /trust (only chatd's `trust` events and our own
+    /// /trust or /verify settle that), else what chatd last said.
+    pub fn key_state(&self, peer: &str) -> Option<TrustState> {
+        if self.chat.key_alerts.iter().any(|u| u == peer) {
+            return Some(TrustState::Changed);
+        }
+        let convo = self
+            .chat
+            .convo
+            .as_ref()
+            .filter(|c| c.peer() == Some(peer))?;
+        convo.key.as_ref().map(|k| k.state)
+    }
+
+    /// The line above an open group's messages: its members, admins
+    /// starred, with presence and key marks, and whether we are still in
+    /// it.
+    pub fn members_line(&self) -> Option<String> {
+        let id = self.chat.convo.as_ref()?.group()?;
+        let Some(group) = self.chat.group(id) else {
+            return Some("members: asking chatd…".into());
+        };
+        let me = self.me.as_deref();
+        let members: Vec<String> = group
+            .members
+            .iter()
+            .map(|m| {
+                let dot = if Some(m.user.as_str()) == me || m.online {
+                    "●"
+                } else {
+                    "○"
+                };
+                let admin = if m.admin { "★" } else { "" };
+                let you = if Some(m.user.as_str()) == me {
+                    " (you)"
+                } else {
+                    ""
+                };
+                let changed = m.trust == Some(TrustState::Changed)
+                    || self.chat.key_alerts.iter().any(|u| u == &m.user);
+                let key = if changed { " !key" } else { "" };
+                format!("{dot}{admin}{}{you}{key}", m.user)
+            })
+            .collect();
+        if !group.is_member {
+            return Some(format!(
+                "You are no longer a member of #{}: its history stays, read-only.",
+                group.name
+            ));
+        }
+        Some(format!(
+            "{} members (★ admin): {}",
+            group.members.len(),
+            members.join("  ")
+        ))
+    }
+
+    /// "bob is typing..." for the open conversation, while anyone is.
+    pub fn typing_line(&self) -> Option<String> {
+        let chat = self.chat.open_chat()?;
+        let who = self.chat.typists(chat);
+        match who.as_slice() {
+            [] => None,
+            [one] => Some(format!("{one} is typing...")),
+            many => Some(format!("{} are typing...", many.join(", "))),
+        }
+    }
+
     /// The banner across the chat screen while chatd is away.
     pub fn down_banner(&self) -> Option<String> {
         match &self.daemon {
@@ -342,6 +423,12 @@ impl App {
     }
 
     fn call(&mut self, request: Request) {
+        match &request {
+            Request::Fingerprint { user: Some(u) } => self.key_clock.ask_key(u),
+            Request::Conversations => self.key_clock.ask_list(keyclock::List::Conversations),
+            Request::Groups => self.key_clock.ask_list(keyclock::List::Groups),
+            _ => {}
+        }
         self.out.push(Effect::Call(request));
     }
 
@@ -405,12 +492,12 @@ impl App {
         if self.screen != Screen::Chat {
             return;
         }
-        let peer = if focused {
-            self.chat.open_peer().map(str::to_string)
+        let chat = if focused {
+            self.chat.open_chat().cloned()
         } else {
             None
         };
-        self.call(Request::Focus { peer });
+        self.call(Request::Focus { chat });
     }
 
     fn tick(&mut self, now_ms: i64) {
@@ -418,6 +505,7 @@ impl App {
         if self.notice.as_ref().is_some_and(|n| n.expired(now_ms)) {
             self.notice = None;
         }
+        self.chat.typing.retain(|t| t.until_ms > now_ms);
         if self.screen != Screen::Chat || self.daemon != Daemon::Up {
             return;
         }
@@ -450,6 +538,7 @@ impl App {
         // from the old connection no longer gate new requests.
         self.notice = None;
         self.conversations = Debounce::default();
+        self.groups = Debounce::default();
         self.users = Debounce::default();
         self.mark_read = Debounce::default();
         self.read_asked = None;
@@ -519,8 +608,9 @@ impl App {
         self.switch_to(Screen::Chat);
         if let Some(peer) = self.initial_peer.take() {
             // Loaded by the reload below, with everything else.
-            self.chat.selected = Some(peer.clone());
-            self.chat.convo = Some(Convo::new(&peer));
+            let chat = Talk::peer(peer);
+            self.chat.selected = Some(chat.clone());
+            self.chat.convo = Some(Convo::new(chat));
         }
         self.reload();
     }
@@ -561,25 +651,28 @@ impl App {
         self.reloaded = true;
         self.call(Request::Settings);
         self.refresh_conversations();
+        self.refresh_groups();
         self.refresh_users();
-        if let Some(peer) = self.chat.open_peer().map(str::to_string) {
-            self.load_convo(&peer);
+        if let Some(chat) = self.chat.open_chat().cloned() {
+            self.load_convo(&chat);
         }
     }
 
-    /// Asks for a conversation's history, the peer's key, and tells chatd
-    /// it is on screen.
-    fn load_convo(&mut self, peer: &str) {
+    /// Asks for a conversation's history, the peer's key (1:1), and tells
+    /// chatd it is on screen.
+    fn load_convo(&mut self, chat: &Talk) {
         self.call(Request::History {
-            peer: peer.to_string(),
+            chat: chat.clone(),
             before: None,
         });
-        self.call(Request::Fingerprint {
-            user: Some(peer.to_string()),
-        });
+        if let Some(peer) = chat.as_peer() {
+            self.call(Request::Fingerprint {
+                user: Some(peer.to_string()),
+            });
+        }
         if self.terminal_focused {
             self.call(Request::Focus {
-                peer: Some(peer.to_string()),
+                chat: Some(chat.clone()),
             });
         }
     }
@@ -590,6 +683,20 @@ impl App {
         }
     }
 
+    fn refresh_groups(&mut self) {
+        if self.groups.want() {
+            self.call(Request::Groups);
+        }
+    }
+
+    /// Badges of the kind of conversation `chat` is come from chatd again.
+    fn refresh_list_of(&mut self, chat: &Talk) {
+        match chat {
+            Talk::Peer(_) => self.refresh_conversations(),
+            Talk::Group(_) => self.refresh_groups(),
+        }
+    }
+
     fn refresh_users(&mut self) {
         self.next_users_refresh = self.now_ms + USERS_REFRESH_MS;
         if self.server_state() == Some(ConnectionState::LoggedIn) && self.users.want() {
@@ -597,19 +704,34 @@ impl App {
         }
     }
 
-    /// Opens `peer`'s conversation.
-    fn open(&mut self, peer: &str) {
-        self.chat.selected = Some(peer.to_string());
-        if self.chat.is_open(peer) {
+    /// Opens a conversation (a peer's or a group's).
+    fn open(&mut self, chat: &Talk) {
+        self.chat.selected = Some(chat.clone());
+        if self.chat.is_open_chat(chat) {
             return;
         }
-        self.chat.convo = Some(Convo::new(peer));
+        let left = self.chat.convo.take().map(|c| c.chat);
+        let mut convo = Convo::new(chat.clone());
+        if let Some(id) = chat.as_group() {
+            convo.changes = self
+                .chat
+                .group_log
+                .iter()
+                .filter(|l| l.group == id)
+                .cloned()
+                .collect();
+        }
+        self.chat.convo = Some(convo);
         self.read_asked = None;
         self.mark_read = Debounce::default();
-        self.load_convo(peer);
+        self.load_convo(chat);
         // The one left behind may have been read meanwhile: its badge
         // comes from chatd, not from what the list said before.
-        self.refresh_conversations();
+        if let Some(left) = left {
+            self.refresh_list_of(&left);
+        } else {
+            self.refresh_conversations();
+        }
     }
 
     /// Tells chatd what the person has seen: read up to the newest
@@ -625,13 +747,13 @@ impl App {
         if self.read_asked.as_ref() == Some(&id) {
             return;
         }
-        let Some(peer) = self.chat.open_peer().map(str::to_string) else {
+        let Some(chat) = self.chat.open_chat().cloned() else {
             return;
         };
         if self.mark_read.want() {
             self.read_asked = Some(id.clone());
             self.call(Request::MarkRead {
-                peer,
+                chat,
                 up_to: Some(id),
             });
         }
@@ -708,9 +830,9 @@ impl App {
             && let Some(before) = convo.oldest_ts()
         {
             convo.loading = true;
-            let peer = convo.peer.clone();
+            let chat = convo.chat.clone();
             self.call(Request::History {
-                peer,
+                chat,
                 before: Some(before),
             });
         }

@@ -3,8 +3,8 @@
 //! and the I/O task is the only place that turns these into calls.
 
 use chatd_api::{
-    Conversation, ErrorCode, Fingerprint, LoggedIn, Message, Messages, Sent, Settings, Status,
-    TrustResult, User,
+    Chat, Conversation, ErrorCode, Fingerprint, Group, LoggedIn, Message, Messages, Sent, Settings,
+    Status, TrustResult, User,
 };
 
 /// A password on its way to chatd; never printed by `Debug`.
@@ -40,17 +40,17 @@ pub enum Request {
     Conversations,
     /// `users` with `online_only`.
     OnlineUsers,
-    /// `history` of `peer`, older than `before` when paging back.
+    /// `history` of a conversation, older than `before` when paging back.
     History {
         /// The conversation.
-        peer: String,
+        chat: Chat,
         /// Only messages older than this (Unix ms).
         before: Option<i64>,
     },
-    /// `send`.
+    /// `send` to a peer or a group.
     Send {
-        /// Recipient.
-        to: String,
+        /// Where.
+        chat: Chat,
         /// The text.
         text: String,
     },
@@ -58,7 +58,7 @@ pub enum Request {
     /// on screen).
     MarkRead {
         /// The conversation.
-        peer: String,
+        chat: Chat,
         /// The newest message read (the whole conversation when `None`).
         up_to: Option<String>,
     },
@@ -91,10 +91,62 @@ pub enum Request {
         /// Send read receipts.
         on: bool,
     },
+    /// `set_settings` with typing indicators on or off.
+    SetTyping {
+        /// Send typing indicators.
+        on: bool,
+    },
     /// `focus`: the conversation on screen (`None` clears it).
     Focus {
         /// The open conversation.
-        peer: Option<String>,
+        chat: Option<Chat>,
+    },
+    /// `typing`: the person types in this conversation.
+    Typing {
+        /// Where.
+        chat: Chat,
+    },
+    /// `groups`.
+    Groups,
+    /// `group_info`.
+    GroupInfo {
+        /// The group id.
+        group: String,
+    },
+    /// `group_create`.
+    GroupCreate {
+        /// Its name.
+        name: String,
+        /// The others in it.
+        members: Vec<String>,
+    },
+    /// `group_add`.
+    GroupAdd {
+        /// The group id.
+        group: String,
+        /// Whom.
+        users: Vec<String>,
+    },
+    /// `group_remove`.
+    GroupRemove {
+        /// The group id.
+        group: String,
+        /// Whom.
+        users: Vec<String>,
+    },
+    /// `group_leave`.
+    GroupLeave {
+        /// The group id.
+        group: String,
+    },
+    /// `group_admin`.
+    GroupAdmin {
+        /// The group id.
+        group: String,
+        /// The member.
+        user: String,
+        /// Make an admin (or no longer one).
+        admin: bool,
     },
 }
 
@@ -121,7 +173,12 @@ pub enum Answer {
     Fingerprint(Fingerprint),
     /// To `Verify` and `Trust`.
     Trust(TrustResult),
-    /// To `MarkRead` and `Focus` (`{}`).
+    /// To `Groups`.
+    Groups(Vec<Group>),
+    /// To `GroupInfo`, `GroupCreate`, `GroupAdd`, `GroupRemove`,
+    /// `GroupLeave` and `GroupAdmin`: the group after it.
+    Group(Group),
+    /// To `MarkRead`, `Focus` and `Typing` (nothing the app needs).
     Done,
 }
 

@@ -1,7 +1,9 @@
 //! Turns the app's [`Request`]s into chatd-api calls and the results into
 //! [`Outcome`]s: the only place that knows both.
 
-use chatd_api::{Client, ClientError, HistoryParams, SearchParams, SettingsPatch, UsersParams};
+use chatd_api::{
+    Client, ClientError, GroupInfo, HistoryParams, SearchParams, SettingsPatch, UsersParams,
+};
 
 use crate::app::chat::PAGE;
 use crate::app::{Answer, Failure, Outcome, Request};
@@ -34,22 +36,23 @@ pub async fn execute(client: &Client, request: &Request) -> Outcome {
             };
             Answer::Users(client.users(&params).await.map_err(failure)?.users)
         }
-        Request::History { peer, before } => {
+        Request::History { chat, before } => {
             let params = HistoryParams {
-                peer: Some(peer.clone()),
-                group: None,
+                peer: chat.as_peer().map(str::to_string),
+                group: chat.as_group().map(str::to_string),
                 limit: Some(page),
                 before: *before,
             };
             Answer::History(client.history(&params).await.map_err(failure)?)
         }
-        Request::Send { to, text } => Answer::Sent(client.send(to, text).await.map_err(failure)?),
-        Request::MarkRead { peer, up_to } => {
-            match up_to {
-                Some(id) => client.mark_read_up_to(peer, id).await,
-                None => client.mark_read(peer).await,
-            }
-            .map_err(failure)?;
+        Request::Send { chat, text } => {
+            Answer::Sent(client.send_in(chat, text).await.map_err(failure)?)
+        }
+        Request::MarkRead { chat, up_to } => {
+            client
+                .mark_read_in(chat, up_to.as_deref())
+                .await
+                .map_err(failure)?;
             Answer::Done
         }
         Request::Settings => Answer::Settings(client.settings().await.map_err(failure)?),
@@ -57,6 +60,13 @@ pub async fn execute(client: &Client, request: &Request) -> Outcome {
             let patch = SettingsPatch {
                 read_receipts: Some(*on),
                 typing_indicators: None,
+            };
+            Answer::Settings(client.set_settings(&patch).await.map_err(failure)?)
+        }
+        Request::SetTyping { on } => {
+            let patch = SettingsPatch {
+                read_receipts: None,
+                typing_indicators: Some(*on),
             };
             Answer::Settings(client.set_settings(&patch).await.map_err(failure)?)
         }
@@ -76,12 +86,34 @@ pub async fn execute(client: &Client, request: &Request) -> Outcome {
             };
             Answer::Messages(client.search(&params).await.map_err(failure)?.messages)
         }
-        Request::Focus { peer } => {
-            client.focus(peer.as_deref()).await.map_err(failure)?;
+        Request::Focus { chat } => {
+            client.focus_on(chat.as_ref()).await.map_err(failure)?;
             Answer::Done
+        }
+        Request::Typing { chat } => {
+            client.typing(chat).await.map_err(failure)?;
+            Answer::Done
+        }
+        Request::Groups => Answer::Groups(client.groups().await.map_err(failure)?.groups),
+        Request::GroupInfo { group } => group_answer(client.group_info(group).await)?,
+        Request::GroupCreate { name, members } => {
+            group_answer(client.group_create(name, members).await)?
+        }
+        Request::GroupAdd { group, users } => group_answer(client.group_add(group, users).await)?,
+        Request::GroupRemove { group, users } => {
+            group_answer(client.group_remove(group, users).await)?
+        }
+        Request::GroupLeave { group } => group_answer(client.group_leave(group).await)?,
+        Request::GroupAdmin { group, user, admin } => {
+            group_answer(client.group_admin(group, user, *admin).await)?
         }
     };
     Ok(answer)
+}
+
+/// A group method's answer: the group after it.
+fn group_answer(result: Result<GroupInfo, ClientError>) -> Outcome {
+    Ok(Answer::Group(result.map_err(failure)?.group))
 }
 
 /// A client error as the app sees it.

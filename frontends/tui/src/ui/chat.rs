@@ -41,9 +41,29 @@ fn pane_border(app: &App, pane: Pane) -> ratatui::style::Style {
     }
 }
 
-/// ` bob · online · key unverified `.
+/// ` bob · online · key unverified `, or ` #team · 4 members `.
 fn title(convo: &Convo, app: &App) -> Line<'static> {
-    if app.me() == Some(convo.peer.as_str()) {
+    let Some(peer) = convo.peer() else {
+        let mut spans = vec![Span::styled(
+            format!(" {} ", app.chat().title(&convo.chat)),
+            theme::accent(),
+        )];
+        if let Some(g) = app.chat().open_group() {
+            let me_admin = g
+                .members
+                .iter()
+                .any(|m| Some(m.user.as_str()) == app.me() && m.admin);
+            let mut words = format!("· {} members ", g.members.len());
+            if !g.is_member {
+                words = "· you left ".to_string();
+            } else if me_admin {
+                words.push_str("· you are admin ");
+            }
+            spans.push(Span::styled(words, theme::dim()));
+        }
+        return Line::from(spans);
+    };
+    if app.me() == Some(peer) {
         return Line::from(vec![
             Span::styled(" ✎ notes ", theme::accent()),
             Span::styled("to yourself, end-to-end encrypted ", theme::dim()),
@@ -53,15 +73,15 @@ fn title(convo: &Convo, app: &App) -> Line<'static> {
         .chat()
         .entries(app.me())
         .iter()
-        .any(|e| e.peer == convo.peer && e.online);
-    let mut spans = vec![Span::styled(format!(" {} ", convo.peer), theme::accent())];
+        .any(|e| e.chat == convo.chat && e.online);
+    let mut spans = vec![Span::styled(format!(" {peer} "), theme::accent())];
     spans.push(if online {
         Span::styled("● online ", theme::online())
     } else {
         Span::styled("○ offline ", theme::dim())
     });
-    if let Some(key) = &convo.key {
-        let (word, style) = match key.state {
+    if let Some(state) = app.key_state(peer) {
+        let (word, style) = match state {
             chatd_api::TrustState::Verified => ("✓ key verified ", theme::good()),
             chatd_api::TrustState::Unverified => ("key unverified ", theme::dim()),
             chatd_api::TrustState::Changed => ("KEY CHANGED ", theme::bad()),
@@ -83,11 +103,22 @@ fn conversation(frame: &mut Frame<'_>, areas: &ChatAreas, app: &App) {
         block = block
             .title_bottom(Line::styled(" ↓ newer below: PgDn ", theme::accent()).right_aligned());
     }
+    if let Some(typing) = app.typing_line() {
+        block =
+            block.title_bottom(Line::styled(format!(" {typing} "), theme::dim()).left_aligned());
+    }
     frame.render_widget(block, areas.convo);
     if let Some((level, text)) = app.key_banner() {
         frame.render_widget(
             Paragraph::new(text)
                 .style(theme::banner(level))
+                .wrap(Wrap { trim: true }),
+            areas.banner,
+        );
+    } else if let Some(text) = app.members_line() {
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(theme::dim())
                 .wrap(Wrap { trim: true }),
             areas.banner,
         );
@@ -107,15 +138,20 @@ fn conversation(frame: &mut Frame<'_>, areas: &ChatAreas, app: &App) {
     if convo.messages.is_empty() {
         let hint = if convo.loading {
             "Loading…".to_string()
+        } else if convo.group().is_some() {
+            format!(
+                "No messages in {} yet: type below and press Enter; everyone in it gets it.",
+                app.chat().title(&convo.chat)
+            )
         } else {
-            if app.me() == Some(convo.peer.as_str()) {
+            if app.me() == convo.peer() {
                 "Your notes: what you write here is kept in your history, for you \
                  alone. Type below and press Enter."
                     .to_string()
             } else {
                 format!(
                     "No messages with {} yet: type below and press Enter.",
-                    convo.peer
+                    app.chat().title(&convo.chat)
                 )
             }
         };
@@ -155,9 +191,11 @@ fn row_line(row: &Row) -> Line<'static> {
 
 fn input(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let chat = app.chat();
-    let mut title = match chat.open_peer() {
-        Some(peer) if app.me() == Some(peer) => " Note to yourself ".to_string(),
-        Some(peer) => format!(" Message {peer} "),
+    let mut title = match chat.open_chat() {
+        Some(c) if c.as_peer().is_some() && c.as_peer() == app.me() => {
+            " Note to yourself ".to_string()
+        }
+        Some(c) => format!(" Message {} ", chat.title(c)),
         None => " Message (no conversation open) ".to_string(),
     };
     if app.draft_aside().is_some() {

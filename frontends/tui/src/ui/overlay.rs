@@ -40,6 +40,11 @@ fn lay_out(area: Rect, app: &App, overlay: &Overlay) -> Laid {
             keys(view, inner),
             " Esc closes ",
         ),
+        Overlay::Group(id) => (
+            format!(" {} ", app.chat().title(&chatd_api::Chat::group(id))),
+            group(app, id, inner),
+            " Esc closes ",
+        ),
     };
     let wanted = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
     let boxed = centered(area, width, wanted.min(area.height.saturating_sub(2)));
@@ -159,7 +164,7 @@ pub const KEYS: &[(&str, &str)] = &[
 /// `keys` then `what`, on one row when it fits, else `what` on the rows
 /// below, indented.
 fn key_lines(keys: &str, what: &str, width: usize, lines: &mut Vec<Line<'static>>) {
-    if 2 + KEY_COLUMN + width_of(what) <= width {
+    if width_of(keys) < KEY_COLUMN && 2 + KEY_COLUMN + width_of(what) <= width {
         lines.push(key_line(keys, what));
         return;
     }
@@ -212,7 +217,12 @@ fn search(view: &SearchView, app: &App, room: usize) -> Vec<Line<'static>> {
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let head = format!("{:<12} {}: ", app.zone.short(m.ts), m.from);
+            let place = m
+                .group
+                .as_ref()
+                .map(|g| format!("#{} ", g.name))
+                .unwrap_or_default();
+            let head = format!("{:<12} {place}{}: ", app.zone.short(m.ts), m.from);
             let text = m.text.replace('\n', " ");
             let body = truncate(&text, room.saturating_sub(width(&head)));
             let style = if i == view.selected {
@@ -226,6 +236,72 @@ fn search(view: &SearchView, app: &App, room: usize) -> Vec<Line<'static>> {
             ])
         })
         .collect()
+}
+
+/// `/info`: a group's members, with admin, presence and key marks, and
+/// what can be done.
+fn group(app: &App, id: &str, width: usize) -> Vec<Line<'static>> {
+    let Some(g) = app.chat().group(id) else {
+        return vec![Line::styled("Asking chatd…", theme::dim())];
+    };
+    let mut lines = vec![Line::styled(
+        format!(
+            "{} members · version {} · id {}",
+            g.members.len(),
+            g.version,
+            g.id
+        ),
+        theme::dim(),
+    )];
+    if !g.is_member {
+        lines.extend(wrapped_lines(
+            "You are no longer a member: nothing is sent to you, and what you send is refused.",
+            width,
+            theme::bad(),
+        ));
+    }
+    lines.push(Line::default());
+    for m in &g.members {
+        let me = app.me() == Some(m.user.as_str());
+        let (dot, style) = if me || m.online {
+            ("● ", theme::online())
+        } else {
+            ("○ ", theme::dim())
+        };
+        let mut spans = vec![
+            Span::raw("  "),
+            Span::styled(dot, style),
+            Span::styled(m.user.clone(), theme::bold()),
+        ];
+        if me {
+            spans.push(Span::raw(" (you)"));
+        }
+        if m.admin {
+            spans.push(Span::styled(" ★ admin", theme::accent()));
+        }
+        let changed = m.trust == Some(TrustState::Changed)
+            || app.chat().key_alerts.iter().any(|u| u == &m.user);
+        let key = match m.trust {
+            _ if changed => Some((
+                " !key changed: /msg them, /fingerprint, /trust",
+                theme::bad(),
+            )),
+            Some(TrustState::Verified) => Some((" ✓ key verified", theme::good())),
+            Some(TrustState::Unverified) => Some((" key unverified", theme::dim())),
+            _ => None,
+        };
+        if let Some((word, style)) = key {
+            spans.push(Span::styled(word, style));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines.push(Line::default());
+    lines.extend(wrapped_lines(
+        "Admins: /add USER, /remove USER, /admin USER [off]. Everyone: /leave.",
+        width,
+        theme::dim(),
+    ));
+    lines
 }
 
 /// Columns before each row of a fingerprint.

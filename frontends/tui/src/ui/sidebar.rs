@@ -35,11 +35,11 @@ pub(super) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             online_header = true;
             lines.push(Line::styled(truncate("Online", inner_width), theme::dim()));
         }
-        let highlighted = focused && chat.selected.as_deref() == Some(entry.peer.as_str());
+        let highlighted = focused && chat.selected.as_ref() == Some(&entry.chat);
         if highlighted {
             selected_line = Some(lines.len());
         }
-        let open = chat.is_open(&entry.peer);
+        let open = chat.is_open_chat(&entry.chat);
         if open {
             open_line = Some(lines.len());
         }
@@ -64,11 +64,15 @@ pub(super) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
 }
 
 /// `▸● bob      3`: open or highlighted, presence, name (bold when open),
-/// unread count or a key alert at the right. The conversation with
-/// oneself is `✎ notes`.
+/// unread count, a key alert, or `…` while someone types there, at the
+/// right. The conversation with
+/// oneself is `✎ notes`; a group is `#team` (dim once left).
 fn entry_line(entry: &Entry, open: bool, highlighted: bool, width_: usize) -> Line<'static> {
+    let group = entry.chat.as_group().is_some();
     let (dot, dot_style) = if entry.notes {
         ("✎", theme::accent())
+    } else if group {
+        (" ", theme::dim())
     } else if entry.online {
         ("●", theme::online())
     } else {
@@ -78,6 +82,8 @@ fn entry_line(entry: &Entry, open: bool, highlighted: bool, width_: usize) -> Li
         "!key".to_string()
     } else if entry.unread > 0 {
         entry.unread.to_string()
+    } else if entry.typing {
+        "…".to_string()
     } else {
         String::new()
     };
@@ -90,12 +96,17 @@ fn entry_line(entry: &Entry, open: bool, highlighted: bool, width_: usize) -> Li
     let room = width_.saturating_sub(3 + width(&badge) + usize::from(!badge.is_empty()));
     let shown = if entry.notes {
         "notes".to_string()
+    } else if group {
+        format!("#{}", entry.name)
     } else {
-        entry.peer.clone()
+        entry.name.clone()
     };
     let name = truncate(&shown, room);
     let pad = width_.saturating_sub(3 + width(&name) + width(&badge));
     let mut name_style = if open { theme::bold() } else { theme::text() };
+    if entry.left {
+        name_style = theme::dim();
+    }
     if highlighted {
         name_style = name_style.patch(theme::selected());
     }

@@ -30,13 +30,15 @@ fn connection(app: &App) -> (String, ratatui::style::Style) {
     }
     let who = app.me().unwrap_or("?");
     let receipts_off = app.settings().is_some_and(|s| !s.read_receipts);
+    let typing_off = app.settings().is_some_and(|s| !s.typing_indicators);
     match app.server_state() {
         Some(ConnectionState::LoggedIn) => {
             let server = app.status().map(|s| s.server.as_str()).unwrap_or("");
-            let off = if receipts_off {
-                " · read receipts off"
-            } else {
-                ""
+            let off = match (receipts_off, typing_off) {
+                (true, true) => " · read receipts, typing off",
+                (true, false) => " · read receipts off",
+                (false, true) => " · typing off",
+                (false, false) => "",
             };
             (format!("● {who} @ {server}{off}"), theme::text())
         }

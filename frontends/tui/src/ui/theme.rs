@@ -92,6 +92,7 @@ pub fn tone(tone: Tone) -> Style {
         Tone::System(chatd_api::NoticeKind::Verified) => Style::new().fg(Color::Green),
         Tone::System(chatd_api::NoticeKind::KeyAccepted) => Style::new().fg(Color::Yellow),
         Tone::Unread => Style::new().fg(Color::Red),
+        Tone::Group => Style::new().fg(Color::Cyan).add_modifier(Modifier::ITALIC),
     }
 }
 

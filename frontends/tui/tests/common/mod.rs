@@ -6,8 +6,8 @@
 use chat_tui::app::{Answer, App, Effect, Failure, Msg, Options, Request};
 use chat_tui::time::Zone;
 use chatd_api::{
-    ConnectionState, Conversation, Direction, ErrorCode, Event, EventBody, Fingerprint, Message,
-    MessageStatus, Status, TrustState, User,
+    Chat, ConnectionState, Conversation, Direction, ErrorCode, Event, EventBody, Fingerprint,
+    Group, GroupMember, GroupReceipts, GroupRef, Message, MessageStatus, Status, TrustState, User,
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -277,7 +277,7 @@ pub fn load_bob(app: &mut App, state: TrustState) {
     answer(
         app,
         Request::History {
-            peer: "bob".into(),
+            chat: Chat::peer("bob"),
             before: None,
         },
         Ok(Answer::Messages(bob_history())),
@@ -289,4 +289,114 @@ pub fn load_bob(app: &mut App, state: TrustState) {
         },
         Ok(fingerprint("bob", FPR_BOB, state)),
     );
+}
+
+/// The id of the group "team".
+pub const TEAM: &str = "6f1c2a5e-9b7d-4e0a-8c3f-2d1e0b9a8c7d";
+
+pub fn member(user: &str, admin: bool, online: bool, trust: Option<TrustState>) -> GroupMember {
+    GroupMember {
+        user: user.into(),
+        admin,
+        online,
+        trust,
+    }
+}
+
+/// "team": alice (admin, us), bob (online), carol (her key changed),
+/// dave; two unread, its last message five minutes ago.
+pub fn team() -> Group {
+    Group {
+        id: TEAM.into(),
+        name: "team".into(),
+        version: 3,
+        members: vec![
+            member("alice", true, true, None),
+            member("bob", false, true, Some(TrustState::Verified)),
+            member("carol", false, false, Some(TrustState::Changed)),
+            member("dave", false, false, Some(TrustState::Unverified)),
+        ],
+        is_member: true,
+        last: Some(in_team("g2", "carol", "and the slides?", NOW - 5 * MINUTE)),
+        unread: 2,
+    }
+}
+
+/// A message from `from` in "team".
+pub fn in_team(id: &str, from: &str, text: &str, ts: i64) -> Message {
+    Message {
+        id: id.into(),
+        from: from.into(),
+        to: TEAM.into(),
+        text: text.into(),
+        ts,
+        direction: Direction::In,
+        status: MessageStatus::Delivered,
+        group: Some(GroupRef {
+            id: TEAM.into(),
+            name: "team".into(),
+        }),
+        receipts: None,
+    }
+}
+
+/// Our message in "team", with its receipts.
+pub fn ours_in_team(id: &str, text: &str, ts: i64, delivered: &[&str], read: &[&str]) -> Message {
+    let names = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    Message {
+        id: id.into(),
+        from: "alice".into(),
+        to: TEAM.into(),
+        text: text.into(),
+        ts,
+        direction: Direction::Out,
+        status: MessageStatus::Sent,
+        group: Some(GroupRef {
+            id: TEAM.into(),
+            name: "team".into(),
+        }),
+        receipts: Some(GroupReceipts {
+            recipients: 3,
+            delivered: names(delivered),
+            read: names(read),
+        }),
+    }
+}
+
+/// The history of "team".
+pub fn team_history() -> Vec<Message> {
+    vec![
+        ours_in_team(
+            "g0",
+            "agenda is in the doc",
+            NOW - 30 * MINUTE,
+            &["bob", "carol"],
+            &["bob"],
+        ),
+        in_team("g1", "bob", "thanks, reading", NOW - 20 * MINUTE),
+        in_team("g2", "carol", "and the slides?", NOW - 5 * MINUTE),
+    ]
+}
+
+/// `logged_in()` with chatd's groups answered: "team".
+pub fn with_groups() -> App {
+    let mut app = logged_in();
+    answer(&mut app, Request::Groups, Ok(Answer::Groups(vec![team()])));
+    app
+}
+
+/// `with_groups()` with "team" opened (Ctrl+N: it is the most recent) and
+/// its history loaded.
+pub fn with_team() -> App {
+    let mut app = with_groups();
+    ctrl(&mut app, 'n');
+    answer(
+        &mut app,
+        Request::History {
+            chat: Chat::group(TEAM),
+            before: None,
+        },
+        Ok(Answer::Messages(team_history())),
+    );
+    app
 }
