@@ -52,7 +52,10 @@ pub fn show(app: &mut App, ui: &mut Ui, id: &str) {
             egui::ScrollArea::vertical()
                 .id_salt(("members", id))
                 .auto_shrink([false, true])
-                .max_height(ui.available_height() - if group.is_member { 150.0 } else { 20.0 })
+                .max_height({
+                    let below = if group.is_member { 150.0 } else { 20.0 };
+                    (ui.available_height() - below).max(60.0)
+                })
                 .show(ui, |ui| {
                     for m in &group.members {
                         if let Some(a) = member_row(app, ui, &palette, m, &me, admin && !busy) {
