@@ -39,8 +39,8 @@ Exit codes:
                   people you talk to, who is online, or anyone found by name); you \
                   are its first member and admin. A group's timeline names who \
                   wrote each message, says what changed (\"alice added carol\"), and \
-                  shows under your own messages \"delivered to 3 of 5 · read by \
-                  alice, bob\". Its members are listed beside it with their \
+                  shows under your own messages how many members have them and who \
+                  read them (\"delivered to 3 of 5\", \"read by alice, bob\"). Its members are listed beside it with their \
                   presence, admin mark and any changed key; admins add, remove and \
                   make admins there, and any member can leave. What chatd refuses \
                   is shown in its words.\n\n\
