@@ -62,6 +62,7 @@ fn typing(app: &mut App, ui: &mut Ui, chat: &Chat, palette: &Palette) {
                 .inner_margin(egui::Margin::symmetric(18, 0)),
         )
         .exact_size(18.0)
+        .show_separator_line(false)
         .show(ui, |ui| {
             if let Some(line) = line {
                 ui.label(RichText::new(line).small().italics().color(palette.muted));

@@ -188,7 +188,7 @@ fn group_list(app: &mut App, ui: &mut Ui, palette: &Palette, query: &str) -> Opt
     let me = app.model.account().unwrap_or("").to_string();
     ui.horizontal(|ui| {
         section(ui, palette, "Groups");
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Min), |ui| {
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let button = ui
                 .add(egui::Button::new(RichText::new("+ New group").small()).frame(false))
                 .on_hover_text("Make a group with people you choose");
