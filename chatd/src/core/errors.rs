@@ -29,6 +29,15 @@ pub enum CoreError {
     /// What the caller gave is not acceptable; the message says why.
     #[error("{0}")]
     InvalidInput(String),
+    /// The `group` param names no group we hold (the message says so).
+    #[error("{0}")]
+    NoSuchGroup(String),
+    /// Only an admin of the group may do this.
+    #[error("{0}")]
+    NotGroupAdmin(String),
+    /// Only a member of the group may do this.
+    #[error("{0}")]
+    NotGroupMember(String),
     /// No account is bound to this daemon yet.
     #[error("no account yet: sign up or log in first")]
     NoAccount,
@@ -96,6 +105,9 @@ impl From<CoreError> for ApiError {
             CoreError::E2e(e) => e2e_error(e),
             CoreError::Store(e) => store_error(e),
             CoreError::InvalidInput(m) => ApiError::new(ErrorCode::InvalidInput, m),
+            CoreError::NoSuchGroup(m) => ApiError::new(ErrorCode::NoSuchGroup, m),
+            CoreError::NotGroupAdmin(m) => ApiError::new(ErrorCode::NotGroupAdmin, m),
+            CoreError::NotGroupMember(m) => ApiError::new(ErrorCode::NotGroupMember, m),
             e @ CoreError::OtherAccount { .. } => {
                 ApiError::new(ErrorCode::InvalidInput, e.to_string())
             }
@@ -162,6 +174,7 @@ fn link_error(e: LinkError) -> ApiError {
                 Wire::BadCredentials => ErrorCode::BadCredentials,
                 Wire::UsernameTaken => ErrorCode::UsernameTaken,
                 Wire::NoSuchUser => ErrorCode::NoSuchUser,
+                Wire::NotGroupAdmin => ErrorCode::NotGroupAdmin,
                 Wire::RateLimited | Wire::ServerBusy => ErrorCode::RateLimited,
                 Wire::NotAuthenticated => ErrorCode::NotLoggedIn,
                 Wire::InvalidUsername

@@ -15,12 +15,13 @@ use std::sync::Arc;
 
 use chat_e2e::{Payload, ReceiptStatus, Received};
 use chat_proto::{ServerMessage, now_ms};
-use chatd_api::{Direction, Event, EventBody, Message, MessageStatus, SecurityReason};
+use chatd_api::{Direction, EventBody, Message, MessageStatus, SecurityReason};
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::outbound::queue;
+use super::groups::receive::{self as group_rx, Ctx, Effects};
+use super::outbound::{group_receipt, queue};
 use super::unstored::{Delivery, Unstored};
 use super::{Core, CoreError};
 use crate::link::LinkEvent;
@@ -155,6 +156,8 @@ async fn logged_in(core: Arc<Core>, user: String) {
     {
         core.learn_peer(&sender);
     }
+    super::groups::change::finish_pending(&core).await;
+    retry_group_held(&core).await;
     core.kick_outbox();
 }
 
@@ -177,7 +180,7 @@ async fn deliver(
         // meanwhile, then examine it again.
         core.learn_peer(from);
     }
-    let focused = core.is_focused(from);
+    let snap = core.snapshot();
     let (e, f, env, id) = (
         engine.clone(),
         from.to_string(),
@@ -202,9 +205,12 @@ async fn deliver(
                     reason: SecurityReason::Replayed,
                     group: None,
                 };
-                return Ok(Outcome::Done(vec![tx.append_event(&body, now)?]));
+                return Ok(Outcome::Done(Effects {
+                    events: vec![tx.append_event(&body, now)?],
+                    ..Effects::default()
+                }));
             }
-            apply(tx, &e, &f, &id, &env, received, focused)
+            apply(tx, &e, &f, &id, &env, received, &snap)
         })
         .await;
     settle(core, from, msg_id, outcome).await
@@ -212,7 +218,7 @@ async fn deliver(
 
 /// What a receive led to, after its transaction committed.
 enum Outcome {
-    Done(Vec<Event>),
+    Done(Effects),
     /// A session key to unwrap. `held` is the row of the held envelope it
     /// came from: that row is deleted only in the transaction that stores
     /// the key, so a crash in between loses nothing.
@@ -221,7 +227,24 @@ enum Outcome {
         env: Map<String, Value>,
         held: Option<i64>,
     },
-    NewKey(Vec<Event>),
+    NewKey(Effects),
+}
+
+/// What a transaction of this pipeline needs to know of the runtime:
+/// presence and the conversations frontends show, taken just before it.
+pub(crate) struct Snapshot {
+    online: super::groups::Online,
+    focus: std::collections::HashSet<String>,
+}
+
+impl Core {
+    /// Presence and focus now, for a transaction of the inbound pipeline.
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            online: self.online_now(),
+            focus: self.focused_now(),
+        }
+    }
 }
 
 /// Commits the effect of one engine result inside the caller's transaction.
@@ -232,21 +255,22 @@ fn apply(
     msg_id: &str,
     env: &Map<String, Value>,
     r: Received,
-    focused: bool,
+    snap: &Snapshot,
 ) -> Result<Outcome, CoreError> {
     let now = now_ms();
-    let mut events = Vec::new();
+    let mut fx = Effects::default();
     match r {
-        Received::Message(d) => apply_payload(
-            tx,
-            engine.username(),
-            from,
-            d.payload,
-            now,
-            focused,
-            &mut events,
-        )?,
-        Received::SessionKey { .. } => return Ok(Outcome::NewKey(events)),
+        Received::Message(d) => {
+            let focused = |k: &str| snap.focus.contains(k);
+            let cx = Ctx {
+                me: engine.username(),
+                online: &snap.online,
+                focused: &focused,
+                now,
+            };
+            apply_payload(tx, &cx, from, d.payload, &mut fx)?;
+        }
+        Received::SessionKey { .. } => return Ok(Outcome::NewKey(fx)),
         Received::Pending(p) => {
             let envelope = serde_json::to_string(env)
                 .map_err(|e| CoreError::Internal(format!("cannot encode an envelope: {e}")))?;
@@ -265,7 +289,7 @@ fn apply(
         Received::Security(reason) => {
             tracing::warn!(peer = %from, ?reason, "refused an envelope");
             let reason = api_reason(reason);
-            events.push(tx.append_event(
+            fx.events.push(tx.append_event(
                 &EventBody::Security {
                     user: from.to_string(),
                     reason,
@@ -283,18 +307,18 @@ fn apply(
             });
         }
     }
-    Ok(Outcome::Done(events))
+    Ok(Outcome::Done(fx))
 }
 
 fn apply_payload(
     tx: &mut Tx<'_>,
-    me: &str,
+    cx: &Ctx<'_>,
     from: &str,
     payload: Payload,
-    now: i64,
-    focused: bool,
-    events: &mut Vec<Event>,
+    fx: &mut Effects,
 ) -> Result<(), CoreError> {
+    let (me, now) = (cx.me, cx.now);
+    let events = &mut fx.events;
     match payload {
         Payload::Text(t) => {
             let message = Message {
@@ -312,6 +336,7 @@ fn apply_payload(
                 let receipt = Payload::receipt(ReceiptStatus::Delivered, vec![t.id], now)
                     .map_err(chat_e2e::E2eError::from)?;
                 queue(tx, from, &receipt, None, now)?;
+                let focused = (cx.focused)(from);
                 events.push(tx.append_event(&EventBody::Message { message, focused }, now)?);
             }
         }
@@ -322,6 +347,17 @@ fn apply_payload(
             };
             for id in r.ids {
                 let id = id.to_string();
+                if tx.message_group(&id)?.is_some() {
+                    // A group message: only one of its recipients may
+                    // confirm it, for themselves (D15).
+                    let ours = tx
+                        .message(&id)?
+                        .is_some_and(|m| m.direction == Direction::Out);
+                    if ours && tx.group_receipt_set(&id, from, status)? {
+                        events.push(tx.append_event(&group_receipt(tx, &id, from)?, now)?);
+                    }
+                    continue;
+                }
                 // Only the recipient of a message may confirm it.
                 let ours = tx
                     .message(&id)?
@@ -337,13 +373,11 @@ fn apply_payload(
                 }
             }
         }
-        // Group payloads (PROTOCOL.md §4.1) are not acted on yet: ignored
-        // exactly as unknown types are (acked, not shown, no receipt).
-        Payload::GroupText(_)
-        | Payload::GroupState(_)
-        | Payload::GroupStateRequest(_)
-        | Payload::Typing(_)
-        | Payload::Unknown { .. } => {}
+        // Group payloads (PROTOCOL.md §4.1, D15).
+        Payload::GroupText(t) => group_rx::on_text(tx, cx, from, t, fx)?,
+        Payload::GroupState(p) => group_rx::on_state(tx, cx, from, p, fx)?,
+        Payload::GroupStateRequest(r) => group_rx::on_request(tx, cx, from, r)?,
+        Payload::Typing(_) | Payload::Unknown { .. } => {}
     }
     Ok(())
 }
@@ -351,24 +385,20 @@ fn apply_payload(
 /// Finishes what the transaction started: the RSA unwrap off the async
 /// workers, events to frontends, receipts to the outbox. True when acked.
 async fn settle(
-    core: &Core,
+    core: &Arc<Core>,
     from: &str,
     msg_id: &str,
     outcome: Result<Outcome, CoreError>,
 ) -> bool {
     match outcome {
-        Ok(Outcome::Done(events)) => {
-            let any_message = events
-                .iter()
-                .any(|e| matches!(e.body, EventBody::Message { .. }));
-            core.hub().announce(events);
-            if any_message {
-                core.kick_outbox();
-            }
+        Ok(Outcome::Done(fx)) => {
+            effects(core, fx);
+            // A receipt or a group payload to send may have been queued.
+            core.kick_outbox();
             true
         }
-        Ok(Outcome::NewKey(events)) => {
-            core.hub().announce(events);
+        Ok(Outcome::NewKey(fx)) => {
+            effects(core, fx);
             Box::pin(retry_pending(core, from)).await;
             true
         }
@@ -382,7 +412,7 @@ async fn settle(
             if held.is_some() {
                 crate::failpoint::pause("held-key-unwrapped").await;
             }
-            let focused = core.is_focused(from);
+            let snap = core.snapshot();
             let (f, id) = (from.to_string(), msg_id.to_string());
             let outcome = core
                 .db()
@@ -391,7 +421,7 @@ async fn settle(
                         tx.pending_remove(row)?;
                     }
                     let r = engine.finish_session_key(tx, unwrapped, now_ms())?;
-                    apply(tx, &engine, &f, &id, &env, r, focused)
+                    apply(tx, &engine, &f, &id, &env, r, &snap)
                 })
                 .await;
             Box::pin(settle(core, from, msg_id, outcome)).await
@@ -403,9 +433,55 @@ async fn settle(
     }
 }
 
+/// Announces what a committed transaction led to, and starts the key
+/// fetches it asked for.
+fn effects(core: &Arc<Core>, fx: Effects) {
+    core.hub().announce(fx.events);
+    if fx.accepted {
+        core.group_accepted();
+    }
+    for user in fx.learn {
+        core.learn_peer(&user);
+    }
+}
+
+/// Examines the held group payloads again (after a key arrived, a trust,
+/// or a login; expired ones are dropped).
+pub async fn retry_group_held(core: &Arc<Core>) {
+    let Some(me) = core.account() else { return };
+    let snap = core.snapshot();
+    let outcome = core
+        .db()
+        .run(move |tx| {
+            let focused = |k: &str| snap.focus.contains(k);
+            let cx = Ctx {
+                me: &me,
+                online: &snap.online,
+                focused: &focused,
+                now: now_ms(),
+            };
+            let mut fx = Effects::default();
+            group_rx::reexamine(tx, &cx, &mut fx)?;
+            Ok::<_, CoreError>(fx)
+        })
+        .await;
+    match outcome {
+        Ok(fx) => {
+            effects(core, fx);
+            core.kick_outbox();
+        }
+        Err(e) => tracing::error!(error = %e, "cannot examine held group payloads"),
+    }
+}
+
 /// Retries the envelopes held for `peer` (after a new session key, a
-/// trust, or a login).
-pub async fn retry_pending(core: &Core, peer: &str) {
+/// trust, or a login), then the group payloads held.
+pub async fn retry_pending(core: &Arc<Core>, peer: &str) {
+    retry_held_envelopes(core, peer).await;
+    retry_group_held(core).await;
+}
+
+async fn retry_held_envelopes(core: &Arc<Core>, peer: &str) {
     let p = peer.to_string();
     let held = match core.db().call(move |tx| tx.pending_for(&p)).await {
         Ok(held) => held,
@@ -420,7 +496,7 @@ pub async fn retry_pending(core: &Core, peer: &str) {
             continue;
         };
         let Ok(engine) = core.engine() else { return };
-        let focused = core.is_focused(peer);
+        let snap = core.snapshot();
         let (f, env, mid) = (peer.to_string(), envelope, held.server_msg_id.clone());
         let outcome = core
             .db()
@@ -436,7 +512,7 @@ pub async fn retry_pending(core: &Core, peer: &str) {
                     })),
                     r => {
                         tx.pending_remove(id)?;
-                        apply(tx, &engine, &f, &mid, &env, r, focused).map(Some)
+                        apply(tx, &engine, &f, &mid, &env, r, &snap).map(Some)
                     }
                 }
             })

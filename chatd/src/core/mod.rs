@@ -16,6 +16,7 @@
 
 pub mod api;
 mod errors;
+pub mod groups;
 pub mod inbound;
 mod notices;
 pub mod outbound;
@@ -49,6 +50,7 @@ pub struct Core {
     engine: RwLock<Option<Engine>>,
     peers: Peers,
     outbox: Outbox,
+    groups: groups::Groups,
     /// The conversation each frontend connection shows, by connection id.
     focus: Mutex<HashMap<u64, String>>,
     /// The timestamp of the last message this daemon wrote (see
@@ -76,6 +78,7 @@ impl Core {
             engine: RwLock::new(engine),
             peers: Peers::new(),
             outbox: Outbox::new(),
+            groups: groups::Groups::new(),
             focus: Mutex::new(HashMap::new()),
             last_send_ts: std::sync::atomic::AtomicI64::new(0),
         }
@@ -176,12 +179,21 @@ impl Core {
         }
     }
 
-    /// Whether some frontend shows the conversation with `peer`.
+    /// Whether some frontend shows the conversation with `peer` (a user,
+    /// or a group id).
     pub fn is_focused(&self, peer: &str) -> bool {
         self.focus
             .lock()
             .map(|f| f.values().any(|p| p == peer))
             .unwrap_or(false)
+    }
+
+    /// Every conversation some frontend shows now (peers and group ids).
+    pub fn focused_now(&self) -> std::collections::HashSet<String> {
+        self.focus
+            .lock()
+            .map(|f| f.values().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The stored account name (before any login in this run).

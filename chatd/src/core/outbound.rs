@@ -67,11 +67,12 @@ pub fn queue(
         payload,
         message_id,
         created_ms: now,
+        batch: None,
     })?)
 }
 
 /// What became of one item.
-enum Fate {
+pub(crate) enum Fate {
     /// Sent: remove it.
     Sent,
     /// Cannot ever be sent: remove it, mark the message failed.
@@ -111,32 +112,74 @@ async fn drain(core: &Core) {
     // A peer whose item must wait keeps all its later items waiting too, so
     // a peer never receives messages out of the order they were written.
     let mut waiting: HashSet<String> = HashSet::new();
-    for (id, item) in items {
+    // Batches already handled in this pass (their items leave together).
+    let mut batches_done: HashSet<String> = HashSet::new();
+    for (n, (id, item)) in items.iter().enumerate() {
         if waiting.contains(&item.peer) {
             continue;
         }
-        match send_one(core, &item).await {
-            Fate::Sent => finish(core, id, &item, MessageStatus::Sent).await,
-            Fate::Failed(why) => {
-                tracing::warn!(peer = %item.peer, "message cannot be sent: {why}");
-                finish(core, id, &item, MessageStatus::Failed).await;
+        let fates = match &item.batch {
+            None => vec![(*id, item, send_one(core, item).await)],
+            Some(batch) => {
+                if !batches_done.insert(batch.clone()) {
+                    continue;
+                }
+                // This item and the later ones of its batch whose peer
+                // does not wait (the batch's items are consecutive).
+                let members: Vec<(i64, &OutboxItem)> = items[n..]
+                    .iter()
+                    .filter(|(_, i)| i.batch.as_ref() == Some(batch) && !waiting.contains(&i.peer))
+                    .map(|(id, i)| (*id, i))
+                    .collect();
+                let refs: Vec<&OutboxItem> = members.iter().map(|(_, i)| *i).collect();
+                let fates = super::groups::fanout::send_batch(core, &refs).await;
+                // Crash tests stop here: the server stored the copies and
+                // the items are not removed yet (D15: sent again, dropped
+                // by payload id).
+                crate::failpoint::pause("group-fanout-sent").await;
+                members
+                    .into_iter()
+                    .zip(fates)
+                    .map(|((id, i), f)| (id, i, f))
+                    .collect()
             }
-            Fate::Later => {
-                waiting.insert(item.peer.clone());
+        };
+        for (id, item, fate) in fates {
+            match fate {
+                Fate::Sent => finish(core, id, item, MessageStatus::Sent).await,
+                Fate::Failed(why) => {
+                    tracing::warn!(peer = %item.peer, "message cannot be sent: {why}");
+                    finish(core, id, item, MessageStatus::Failed).await;
+                }
+                Fate::Later => {
+                    waiting.insert(item.peer.clone());
+                }
+                Fate::Offline => return,
             }
-            Fate::Offline => return,
         }
     }
 }
 
 async fn finish(core: &Core, id: i64, item: &OutboxItem, status: MessageStatus) {
     let message_id = item.message_id.clone();
+    let member = item.peer.clone();
+    let fanned_out = item.batch.is_some();
     let now = now_ms();
     let result = core
         .db()
         .call(move |tx| {
             tx.outbox_remove(id)?;
             let mut events = Vec::new();
+            if fanned_out {
+                // One member's copy of a group message: its receipt, and
+                // the aggregate.
+                if let Some(mid) = message_id
+                    && tx.group_receipt_set(&mid, &member, status)?
+                {
+                    events.push(tx.append_event(&group_receipt(tx, &mid, &member)?, now)?);
+                }
+                return Ok(events);
+            }
             if let Some(mid) = message_id
                 && tx.set_status(&mid, status)?
             {
@@ -157,19 +200,36 @@ async fn finish(core: &Core, id: i64, item: &OutboxItem, status: MessageStatus) 
     }
 }
 
+/// The `receipt` event of a group message after `member`'s status moved:
+/// the aggregate status and the receipts now.
+pub fn group_receipt(tx: &Tx<'_>, message_id: &str, member: &str) -> Result<EventBody, StoreError> {
+    let (receipts, status) = tx.group_receipts(message_id)?;
+    Ok(EventBody::Receipt {
+        id: message_id.to_string(),
+        status,
+        user: Some(member.to_string()),
+        receipts: Some(receipts),
+    })
+}
+
+/// What a failure to pin `peer`'s key means for an item to them.
+pub(crate) fn pin_fate(e: CoreError, peer: &str) -> Fate {
+    match e {
+        CoreError::Link(LinkError::Server {
+            code: Wire::NoSuchUser,
+            ..
+        }) => Fate::Failed(format!("{peer} does not exist")),
+        CoreError::Link(LinkError::Offline | LinkError::NotLoggedIn) => Fate::Offline,
+        _ => Fate::Later,
+    }
+}
+
 async fn send_one(core: &Core, item: &OutboxItem) -> Fate {
     let Ok(payload) = Payload::from_bytes(item.payload.as_bytes()) else {
         return Fate::Failed("the queued payload is unreadable".into());
     };
     if let Err(e) = core.ensure_pin(&item.peer).await {
-        return match e {
-            CoreError::Link(LinkError::Server {
-                code: Wire::NoSuchUser,
-                ..
-            }) => Fate::Failed(format!("{} does not exist", item.peer)),
-            CoreError::Link(LinkError::Offline | LinkError::NotLoggedIn) => Fate::Offline,
-            _ => Fate::Later,
-        };
+        return pin_fate(e, &item.peer);
     }
     let envelopes = match encrypt(core, &item.peer, &payload).await {
         Ok(envs) => envs,
@@ -205,7 +265,7 @@ async fn send_one(core: &Core, item: &OutboxItem) -> Fate {
 
 /// Encrypts with the engine; a new session key is made on the blocking
 /// pool (RSA), then installed in the store.
-async fn encrypt(
+pub(crate) async fn encrypt(
     core: &Core,
     peer: &str,
     payload: &Payload,

@@ -94,6 +94,23 @@ impl Core {
             .unwrap_or(false)
     }
 
+    /// Everyone presence says is online now (empty while not logged in).
+    pub fn online_now(&self) -> HashSet<String> {
+        if self.link.state().conn != chatd_api::ConnectionState::LoggedIn {
+            return HashSet::new();
+        }
+        self.peers
+            .online
+            .lock()
+            .map(|m| {
+                m.iter()
+                    .filter(|(_, on)| **on)
+                    .map(|(u, _)| u.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Records presence.
     pub fn set_online(&self, user: &str, online: bool) {
         if let Ok(mut m) = self.peers.online.lock() {

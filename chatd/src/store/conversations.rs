@@ -4,7 +4,7 @@
 
 use rusqlite::params;
 
-use super::history::{ConversationRow, MESSAGE_COLUMNS};
+use super::history::{ConversationRow, MESSAGE_COLUMN_COUNT, MESSAGE_COLUMNS};
 use super::{StoreError, Tx};
 
 impl Tx<'_> {
@@ -16,10 +16,12 @@ impl Tx<'_> {
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS}, peer, \
                (SELECT count(*) FROM messages u \
-                WHERE u.peer = m.peer AND u.direction = 'in' AND u.status <> 'read') \
-             FROM (SELECT DISTINCT peer AS p FROM messages) \
+                WHERE u.peer = m.peer AND u.group_id IS NULL \
+                AND u.direction = 'in' AND u.status <> 'read') \
+             FROM (SELECT DISTINCT peer AS p FROM messages WHERE group_id IS NULL) \
              JOIN messages m ON m.n = \
-               (SELECT n FROM messages WHERE peer = p ORDER BY ts DESC, id DESC LIMIT 1) \
+               (SELECT n FROM messages WHERE peer = p AND group_id IS NULL \
+                ORDER BY ts DESC, id DESC LIMIT 1) \
              ORDER BY m.ts DESC, m.n DESC"
         );
         let mut out = Vec::new();
@@ -28,16 +30,17 @@ impl Tx<'_> {
             let mut rows = stmt.query([])?;
             while let Some(row) = rows.next()? {
                 let last = super::history::message_from_row(row)?;
-                let unread: i64 = row.get(8)?;
+                let unread: i64 = row.get(MESSAGE_COLUMN_COUNT + 1)?;
                 out.push(ConversationRow {
-                    peer: row.get(7)?,
+                    peer: row.get(MESSAGE_COLUMN_COUNT)?,
                     last: Some(last),
                     unread: u32::try_from(unread).unwrap_or(u32::MAX),
                 });
             }
         }
         let mut stmt = self.tx.prepare_cached(
-            "SELECT user FROM pins WHERE user NOT IN (SELECT peer FROM messages) ORDER BY user",
+            "SELECT user FROM pins WHERE user NOT IN \
+             (SELECT peer FROM messages WHERE group_id IS NULL) ORDER BY user",
         )?;
         let pinned_only = stmt.query_map([], |row| row.get::<_, String>(0))?;
         for peer in pinned_only {
@@ -67,7 +70,8 @@ impl Tx<'_> {
             };
             let mut stmt = self.tx.prepare_cached(&format!(
                 "SELECT id FROM messages \
-                 WHERE peer = ?1 AND direction = 'in' AND status <> 'read' {bound} \
+                 WHERE peer = ?1 AND group_id IS NULL AND direction = 'in' \
+                 AND status <> 'read' {bound} \
                  ORDER BY ts, id"
             ))?;
             let rows = match up_to {
@@ -83,14 +87,14 @@ impl Tx<'_> {
     }
 
     /// Whether `user` is someone this daemon knows: a conversation, a pin
-    /// or something waiting in the outbox.
+    /// or something waiting in the outbox (group fan-outs do not count).
     pub fn knows_peer(&self, user: &str) -> Result<bool, StoreError> {
         Ok(self
             .tx
             .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM messages WHERE peer = ?1) \
+                "SELECT EXISTS (SELECT 1 FROM messages WHERE peer = ?1 AND group_id IS NULL) \
                  OR EXISTS (SELECT 1 FROM pins WHERE user = ?1) \
-                 OR EXISTS (SELECT 1 FROM outbox WHERE peer = ?1)",
+                 OR EXISTS (SELECT 1 FROM outbox WHERE peer = ?1 AND batch IS NULL)",
             )?
             .query_row([user], |row| row.get(0))?)
     }
@@ -99,7 +103,9 @@ impl Tx<'_> {
     pub fn peers(&self) -> Result<Vec<String>, StoreError> {
         let mut stmt = self
             .tx
-            .prepare_cached("SELECT peer FROM messages UNION SELECT user FROM pins ORDER BY 1")?;
+            .prepare_cached(
+            "SELECT peer FROM messages WHERE group_id IS NULL UNION SELECT user FROM pins ORDER BY 1",
+        )?;
         let peers = stmt
             .query_map([], |row| row.get::<_, String>(0))?
             .collect::<Result<Vec<_>, _>>()?;

@@ -5,8 +5,9 @@
 //! highest version recorded, and never goes back (so a replayed old state
 //! cannot bring a group back, §4.4).
 //!
-//! Not yet used by the daemon: the group pipeline and the local API come
-//! next (see the status box of PROTOCOL.md §4).
+//! Beside them, what the group pipeline (`core/groups/`, D15) must not
+//! lose: the state we signed and are committing ([`Tx::group_commit_put`]),
+//! and group payloads held until they can be applied ([`Tx::group_hold`]).
 
 use chat_e2e::group::SignedGroupState;
 use rusqlite::{OptionalExtension, params};
@@ -30,6 +31,24 @@ pub struct GroupRow {
     pub is_member: bool,
     /// When the state held was accepted (Unix ms).
     pub updated_ms: i64,
+}
+
+/// The most group payloads held per sender (as for envelopes, D5).
+pub const MAX_HELD_PER_SENDER: i64 = 1000;
+
+/// A group payload waiting to be applied (see [`Tx::group_hold`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldGroupPayload {
+    /// Its row.
+    pub row: i64,
+    /// The group it is about.
+    pub group_id: Uuid,
+    /// Who sent it.
+    pub sender: String,
+    /// The payload's JSON.
+    pub payload: String,
+    /// When it arrived (Unix ms).
+    pub received_ms: i64,
 }
 
 impl Tx<'_> {
@@ -163,6 +182,119 @@ impl Tx<'_> {
             .query_map(params![user], |row| row.get::<_, String>(0))?
             .collect::<Result<Vec<_>, _>>()?;
         ids.iter().map(|g| parse_group_id(g)).collect()
+    }
+
+    /// The summary row of one group.
+    pub fn group_row(&self, group_id: Uuid) -> Result<Option<GroupRow>, StoreError> {
+        Ok(self.groups()?.into_iter().find(|g| g.group_id == group_id))
+    }
+
+    /// Marks that we are no longer a member of a group without a new
+    /// state: we were its last member and left (§4.4: the last member
+    /// leaving sends no state). The state held stays.
+    pub fn group_mark_left(&self, group_id: Uuid, now: i64) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE groups SET is_member = 0, updated_ms = ?2 WHERE group_id = ?1",
+            params![group_id.hyphenated().to_string(), now],
+        )?;
+        Ok(())
+    }
+
+    /// Records the state we signed and are about to commit for its group
+    /// (replacing one left from an earlier attempt).
+    pub fn group_commit_put(&self, signed: &SignedGroupState, now: i64) -> Result<(), StoreError> {
+        let json = serde_json::to_string(signed)
+            .map_err(|e| StoreError::Db(format!("cannot encode a group state: {e}")))?;
+        self.exec(
+            "INSERT INTO group_commits (group_id, state, created_ms) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (group_id) DO UPDATE SET state = excluded.state, \
+             created_ms = excluded.created_ms",
+            params![
+                signed.state().group_id().hyphenated().to_string(),
+                json,
+                now
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets the commit in progress for a group.
+    pub fn group_commit_remove(&self, group_id: Uuid) -> Result<(), StoreError> {
+        self.exec(
+            "DELETE FROM group_commits WHERE group_id = ?1",
+            params![group_id.hyphenated().to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// Every commit in progress (to finish after a restart).
+    pub fn group_commits(&self) -> Result<Vec<SignedGroupState>, StoreError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT state FROM group_commits ORDER BY group_id")?;
+        let rows = stmt
+            .query_map([], |row| row.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.iter().map(|t| decode_state(t)).collect()
+    }
+
+    /// Holds a group payload (its JSON) from `sender` until it can be
+    /// applied. Returns its row id.
+    pub fn group_hold(
+        &self,
+        group_id: Uuid,
+        sender: &str,
+        payload: &str,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        self.exec(
+            "INSERT INTO group_held (group_id, sender, payload, received_ms) \
+             VALUES (?1, ?2, ?3, ?4)",
+            params![group_id.hyphenated().to_string(), sender, payload, now],
+        )?;
+        let row = self.tx.last_insert_rowid();
+        // At most MAX_HELD_PER_SENDER per sender, the newest kept (D5).
+        self.exec(
+            "DELETE FROM group_held WHERE sender = ?1 AND id NOT IN \
+             (SELECT id FROM group_held WHERE sender = ?1 ORDER BY id DESC LIMIT ?2)",
+            params![sender, MAX_HELD_PER_SENDER],
+        )?;
+        Ok(row)
+    }
+
+    /// The payloads held, oldest first: `(row, group, sender, payload, received_ms)`.
+    pub fn group_held_all(&self) -> Result<Vec<HeldGroupPayload>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT id, group_id, sender, payload, received_ms FROM group_held ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, i64>(4)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(row, gid, sender, payload, received_ms)| {
+                Ok(HeldGroupPayload {
+                    row,
+                    group_id: parse_group_id(&gid)?,
+                    sender,
+                    payload,
+                    received_ms,
+                })
+            })
+            .collect()
+    }
+
+    /// Removes a held payload (no-op when it is gone).
+    pub fn group_held_remove(&self, row: i64) -> Result<(), StoreError> {
+        self.exec("DELETE FROM group_held WHERE id = ?1", [row])?;
+        Ok(())
     }
 
     fn held_version(&self, gid: &str) -> Result<Option<i64>, StoreError> {

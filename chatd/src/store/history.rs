@@ -11,7 +11,12 @@ use super::records::named;
 use super::{StoreError, Tx};
 
 /// The columns [`message_from_row`] reads, in its order.
-pub(super) const MESSAGE_COLUMNS: &str = "id, sender, recipient, text, ts, direction, status";
+/// `group_id` is NULL for a 1:1 message; a group message's group name and
+/// receipts are filled in after the query ([`Tx::messages`]).
+pub(super) const MESSAGE_COLUMNS: &str =
+    "id, sender, recipient, text, ts, direction, status, group_id";
+/// How many columns [`MESSAGE_COLUMNS`] has.
+pub(super) const MESSAGE_COLUMN_COUNT: usize = 8;
 
 /// One entry of `conversations`.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,8 +34,8 @@ impl Tx<'_> {
     /// its id exists already (a duplicate delivery).
     pub fn insert_message(&self, m: &Message) -> Result<bool, StoreError> {
         let added = self.exec(
-            "INSERT INTO messages (id, sender, recipient, text, ts, direction, status) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO messages (id, sender, recipient, text, ts, direction, status, group_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO NOTHING",
             params![
                 m.id,
                 m.from,
@@ -38,7 +43,8 @@ impl Tx<'_> {
                 m.text,
                 m.ts,
                 direction_str(m.direction),
-                status_str(m.status)
+                status_str(m.status),
+                m.group.as_ref().map(|g| g.id.as_str())
             ],
         )?;
         Ok(added == 1)
@@ -77,6 +83,7 @@ impl Tx<'_> {
     /// The newest `limit` messages with `peer` older than `before` (all
     /// when `None`), in timeline order: by timestamp, equal timestamps by
     /// id (`chatd_api::domain::timeline_cmp`), as every frontend sorts.
+    /// Group messages are not part of any 1:1 conversation.
     pub fn history(
         &self,
         peer: &str,
@@ -86,7 +93,8 @@ impl Tx<'_> {
         let bound = if before.is_some() { "AND ts < ?3" } else { "" };
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS} FROM (SELECT n, {MESSAGE_COLUMNS} FROM messages \
-             WHERE peer = ?1 {bound} ORDER BY ts DESC, id DESC LIMIT ?2) ORDER BY ts, id"
+             WHERE peer = ?1 AND group_id IS NULL {bound} \
+             ORDER BY ts DESC, id DESC LIMIT ?2) ORDER BY ts, id"
         );
         match before {
             Some(before) => self.messages(&sql, params![peer, limit, before]),
@@ -100,11 +108,16 @@ impl Tx<'_> {
         sql: &str,
         params: impl Params,
     ) -> Result<Vec<Message>, StoreError> {
-        let mut stmt = self.tx.prepare_cached(sql)?;
-        let mut rows = stmt.query(params)?;
         let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            out.push(message_from_row(row)?);
+        {
+            let mut stmt = self.tx.prepare_cached(sql)?;
+            let mut rows = stmt.query(params)?;
+            while let Some(row) = rows.next()? {
+                out.push(message_from_row(row)?);
+            }
+        }
+        for m in &mut out {
+            self.fill_group(m)?;
         }
         Ok(out)
     }
@@ -120,7 +133,13 @@ pub(super) fn message_from_row(row: &Row<'_>) -> Result<Message, StoreError> {
         ts: row.get(4)?,
         direction: named(row, 5, "message direction", parse_direction)?,
         status: named(row, 6, "message status", parse_status)?,
-        group: None,
+        // The name is filled in by `Tx::fill_group`.
+        group: row
+            .get::<_, Option<String>>(7)?
+            .map(|id| chatd_api::GroupRef {
+                id,
+                name: String::new(),
+            }),
         receipts: None,
     })
 }
@@ -135,7 +154,7 @@ pub(super) fn status_str(s: MessageStatus) -> &'static str {
     }
 }
 
-fn parse_status(s: &str) -> Option<MessageStatus> {
+pub(super) fn parse_status(s: &str) -> Option<MessageStatus> {
     Some(match s {
         "sending" => MessageStatus::Sending,
         "sent" => MessageStatus::Sent,

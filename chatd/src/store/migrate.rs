@@ -24,6 +24,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("migrations/0004_groups.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("migrations/0005_group_pipeline.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

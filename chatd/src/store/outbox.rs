@@ -16,14 +16,25 @@ pub struct OutboxItem {
     pub message_id: Option<String>,
     /// When it was queued, Unix ms.
     pub created_ms: i64,
+    /// The fan-out it belongs to (a group message or state to several
+    /// members), whose items leave together in `send_multi` frames; `None`
+    /// for a 1:1 item.
+    pub batch: Option<String>,
 }
 
 impl Tx<'_> {
     /// Queues an item; returns its id (ids are never reused).
     pub fn outbox_push(&self, item: &OutboxItem) -> Result<i64, StoreError> {
         self.exec(
-            "INSERT INTO outbox (peer, payload, message_id, created_ms) VALUES (?1, ?2, ?3, ?4)",
-            params![item.peer, item.payload, item.message_id, item.created_ms],
+            "INSERT INTO outbox (peer, payload, message_id, created_ms, batch) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                item.peer,
+                item.payload,
+                item.message_id,
+                item.created_ms,
+                item.batch
+            ],
         )?;
         Ok(self.tx.last_insert_rowid())
     }
@@ -31,7 +42,7 @@ impl Tx<'_> {
     /// Every queued item, oldest first.
     pub fn outbox(&self) -> Result<Vec<(i64, OutboxItem)>, StoreError> {
         let mut stmt = self.tx.prepare_cached(
-            "SELECT id, peer, payload, message_id, created_ms FROM outbox ORDER BY id",
+            "SELECT id, peer, payload, message_id, created_ms, batch FROM outbox ORDER BY id",
         )?;
         let items = stmt
             .query_map([], |row| {
@@ -42,6 +53,7 @@ impl Tx<'_> {
                         payload: row.get(2)?,
                         message_id: row.get(3)?,
                         created_ms: row.get(4)?,
+                        batch: row.get(5)?,
                     },
                 ))
             })?

@@ -18,11 +18,22 @@ impl Tx<'_> {
     /// matches as a prefix: "meet" finds "meeting"), in `peer`'s
     /// conversation only when given; best match first (bm25), newer first
     /// among equals. A query with no letter or digit at all finds nothing;
-    /// an empty one is [`StoreError::InvalidQuery`].
+    /// an empty one is [`StoreError::InvalidQuery`]. Without `peer`, every
+    /// conversation is searched, groups included.
     pub fn search(
         &self,
         query: &str,
         peer: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError> {
+        self.search_in(query, peer, None, limit)
+    }
+
+    fn search_in(
+        &self,
+        query: &str,
+        peer: Option<&str>,
+        group: Option<&str>,
         limit: u32,
     ) -> Result<Vec<Message>, StoreError> {
         let Some(fts) = fts_query(query)? else {
@@ -35,10 +46,22 @@ impl Tx<'_> {
             .join(", ");
         let sql = format!(
             "SELECT {cols} FROM messages_fts JOIN messages m ON m.n = messages_fts.rowid \
-             WHERE messages_fts MATCH ?1 AND (?2 IS NULL OR m.peer = ?2) \
+             WHERE messages_fts MATCH ?1 \
+             AND (?2 IS NULL OR (m.peer = ?2 AND m.group_id IS NULL)) \
+             AND (?4 IS NULL OR m.group_id = ?4) \
              ORDER BY bm25(messages_fts), m.ts DESC, m.id DESC LIMIT ?3"
         );
-        self.messages(&sql, params![fts, peer, limit])
+        self.messages(&sql, params![fts, peer, limit, group])
+    }
+
+    /// [`Tx::search`] inside one group's conversation (`group_id`).
+    pub fn search_group(
+        &self,
+        query: &str,
+        group_id: &str,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError> {
+        self.search_in(query, None, Some(group_id), limit)
     }
 }
 

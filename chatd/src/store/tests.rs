@@ -6,6 +6,7 @@
 mod db;
 mod e2e;
 mod events;
+mod group_messages;
 mod groups;
 mod history;
 mod open;

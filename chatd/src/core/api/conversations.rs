@@ -14,7 +14,7 @@ use chatd_api::{
 
 use super::known::{Offline, check_peer};
 use super::trust::trust_state;
-use super::{check_user, one_to_one};
+use super::{chat, check_user};
 use crate::core::outbound::queue;
 use crate::core::{Core, CoreError};
 
@@ -42,7 +42,10 @@ pub(super) async fn conversations(core: &Core) -> Result<Conversations, ApiError
 }
 
 pub(super) async fn mark_read(core: &Core, p: MarkReadParams) -> Result<Empty, ApiError> {
-    let peer = one_to_one(p.peer.as_deref(), p.group.as_deref(), "peer")?;
+    let peer = match chat(p.peer.as_deref(), p.group.as_deref(), "peer")? {
+        chatd_api::Chat::Peer(peer) => peer,
+        chatd_api::Chat::Group(group) => return mark_group_read(core, group, p.up_to).await,
+    };
     check_user(&peer)?;
     check_peer(core, &peer, Offline::Refuse).await?;
     let now = now_ms();
@@ -83,6 +86,67 @@ pub(super) async fn mark_read(core: &Core, p: MarkReadParams) -> Result<Empty, A
                 let receipt = Payload::receipt(ReceiptStatus::Read, uuids, now)
                     .map_err(chat_e2e::E2eError::from)?;
                 queue(tx, &peer, &receipt, None, now)?;
+            }
+            Ok::<_, CoreError>(events)
+        })
+        .await
+        .map_err(ApiError::from)?;
+    core.hub().announce(events);
+    core.kick_outbox();
+    Ok(Empty {})
+}
+
+/// `mark_read {group}`: the group's incoming messages (up to what the
+/// frontend showed) become read, and each sender gets a read receipt for
+/// theirs unless read receipts are off.
+async fn mark_group_read(
+    core: &Core,
+    group: String,
+    up_to: Option<String>,
+) -> Result<Empty, ApiError> {
+    let now = now_ms();
+    let events = core
+        .db()
+        .run(move |tx| {
+            let row = crate::core::groups::resolve(tx, &group)?;
+            let gid = row.group_id.hyphenated().to_string();
+            let up_to = match &up_to {
+                None => None,
+                Some(id) => match tx.message(id)? {
+                    Some(m) if m.group.as_ref().is_some_and(|g| g.id == gid) => Some((m.ts, m.id)),
+                    _ => {
+                        return Err(CoreError::InvalidInput(format!(
+                            "no message with id {id:?} in the group {}",
+                            row.name
+                        )));
+                    }
+                },
+            };
+            let read =
+                tx.group_mark_read(&gid, up_to.as_ref().map(|(ts, id)| (*ts, id.as_str())))?;
+            let mut events = Vec::new();
+            let mut by_sender: std::collections::BTreeMap<String, Vec<uuid::Uuid>> =
+                std::collections::BTreeMap::new();
+            for (id, sender) in &read {
+                events.push(tx.append_event(
+                    &EventBody::Receipt {
+                        id: id.clone(),
+                        status: MessageStatus::Read,
+                        user: None,
+                        receipts: None,
+                    },
+                    now,
+                )?);
+                if let Ok(u) = uuid::Uuid::parse_str(id) {
+                    by_sender.entry(sender.clone()).or_default().push(u);
+                }
+            }
+            if tx.settings()?.read_receipts {
+                for (sender, ids) in by_sender {
+                    let receipt = Payload::receipt(ReceiptStatus::Read, ids, now)
+                        .map_err(chat_e2e::E2eError::from)?;
+                    queue(tx, &sender, &receipt, None, now)?;
+                }
             }
             Ok::<_, CoreError>(events)
         })

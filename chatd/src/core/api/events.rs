@@ -26,10 +26,29 @@ pub async fn subscribe(
     Ok((Subscribed { seq }, sub))
 }
 
-/// `focus`: records the conversation `caller` shows (`None` clears it).
-pub(super) fn focus(core: &Core, caller: Caller, p: FocusParams) -> Empty {
-    core.set_focus(caller, p.peer);
-    Empty {}
+/// `focus`: records the conversation `caller` shows (`None` clears it);
+/// a group is recorded by its id.
+pub(super) async fn focus(core: &Core, caller: Caller, p: FocusParams) -> Result<Empty, ApiError> {
+    let shown = match (p.peer, p.group) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::new(
+                chatd_api::ErrorCode::InvalidParams,
+                "give `peer` or `group`, not both",
+            ));
+        }
+        (Some(peer), None) => Some(peer),
+        (None, Some(group)) => {
+            let row = core
+                .db()
+                .run(move |tx| crate::core::groups::resolve(tx, &group))
+                .await
+                .map_err(ApiError::from)?;
+            Some(row.group_id.hyphenated().to_string())
+        }
+        (None, None) => None,
+    };
+    core.set_focus(caller, shown);
+    Ok(Empty {})
 }
 
 /// Wakes on every change of the link's state, after which `status` may

@@ -3,12 +3,15 @@
 
 use chat_e2e::Payload;
 use chatd_api::{
-    ApiError, ConnectionState, Direction, ErrorCode, EventBody, HistoryParams, Message,
-    MessageParams, MessageStatus, Messages, OneMessage, SearchParams, SendParams, Sent,
+    ApiError, Chat, ConnectionState, Direction, ErrorCode, EventBody, GroupRef, HistoryParams,
+    Message, MessageParams, MessageStatus, Messages, OneMessage, SearchParams, SendParams, Sent,
 };
 
+use super::groups::member_of;
 use super::known::{Offline, check_peer};
-use super::{check_user, invalid, one_to_one};
+use super::{chat, check_user, invalid};
+use crate::core::groups::fanout::queue_fanout;
+use crate::core::groups::resolve;
 use crate::core::outbound::{peer_blocked, queue};
 use crate::core::{Core, CoreError};
 
@@ -23,8 +26,10 @@ const _: () = assert!(MAX_TEXT == chat_e2e::payload::MAX_TEXT_BYTES);
 const MAX_PAGE: u32 = 500;
 
 pub(super) async fn send(core: &Core, p: SendParams) -> Result<Sent, ApiError> {
-    let to = one_to_one(p.to.as_deref(), p.group.as_deref(), "to")?;
-    check_user(&to)?;
+    let conversation = chat(p.to.as_deref(), p.group.as_deref(), "to")?;
+    if let Chat::Peer(to) = &conversation {
+        check_user(to)?;
+    }
     if p.text.trim().is_empty() {
         return Err(invalid("the message is empty"));
     }
@@ -37,6 +42,10 @@ pub(super) async fn send(core: &Core, p: SendParams) -> Result<Sent, ApiError> {
     let me = core
         .account()
         .ok_or_else(|| ApiError::new(ErrorCode::NotLoggedIn, "sign up or log in first"))?;
+    let to = match conversation {
+        Chat::Peer(to) => to,
+        Chat::Group(group) => return send_group(core, &me, &group, p.text).await,
+    };
     check_peer(core, &to, Offline::Queue).await?;
     let logged_in = core.link().state().conn == ConnectionState::LoggedIn;
     if logged_in {
@@ -90,11 +99,92 @@ pub(super) async fn send(core: &Core, p: SendParams) -> Result<Sent, ApiError> {
     })
 }
 
+/// `send {group}`: one `group_text` to every other member of the state
+/// held, as one outbox batch (D15).
+async fn send_group(core: &Core, me: &str, group: &str, text: String) -> Result<Sent, ApiError> {
+    let gid = member_of(core, group, me).await?;
+    let logged_in = core.link().state().conn == ConnectionState::LoggedIn;
+    let now = core.next_send_ts();
+    let me = me.to_string();
+    let (id, events) = core
+        .db()
+        .run(move |tx| {
+            let held = tx
+                .group_held(gid)?
+                .filter(|h| h.state().is_member(&me))
+                .ok_or_else(|| {
+                    CoreError::NotGroupMember("you are not a member of this group".into())
+                })?;
+            let s = held.state();
+            let to: Vec<String> = s.members().iter().filter(|m| **m != me).cloned().collect();
+            let payload = Payload::group_text(gid, s.version(), text.clone(), now)
+                .map_err(|e| CoreError::InvalidInput(e.to_string()))?;
+            let id = payload.id().map(|u| u.to_string()).unwrap_or_default();
+            let gid_text = gid.hyphenated().to_string();
+            let mut message = Message {
+                id: id.clone(),
+                from: me.clone(),
+                to: gid_text.clone(),
+                text,
+                ts: now,
+                direction: Direction::Out,
+                // With nobody else in the group there is nothing to send.
+                status: if to.is_empty() {
+                    MessageStatus::Sent
+                } else {
+                    MessageStatus::Sending
+                },
+                group: Some(GroupRef {
+                    id: gid_text,
+                    name: s.name().to_string(),
+                }),
+                receipts: None,
+            };
+            tx.insert_message(&message)?;
+            tx.group_receipts_init(&id, &to)?;
+            queue_fanout(tx, &to, &payload, Some(&id), &id, now)?;
+            tx.fill_group(&mut message)?;
+            let event = tx.append_event(
+                &EventBody::Message {
+                    message,
+                    focused: false,
+                },
+                now,
+            )?;
+            Ok::<_, CoreError>((id, vec![event]))
+        })
+        .await
+        .map_err(ApiError::from)?;
+    core.hub().announce(events);
+    core.kick_outbox();
+    Ok(Sent {
+        id,
+        queued: !logged_in,
+    })
+}
+
 pub(super) async fn history(core: &Core, p: HistoryParams) -> Result<Messages, ApiError> {
-    let peer = one_to_one(p.peer.as_deref(), p.group.as_deref(), "peer")?;
+    let limit = p.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+    let peer = match chat(p.peer.as_deref(), p.group.as_deref(), "peer")? {
+        Chat::Peer(peer) => peer,
+        Chat::Group(group) => {
+            let messages = core
+                .db()
+                .run(move |tx| {
+                    let row = resolve(tx, &group)?;
+                    let gid = row.group_id.hyphenated().to_string();
+                    Ok::<_, CoreError>(tx.group_history(&gid, limit, p.before)?)
+                })
+                .await
+                .map_err(ApiError::from)?;
+            return Ok(Messages {
+                messages,
+                notices: Vec::new(),
+            });
+        }
+    };
     check_user(&peer)?;
     check_peer(core, &peer, Offline::Refuse).await?;
-    let limit = p.limit.unwrap_or(50).clamp(1, MAX_PAGE);
     let (messages, notices) = core
         .db()
         .call(move |tx| {
@@ -126,14 +216,29 @@ pub(super) async fn search(core: &Core, p: SearchParams) -> Result<Messages, Api
     if p.query.trim().is_empty() {
         return Err(invalid("the search query is empty"));
     }
+    let limit = p.limit.unwrap_or(50).clamp(1, MAX_PAGE);
     if p.group.is_some() {
-        one_to_one(p.peer.as_deref(), p.group.as_deref(), "peer")?;
+        let Chat::Group(group) = chat(p.peer.as_deref(), p.group.as_deref(), "peer")? else {
+            return Err(invalid("give `peer` or `group`, not both"));
+        };
+        let messages = core
+            .db()
+            .run(move |tx| {
+                let row = resolve(tx, &group)?;
+                let gid = row.group_id.hyphenated().to_string();
+                Ok::<_, CoreError>(tx.search_group(&p.query, &gid, limit)?)
+            })
+            .await
+            .map_err(ApiError::from)?;
+        return Ok(Messages {
+            messages,
+            notices: Vec::new(),
+        });
     }
     if let Some(peer) = &p.peer {
         check_user(peer)?;
         check_peer(core, peer, Offline::Refuse).await?;
     }
-    let limit = p.limit.unwrap_or(50).clamp(1, MAX_PAGE);
     let messages = core
         .db()
         .call(move |tx| tx.search(&p.query, p.peer.as_deref(), limit))

@@ -8,6 +8,7 @@
 mod account;
 mod conversations;
 mod events;
+mod groups;
 mod known;
 mod messages;
 mod settings;
@@ -23,6 +24,7 @@ use super::Core;
 
 pub use events::{Subscription, link_changes, subscribe};
 pub use messages::MAX_TEXT;
+pub(in crate::core) use trust::trust_state as trust_state_of;
 
 /// Which frontend connection calls: the socket's connection id, a D-Bus
 /// caller's id, or [`NO_CALLER`]. Only `focus` uses it.
@@ -55,17 +57,17 @@ pub async fn handle(core: &Arc<Core>, caller: Caller, request: Request) -> Resul
         Request::Fingerprint(p) => Reply::Fingerprint(trust::fingerprint(core, p).await?),
         Request::Verify(p) => Reply::Verify(trust::verify(core, p).await?),
         Request::Trust(p) => Reply::Trust(trust::trust(core, p).await?),
-        Request::Focus(p) => Reply::Focus(events::focus(core, caller, p)),
+        Request::Focus(p) => Reply::Focus(events::focus(core, caller, p).await?),
         Request::Settings(_) => Reply::Settings(settings::settings(core).await?),
         Request::SetSettings(p) => Reply::SetSettings(settings::set_settings(core, p).await?),
-        Request::GroupCreate(_)
-        | Request::GroupAdd(_)
-        | Request::GroupRemove(_)
-        | Request::GroupLeave(_)
-        | Request::GroupAdmin(_)
-        | Request::Groups(_)
-        | Request::GroupInfo(_)
-        | Request::Typing(_) => return Err(groups_pending()),
+        Request::GroupCreate(p) => Reply::GroupCreate(groups::group_create(core, p).await?),
+        Request::GroupAdd(p) => Reply::GroupAdd(groups::group_add(core, p).await?),
+        Request::GroupRemove(p) => Reply::GroupRemove(groups::group_remove(core, p).await?),
+        Request::GroupLeave(p) => Reply::GroupLeave(groups::group_leave(core, p).await?),
+        Request::GroupAdmin(p) => Reply::GroupAdmin(groups::group_admin(core, p).await?),
+        Request::Groups(_) => Reply::Groups(groups::groups(core).await?),
+        Request::GroupInfo(p) => Reply::GroupInfo(groups::group_info(core, p).await?),
+        Request::Typing(_) => return Err(groups_pending()),
         Request::Subscribe(_) => {
             return Err(ApiError::new(
                 ErrorCode::InvalidRequest,
@@ -75,23 +77,19 @@ pub async fn handle(core: &Arc<Core>, caller: Caller, request: Request) -> Resul
     })
 }
 
-/// The answer to group calls until chatd acts on groups (issue 12, in
-/// progress on its branch).
+/// The answer to `typing` until chatd sends typing indicators (issue 12,
+/// in progress on its branch).
 fn groups_pending() -> ApiError {
     ApiError::new(
         ErrorCode::MethodNotFound,
-        "groups are not available in this build of chatd yet",
+        "typing indicators are not available in this build of chatd yet",
     )
 }
 
-/// The peer of a conversation-scoped call (`what` names its peer param);
-/// a group is refused until chatd acts on groups.
-fn one_to_one(peer: Option<&str>, group: Option<&str>, what: &str) -> Result<String, ApiError> {
-    match Chat::from_params(peer, group, what) {
-        Ok(Chat::Peer(p)) => Ok(p),
-        Ok(Chat::Group(_)) => Err(groups_pending()),
-        Err(e) => Err(ApiError::new(ErrorCode::InvalidParams, e)),
-    }
+/// The conversation of a conversation-scoped call (`what` names its peer
+/// param): exactly one of the two.
+fn chat(peer: Option<&str>, group: Option<&str>, what: &str) -> Result<Chat, ApiError> {
+    Chat::from_params(peer, group, what).map_err(|e| ApiError::new(ErrorCode::InvalidParams, e))
 }
 
 fn invalid(msg: impl Into<String>) -> ApiError {

@@ -4,6 +4,8 @@
 //! timeline notice in the same transaction, and releases what waited for
 //! it. A decision that changes nothing says so (`unchanged`).
 
+use std::sync::Arc;
+
 use chat_e2e::{PinState, PinStore};
 use chat_proto::now_ms;
 use chatd_api::{
@@ -85,7 +87,7 @@ pub(super) async fn fingerprint(
     })
 }
 
-pub(super) async fn verify(core: &Core, p: VerifyParams) -> Result<TrustResult, ApiError> {
+pub(super) async fn verify(core: &Arc<Core>, p: VerifyParams) -> Result<TrustResult, ApiError> {
     check_user(&p.user)?;
     check_peer(core, &p.user, Offline::Refuse).await?;
     let engine = core.engine()?;
@@ -119,7 +121,7 @@ pub(super) async fn verify(core: &Core, p: VerifyParams) -> Result<TrustResult, 
     })
 }
 
-pub(super) async fn trust(core: &Core, p: UserParams) -> Result<TrustResult, ApiError> {
+pub(super) async fn trust(core: &Arc<Core>, p: UserParams) -> Result<TrustResult, ApiError> {
     check_user(&p.user)?;
     check_peer(core, &p.user, Offline::Refuse).await?;
     let engine = core.engine()?;
@@ -154,7 +156,7 @@ pub(super) async fn trust(core: &Core, p: UserParams) -> Result<TrustResult, Api
 }
 
 /// Held envelopes and queued messages may move now.
-async fn after_trust_change(core: &Core, user: &str) {
+async fn after_trust_change(core: &Arc<Core>, user: &str) {
     retry_pending(core, user).await;
     core.kick_outbox();
 }

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod delivery;
+mod groups;
 mod keys;
 mod outbox;
 mod people;

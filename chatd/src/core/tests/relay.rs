@@ -1,5 +1,6 @@
 //! A scripted server for in-process tests of the core: it answers the
-//! requests the core makes (`get_key`, `watch`, `send`) from a small table
+//! requests the core makes (`get_key`, `watch`, `send`, `send_multi`,
+//! `group_commit`) from a small table
 //! the test controls, records what was sent and acked, and fails the next
 //! sends on demand. It stands in for the network only; everything behind
 //! the link (store, engine, pipelines, hub) is the real thing.
@@ -7,7 +8,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
-use chat_proto::wire::UserPresence;
+use chat_proto::wire::{ItemError, MultiOutcome, MultiResult, UserPresence};
 use chat_proto::{ErrorCode, Request, ServerMessage, now_ms};
 use chatd_api::ConnectionState;
 use serde_json::{Map, Value};
@@ -31,6 +32,13 @@ struct Table {
     online: Vec<String>,
     key_requests: Vec<String>,
     failures: VecDeque<LinkError>,
+    /// Per-item failures of the next `send_multi` items to these users.
+    item_failures: HashMap<String, VecDeque<ErrorCode>>,
+    /// The group records: version and hash per group id.
+    groups: HashMap<String, (u64, String)>,
+    /// Every `send_multi` frame: how many items it had.
+    multi_frames: Vec<usize>,
+    commits: Vec<(String, u64)>,
     next_id: u64,
 }
 
@@ -110,6 +118,33 @@ impl Relay {
         self.table().watched.clone()
     }
 
+    /// The next `send_multi` items to `user` fail with `code`, in order.
+    pub fn fail_items_to(&self, user: &str, codes: impl IntoIterator<Item = ErrorCode>) {
+        self.table()
+            .item_failures
+            .entry(user.to_string())
+            .or_default()
+            .extend(codes);
+    }
+
+    /// The sizes of the `send_multi` frames so far.
+    pub fn multi_frames(&self) -> Vec<usize> {
+        self.table().multi_frames.clone()
+    }
+
+    /// The commits accepted so far: (group id, version).
+    pub fn commits(&self) -> Vec<(String, u64)> {
+        self.table().commits.clone()
+    }
+
+    /// Another admin wins version `version` of `group` (the record moves
+    /// without this daemon).
+    pub fn set_group_record(&self, group: &str, version: u64, hash: &str) {
+        self.table()
+            .groups
+            .insert(group.to_string(), (version, hash.to_string()));
+    }
+
     /// Users whose key was asked for, in order.
     pub fn key_requests(&self) -> Vec<String> {
         self.table().key_requests.clone()
@@ -162,6 +197,75 @@ impl Relay {
                     ts: now_ms(),
                     queued: false,
                 })
+            }
+            Request::SendMulti {
+                messages,
+                ephemeral: false,
+            } => {
+                if let Some(e) = t.failures.pop_front() {
+                    return Err(e);
+                }
+                t.multi_frames.push(messages.len());
+                let mut results = Vec::new();
+                for item in messages {
+                    let failed = t
+                        .item_failures
+                        .get_mut(&item.to)
+                        .and_then(VecDeque::pop_front);
+                    let outcome = match failed {
+                        Some(code) => MultiOutcome::Failed {
+                            error: ItemError {
+                                code,
+                                message: "scripted".into(),
+                            },
+                        },
+                        None => {
+                            t.next_id += 1;
+                            let Value::Object(envelope) = item.envelope else {
+                                panic!("an item that is not an object");
+                            };
+                            t.sent.push(Sent {
+                                to: item.to.clone(),
+                                envelope,
+                            });
+                            MultiOutcome::Sent {
+                                msg_id: format!("relay-{}", t.next_id),
+                                queued: false,
+                                delivered: None,
+                            }
+                        }
+                    };
+                    results.push(MultiResult {
+                        to: item.to,
+                        outcome,
+                    });
+                }
+                Ok(ServerMessage::SentMulti {
+                    ts: now_ms(),
+                    results,
+                })
+            }
+            Request::GroupCommit {
+                group_id,
+                version,
+                state_hash,
+                ..
+            } => {
+                let (current, hash) = t
+                    .groups
+                    .get(&group_id)
+                    .cloned()
+                    .unwrap_or((0, String::new()));
+                if version != current + 1 {
+                    return Ok(ServerMessage::StaleVersion {
+                        message: "stale".into(),
+                        current_version: current,
+                        current_hash: hash,
+                    });
+                }
+                t.groups.insert(group_id.clone(), (version, state_hash));
+                t.commits.push((group_id.clone(), version));
+                Ok(ServerMessage::GroupCommitted { group_id, version })
             }
             other => Err(LinkError::Protocol(format!(
                 "the relay does not script {}",

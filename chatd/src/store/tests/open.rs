@@ -121,6 +121,7 @@ fn reopening_keeps_everything() {
             payload: "{}".into(),
             message_id: None,
             created_ms: 1,
+            batch: None,
         })?;
         Ok(())
     });

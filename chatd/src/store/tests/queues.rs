@@ -10,6 +10,7 @@ fn item(peer: &str, n: i64) -> OutboxItem {
         payload: format!("{{\"n\":{n}}}"),
         message_id: (n % 2 == 0).then(|| format!("m{n}")),
         created_ms: 1_000 - n, // clocks may go back: order is insertion order
+        batch: None,
     }
 }
 
