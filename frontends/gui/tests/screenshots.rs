@@ -200,7 +200,6 @@ fn every_view_of_the_real_binary_renders_under_xvfb() {
 }
 
 #[test]
-#[ignore = "needs chatd's groups (branch gcore): run after merging it"]
 fn the_group_view_renders_under_xvfb() {
     let Some(x) = Xvfb::start() else { return };
     let w = World::new();

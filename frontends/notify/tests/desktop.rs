@@ -142,7 +142,6 @@ async fn without_a_notification_server_chat_notify_logs_once_and_carries_on() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs chatd's groups (branch gcore): run after merging it"]
 async fn group_messages_name_the_group_quiet_when_it_is_focused_and_membership_is_told() {
     let world = World::new();
     let desk_dir = world.dir.path().join("desktop");
