@@ -31,18 +31,33 @@ Exit codes:
     version,
     about = "The SecureChat desktop app: end-to-end encrypted chat through chatd",
     long_about = "The SecureChat desktop app: log in or sign up, see your \
-                  conversations and who is online, chat, and compare safety \
+                  conversations, groups and who is online, chat, and compare safety \
                   numbers, all through chatd, the per-user daemon that holds your \
                   keys and talks to the server.\n\n\
+                  Groups are listed above the conversations with a square avatar. \
+                  \"+ New group\" makes one (a name, and members picked from the \
+                  people you talk to, who is online, or anyone found by name); you \
+                  are its first member and admin. A group's timeline names who \
+                  wrote each message, says what changed (\"alice added carol\"), and \
+                  shows under your own messages how many members have them and who \
+                  read them (\"delivered to 3 of 5\", \"read by alice, bob\"). Its members are listed beside it with their \
+                  presence, admin mark and any changed key; admins add, remove and \
+                  make admins there, and any member can leave. What chatd refuses \
+                  is shown in its words.\n\n\
+                  While you type, the others see \"you are typing...\" (chatd is \
+                  told at most once a second), unless \"Send typing indicators\" \
+                  is off in the account menu; \"bob is typing...\" shows under the \
+                  timeline for 6 seconds after bob's last indicator, or until his \
+                  message arrives.\n\n\
                   chat-gui keeps no state of its own. Any number of windows, \
                   `chat-tui` and `chat` can be attached at once and show the same \
                   conversations; closing the window changes nothing in the session. \
                   When chatd is not running the window says how to start it \
                   (`systemctl --user start chatd`, or `chatd` in a terminal) and \
                   attaches as soon as it is up.\n\n\
-                  A message is marked read (and, unless \"Send read receipts\" \
-                  is off in the account menu, its sender told) only once it \
-                  was on screen in the focused window. Switching between \
+                  A message, 1:1 or in a group, is marked read (and, unless \
+                  \"Send read receipts\" is off in the account menu, its sender \
+                  told) only once it was on screen in the focused window. Switching between \
                   logging in and chatting, here or in another frontend, \
                   clears every field and wipes typed passwords.\n\n\
                   The window follows the desktop's scale factor; Ctrl+Plus and \

@@ -4,8 +4,8 @@
 //!
 //! - `CHAT_GUI_SCREENSHOT=<file.png>`: save a frame there, then close;
 //! - `CHAT_GUI_VIEW=<view>`: which view (not-running, login, signup, chat,
-//!   safety, key-changed); the app steers itself there and waits until
-//!   what the view shows has loaded.
+//!   safety, key-changed, group); the app steers itself there and waits
+//!   until what the view shows has loaded.
 //!
 //! Without `CHAT_GUI_SCREENSHOT` none of this exists for the person.
 
@@ -45,17 +45,20 @@ pub enum View {
     Safety,
     /// The warning about a changed key.
     KeyChanged,
+    /// The most recent group, with its members.
+    Group,
 }
 
 impl View {
     /// Every view, with its name in `CHAT_GUI_VIEW`.
-    pub const ALL: [(&'static str, View); 6] = [
+    pub const ALL: [(&'static str, View); 7] = [
         ("not-running", View::NotRunning),
         ("login", View::Login),
         ("signup", View::Signup),
         ("chat", View::Chat),
         ("safety", View::Safety),
         ("key-changed", View::KeyChanged),
+        ("group", View::Group),
     ];
 
     fn parse(name: &str) -> anyhow::Result<View> {
@@ -203,7 +206,7 @@ fn steer(view: View, app: &mut App) -> bool {
             else {
                 return false;
             };
-            app.open(&peer);
+            app.open_peer(&peer);
             if view == View::Safety {
                 app.view.safety = Some(peer.clone());
             }
@@ -216,9 +219,20 @@ fn steer(view: View, app: &mut App) -> bool {
             let Some(user) = app.model.key_alerts.front().cloned() else {
                 return false;
             };
-            app.open(&user);
+            app.open_peer(&user);
             app.model.fingerprints.contains_key(&user)
                 && app.model.threads.get(&user).is_some_and(|t| t.loaded)
+        }
+        View::Group => {
+            if phase != Phase::SignedIn {
+                return false;
+            }
+            let Some(id) = app.model.groups_by_recency().first().map(|g| g.id.clone()) else {
+                return false;
+            };
+            let chat = chatd_api::Chat::Group(id);
+            app.open(&chat);
+            app.model.thread(&chat).is_some_and(|t| t.loaded)
         }
     }
 }

@@ -478,6 +478,39 @@ fn the_read_receipt_setting_is_chatds_and_follows_other_frontends() {
 }
 
 #[test]
+fn the_typing_indicator_setting_is_chatds_and_follows_other_frontends() {
+    let w = World::new();
+    let (ad, mut alice) = w.user("alice");
+    let mut h = gui(&ad.socket);
+    wait_label(&mut h, "Search people");
+    click(&mut h, "Account menu");
+    wait_label(&mut h, "Send typing indicators");
+    let checked = |h: &egui_kittest::Harness<'static, chat_gui::ui::App>| {
+        h.get_by_label("Send typing indicators")
+            .accesskit_node()
+            .toggled()
+            == Some(egui::accesskit::Toggled::True)
+    };
+    assert!(checked(&h));
+    h.get_by_label("Send typing indicators").click();
+    h.step();
+    wait_ui(&mut h, "typing indicators off", |h| {
+        !h.state().model.typing_indicators()
+    });
+    let settings = w.call(&mut alice, "settings", json!({}));
+    assert_eq!(settings["typing_indicators"], false, "{settings}");
+    assert_eq!(settings["read_receipts"], true, "only that one: {settings}");
+    w.call(
+        &mut alice,
+        "set_settings",
+        json!({"typing_indicators": true}),
+    );
+    wait_ui(&mut h, "typing indicators on again", |h| {
+        h.state().model.typing_indicators()
+    });
+}
+
+#[test]
 fn trust_and_reads_from_another_client_show_at_once_with_a_timeline_line() {
     let w = World::new();
     let (ad, mut alice) = w.user("alice");
@@ -581,4 +614,182 @@ fn the_conversation_with_yourself_is_shown_as_notes() {
             .is_none(),
         "one's own account is not listed as a person to chat with"
     );
+}
+
+/// Subscribes a raw client to what a group member's frontend gets.
+fn subscribe_groups(w: &World, c: &mut test_support::RpcClient) {
+    w.call(
+        c,
+        "subscribe",
+        json!({"events": ["message", "receipt", "group", "typing"]}),
+    );
+}
+
+#[test]
+fn a_group_is_made_talked_in_and_managed_from_the_window() {
+    let w = World::new();
+    let (ad, mut alice) = w.user("alice");
+    let (_bd, mut bob) = w.user("bob");
+    let (_cd, mut carol) = w.user("carol");
+    let (_dd, mut dave) = w.user("dave");
+    for c in [&mut bob, &mut carol, &mut dave] {
+        subscribe_groups(&w, c);
+    }
+
+    // "New group": a name, and bob and carol picked from who is online.
+    let mut h = gui(&ad.socket);
+    wait_label(&mut h, "No groups yet");
+    click(&mut h, "New group");
+    wait_label(&mut h, "Create group");
+    type_into(&mut h, "Name", "team");
+    for user in ["bob", "carol"] {
+        wait_label(&mut h, user);
+        h.get_by_label(user).click();
+        h.step();
+    }
+    wait_label(&mut h, "Members · 2 picked");
+    click(&mut h, "Create group");
+    wait_label(&mut h, "You created team");
+    wait_label(&mut h, "Message to team");
+    wait_label_contains(&mut h, "Member bob");
+    let joined = w.event(&mut bob, "bob joining team", |e| {
+        e["type"] == "group" && e["change"]["joined"] == true
+    });
+    let id = joined["group"]["id"].as_str().unwrap().to_string();
+    assert_eq!(joined["by"], "alice");
+    w.event(&mut carol, "carol joining team", |e| e["type"] == "group");
+
+    // bob writes: his name over his message; the window shows the group,
+    // focused, so chatd tells notifiers to stay quiet.
+    w.call(
+        &mut alice,
+        "subscribe",
+        json!({"events": ["message", "group"]}),
+    );
+    w.call(&mut bob, "send", json!({"group": id, "text": "hi team"}));
+    wait_label(&mut h, "hi team");
+    let arrived = w.event(&mut alice, "bob's group message", |e| {
+        e["type"] == "message" && e["message"]["text"] == "hi team"
+    });
+    assert_eq!(arrived["focused"], true, "{arrived}");
+    assert!(
+        h.query_all_by_label("bob").next().is_some(),
+        "the sender is named"
+    );
+
+    // alice sends: the others get it; the receipts add up.
+    type_into(&mut h, "Message to team", "hello all");
+    h.key_press(egui::Key::Enter);
+    wait_label(&mut h, "hello all");
+    for c in [&mut bob, &mut carol] {
+        w.event(c, "alice's group message", |e| {
+            e["type"] == "message" && e["message"]["text"] == "hello all"
+        });
+    }
+    w.call(&mut bob, "mark_read", json!({"group": id}));
+    wait_label(&mut h, "delivered to 2 of 2 · read by bob");
+
+    // The members panel: add dave, make bob admin, remove carol.
+    type_into(&mut h, "Add a member to team", "dave");
+    click(&mut h, "Add");
+    wait_label(&mut h, "You added dave");
+    wait_label_contains(&mut h, "Member dave");
+    w.event(&mut dave, "dave joining", |e| {
+        e["type"] == "group" && e["change"]["joined"] == true
+    });
+    click(&mut h, "Make bob admin");
+    wait_label(&mut h, "You made bob admin");
+    wait_label_contains(&mut h, "Member bob, admin");
+    click(&mut h, "Remove carol");
+    wait_label(&mut h, "You removed carol");
+    w.event(&mut carol, "carol removed", |e| {
+        e["type"] == "group" && e["group"]["is_member"] == false
+    });
+    // chatd's refusal, in its words: dave is in already.
+    type_into(&mut h, "Add a member to team", "dave");
+    click(&mut h, "Add");
+    wait_label_contains(&mut h, "dave is a member already");
+
+    // bob removes alice: the group stays, read-only, and says so.
+    w.call(
+        &mut bob,
+        "group_remove",
+        json!({"group": id, "users": ["alice"]}),
+    );
+    wait_label(&mut h, "bob removed you");
+    wait_label_contains(&mut h, "You are no longer a member of team");
+    assert!(h.query_by_label("Message to team").is_none());
+}
+
+#[test]
+fn groups_listed_at_start_count_unread_until_read_in_the_window() {
+    let w = World::new();
+    let (ad, mut alice) = w.user("alice");
+    let (_bd, mut bob) = w.user("bob");
+    subscribe_groups(&w, &mut bob);
+    let made = w.call(
+        &mut bob,
+        "group_create",
+        json!({"name": "crew", "members": ["alice"]}),
+    );
+    let id = made["group"]["id"].as_str().unwrap().to_string();
+    w.call(
+        &mut alice,
+        "subscribe",
+        json!({"events": ["message", "group"]}),
+    );
+    w.event(&mut alice, "alice joining crew", |e| e["type"] == "group");
+    for text in ["one", "two"] {
+        w.call(&mut bob, "send", json!({"group": id, "text": text}));
+    }
+    w.event(&mut alice, "bob's second message", |e| {
+        e["type"] == "message" && e["message"]["text"] == "two"
+    });
+
+    let mut h = gui(&ad.socket);
+    wait_label(&mut h, "Group crew, 2 unread");
+    // Reading the group in the window clears its count, and tells bob.
+    click(&mut h, "Group crew, 2 unread");
+    wait_label(&mut h, "two");
+    wait_label(&mut h, "Group crew");
+    w.event(&mut bob, "alice reading", |e| {
+        e["type"] == "receipt" && e["status"] == "read"
+    });
+}
+
+#[test]
+#[ignore = "needs chatd's typing indicators (branch bkd2): run after merging it"]
+fn typing_shows_in_a_group_and_is_sent_while_typing() {
+    let w = World::new();
+    let (ad, mut alice) = w.user("alice");
+    let (_bd, mut bob) = w.user("bob");
+    subscribe_groups(&w, &mut bob);
+    let made = w.call(
+        &mut bob,
+        "group_create",
+        json!({"name": "crew", "members": ["alice"]}),
+    );
+    let id = made["group"]["id"].as_str().unwrap().to_string();
+    // A message each way first, so both keys are confirmed.
+    w.call(&mut bob, "send", json!({"group": id, "text": "hi crew"}));
+    w.call(&mut alice, "send", json!({"group": id, "text": "hi bob"}));
+    w.event(&mut bob, "alice's answer", |e| {
+        e["type"] == "message" && e["message"]["text"] == "hi bob"
+    });
+    let mut h = gui(&ad.socket);
+    click_when_shown(&mut h, "Group crew");
+    wait_label(&mut h, "hi bob");
+    w.call(&mut bob, "typing", json!({"group": id}));
+    wait_label(&mut h, "bob is typing...");
+    w.call(
+        &mut bob,
+        "send",
+        json!({"group": id, "text": "done typing"}),
+    );
+    wait_label(&mut h, "done typing");
+    wait_gone(&mut h, "bob is typing...");
+    type_into(&mut h, "Message to crew", "hello");
+    w.event(&mut bob, "alice typing", |e| {
+        e["type"] == "typing" && e["user"] == "alice" && e["group"] == id.as_str()
+    });
 }

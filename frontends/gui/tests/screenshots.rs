@@ -198,3 +198,70 @@ fn every_view_of_the_real_binary_renders_under_xvfb() {
     w.event(&mut alice, "the key change", |e| e["type"] == "key_changed");
     shoot(&x, &ad.socket, "key-changed", "key-changed", &[]);
 }
+
+#[test]
+fn the_group_view_renders_under_xvfb() {
+    let Some(x) = Xvfb::start() else { return };
+    let w = World::new();
+    let (ad, mut alice) = w.user("alice");
+    let (_bd, mut bob) = w.user("bob");
+    let (_cd, mut carol) = w.user("carol");
+    let (_dd, mut dave) = w.user("dave");
+    let kinds = json!({"events": ["message", "receipt", "group"]});
+    for c in [&mut alice, &mut bob, &mut carol, &mut dave] {
+        w.call(c, "subscribe", kinds.clone());
+    }
+    w.call(
+        &mut alice,
+        "send",
+        json!({"to": "bob", "text": "Can you check the release notes?"}),
+    );
+    let made = w.call(
+        &mut alice,
+        "group_create",
+        json!({"name": "Release crew", "members": ["bob", "carol", "dave"]}),
+    );
+    let group = made["group"]["id"].as_str().unwrap().to_string();
+    for c in [&mut bob, &mut carol, &mut dave] {
+        w.event(c, "joining the group", |e| e["type"] == "group");
+    }
+    let talk = [
+        ("bob", "Shipping 1.4 tonight?"),
+        ("dave", "Metrics look calm, I will watch them."),
+        (
+            "alice",
+            "Yes: release notes are in and the tests are green.",
+        ),
+    ];
+    for (who, text) in talk {
+        let c = match who {
+            "bob" => &mut bob,
+            "dave" => &mut dave,
+            _ => &mut alice,
+        };
+        w.call(c, "send", json!({"group": group, "text": text}));
+        test_support::wait::elapse_blocking(
+            Duration::from_millis(30),
+            "each message a later timestamp than the last, so the picture shows them in order",
+        );
+    }
+    // bob and dave read it; carol only has it.
+    for c in [&mut bob, &mut carol, &mut dave] {
+        w.event(c, "alice's group message", |e| {
+            e["type"] == "message"
+                && e["message"]["text"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("Yes"))
+        });
+    }
+    for c in [&mut bob, &mut dave] {
+        w.call(c, "mark_read", json!({"group": group}));
+    }
+    w.event(&mut alice, "bob and dave reading", |e| {
+        e["type"] == "receipt"
+            && e["receipts"]["read"]
+                .as_array()
+                .is_some_and(|r| r.len() == 2)
+    });
+    shoot(&x, &ad.socket, "group", "group", &[]);
+}

@@ -14,9 +14,11 @@ use clap::Parser;
     long_about = "Show desktop notifications for new SecureChat messages. chat-notify \
                   attaches to chatd, the SecureChat daemon, and shows a freedesktop \
                   notification for each incoming message (several messages from one \
-                  sender in a short time share one notification), for a peer whose key \
-                  changed, and for security alerts. It says nothing about a \
-                  conversation that an attached frontend shows. It resumes where it \
+                  sender in a short time share one notification; a group message names \
+                  its group, \"alice in team\"), for being added to or removed from a \
+                  group, for a peer whose key changed, and for security alerts. It says \
+                  nothing about a conversation (1:1 or group) that an attached frontend \
+                  shows. It resumes where it \
                   left off after a restart, waits for chatd when chatd is not running, \
                   and carries on when no notification server is there."
 )]

@@ -15,12 +15,16 @@ use crate::decide::{Action, Decider};
 use crate::desktop::Sink;
 use crate::settings::Settings;
 
-/// The event kinds that can lead to a notification.
-const KINDS: [EventKind; 4] = [
+/// The event kinds that can lead to a notification. `Group` brings the
+/// group changes that add or remove us, and also the `message` and
+/// `receipt` events of group messages, which chatd sends only to
+/// subscribers that name it (PROTOCOL.md D14).
+pub const KINDS: [EventKind; 5] = [
     EventKind::Message,
     EventKind::Receipt,
     EventKind::KeyChanged,
     EventKind::Security,
+    EventKind::Group,
 ];
 
 /// Logs a failure that repeats (chatd not running, no notification server)
@@ -98,6 +102,7 @@ impl<S: Sink> Notifier<S> {
                     // Events up to here are handled (or, on a first run or
                     // a new chatd data directory, not news).
                     self.decider.set_last_seq(attached.seq);
+                    self.decider.set_me(attached.status.username.clone());
                     tracing::info!(
                         socket = %self.settings.socket.display(),
                         since = attached.seq,

@@ -140,3 +140,57 @@ async fn without_a_notification_server_chat_notify_logs_once_and_carries_on() {
         assert_eq!(warnings, 1, "expected one warning, got:\n{log}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_messages_name_the_group_quiet_when_it_is_focused_and_membership_is_told() {
+    let world = World::new();
+    let desk_dir = world.dir.path().join("desktop");
+    std::fs::create_dir_all(&desk_dir).unwrap();
+    let bus = PrivateBus::start().unwrap();
+    let dunst = NotificationServer::start(&desk_dir, &bus).await;
+    let (alice_d, _alice) = world.user("alice").await;
+    let (_bob_d, mut bob) = world.user("bob").await;
+    let notify = Notify::start(&alice_d, "notify", &bus.address, &[]).await;
+    let mut watcher = alice_d.client().await.unwrap();
+    watcher
+        .ok("subscribe", json!({"events": ["message", "group"]}))
+        .await
+        .unwrap();
+
+    // bob makes a group with alice: she is told who added her to what.
+    let made = bob
+        .ok(
+            "group_create",
+            json!({"name": "team", "members": ["alice"]}),
+        )
+        .await
+        .unwrap();
+    let id = made["group"]["id"].as_str().unwrap().to_string();
+    dunst.wait_for_summary("bob added you to team").await;
+
+    // A group message names its group and who wrote it.
+    let send = |text: &'static str| json!({"group": id, "text": text});
+    bob.ok("send", send("hello team")).await.unwrap();
+    dunst.wait_for_note("bob in team", "bob: hello team").await;
+
+    // A window shows the group: not a word about it.
+    let mut viewer = alice_d.client().await.unwrap();
+    viewer.ok("focus", json!({"group": id})).await.unwrap();
+    bob.ok("send", send("you are looking")).await.unwrap();
+    let focused = message_seq(&mut watcher, "you are looking").await;
+    notify.wait_seq(focused).await;
+    viewer.ok("focus", json!({})).await.unwrap();
+
+    // bob removes alice: she is told that too.
+    bob.ok("group_remove", json!({"group": id, "users": ["alice"]}))
+        .await
+        .unwrap();
+    let history = dunst.wait_for_summary("bob removed you from team").await;
+    assert!(
+        !history
+            .iter()
+            .any(|(_, body)| body.contains("you are looking")),
+        "a message in a focused group was notified: {history:?}"
+    );
+    drop(notify);
+}

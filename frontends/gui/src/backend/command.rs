@@ -1,6 +1,8 @@
 //! What the UI asks of chatd, one variant per action a person can take,
 //! so the worker is the only place that knows the local API's methods.
 
+use chatd_api::Chat;
+
 /// A request from the UI to the worker.
 #[derive(Clone, PartialEq)]
 pub enum Command {
@@ -22,16 +24,16 @@ pub enum Command {
     Logout,
     /// Send a message.
     Send {
-        /// Recipient.
-        to: String,
+        /// The conversation: a peer, or a group by id.
+        chat: Chat,
         /// The text.
         text: String,
     },
     /// Load a page of a conversation's history: the newest, or the one
     /// before a time (scrolling back).
     History {
-        /// The other side.
-        peer: String,
+        /// The conversation.
+        chat: Chat,
         /// Only messages older than this (Unix ms).
         before: Option<i64>,
     },
@@ -39,16 +41,60 @@ pub enum Command {
     /// read receipts unless they are turned off).
     MarkRead {
         /// The conversation.
-        peer: String,
+        chat: Chat,
         /// The last message shown: those at or before it are marked.
         up_to: String,
     },
     /// Turn read receipts on or off (chatd's setting, for every frontend).
     SetReadReceipts(bool),
+    /// Turn typing indicators on or off (chatd's setting).
+    SetTypingIndicators(bool),
+    /// Tell chatd that the person is typing in a conversation.
+    Typing {
+        /// The conversation.
+        chat: Chat,
+    },
     /// Tell chatd which conversation is on screen (`None`: none).
     Focus {
         /// The open conversation.
-        peer: Option<String>,
+        chat: Option<Chat>,
+    },
+    /// Reload the groups.
+    Groups,
+    /// Create a group with us as its admin.
+    GroupCreate {
+        /// Its name.
+        name: String,
+        /// The other members.
+        members: Vec<String>,
+    },
+    /// Add members to a group (admins only).
+    GroupAdd {
+        /// The group's id.
+        group: String,
+        /// Whom.
+        users: Vec<String>,
+    },
+    /// Remove members from a group (admins only).
+    GroupRemove {
+        /// The group's id.
+        group: String,
+        /// Whom.
+        users: Vec<String>,
+    },
+    /// Leave a group.
+    GroupLeave {
+        /// The group's id.
+        group: String,
+    },
+    /// Make a member an admin, or no longer one (admins only).
+    GroupAdmin {
+        /// The group's id.
+        group: String,
+        /// The member.
+        user: String,
+        /// Admin or not.
+        admin: bool,
     },
     /// Look people up by the start of their name.
     Directory {
@@ -92,11 +138,23 @@ impl std::fmt::Debug for Command {
             Command::Login { username, .. } => write!(f, "Login({username})"),
             Command::Signup { username, .. } => write!(f, "Signup({username})"),
             Command::Logout => f.write_str("Logout"),
-            Command::Send { to, .. } => write!(f, "Send(to {to})"),
-            Command::History { peer, before } => write!(f, "History({peer}, {before:?})"),
-            Command::MarkRead { peer, up_to } => write!(f, "MarkRead({peer}, {up_to})"),
+            Command::Send { chat, .. } => write!(f, "Send(to {chat:?})"),
+            Command::History { chat, before } => write!(f, "History({chat:?}, {before:?})"),
+            Command::MarkRead { chat, up_to } => write!(f, "MarkRead({chat:?}, {up_to})"),
             Command::SetReadReceipts(on) => write!(f, "SetReadReceipts({on})"),
-            Command::Focus { peer } => write!(f, "Focus({peer:?})"),
+            Command::SetTypingIndicators(on) => write!(f, "SetTypingIndicators({on})"),
+            Command::Typing { chat } => write!(f, "Typing({chat:?})"),
+            Command::Focus { chat } => write!(f, "Focus({chat:?})"),
+            Command::Groups => f.write_str("Groups"),
+            Command::GroupCreate { name, members } => {
+                write!(f, "GroupCreate({name:?}, {members:?})")
+            }
+            Command::GroupAdd { group, users } => write!(f, "GroupAdd({group}, {users:?})"),
+            Command::GroupRemove { group, users } => write!(f, "GroupRemove({group}, {users:?})"),
+            Command::GroupLeave { group } => write!(f, "GroupLeave({group})"),
+            Command::GroupAdmin { group, user, admin } => {
+                write!(f, "GroupAdmin({group}, {user}, {admin})")
+            }
             Command::Directory { prefix } => write!(f, "Directory({prefix:?})"),
             Command::Fingerprints { peer } => write!(f, "Fingerprints({peer})"),
             Command::Fingerprint { peer } => write!(f, "Fingerprint({peer})"),

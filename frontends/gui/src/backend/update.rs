@@ -2,8 +2,8 @@
 //! events as chatd sent them, and the outcome of each command.
 
 use chatd_api::{
-    ClientError, Conversation, ErrorCode, Event, Fingerprint, Message, Notice, Sent, Settings,
-    Status, TrustState, User,
+    Chat, ClientError, Conversation, ErrorCode, Event, Fingerprint, Group, Message, Notice, Sent,
+    Settings, Status, TrustState, User,
 };
 
 /// The UI's link to chatd (not chatd's link to the server: that is in
@@ -53,8 +53,8 @@ pub enum Update {
     Conversations(Vec<Conversation>),
     /// A page of one conversation's history, oldest first.
     History {
-        /// The other side.
-        peer: String,
+        /// The conversation.
+        chat: Chat,
         /// The page ends before this time (`None`: the newest page).
         before: Option<i64>,
         /// The messages.
@@ -67,8 +67,8 @@ pub enum Update {
     /// A conversation's history could not be loaded (such as: there is
     /// no user by that name).
     HistoryFailed {
-        /// The other side.
-        peer: String,
+        /// The conversation.
+        chat: Chat,
         /// Why.
         failure: Failure,
     },
@@ -94,10 +94,19 @@ pub enum Update {
     },
     /// Login or sign-up finished.
     Auth(Result<String, Failure>),
+    /// Every group chatd holds, most recent first.
+    Groups(Vec<Group>),
+    /// A group action (create, add, remove, leave, admin) finished.
+    GroupDone {
+        /// It was `group_create` (the window opens the new group).
+        created: bool,
+        /// The group after it, or why chatd refused it.
+        result: Result<Group, Failure>,
+    },
     /// A send finished.
     Sent {
-        /// Recipient.
-        to: String,
+        /// The conversation.
+        chat: Chat,
         /// The text (kept so a refused message can go back in the composer).
         text: String,
         /// The outcome.

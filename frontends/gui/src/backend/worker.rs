@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use chatd_api::attach::{Attach, Attached, Update as Session};
 use chatd_api::{
-    Client, ClientError, ConnectionState, EventBody, HistoryParams, SettingsPatch, UsersParams,
+    Chat, Client, ClientError, ConnectionState, EventBody, GroupInfo, HistoryParams, SettingsPatch,
+    UsersParams,
 };
 use tokio::sync::mpsc;
 use zeroize::Zeroize as _;
@@ -60,7 +61,7 @@ struct Worker {
     /// The connection of the current attachment.
     client: Option<Client>,
     /// The conversation on screen, told to chatd again after a reattach.
-    focus: Option<String>,
+    focus: Option<Chat>,
 }
 
 /// Runs until the UI drops its end of the command queue. chat-gui keeps no
@@ -120,8 +121,8 @@ impl Worker {
                 if !self.sink.send(Update::Link(Link::Attached)).await {
                     return false;
                 }
-                if let Some(peer) = &self.focus {
-                    let _ = client.focus(Some(peer)).await;
+                if let Some(chat) = &self.focus {
+                    let _ = client.focus_on(Some(chat)).await;
                 }
                 tokio::spawn(refresh(client.clone(), self.sink.clone()));
                 self.client = Some(client);
@@ -147,12 +148,12 @@ impl Worker {
     /// Runs a command on the current connection, or says chatd is away;
     /// false once the UI is gone.
     async fn command(&mut self, command: Command) -> bool {
-        if let Command::Focus { peer } = &command {
+        if let Command::Focus { chat } = &command {
             // In order, not spawned: the last focus must win. Remembered
             // and sent again on attach.
-            self.focus = peer.clone();
+            self.focus = chat.clone();
             if let Some(client) = &self.client
-                && let Err(e) = client.focus(peer.as_deref()).await
+                && let Err(e) = client.focus_on(chat.as_ref()).await
             {
                 self.sink
                     .failed("telling chatd which conversation is open", e)
@@ -211,6 +212,10 @@ async fn refresh(client: Client, sink: Sink) {
             }
             Err(e) => sink.failed("loading the conversations", e).await,
         }
+        // A chatd without groups has none to show.
+        if let Ok(g) = client.groups().await {
+            sink.send(Update::Groups(g.groups)).await;
+        }
     }
     if logged_in {
         load_online(client, sink).await;
@@ -254,14 +259,14 @@ async fn handle(client: Client, command: Command, sink: Sink) {
             }
             refresh(client, sink).await;
         }
-        Command::Send { to, text } => {
-            let result = client.send(&to, &text).await.map_err(Failure::from);
-            sink.send(Update::Sent { to, text, result }).await;
+        Command::Send { chat, text } => {
+            let result = client.send_in(&chat, &text).await.map_err(Failure::from);
+            sink.send(Update::Sent { chat, text, result }).await;
         }
-        Command::History { peer, before } => {
+        Command::History { chat, before } => {
             let params = HistoryParams {
-                peer: Some(peer.clone()),
-                group: None,
+                peer: chat.as_peer().map(str::to_string),
+                group: chat.as_group().map(str::to_string),
                 limit: Some(HISTORY_PAGE),
                 before,
             };
@@ -269,7 +274,7 @@ async fn handle(client: Client, command: Command, sink: Sink) {
                 Ok(h) => {
                     let complete = h.messages.len() < HISTORY_PAGE as usize;
                     sink.send(Update::History {
-                        peer,
+                        chat,
                         before,
                         messages: h.messages,
                         notices: h.notices,
@@ -279,14 +284,57 @@ async fn handle(client: Client, command: Command, sink: Sink) {
                 }
                 Err(e) => {
                     let failure = Failure::from(e);
-                    sink.send(Update::HistoryFailed { peer, failure }).await;
+                    sink.send(Update::HistoryFailed { chat, failure }).await;
                 }
             }
         }
-        Command::MarkRead { peer, up_to } => {
-            if let Err(e) = client.mark_read_up_to(&peer, &up_to).await {
+        Command::MarkRead { chat, up_to } => {
+            if let Err(e) = client.mark_read_in(&chat, Some(&up_to)).await {
                 sink.failed("marking messages read", e).await;
             }
+        }
+        Command::Typing { chat } => {
+            // Best effort and never news: chatd says `sent: false` when it
+            // coalesced, is offline or the setting is off.
+            let _ = client.typing(&chat).await;
+        }
+        Command::SetTypingIndicators(on) => {
+            let patch = SettingsPatch {
+                read_receipts: None,
+                typing_indicators: Some(on),
+            };
+            match client.set_settings(&patch).await {
+                Ok(settings) => {
+                    sink.send(Update::Settings(settings)).await;
+                }
+                Err(e) => {
+                    sink.failed("changing the typing-indicator setting", e)
+                        .await;
+                }
+            }
+        }
+        Command::Groups => {
+            // Quietly nothing from a chatd without groups, as in `refresh`.
+            if let Ok(g) = client.groups().await {
+                sink.send(Update::Groups(g.groups)).await;
+            }
+        }
+        Command::GroupCreate { name, members } => {
+            let result = client.group_create(&name, &members).await;
+            group_done(true, result, &sink).await;
+        }
+        Command::GroupAdd { group, users } => {
+            group_done(false, client.group_add(&group, &users).await, &sink).await;
+        }
+        Command::GroupRemove { group, users } => {
+            group_done(false, client.group_remove(&group, &users).await, &sink).await;
+        }
+        Command::GroupLeave { group } => {
+            group_done(false, client.group_leave(&group).await, &sink).await;
+        }
+        Command::GroupAdmin { group, user, admin } => {
+            let result = client.group_admin(&group, &user, admin).await;
+            group_done(false, result, &sink).await;
         }
         Command::SetReadReceipts(on) => {
             let patch = SettingsPatch {
@@ -345,6 +393,11 @@ async fn handle(client: Client, command: Command, sink: Sink) {
         // Handled by the loop in `run` itself.
         Command::Focus { .. } | Command::Reconnect => {}
     }
+}
+
+async fn group_done(created: bool, result: Result<GroupInfo, ClientError>, sink: &Sink) {
+    let result = result.map(|g| g.group).map_err(Failure::from);
+    sink.send(Update::GroupDone { created, result }).await;
 }
 
 async fn auth_done(client: Client, result: Result<chatd_api::LoggedIn, ClientError>, sink: Sink) {

@@ -1,23 +1,29 @@
 //! What the UI knows about chatd's state, kept apart from both the client
 //! and the widgets: the worker's updates go in through [`Model::apply`],
 //! the views read it. Everything here is plain data, so it is tested
-//! without a window or a daemon.
+//! without a window or a daemon; the only time it knows is the one passed
+//! to [`Model::apply_at`] (typing indicators expire).
 
+mod groups;
 mod signup;
 mod thread;
+mod typing;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::time::Instant;
 
 use chatd_api::{
-    ConnectionState, Conversation, Direction, ErrorCode, Event, EventBody, Fingerprint, Message,
-    MessageStatus, Notice, NoticeKind, Settings, Status, TrustState, User,
+    Chat, ConnectionState, Conversation, Direction, ErrorCode, Event, EventBody, Fingerprint,
+    Group, Message, MessageStatus, Notice, NoticeKind, Settings, Status, TrustState, User,
 };
 
 use crate::backend::{Command, Failure, Link, Update};
+pub use groups::{GroupAction, describe_change};
 pub use signup::{
     MAX_PASSWORD_BYTES, SignupChecks, check_confirmation, check_password, check_username,
 };
-pub use thread::Thread;
+pub use thread::{ChangeLine, Thread};
+pub use typing::{SEND_EVERY, SHOWN_FOR, TypingThrottle, Typists, typing_line};
 
 /// How many recent problems the UI keeps to show.
 const MAX_NOTICES: usize = 4;
@@ -52,8 +58,19 @@ pub struct Model {
     pub status: Option<Status>,
     /// Conversations by peer.
     pub threads: BTreeMap<String, Thread>,
+    /// Group conversations by group id.
+    pub group_threads: BTreeMap<String, Thread>,
+    /// Groups held by chatd (also those we left), by id.
+    pub groups: BTreeMap<String, Group>,
+    /// A group action (create, add, remove, leave, admin) in flight, and
+    /// chatd's last refusal of one.
+    pub group_action: GroupAction,
+    /// A group this window just created, for the view to open.
+    pub created: Option<String>,
+    /// Who is typing where.
+    pub typing: Typists,
     /// Which conversation each known message belongs to.
-    peer_of: HashMap<String, String>,
+    chat_of: HashMap<String, Chat>,
     /// People online now (from `users` and presence events).
     pub online: BTreeSet<String>,
     /// The last people search and its matches.
@@ -85,7 +102,12 @@ impl Default for Model {
             link: Link::Connecting,
             status: None,
             threads: BTreeMap::new(),
-            peer_of: HashMap::new(),
+            group_threads: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            group_action: GroupAction::default(),
+            created: None,
+            typing: Typists::default(),
+            chat_of: HashMap::new(),
             online: BTreeSet::new(),
             directory: None,
             own_fingerprint: None,
@@ -162,6 +184,11 @@ impl Model {
         self.settings.as_ref().is_none_or(|s| s.read_receipts)
     }
 
+    /// chatd sends typing indicators (true until chatd says otherwise).
+    pub fn typing_indicators(&self) -> bool {
+        self.settings.as_ref().is_none_or(|s| s.typing_indicators)
+    }
+
     /// Notes a problem to show; old ones drop off.
     pub fn notice(&mut self, text: impl Into<String>) {
         self.notices.push_back(text.into());
@@ -177,16 +204,43 @@ impl Model {
             .or_insert_with(|| Thread::new(peer))
     }
 
-    /// Applies an update; returns commands it makes necessary.
+    /// A conversation, 1:1 or a group's (by id), if known.
+    pub fn thread(&self, chat: &Chat) -> Option<&Thread> {
+        match chat {
+            Chat::Peer(peer) => self.threads.get(peer),
+            Chat::Group(id) => self.group_threads.get(id),
+        }
+    }
+
+    /// A conversation, created empty if new.
+    pub fn chat_thread_mut(&mut self, chat: &Chat) -> &mut Thread {
+        match chat {
+            Chat::Peer(peer) => self.thread_mut(peer),
+            Chat::Group(id) => self
+                .group_threads
+                .entry(id.clone())
+                .or_insert_with(|| Thread::new(id)),
+        }
+    }
+
+    /// Applies an update taken now; returns commands it makes necessary.
     pub fn apply(&mut self, update: Update) -> Vec<Command> {
+        self.apply_at(update, Instant::now())
+    }
+
+    /// Applies an update taken at `now`; returns commands it makes
+    /// necessary.
+    pub fn apply_at(&mut self, update: Update, now: Instant) -> Vec<Command> {
         match update {
             Update::Link(link) => {
                 if link == Link::Attached {
                     self.attached_once = true;
                 } else {
                     self.auth.busy = false;
+                    self.group_action.busy = false;
                     self.checking.clear();
                     self.online.clear();
+                    self.typing.clear();
                 }
                 self.link = link;
             }
@@ -194,7 +248,7 @@ impl Model {
             Update::Status(status) => self.set_status(status),
             Update::Conversations(list) => return self.set_conversations(list),
             Update::History {
-                peer,
+                chat,
                 before,
                 messages,
                 notices,
@@ -203,7 +257,7 @@ impl Model {
                 for m in messages {
                     self.merge(m);
                 }
-                let thread = self.thread_mut(&peer);
+                let thread = self.chat_thread_mut(&chat);
                 for n in notices {
                     thread.add_notice(n);
                 }
@@ -219,8 +273,8 @@ impl Model {
                     thread.unread = thread.unread_loaded();
                 }
             }
-            Update::HistoryFailed { peer, failure } => {
-                let thread = self.thread_mut(&peer);
+            Update::HistoryFailed { chat, failure } => {
+                let thread = self.chat_thread_mut(&chat);
                 thread.loading_older = false;
                 if failure.code == Some(ErrorCode::NoSuchUser) {
                     thread.load_error = Some(failure.message);
@@ -228,7 +282,9 @@ impl Model {
                     self.notice(format!("loading the history: {}", failure.message));
                 }
             }
-            Update::Event(event) => return self.apply_event(event),
+            Update::Event(event) => return self.apply_event(event, now),
+            Update::Groups(list) => self.set_groups(list),
+            Update::GroupDone { created, result } => self.group_done(created, result),
             Update::Online(users) => {
                 let me = self.account().map(str::to_string);
                 self.online = users
@@ -243,12 +299,14 @@ impl Model {
                 self.auth.busy = false;
                 self.auth.failure = result.err();
             }
-            Update::Sent { to, text, result } => {
+            Update::Sent { chat, text, result } => {
                 if let Err(failure) = result {
-                    if failure.code == Some(ErrorCode::KeyChanged) {
-                        self.key_changed(&to);
+                    if failure.code == Some(ErrorCode::KeyChanged)
+                        && let Chat::Peer(to) = &chat
+                    {
+                        self.key_changed(to);
                     }
-                    let thread = self.thread_mut(&to);
+                    let thread = self.chat_thread_mut(&chat);
                     if thread.draft_back.is_none() {
                         thread.draft_back = Some(text);
                     }
@@ -272,7 +330,12 @@ impl Model {
         if was.is_some() && was != status.username {
             // Another account: nothing of the old one applies.
             self.threads.clear();
-            self.peer_of.clear();
+            self.group_threads.clear();
+            self.groups.clear();
+            self.created = None;
+            self.group_action = GroupAction::default();
+            self.typing.clear();
+            self.chat_of.clear();
             self.fingerprints.clear();
             self.own_fingerprint = None;
             self.changed_keys.clear();
@@ -357,17 +420,25 @@ impl Model {
         }
     }
 
-    fn apply_event(&mut self, event: Event) -> Vec<Command> {
+    fn apply_event(&mut self, event: Event, now: Instant) -> Vec<Command> {
         match event.body {
             EventBody::Message { message, .. } => {
                 let incoming = message.direction == Direction::In;
                 let unread = incoming && message.status != MessageStatus::Read;
-                let peer = peer_of(&message).to_string();
+                let chat = chat_of(&message);
+                if incoming {
+                    self.typing.wrote(&chat, &message.from);
+                }
                 if self.merge(message) && unread {
-                    self.thread_mut(&peer).unread += 1;
+                    self.chat_thread_mut(&chat).unread += 1;
                 }
             }
-            EventBody::Receipt { id, status, .. } => return self.receipt(&id, status),
+            EventBody::Receipt {
+                id,
+                status,
+                receipts,
+                ..
+            } => return self.receipt(&id, status, receipts),
             EventBody::Presence { user, online } => {
                 if online {
                     self.online.insert(user);
@@ -390,8 +461,14 @@ impl Model {
                 ts,
             } => self.trust_changed(user, state, fingerprint, ts),
             EventBody::Settings { settings } => self.settings = Some(settings),
-            // Groups and typing come with chatd's groups (issue 12).
-            EventBody::Group { .. } | EventBody::Typing { .. } => {}
+            EventBody::Group { group, by, change } => self.group_changed(*group, &by, &change),
+            EventBody::Typing { user, group } => {
+                let chat = match group {
+                    Some(id) => Chat::Group(id),
+                    None => Chat::Peer(user.clone()),
+                };
+                self.typing.typed(chat, user, now);
+            }
             EventBody::KeyChanged { user, fingerprint } => {
                 self.fingerprints.insert(
                     user.clone(),
@@ -406,11 +483,17 @@ impl Model {
                 self.key_alerts.retain(|u| u != &user);
                 self.key_changed(&user);
             }
-            EventBody::Security { user, reason, .. } => {
-                self.notice(format!(
-                    "A message from {user} was refused: {}",
-                    reason.describe()
-                ));
+            EventBody::Security {
+                user,
+                reason,
+                group,
+            } => {
+                let group = group.and_then(|id| self.groups.get(&id).map(|g| g.name.clone()));
+                let about = match group {
+                    Some(name) => format!("A change of {name} from {user} was refused"),
+                    None => format!("A message from {user} was refused"),
+                };
+                self.notice(format!("{about}: {}", reason.describe()));
             }
         }
         Vec::new()
@@ -458,17 +541,25 @@ impl Model {
         }
     }
 
-    fn receipt(&mut self, id: &str, status: MessageStatus) -> Vec<Command> {
-        let Some(peer) = self.peer_of.get(id).cloned() else {
+    fn receipt(
+        &mut self,
+        id: &str,
+        status: MessageStatus,
+        receipts: Option<chatd_api::GroupReceipts>,
+    ) -> Vec<Command> {
+        let Some(chat) = self.chat_of.get(id).cloned() else {
             // A message we have not loaded: if it was one of ours being
             // read elsewhere, the unread count may be stale.
             return if status == MessageStatus::Read {
-                vec![Command::Conversations]
+                vec![Command::Conversations, Command::Groups]
             } else {
                 Vec::new()
             };
         };
-        let thread = self.thread_mut(&peer);
+        let thread = self.chat_thread_mut(&chat);
+        if let Some(receipts) = receipts {
+            thread.set_receipts(id, receipts);
+        }
         if let Some(change) = thread.set_status(id, status)
             && change.direction == Direction::In
             && change.became_read
@@ -480,17 +571,26 @@ impl Model {
 
     /// Adds or updates a message; true when it was new.
     fn merge(&mut self, message: Message) -> bool {
-        let peer = peer_of(&message).to_string();
-        self.peer_of.insert(message.id.clone(), peer.clone());
-        self.thread_mut(&peer).merge(message)
+        let chat = chat_of(&message);
+        self.chat_of.insert(message.id.clone(), chat.clone());
+        self.chat_thread_mut(&chat).merge(message)
     }
 }
 
-/// The other side of a message.
+/// The other side of a 1:1 message.
 pub fn peer_of(message: &Message) -> &str {
     match message.direction {
         Direction::In => &message.from,
         Direction::Out => &message.to,
+    }
+}
+
+/// The conversation a message belongs to: its group's, or the one with
+/// the other side.
+pub fn chat_of(message: &Message) -> Chat {
+    match &message.group {
+        Some(group) => Chat::Group(group.id.clone()),
+        None => Chat::Peer(peer_of(message).to_string()),
     }
 }
 

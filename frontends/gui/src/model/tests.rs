@@ -3,7 +3,7 @@
 //! reattach, changes made by another frontend.
 
 use chatd_api::{
-    ConnectionState, Conversation, Direction, Event, EventBody, Fingerprint, Message,
+    Chat, ConnectionState, Conversation, Direction, Event, EventBody, Fingerprint, Message,
     MessageStatus, Notice, NoticeKind, Status, TrustState, User,
 };
 
@@ -94,7 +94,7 @@ fn messages_merge_without_duplicates_in_time_order() {
         msg("b", Direction::In, 20, MessageStatus::Delivered),
     ));
     m.apply(Update::History {
-        peer: "bob".into(),
+        chat: Chat::peer("bob"),
         before: None,
         complete: true,
         notices: Vec::new(),
@@ -142,7 +142,7 @@ fn statuses_only_move_forward() {
     ));
     // An old snapshot must not undo it either.
     m.apply(Update::History {
-        peer: "bob".into(),
+        chat: Chat::peer("bob"),
         before: None,
         complete: true,
         notices: Vec::new(),
@@ -213,7 +213,7 @@ fn reading_elsewhere_clears_unread() {
             user: None,
         },
     ));
-    assert_eq!(follow, vec![Command::Conversations]);
+    assert_eq!(follow, vec![Command::Conversations, Command::Groups]);
 }
 
 #[test]
@@ -274,7 +274,7 @@ fn a_changed_key_asks_once_and_trust_clears_it() {
     assert!(m.changed_keys.contains("bob"));
     // A refused send says so too, without a second alert.
     m.apply(Update::Sent {
-        to: "bob".into(),
+        chat: Chat::peer("bob"),
         text: "hi".into(),
         result: Err(Failure {
             code: Some(chatd_api::ErrorCode::KeyChanged),
@@ -319,7 +319,7 @@ fn older_pages_extend_the_history_until_the_first_message() {
             .collect()
     };
     m.apply(Update::History {
-        peer: "bob".into(),
+        chat: Chat::peer("bob"),
         before: None,
         messages: page(10),
         complete: false,
@@ -327,14 +327,14 @@ fn older_pages_extend_the_history_until_the_first_message() {
     });
     assert!(m.threads["bob"].has_older);
     m.apply(Update::History {
-        peer: "bob".into(),
+        chat: Chat::peer("bob"),
         before: Some(10),
         messages: page(7),
         complete: false,
         notices: Vec::new(),
     });
     m.apply(Update::History {
-        peer: "bob".into(),
+        chat: Chat::peer("bob"),
         before: Some(7),
         messages: page(5)[..2].to_vec(),
         complete: true,
@@ -447,7 +447,7 @@ fn a_trust_event_from_elsewhere_settles_a_changed_key_with_a_line_in_the_timelin
     m.apply(trust(4, TrustState::Verified, 40));
     // The same notices from `history` are not shown twice.
     m.apply(Update::History {
-        peer: "bob".into(),
+        chat: Chat::peer("bob"),
         before: None,
         complete: true,
         notices: vec![Notice {
@@ -523,7 +523,7 @@ fn pending_key_changes_in_the_status_and_the_list_are_put_to_the_person() {
 fn only_messages_up_to_the_last_one_shown_are_marked_read() {
     let mut m = logged_in();
     m.apply(Update::History {
-        peer: "bob".into(),
+        chat: Chat::peer("bob"),
         before: None,
         complete: true,
         notices: Vec::new(),
@@ -556,7 +556,7 @@ fn only_messages_up_to_the_last_one_shown_are_marked_read() {
 fn an_unknown_peer_says_so_instead_of_loading_forever() {
     let mut m = logged_in();
     m.apply(Update::HistoryFailed {
-        peer: "ghost".into(),
+        chat: Chat::peer("ghost"),
         failure: Failure {
             code: Some(chatd_api::ErrorCode::NoSuchUser),
             message: "no user named ghost".into(),
@@ -582,4 +582,365 @@ fn a_security_refusal_is_told_in_words() {
     let notice = m.notices.back().cloned().unwrap_or_default();
     assert!(notice.contains("altered"), "{notice}");
     assert!(!notice.contains("bad_tag"), "{notice}");
+}
+
+fn member(user: &str, admin: bool, trust: Option<TrustState>) -> chatd_api::GroupMember {
+    chatd_api::GroupMember {
+        user: user.into(),
+        admin,
+        online: false,
+        trust,
+    }
+}
+
+fn team(members: &[&str], is_member: bool) -> Group {
+    Group {
+        id: "g-1".into(),
+        name: "team".into(),
+        version: 1,
+        members: members
+            .iter()
+            .map(|u| member(u, *u == "alice", None))
+            .collect(),
+        is_member,
+        last: None,
+        unread: 0,
+    }
+}
+
+fn group_msg(id: &str, from: &str, ts: i64, status: MessageStatus) -> Message {
+    let out = from == "alice";
+    Message {
+        id: id.into(),
+        from: from.into(),
+        to: "g-1".into(),
+        text: format!("text {id}"),
+        ts,
+        direction: if out { Direction::Out } else { Direction::In },
+        status,
+        group: Some(chatd_api::GroupRef {
+            id: "g-1".into(),
+            name: "team".into(),
+        }),
+        receipts: out.then(|| chatd_api::GroupReceipts {
+            recipients: 2,
+            ..Default::default()
+        }),
+    }
+}
+
+fn group_event(seq: u64, group: Group, by: &str, change: chatd_api::GroupChange) -> Update {
+    event(
+        seq,
+        EventBody::Group {
+            group: Box::new(group),
+            by: by.into(),
+            change,
+        },
+    )
+}
+
+fn team_chat() -> Chat {
+    Chat::group("g-1")
+}
+
+#[test]
+fn groups_are_listed_apart_from_people_with_their_unread_counts() {
+    let mut m = logged_in();
+    let mut g = team(&["alice", "bob", "carol"], true);
+    g.unread = 2;
+    g.last = Some(group_msg("x", "bob", 10, MessageStatus::Delivered));
+    m.apply(Update::Groups(vec![g]));
+    assert_eq!(m.groups["g-1"].name, "team");
+    assert_eq!(m.group_threads["g-1"].unread, 2);
+    assert!(m.threads.is_empty(), "bob's group message is not a 1:1 one");
+    // A new group message counts; a replay does not.
+    let next = group_msg("y", "carol", 11, MessageStatus::Delivered);
+    m.apply(message_event(1, next.clone()));
+    m.apply(message_event(1, next));
+    assert_eq!(m.group_threads["g-1"].unread, 3);
+    assert_eq!(m.thread(&team_chat()).map(|t| t.messages.len()), Some(2));
+    // Its history loaded: the snapshot's count gives way to the messages.
+    m.apply(Update::History {
+        chat: team_chat(),
+        before: None,
+        complete: true,
+        notices: Vec::new(),
+        messages: vec![
+            group_msg("x", "bob", 10, MessageStatus::Read),
+            group_msg("y", "carol", 11, MessageStatus::Delivered),
+        ],
+    });
+    let mut g = team(&["alice", "bob", "carol"], true);
+    g.unread = 2;
+    m.apply(Update::Groups(vec![g]));
+    assert_eq!(m.group_threads["g-1"].unread, 1);
+    // Marked read up to what was shown.
+    let t = m.chat_thread_mut(&team_chat());
+    assert_eq!(t.unread_through("y"), 1);
+    t.mark_read_through("y");
+    assert_eq!(t.unread, 0);
+}
+
+#[test]
+fn a_group_change_replaces_the_group_and_leaves_a_line_after_the_newest_message() {
+    let mut m = logged_in();
+    m.apply(Update::Groups(vec![team(&["alice", "bob"], true)]));
+    m.apply(message_event(
+        1,
+        group_msg("x", "bob", 10, MessageStatus::Delivered),
+    ));
+    let added = chatd_api::GroupChange {
+        added: vec!["carol".into()],
+        ..Default::default()
+    };
+    m.apply(group_event(
+        2,
+        team(&["alice", "bob", "carol"], true),
+        "alice",
+        added,
+    ));
+    let made_admin = chatd_api::GroupChange {
+        admins_added: vec!["bob".into()],
+        ..Default::default()
+    };
+    m.apply(group_event(
+        3,
+        team(&["alice", "bob", "carol"], true),
+        "alice",
+        made_admin,
+    ));
+    assert_eq!(m.groups["g-1"].members.len(), 3);
+    let lines: Vec<(i64, &str)> = m.group_threads["g-1"]
+        .changes
+        .iter()
+        .map(|c| (c.ts, c.text.as_str()))
+        .collect();
+    assert_eq!(lines, [(10, "You added carol"), (10, "You made bob admin")]);
+    // Removed by bob: the group stays, read-only, and says so.
+    let removed = chatd_api::GroupChange {
+        removed: vec!["alice".into()],
+        ..Default::default()
+    };
+    m.apply(group_event(
+        4,
+        team(&["bob", "carol"], false),
+        "bob",
+        removed,
+    ));
+    assert!(!m.groups["g-1"].is_member);
+    assert!(!m.is_group_admin("g-1"));
+    assert_eq!(
+        m.group_threads["g-1"]
+            .changes
+            .last()
+            .map(|c| c.text.as_str()),
+        Some("bob removed you")
+    );
+}
+
+#[test]
+fn only_admins_are_admins_and_a_members_changed_key_is_put_to_the_person() {
+    let mut m = logged_in();
+    let mut g = team(&["alice", "bob"], true);
+    g.members[1].trust = Some(TrustState::Changed);
+    m.apply(Update::Groups(vec![g]));
+    assert!(m.is_group_admin("g-1"));
+    assert_eq!(m.key_alerts, ["bob"]);
+    let mut g = team(&["alice", "bob"], true);
+    g.members[0].admin = false;
+    g.members[1].trust = Some(TrustState::Verified);
+    m.apply(Update::Groups(vec![g]));
+    assert!(!m.is_group_admin("g-1"));
+    assert_eq!(m.key_alerts, ["bob"], "a snapshot never settles a warning");
+}
+
+#[test]
+fn group_receipts_only_grow_and_the_status_is_the_aggregate() {
+    let mut m = logged_in();
+    m.apply(message_event(
+        1,
+        group_msg("o", "alice", 10, MessageStatus::Sent),
+    ));
+    let receipts = |delivered: &[&str], read: &[&str]| chatd_api::GroupReceipts {
+        recipients: 2,
+        delivered: delivered.iter().map(|s| s.to_string()).collect(),
+        read: read.iter().map(|s| s.to_string()).collect(),
+    };
+    let receipt = |seq, status, user: &str, r| {
+        event(
+            seq,
+            EventBody::Receipt {
+                id: "o".into(),
+                status,
+                user: Some(user.into()),
+                receipts: Some(r),
+            },
+        )
+    };
+    m.apply(receipt(
+        2,
+        MessageStatus::Sent,
+        "bob",
+        receipts(&["bob"], &["bob"]),
+    ));
+    m.apply(receipt(
+        3,
+        MessageStatus::Delivered,
+        "carol",
+        receipts(&["bob", "carol"], &["bob"]),
+    ));
+    // A report from before, applied late, takes nothing away.
+    m.apply(receipt(
+        2,
+        MessageStatus::Sent,
+        "bob",
+        receipts(&["bob"], &[]),
+    ));
+    let o = &m.group_threads["g-1"].messages[0];
+    assert_eq!(o.status, MessageStatus::Delivered);
+    assert_eq!(o.receipts, Some(receipts(&["bob", "carol"], &["bob"])));
+    // The history's older copy of it neither.
+    m.apply(Update::History {
+        chat: team_chat(),
+        before: None,
+        complete: true,
+        notices: Vec::new(),
+        messages: vec![group_msg("o", "alice", 10, MessageStatus::Sent)],
+    });
+    let o = &m.group_threads["g-1"].messages[0];
+    assert_eq!(o.status, MessageStatus::Delivered);
+    assert_eq!(o.receipts, Some(receipts(&["bob", "carol"], &["bob"])));
+}
+
+#[test]
+fn typing_shows_for_six_seconds_or_until_the_typists_message() {
+    let mut m = logged_in();
+    let t = std::time::Instant::now();
+    let typing = |seq, user: &str, group: Option<&str>| {
+        event(
+            seq,
+            EventBody::Typing {
+                user: user.into(),
+                group: group.map(str::to_string),
+            },
+        )
+    };
+    m.apply_at(typing(1, "bob", None), t);
+    m.apply_at(typing(1, "bob", Some("g-1")), t);
+    m.apply_at(typing(1, "carol", Some("g-1")), t);
+    assert_eq!(m.typing.in_chat(&Chat::peer("bob"), t), ["bob"]);
+    assert_eq!(m.typing.in_chat(&team_chat(), t), ["bob", "carol"]);
+    // bob's group message ends his indicator there only.
+    m.apply_at(
+        message_event(2, group_msg("x", "bob", 10, MessageStatus::Delivered)),
+        t,
+    );
+    assert_eq!(m.typing.in_chat(&team_chat(), t), ["carol"]);
+    assert_eq!(m.typing.in_chat(&Chat::peer("bob"), t), ["bob"]);
+    // His 1:1 message ends the other.
+    m.apply_at(
+        message_event(3, msg("y", Direction::In, 11, MessageStatus::Delivered)),
+        t,
+    );
+    assert!(m.typing.in_chat(&Chat::peer("bob"), t).is_empty());
+    // carol's expires.
+    assert!(
+        m.typing
+            .in_chat(&team_chat(), t + std::time::Duration::from_secs(6))
+            .is_empty()
+    );
+    // Losing chatd forgets everyone.
+    m.apply_at(typing(4, "dave", None), t);
+    m.apply_at(
+        Update::Link(Link::NotRunning {
+            socket: None,
+            message: "gone".into(),
+        }),
+        t,
+    );
+    assert!(m.typing.in_chat(&Chat::peer("dave"), t).is_empty());
+}
+
+#[test]
+fn a_group_action_says_what_chatd_refused_and_a_created_group_opens() {
+    let mut m = logged_in();
+    m.group_action.busy = true;
+    m.apply(Update::GroupDone {
+        created: false,
+        result: Err(Failure {
+            code: Some(ErrorCode::InvalidInput),
+            message: "make another member admin first".into(),
+        }),
+    });
+    assert!(!m.group_action.busy);
+    assert_eq!(
+        m.group_action.error.as_deref(),
+        Some("make another member admin first")
+    );
+    m.apply(Update::GroupDone {
+        created: true,
+        result: Ok(team(&["alice", "bob"], true)),
+    });
+    assert_eq!(m.group_action.error, None);
+    assert_eq!(m.created.as_deref(), Some("g-1"));
+    assert!(m.groups.contains_key("g-1"));
+    // Not for an add or a remove.
+    m.created = None;
+    m.apply(Update::GroupDone {
+        created: false,
+        result: Ok(team(&["alice"], true)),
+    });
+    assert_eq!(m.created, None);
+    // A failed group send comes back into its composer.
+    m.apply(Update::Sent {
+        chat: team_chat(),
+        text: "hi all".into(),
+        result: Err(Failure {
+            code: Some(ErrorCode::NotGroupMember),
+            message: "you are not a member of team".into(),
+        }),
+    });
+    let t = &m.group_threads["g-1"];
+    assert_eq!(t.draft_back.as_deref(), Some("hi all"));
+    assert_eq!(
+        t.send_error.as_deref(),
+        Some("you are not a member of team")
+    );
+}
+
+#[test]
+fn another_account_drops_the_groups_too() {
+    let mut m = logged_in();
+    m.apply(Update::Groups(vec![team(&["alice", "bob"], true)]));
+    m.apply(Update::Status(Status {
+        state: ConnectionState::LoggedIn,
+        username: Some("zed".into()),
+        server: "s".into(),
+        server_fingerprint: None,
+        version: "0".into(),
+        error: None,
+        key_changes: Vec::new(),
+        resume: true,
+    }));
+    assert!(m.groups.is_empty() && m.group_threads.is_empty());
+}
+
+#[test]
+fn a_refused_group_change_names_the_group() {
+    let mut m = logged_in();
+    m.apply(Update::Groups(vec![team(&["alice", "bob"], true)]));
+    m.apply(event(
+        1,
+        EventBody::Security {
+            user: "mallory".into(),
+            reason: chatd_api::domain::SecurityReason::GroupNotAdmin,
+            group: Some("g-1".into()),
+        },
+    ));
+    let notice = m.notices.back().cloned().unwrap_or_default();
+    assert!(
+        notice.contains("team") && notice.contains("mallory"),
+        "{notice}"
+    );
 }

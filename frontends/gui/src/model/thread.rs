@@ -1,16 +1,29 @@
 //! One conversation as the UI holds it: its messages in chatd-api's
 //! timeline order, merged from history, events and receipts in any order
 //! without duplicates, statuses moving by chatd-api's one rule; and the
-//! key notices (a key changed, was accepted, was verified) that the
-//! timeline shows between the messages.
+//! key notices (a key changed, was accepted, was verified) and, in a
+//! group, the membership changes that the timeline shows between the
+//! messages.
 
 use chatd_api::domain::timeline_key;
-use chatd_api::{Direction, Message, MessageStatus, Notice};
+use chatd_api::{Direction, GroupReceipts, Message, MessageStatus, Notice};
 
-/// A conversation with one peer.
+/// A line in a group's timeline saying what changed ("alice added
+/// carol"). chatd's `group` events carry no time and `history` has no
+/// such lines, so a change is placed after the newest message known when
+/// it arrived (events come in chatd's order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeLine {
+    /// Shown after the messages at or before this time (Unix ms).
+    pub ts: i64,
+    /// What happened, in words.
+    pub text: String,
+}
+
+/// A conversation with one peer, or a group's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Thread {
-    /// The other side.
+    /// The other side: the peer, or the group's id.
     pub peer: String,
     /// Messages, oldest first.
     pub messages: Vec<Message>,
@@ -30,6 +43,8 @@ pub struct Thread {
     pub notices: Vec<Notice>,
     /// Why the history cannot be loaded (no such user), instead of it.
     pub load_error: Option<String>,
+    /// Group changes seen while the window was open, oldest first.
+    pub changes: Vec<ChangeLine>,
 }
 
 /// What [`Thread::set_status`] changed.
@@ -55,6 +70,25 @@ impl Thread {
             draft_back: None,
             notices: Vec::new(),
             load_error: None,
+            changes: Vec::new(),
+        }
+    }
+
+    /// Adds a group change line after the newest message known (or at
+    /// `at_least`, the group's newest message, when later).
+    pub fn add_change(&mut self, text: String, at_least: i64) {
+        let ts = self
+            .last_ts()
+            .max(at_least)
+            .max(self.changes.last().map_or(0, |c| c.ts));
+        self.changes.push(ChangeLine { ts, text });
+    }
+
+    /// Takes a group message's receipts as chatd has them now (a report
+    /// older than one applied before takes nothing away).
+    pub fn set_receipts(&mut self, id: &str, receipts: GroupReceipts) {
+        if let Some(m) = self.messages.iter_mut().find(|m| m.id == id) {
+            m.receipts = merge_receipts(m.receipts.take(), Some(receipts));
         }
     }
 
@@ -72,8 +106,10 @@ impl Thread {
     pub fn merge(&mut self, message: Message) -> bool {
         if let Some(old) = self.messages.iter_mut().find(|m| m.id == message.id) {
             let status = old.status.advance(message.status);
+            let receipts = merge_receipts(old.receipts.take(), message.receipts.clone());
             *old = message;
             old.status = status;
+            old.receipts = receipts;
             return false;
         }
         // Usually the newest: search from the end.
@@ -150,5 +186,22 @@ impl Thread {
             direction: m.direction,
             became_read: before != MessageStatus::Read && m.status == MessageStatus::Read,
         })
+    }
+}
+
+/// Receipts only grow (a member who has a message keeps having it), so
+/// two reports in any order end at their union.
+fn merge_receipts(a: Option<GroupReceipts>, b: Option<GroupReceipts>) -> Option<GroupReceipts> {
+    match (a, b) {
+        (Some(mut a), Some(b)) => {
+            a.recipients = a.recipients.max(b.recipients);
+            for (mine, theirs) in [(&mut a.delivered, b.delivered), (&mut a.read, b.read)] {
+                mine.extend(theirs);
+                mine.sort_unstable();
+                mine.dedup();
+            }
+            Some(a)
+        }
+        (a, b) => a.or(b),
     }
 }

@@ -2,7 +2,7 @@
 //! people: local time, "Today"/"Yesterday" separators, and fingerprints as
 //! the 16 groups of 4 that PROTOCOL.md §0 prescribes.
 
-use chatd_api::{MessageStatus, TrustState};
+use chatd_api::{GroupReceipts, MessageStatus, TrustState};
 use chrono::{DateTime, Local, NaiveDate, TimeZone};
 
 /// A Unix-ms timestamp in local time (the epoch for nonsense values).
@@ -57,6 +57,20 @@ pub fn status_mark(status: MessageStatus) -> (&'static str, &'static str) {
         MessageStatus::Read => ("✔✔", "read"),
         MessageStatus::Failed => ("⚠", "not sent"),
     }
+}
+
+/// Under one's own message in a group: "delivered to 3 of 5 · read by
+/// alice, bob" (readers count as delivered too).
+pub fn group_receipts(r: &GroupReceipts) -> String {
+    if r.recipients == 0 {
+        return "nobody else in the group".into();
+    }
+    let mut line = format!("delivered to {} of {}", r.delivered.len(), r.recipients);
+    if !r.read.is_empty() {
+        line.push_str(" · read by ");
+        line.push_str(&r.read.join(", "));
+    }
+    line
 }
 
 /// Words for a trust state.
@@ -131,6 +145,25 @@ mod tests {
         assert_eq!(spaced.split(' ').count(), 12);
         // Already grouped by chatd: the same.
         assert_eq!(safety_number_line(&spaced), spaced);
+    }
+
+    #[test]
+    fn group_receipts_count_deliveries_and_name_readers() {
+        let r = |recipients, delivered: &[&str], read: &[&str]| GroupReceipts {
+            recipients,
+            delivered: delivered.iter().map(|s| s.to_string()).collect(),
+            read: read.iter().map(|s| s.to_string()).collect(),
+        };
+        assert_eq!(group_receipts(&r(5, &[], &[])), "delivered to 0 of 5");
+        assert_eq!(
+            group_receipts(&r(5, &["alice", "bob", "carol"], &["alice", "bob"])),
+            "delivered to 3 of 5 · read by alice, bob"
+        );
+        assert_eq!(
+            group_receipts(&r(2, &["bob", "carol"], &[])),
+            "delivered to 2 of 2"
+        );
+        assert_eq!(group_receipts(&r(0, &[], &[])), "nobody else in the group");
     }
 
     #[test]

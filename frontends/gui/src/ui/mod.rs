@@ -16,12 +16,15 @@ mod widgets;
 
 use std::collections::HashMap;
 
+use chatd_api::Chat;
+
 use crate::backend::{Backend, Command};
 use crate::cli::Theme;
-use crate::model::{Model, Phase};
+use crate::model::{Model, Phase, TypingThrottle};
 #[cfg(feature = "screenshot")]
 use crate::screenshot::{Plan, Shot};
 
+pub use dialogs::NewGroupForm;
 pub use forms::{LoginForm, SignupForm};
 pub use theme::Palette;
 
@@ -61,9 +64,15 @@ pub struct ViewState {
     /// The sign-up form.
     pub signup: SignupForm,
     /// The open conversation.
-    pub open: Option<String>,
+    pub open: Option<Chat>,
     /// What is typed for each conversation.
-    pub drafts: HashMap<String, String>,
+    pub drafts: HashMap<Chat, String>,
+    /// When chatd was last told the person types, per conversation.
+    pub typing_sent: TypingThrottle,
+    /// The "New group" dialog, while open.
+    pub new_group: Option<NewGroupForm>,
+    /// The name typed into a group's "Add member" field.
+    pub add_member: String,
     /// The people search box.
     pub search: String,
     /// The search last sent to chatd.
@@ -71,10 +80,10 @@ pub struct ViewState {
     /// The peer whose safety numbers are shown.
     pub safety: Option<String>,
     /// The focus last told to chatd.
-    focus_told: Option<Option<String>>,
+    focus_told: Option<Option<Chat>>,
     /// The open conversation and the last of its messages whose end was
     /// on screen in this frame (what may be marked read).
-    pub shown: Option<(String, String)>,
+    pub shown: Option<(Chat, String)>,
     /// Move keyboard focus to the composer on the next frame.
     pub focus_composer: bool,
     /// Move keyboard focus to the search box on the next frame.
@@ -205,6 +214,11 @@ impl App {
                 self.command(command);
             }
         }
+        // A group this window created: the dialog closes, the group opens.
+        if let Some(id) = self.model.created.take() {
+            self.view.new_group = None;
+            self.open(&Chat::Group(id));
+        }
     }
 
     /// Notes that the person asked for a screen switch in this window
@@ -233,14 +247,16 @@ impl App {
         view.autofocus = std::mem::take(&mut view.switch_expected);
         view.login.clear();
         view.signup.clear();
-        for peer in view.drafts.keys() {
-            ctx.data_mut(|d| d.remove::<egui::text_edit::TextEditState>(chat::composer_id(peer)));
+        for chat in view.drafts.keys() {
+            ctx.data_mut(|d| d.remove::<egui::text_edit::TextEditState>(chat::composer_id(chat)));
         }
         view.drafts.clear();
         view.search.clear();
         view.searched.clear();
         view.open = None;
         view.safety = None;
+        view.new_group = None;
+        view.add_member.clear();
         view.focus_composer = false;
         view.focus_search = false;
         for thread in self.model.threads.values_mut() {
@@ -279,39 +295,50 @@ impl App {
         if self.view.focus_told.as_ref() != Some(&looking) {
             self.view.focus_told = Some(looking.clone());
             self.command(Command::Focus {
-                peer: looking.clone(),
+                chat: looking.clone(),
             });
         }
-        let covered = !self.model.key_alerts.is_empty() || self.view.safety.is_some();
-        if let Some(peer) = looking
+        let covered = !self.model.key_alerts.is_empty()
+            || self.view.safety.is_some()
+            || self.view.new_group.is_some();
+        if let Some(chat) = looking
             && !covered
             && let Some((on_screen, up_to)) = self.view.shown.clone()
-            && on_screen == peer
-            && let Some(thread) = self.model.threads.get_mut(&peer)
-            && thread.unread_through(&up_to) > 0
+            && on_screen == chat
+            && self.model.thread(&chat).is_some()
         {
-            thread.mark_read_through(&up_to);
-            self.command(Command::MarkRead { peer, up_to });
+            let thread = self.model.chat_thread_mut(&chat);
+            if thread.unread_through(&up_to) > 0 {
+                thread.mark_read_through(&up_to);
+                self.command(Command::MarkRead { chat, up_to });
+            }
         }
     }
 
-    /// Opens the conversation with `peer`, loading what it needs.
-    pub fn open(&mut self, peer: &str) {
-        if self.view.open.as_deref() == Some(peer) {
+    /// Opens a conversation, 1:1 or a group's, loading what it needs.
+    pub fn open(&mut self, chat: &Chat) {
+        if self.view.open.as_ref() == Some(chat) {
             return;
         }
-        self.view.open = Some(peer.to_string());
+        self.view.open = Some(chat.clone());
         self.view.focus_composer = true;
-        let loaded = self.model.thread_mut(peer).loaded;
+        self.view.add_member.clear();
+        self.model.group_action.error = None;
+        let loaded = self.model.chat_thread_mut(chat).loaded;
         if !loaded {
             self.command(Command::History {
-                peer: peer.to_string(),
+                chat: chat.clone(),
                 before: None,
             });
         }
-        self.command(Command::Fingerprints {
-            peer: peer.to_string(),
-        });
+        if let Chat::Peer(peer) = chat {
+            self.command(Command::Fingerprints { peer: peer.clone() });
+        }
+    }
+
+    /// Opens the conversation with `peer`.
+    pub fn open_peer(&mut self, peer: &str) {
+        self.open(&Chat::peer(peer));
     }
 
     /// The palette of the current theme.

@@ -1,29 +1,35 @@
 //! The notifier's judgement, with no I/O and no clock of its own: events
 //! from chatd go in, notifications to show or close come out. Keeping it
 //! pure lets every rule (grouping bursts, quiet for a focused
-//! conversation, no repeats) be tested without a bus or a daemon.
+//! conversation, no repeats, naming the group of a group message, telling
+//! us we were added to or removed from a group) be tested without a bus or
+//! a daemon.
 
 pub mod text;
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use chatd_api::{Direction, Event, EventBody, Message, MessageStatus};
+use chatd_api::{Direction, Event, EventBody, Group, GroupChange, Message, MessageStatus};
 
-/// Previews kept per group of messages (the newest ones are shown).
+/// Previews kept per burst of messages (the newest ones are shown).
 pub const PREVIEWS_SHOWN: usize = 3;
-/// Message ids remembered per group, to close it when one is read.
+/// Message ids remembered per burst, to close it when one is read.
 const IDS_KEPT: usize = 256;
-/// Groups alive at once at most; the stalest goes first. Bounds memory
+/// Bursts alive at once at most; the stalest goes first. Bounds memory
 /// when many people write at once.
-const GROUPS_KEPT: usize = 256;
+const BURSTS_KEPT: usize = 256;
 
 /// What a notification is about. A new notification for the same slot
 /// replaces the one shown before, which is how bursts become one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Slot {
-    /// Messages from this sender.
+    /// Messages from this sender (1:1).
     Messages(String),
+    /// Messages in this group (by id), whoever sent them.
+    GroupMessages(String),
+    /// We were added to or removed from this group (by id).
+    Membership(String),
     /// This user's identity key changed.
     KeyChanged(String),
     /// Security alerts about this user.
@@ -82,14 +88,14 @@ impl Default for Rules {
 
 /// A burst in progress.
 #[derive(Debug)]
-struct Group {
+struct Burst {
     count: u32,
     last: Instant,
     ids: VecDeque<String>,
     previews: VecDeque<String>,
 }
 
-impl Group {
+impl Burst {
     fn new(now: Instant) -> Self {
         Self {
             count: 0,
@@ -106,8 +112,11 @@ impl Group {
 #[derive(Debug)]
 pub struct Decider {
     rules: Rules,
-    groups: HashMap<Slot, Group>,
+    bursts: HashMap<Slot, Burst>,
     last_seq: Option<u64>,
+    /// Our account name, once chatd said it: a change we made ourselves is
+    /// no news.
+    me: Option<String>,
 }
 
 impl Decider {
@@ -115,9 +124,16 @@ impl Decider {
     pub fn new(rules: Rules) -> Self {
         Self {
             rules,
-            groups: HashMap::new(),
+            bursts: HashMap::new(),
             last_seq: None,
+            me: None,
         }
+    }
+
+    /// Our account name (from chatd's status on attach), so that group
+    /// changes we made ourselves are not notified.
+    pub fn set_me(&mut self, me: Option<String>) {
+        self.me = me;
     }
 
     /// The seq of the last event handled, to resume from (`since`).
@@ -167,27 +183,78 @@ impl Decider {
                     urgency: Urgency::Critical,
                 })]
             }
+            EventBody::Group { group, by, change } => self.on_group(group, by, change, now),
             _ => Vec::new(),
         }
     }
 
+    /// A group changed: news only when it made us a member or took us
+    /// out, and we did not do it ourselves.
+    fn on_group(
+        &mut self,
+        group: &Group,
+        by: &str,
+        change: &GroupChange,
+        now: Instant,
+    ) -> Vec<Action> {
+        let me = self.me.as_deref();
+        if me == Some(by) {
+            return Vec::new();
+        }
+        let removed_us = !group.is_member
+            && match me {
+                Some(me) => change.removed.iter().any(|u| u == me),
+                // Our name unknown: someone else signed a change that
+                // left us out.
+                None => !change.removed.is_empty(),
+            };
+        let (summary, body) = if change.joined && group.is_member {
+            (
+                text::added_summary(by, &group.name),
+                text::added_body(&group.name),
+            )
+        } else if removed_us {
+            (
+                text::removed_summary(by, &group.name),
+                text::removed_body(&group.name),
+            )
+        } else {
+            return Vec::new();
+        };
+        let slot = Slot::Membership(group.id.clone());
+        self.touch(&slot, now, None, None);
+        vec![Action::Show(Note {
+            slot,
+            summary,
+            body,
+            urgency: Urgency::Normal,
+        })]
+    }
+
     fn on_message(&mut self, message: &Message, focused: bool, now: Instant) -> Vec<Action> {
-        let slot = Slot::Messages(message.from.clone());
+        let slot = match &message.group {
+            Some(group) => Slot::GroupMessages(group.id.clone()),
+            None => Slot::Messages(message.from.clone()),
+        };
         if focused {
             // The person is looking at this conversation: say nothing, and
             // take away what we said about it before.
-            return match self.groups.remove(&slot) {
+            return match self.bursts.remove(&slot) {
                 Some(_) => vec![Action::Close(slot)],
                 None => Vec::new(),
             };
         }
-        let preview = self
-            .rules
-            .preview
-            .then(|| text::one_line(&message.text, text::PREVIEW_CHARS));
+        let preview = self.rules.preview.then(|| {
+            let line = text::one_line(&message.text, text::PREVIEW_CHARS);
+            match &message.group {
+                // Several people write in a group: each line says who.
+                Some(_) => format!("{}: {line}", text::one_line(&message.from, 64)),
+                None => line,
+            }
+        });
         let count = self.touch(&slot, now, Some(&message.id), preview);
-        let body = match self.groups.get(&slot) {
-            Some(group) if self.rules.preview => group
+        let body = match self.bursts.get(&slot) {
+            Some(burst) if self.rules.preview => burst
                 .previews
                 .iter()
                 .cloned()
@@ -195,31 +262,38 @@ impl Decider {
                 .join("\n"),
             _ => String::new(),
         };
+        let summary = match &message.group {
+            Some(group) => text::group_summary(&message.from, &group.name, count),
+            None => text::messages_summary(&message.from, count),
+        };
         vec![Action::Show(Note {
-            summary: text::messages_summary(&message.from, count),
+            summary,
             slot,
             body,
             urgency: Urgency::Normal,
         })]
     }
 
-    /// A message was read somewhere: its group's note is stale.
+    /// A message was read somewhere: its burst's note is stale.
     fn on_read(&mut self, id: &str) -> Vec<Action> {
         let slot = self
-            .groups
+            .bursts
             .iter()
-            .find(|(slot, g)| matches!(slot, Slot::Messages(_)) && g.ids.iter().any(|i| i == id))
+            .find(|(slot, g)| {
+                matches!(slot, Slot::Messages(_) | Slot::GroupMessages(_))
+                    && g.ids.iter().any(|i| i == id)
+            })
             .map(|(slot, _)| slot.clone());
         match slot {
             Some(slot) => {
-                self.groups.remove(&slot);
+                self.bursts.remove(&slot);
                 vec![Action::Close(slot)]
             }
             None => Vec::new(),
         }
     }
 
-    /// Counts one more note for `slot` and returns the group's count.
+    /// Counts one more note for `slot` and returns the burst's count.
     fn touch(
         &mut self,
         slot: &Slot,
@@ -227,45 +301,45 @@ impl Decider {
         id: Option<&str>,
         preview: Option<String>,
     ) -> u32 {
-        if !self.groups.contains_key(slot) && self.groups.len() >= GROUPS_KEPT {
+        if !self.bursts.contains_key(slot) && self.bursts.len() >= BURSTS_KEPT {
             self.evict_stalest();
         }
-        let group = self
-            .groups
+        let burst = self
+            .bursts
             .entry(slot.clone())
-            .or_insert_with(|| Group::new(now));
-        group.count = group.count.saturating_add(1);
-        group.last = now;
+            .or_insert_with(|| Burst::new(now));
+        burst.count = burst.count.saturating_add(1);
+        burst.last = now;
         if let Some(id) = id {
-            if group.ids.len() == IDS_KEPT {
-                group.ids.pop_front();
+            if burst.ids.len() == IDS_KEPT {
+                burst.ids.pop_front();
             }
-            group.ids.push_back(id.to_string());
+            burst.ids.push_back(id.to_string());
         }
         if let Some(p) = preview {
-            if group.previews.len() == PREVIEWS_SHOWN {
-                group.previews.pop_front();
+            if burst.previews.len() == PREVIEWS_SHOWN {
+                burst.previews.pop_front();
             }
-            group.previews.push_back(p);
+            burst.previews.push_back(p);
         }
-        group.count
+        burst.count
     }
 
     /// Ends the bursts that have been quiet for longer than the window.
     fn expire(&mut self, now: Instant) {
         let window = self.rules.group_window;
-        self.groups
+        self.bursts
             .retain(|_, g| now.saturating_duration_since(g.last) < window);
     }
 
     fn evict_stalest(&mut self) {
         let stalest = self
-            .groups
+            .bursts
             .iter()
             .min_by_key(|(_, g)| g.last)
             .map(|(slot, _)| slot.clone());
         if let Some(slot) = stalest {
-            self.groups.remove(&slot);
+            self.bursts.remove(&slot);
         }
     }
 }

@@ -218,16 +218,172 @@ fn changed_keys_and_security_alerts_are_critical() {
 }
 
 #[test]
-fn groups_are_bounded() {
+fn bursts_are_bounded() {
     let mut d = Decider::new(Rules::default());
     let t = Instant::now();
-    for i in 0..(GROUPS_KEPT as u64 + 10) {
+    for i in 0..(BURSTS_KEPT as u64 + 10) {
         d.on_event(
             &message(i + 1, &format!("user{i}"), "hi", false),
             t + Duration::from_millis(i),
         );
     }
-    assert_eq!(d.groups.len(), GROUPS_KEPT);
+    assert_eq!(d.bursts.len(), BURSTS_KEPT);
     // The stalest went first.
-    assert!(!d.groups.contains_key(&Slot::Messages("user0".into())));
+    assert!(!d.bursts.contains_key(&Slot::Messages("user0".into())));
+}
+
+fn group_message(seq: u64, from: &str, text: &str, focused: bool) -> Event {
+    let mut e = message(seq, from, text, focused);
+    if let EventBody::Message { message, .. } = &mut e.body {
+        message.to = "g-1".into();
+        message.group = Some(chatd_api::GroupRef {
+            id: "g-1".into(),
+            name: "team".into(),
+        });
+    }
+    e
+}
+
+fn group_event(seq: u64, by: &str, is_member: bool, change: GroupChange) -> Event {
+    let member = |user: &str| chatd_api::GroupMember {
+        user: user.into(),
+        admin: user == "bob",
+        online: false,
+        trust: None,
+    };
+    Event {
+        seq,
+        body: EventBody::Group {
+            group: Box::new(Group {
+                id: "g-1".into(),
+                name: "team".into(),
+                version: seq,
+                members: vec![member("alice"), member("bob")],
+                is_member,
+                last: None,
+                unread: 0,
+            }),
+            by: by.into(),
+            change,
+        },
+    }
+}
+
+#[test]
+fn a_group_message_names_the_group_and_its_burst_says_who_wrote_what() {
+    let mut d = Decider::new(Rules::default());
+    let t = Instant::now();
+    let a = d.on_event(&group_message(1, "bob", "hi all", false), t);
+    assert_eq!(shown(&a), show("bob in team", "bob: hi all"));
+    let Action::Show(note) = &a[0] else {
+        panic!("not a show")
+    };
+    assert_eq!(note.slot, Slot::GroupMessages("g-1".into()));
+    let a = d.on_event(&group_message(2, "carol", "hello", false), t);
+    assert_eq!(
+        shown(&a),
+        show("2 new messages in team", "bob: hi all\ncarol: hello")
+    );
+    // bob's 1:1 messages are a note of their own.
+    let a = d.on_event(&message(3, "bob", "psst", false), t);
+    assert_eq!(shown(&a), show("New message from bob", "psst"));
+    // Without previews, nobody's words.
+    let mut quiet = Decider::new(Rules {
+        preview: false,
+        ..Rules::default()
+    });
+    let a = quiet.on_event(&group_message(1, "bob", "secret", false), t);
+    assert_eq!(shown(&a), show("bob in team", ""));
+}
+
+#[test]
+fn a_focused_group_stays_quiet_and_reading_it_closes_the_note() {
+    let mut d = Decider::new(Rules::default());
+    let t = Instant::now();
+    d.on_event(&group_message(1, "bob", "one", false), t);
+    let slot = Slot::GroupMessages("g-1".into());
+    assert_eq!(
+        d.on_event(&group_message(2, "bob", "two", true), t),
+        vec![Action::Close(slot.clone())]
+    );
+    assert_eq!(
+        d.on_event(&group_message(3, "bob", "three", true), t),
+        vec![]
+    );
+    d.on_event(&group_message(4, "carol", "four", false), t);
+    let read = Event {
+        seq: 5,
+        body: EventBody::Receipt {
+            id: "id-4".into(),
+            status: MessageStatus::Read,
+            receipts: None,
+            user: None,
+        },
+    };
+    assert_eq!(d.on_event(&read, t), vec![Action::Close(slot)]);
+}
+
+#[test]
+fn being_added_to_or_removed_from_a_group_is_news_unless_we_did_it() {
+    let mut d = Decider::new(Rules::default());
+    d.set_me(Some("alice".into()));
+    let t = Instant::now();
+    let joined = GroupChange {
+        joined: true,
+        added: vec!["alice".into()],
+        ..GroupChange::default()
+    };
+    let a = d.on_event(&group_event(1, "bob", true, joined.clone()), t);
+    assert_eq!(
+        shown(&a),
+        show(
+            "bob added you to team",
+            "You are a member of team now: you get its messages and can write to it."
+        )
+    );
+    let Action::Show(note) = &a[0] else {
+        panic!("not a show")
+    };
+    assert_eq!(note.slot, Slot::Membership("g-1".into()));
+    // Others coming and going, admins changing: not news.
+    let others = GroupChange {
+        added: vec!["carol".into()],
+        removed: vec!["dave".into()],
+        admins_added: vec!["carol".into()],
+        ..GroupChange::default()
+    };
+    assert_eq!(d.on_event(&group_event(2, "bob", true, others), t), vec![]);
+    let removed = GroupChange {
+        removed: vec!["alice".into()],
+        ..GroupChange::default()
+    };
+    let a = d.on_event(&group_event(3, "bob", false, removed.clone()), t);
+    assert_eq!(
+        shown(&a),
+        show(
+            "bob removed you from team",
+            "You get nothing more from team; its history stays readable."
+        )
+    );
+    // What we did ourselves (created a group, left one) we know.
+    assert_eq!(
+        d.on_event(&group_event(4, "alice", true, joined), t),
+        vec![]
+    );
+    assert_eq!(
+        d.on_event(&group_event(5, "alice", false, removed), t),
+        vec![]
+    );
+}
+
+#[test]
+fn removal_is_told_even_before_our_name_is_known() {
+    let mut d = Decider::new(Rules::default());
+    let t = Instant::now();
+    let removed = GroupChange {
+        removed: vec!["alice".into()],
+        ..GroupChange::default()
+    };
+    let a = d.on_event(&group_event(1, "bob", false, removed), t);
+    assert_eq!(shown(&a)[0].0, "bob removed you from team");
 }

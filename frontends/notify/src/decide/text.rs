@@ -44,6 +44,48 @@ pub fn messages_summary(from: &str, count: u32) -> String {
     }
 }
 
+/// The summary line of a group of messages in the group `group`, the
+/// last of them from `from`: "alice in team", then "3 new messages in
+/// team" (the body says who wrote what).
+pub fn group_summary(from: &str, group: &str, count: u32) -> String {
+    let group = one_line(group, 64);
+    if count <= 1 {
+        format!("{} in {group}", one_line(from, 64))
+    } else {
+        format!("{count} new messages in {group}")
+    }
+}
+
+/// The summary line when `by` added us to `group`.
+pub fn added_summary(by: &str, group: &str) -> String {
+    format!("{} added you to {}", one_line(by, 64), one_line(group, 64))
+}
+
+/// What being added means.
+pub fn added_body(group: &str) -> String {
+    format!(
+        "You are a member of {} now: you get its messages and can write to it.",
+        one_line(group, 64)
+    )
+}
+
+/// The summary line when `by` removed us from `group`.
+pub fn removed_summary(by: &str, group: &str) -> String {
+    format!(
+        "{} removed you from {}",
+        one_line(by, 64),
+        one_line(group, 64)
+    )
+}
+
+/// What being removed means.
+pub fn removed_body(group: &str) -> String {
+    format!(
+        "You get nothing more from {}; its history stays readable.",
+        one_line(group, 64)
+    )
+}
+
 /// The summary line when `user`'s identity key changed.
 pub fn key_changed_summary(user: &str) -> String {
     format!("{}'s key changed", one_line(user, 64))
@@ -128,6 +170,13 @@ mod tests {
     fn summaries_count_and_name() {
         assert_eq!(messages_summary("bob", 1), "New message from bob");
         assert_eq!(messages_summary("bob", 3), "3 new messages from bob");
+        assert_eq!(group_summary("alice", "team", 1), "alice in team");
+        assert_eq!(group_summary("bob", "team", 3), "3 new messages in team");
+        assert_eq!(added_summary("alice", "team"), "alice added you to team");
+        assert_eq!(
+            removed_summary("alice", "te\nam"),
+            "alice removed you from te am"
+        );
         assert_eq!(security_summary("eve", 2), "2 security alerts about eve");
         assert_eq!(key_changed_summary("bob"), "bob's key changed");
         assert!(key_changed_body("bob").contains("chat verify bob"));

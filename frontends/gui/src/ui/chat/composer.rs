@@ -1,28 +1,50 @@
 //! Where a message is typed: Enter sends, Shift+Enter starts a new line,
 //! the Send button does the same for the mouse. A message chatd refused
-//! comes back into the box with the reason above it.
+//! comes back into the box with the reason above it. Typing tells chatd
+//! (at most once a second, and only while the setting is on), which tells
+//! the others "you are typing...".
 
+use std::time::Instant;
+
+use chatd_api::Chat;
 use egui::{Key, Modifiers, RichText, TextEdit, Ui};
 
 use super::super::App;
 use crate::backend::Command;
 
-/// Draws the composer for `peer` along the bottom of the conversation.
-pub fn show(app: &mut App, ui: &mut Ui, peer: &str) {
+/// Draws the composer for `chat` (called `title`) along the bottom of the
+/// conversation.
+pub fn show(app: &mut App, ui: &mut Ui, chat: &Chat, title: &str) {
     let palette = app.palette();
-    if let Some(thread) = app.model.threads.get_mut(peer)
-        && let Some(text) = thread.draft_back.take()
+    if let Chat::Group(id) = chat
+        && app.model.groups.get(id).is_some_and(|g| !g.is_member)
     {
-        let draft = app.view.drafts.entry(peer.to_string()).or_default();
+        egui::Panel::bottom("composer")
+            .frame(
+                egui::Frame::NONE
+                    .fill(palette.background)
+                    .inner_margin(egui::Margin::symmetric(16, 14)),
+            )
+            .show(ui, |ui| {
+                ui.label(
+                    RichText::new(format!(
+                        "You are no longer a member of {title}: its history stays, \
+                         nothing more can be sent or received."
+                    ))
+                    .color(palette.muted),
+                );
+            });
+        return;
+    }
+    if app.model.thread(chat).is_some()
+        && let Some(text) = app.model.chat_thread_mut(chat).draft_back.take()
+    {
+        let draft = app.view.drafts.entry(chat.clone()).or_default();
         if draft.is_empty() {
             *draft = text;
         }
     }
-    let error = app
-        .model
-        .threads
-        .get(peer)
-        .and_then(|t| t.send_error.clone());
+    let error = app.model.thread(chat).and_then(|t| t.send_error.clone());
     egui::Panel::bottom("composer")
         .frame(
             egui::Frame::NONE
@@ -37,7 +59,7 @@ pub fn show(app: &mut App, ui: &mut Ui, peer: &str) {
                         .color(palette.bad),
                 );
             }
-            let id = id(peer);
+            let id = id(chat);
             // Take Enter (without Shift) before the text box sees it, so it
             // sends instead of starting a new line.
             // (`consume_key` would also take Shift+Enter: it ignores Shift.)
@@ -45,12 +67,12 @@ pub fn show(app: &mut App, ui: &mut Ui, peer: &str) {
             let mut send = enter;
             ui.horizontal(|ui| {
                 let button_width = 84.0;
-                let draft = app.view.drafts.entry(peer.to_string()).or_default();
+                let draft = app.view.drafts.entry(chat.clone()).or_default();
                 let response = ui
                     .add(
                         TextEdit::multiline(draft)
                             .id(id)
-                            .hint_text(format!("Message {peer}"))
+                            .hint_text(format!("Message {title}"))
                             .desired_rows(1)
                             .desired_width(ui.available_width() - button_width - 8.0)
                             .margin(egui::vec2(10.0, 8.0))
@@ -59,9 +81,12 @@ pub fn show(app: &mut App, ui: &mut Ui, peer: &str) {
                                 Key::Enter,
                             ))),
                     )
-                    .accessible_name(format!("Message to {peer}"));
+                    .accessible_name(format!("Message to {title}"));
                 if std::mem::take(&mut app.view.focus_composer) {
                     response.request_focus();
+                }
+                if response.changed() && !draft.trim().is_empty() {
+                    typed(app, chat);
                 }
                 let button = egui::Button::new(RichText::new("Send").strong())
                     .min_size(egui::vec2(button_width, 34.0));
@@ -70,15 +95,14 @@ pub fn show(app: &mut App, ui: &mut Ui, peer: &str) {
                 }
             });
             if send {
-                let draft = app.view.drafts.entry(peer.to_string()).or_default();
+                let draft = app.view.drafts.entry(chat.clone()).or_default();
                 let text = draft.trim_end().to_string();
                 if !text.trim().is_empty() {
                     draft.clear();
-                    if let Some(t) = app.model.threads.get_mut(peer) {
-                        t.send_error = None;
-                    }
+                    app.model.chat_thread_mut(chat).send_error = None;
+                    app.view.typing_sent.sent(chat);
                     app.command(Command::Send {
-                        to: peer.to_string(),
+                        chat: chat.clone(),
                         text,
                     });
                 }
@@ -87,9 +111,23 @@ pub fn show(app: &mut App, ui: &mut Ui, peer: &str) {
         });
 }
 
-/// The composer's egui id for `peer`.
-pub fn id(peer: &str) -> egui::Id {
-    egui::Id::unique(("composer", peer))
+/// The person typed in `chat`: tells chatd, at most once a second, unless
+/// the setting is off or the conversation is one's notes.
+fn typed(app: &mut App, chat: &Chat) {
+    let notes = chat
+        .as_peer()
+        .is_some_and(|p| Some(p) == app.model.account());
+    if notes || !app.model.typing_indicators() {
+        return;
+    }
+    if app.view.typing_sent.keystroke(chat, Instant::now()) {
+        app.command(Command::Typing { chat: chat.clone() });
+    }
+}
+
+/// The composer's egui id for a conversation.
+pub fn id(chat: &Chat) -> egui::Id {
+    egui::Id::unique(("composer", chat))
 }
 
 /// Removes a press of Enter without modifiers from this frame's input;

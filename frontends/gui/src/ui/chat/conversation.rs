@@ -1,27 +1,99 @@
 //! The open conversation: a header with the peer's presence and the
-//! safety-number button, a warning while their key is unconfirmed, the
-//! messages as bubbles with day separators, times and delivery marks, and
-//! the composer, with a system line wherever a key changed or was
-//! verified. The list sticks to the newest message unless the person has
-//! scrolled up to read older ones; the last message whose end is on
-//! screen is recorded, since only what was shown may be marked read.
+//! safety-number button (or the group's name and size, with its members
+//! beside the timeline), a warning while a key is unconfirmed, the
+//! messages as bubbles with day separators, times and delivery marks (in
+//! a group: who wrote each, and "delivered to 3 of 5 · read by alice"
+//! under one's own), "bob is typing..." under them, and the composer,
+//! with a system line wherever a key changed or was verified or the
+//! group changed. The list sticks to the newest message unless the
+//! person has scrolled up to read older ones; the last message whose end
+//! is on screen is recorded, since only what was shown may be marked
+//! read.
 
-use chatd_api::{Direction, Message, MessageStatus, Notice, NoticeKind, TrustState};
+use std::time::Instant;
+
+use chatd_api::{Chat, Direction, Message, MessageStatus, Notice, NoticeKind, TrustState};
 use egui::{Align, Layout, RichText, Role, Ui, WidgetInfo};
 
 use super::super::format;
 use super::super::{App, Palette, widgets};
-use super::{composer, sidebar};
+use super::{composer, members, sidebar};
+use crate::model::{ChangeLine, Thread, typing_line};
 
-/// Draws the conversation with `peer`.
-pub fn show(app: &mut App, ui: &mut Ui, peer: &str) {
+/// Draws a conversation.
+pub fn show(app: &mut App, ui: &mut Ui, chat: &Chat) {
     let palette = app.palette();
-    header(app, ui, peer, &palette);
-    if app.model.changed_keys.contains(peer) {
-        key_banner(app, ui, peer, &palette);
+    let title = match chat {
+        Chat::Peer(peer) => {
+            header(app, ui, peer, &palette);
+            if app.model.changed_keys.contains(peer) {
+                key_banner(app, ui, peer, &palette);
+            }
+            peer.clone()
+        }
+        Chat::Group(id) => {
+            let name = app
+                .model
+                .groups
+                .get(id)
+                .map_or_else(|| id.clone(), |g| g.name.clone());
+            group_header(app, ui, id, &name, &palette);
+            members::show(app, ui, id);
+            name
+        }
+    };
+    composer::show(app, ui, chat, &title);
+    typing(app, ui, chat, &palette);
+    messages(app, ui, chat, &title, &palette);
+}
+
+/// "bob is typing..." under the timeline, a line high whether shown or
+/// not (the timeline does not jump).
+fn typing(app: &mut App, ui: &mut Ui, chat: &Chat, palette: &Palette) {
+    let now = Instant::now();
+    let line = typing_line(&app.model.typing.in_chat(chat, now));
+    if let Some(wait) = app.model.typing.next_expiry(chat, now) {
+        ui.ctx().request_repaint_after(wait);
     }
-    composer::show(app, ui, peer);
-    messages(app, ui, peer, &palette);
+    egui::Panel::bottom("typing")
+        .frame(
+            egui::Frame::NONE
+                .fill(palette.background)
+                .inner_margin(egui::Margin::symmetric(18, 0)),
+        )
+        .exact_size(18.0)
+        .show_separator_line(false)
+        .show(ui, |ui| {
+            if let Some(line) = line {
+                ui.label(RichText::new(line).small().italics().color(palette.muted));
+            }
+        });
+}
+
+fn group_header(app: &mut App, ui: &mut Ui, id: &str, name: &str, palette: &Palette) {
+    let group = app.model.groups.get(id);
+    let size = group.map_or(0, |g| g.members.len());
+    let member = group.is_some_and(|g| g.is_member);
+    egui::Panel::top("conversation_header")
+        .frame(
+            egui::Frame::NONE
+                .fill(palette.background)
+                .inner_margin(egui::Margin::symmetric(16, 10)),
+        )
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                sidebar::group_avatar_widget(ui, name, 17.0);
+                ui.vertical(|ui| {
+                    ui.label(RichText::new(name).strong().size(17.0));
+                    let words = if member {
+                        format!("Group · {size} member{}", if size == 1 { "" } else { "s" })
+                    } else {
+                        "Group · you are no longer a member".to_string()
+                    };
+                    ui.label(RichText::new(words).small().color(palette.muted));
+                });
+            });
+        });
 }
 
 fn header(app: &mut App, ui: &mut Ui, peer: &str, palette: &Palette) {
@@ -97,10 +169,11 @@ fn key_banner(app: &mut App, ui: &mut Ui, peer: &str, palette: &Palette) {
         });
 }
 
-fn messages(app: &mut App, ui: &mut Ui, peer: &str, palette: &Palette) {
-    let Some(thread) = app.model.threads.get(peer) else {
+fn messages(app: &mut App, ui: &mut Ui, chat: &Chat, title: &str, palette: &Palette) {
+    let Some(thread) = app.model.thread(chat) else {
         return;
     };
+    let group = chat.as_group().is_some();
     let today = format::today();
     let mut older = None;
     let mut last_shown = None;
@@ -112,7 +185,7 @@ fn messages(app: &mut App, ui: &mut Ui, peer: &str, palette: &Palette) {
         )
         .show(ui, |ui| {
             egui::ScrollArea::vertical()
-                .id_salt(("messages", peer))
+                .id_salt(("messages", chat))
                 .stick_to_bottom(true)
                 .auto_shrink([false, false])
                 .show(ui, |ui| {
@@ -122,7 +195,7 @@ fn messages(app: &mut App, ui: &mut Ui, peer: &str, palette: &Palette) {
                             let text = if let Some(why) = &thread.load_error {
                                 why.clone()
                             } else if thread.loaded {
-                                format!("No messages yet. Say hello to {peer}.")
+                                format!("No messages yet. Say hello to {title}.")
                             } else {
                                 "Loading…".to_string()
                             };
@@ -155,6 +228,9 @@ fn messages(app: &mut App, ui: &mut Ui, peer: &str, palette: &Palette) {
                         }
                     };
                     let mut notices = thread.notices.iter().peekable();
+                    // A change placed at a message's time comes after it.
+                    let mut changes = thread.changes.iter().peekable();
+                    let mut previous: Option<&Message> = None;
                     for m in &thread.messages {
                         // Notices before the first loaded message belong
                         // to older pages; they come with them.
@@ -164,8 +240,18 @@ fn messages(app: &mut App, ui: &mut Ui, peer: &str, palette: &Palette) {
                                 system_line(ui, n, palette);
                             }
                         }
+                        while let Some(c) = changes.next_if(|c| c.ts < m.ts) {
+                            day_line(ui, c.ts);
+                            change_line(ui, c, palette);
+                        }
                         day_line(ui, m.ts);
-                        let rect = bubble(ui, m, palette);
+                        // A name over the first of a run of messages from
+                        // one person in a group.
+                        let named = group
+                            && m.direction == Direction::In
+                            && previous.is_none_or(|p| p.from != m.from);
+                        let rect = bubble(ui, m, named, palette);
+                        previous = Some(m);
                         // Shown: its end is inside the visible part.
                         if rect.bottom() <= view.bottom() + 0.5 && rect.bottom() >= view.top() {
                             last_shown = Some(m.id.clone());
@@ -175,22 +261,35 @@ fn messages(app: &mut App, ui: &mut Ui, peer: &str, palette: &Palette) {
                         day_line(ui, n.ts);
                         system_line(ui, n, palette);
                     }
+                    for c in changes {
+                        day_line(ui, c.ts);
+                        change_line(ui, c, palette);
+                    }
                     ui.add_space(6.0);
                 });
         });
-    app.view.shown = last_shown.map(|id| (peer.to_string(), id));
+    app.view.shown = last_shown.map(|id| (chat.clone(), id));
     if let Some(before) = older {
-        app.model.thread_mut(peer).loading_older = true;
+        app.model.chat_thread_mut(chat).loading_older = true;
         app.command(crate::backend::Command::History {
-            peer: peer.to_string(),
+            chat: chat.clone(),
             before: Some(before),
         });
     }
 }
 
 /// The time of the first loaded message (0 when none).
-fn first_ts(thread: &crate::model::Thread) -> i64 {
+fn first_ts(thread: &Thread) -> i64 {
     thread.messages.first().map_or(0, |m| m.ts)
+}
+
+/// A line across a group's conversation saying what changed.
+fn change_line(ui: &mut Ui, c: &ChangeLine, palette: &Palette) {
+    ui.add_space(4.0);
+    ui.vertical_centered(|ui| {
+        ui.label(RichText::new(&c.text).small().color(palette.muted));
+    });
+    ui.add_space(4.0);
 }
 
 /// A line across the conversation saying what happened to the peer's key.
@@ -233,9 +332,10 @@ fn day_separator(ui: &mut Ui, text: &str, palette: &Palette) {
 }
 
 /// One message: right and blue when sent, left and grey when received,
-/// as wide as its text (or its time line) and at most 72% of the view.
-/// Returns where it was drawn.
-fn bubble(ui: &mut Ui, m: &Message, palette: &Palette) -> egui::Rect {
+/// as wide as its text (or its time line) and at most 72% of the view;
+/// `named`: the sender's name above it (in a group). Returns where it was
+/// drawn.
+fn bubble(ui: &mut Ui, m: &Message, named: bool, palette: &Palette) -> egui::Rect {
     let out = m.direction == Direction::Out;
     let (fill, text_color) = if out {
         (palette.bubble_out, palette.bubble_out_text)
@@ -257,6 +357,15 @@ fn bubble(ui: &mut Ui, m: &Message, palette: &Palette) -> egui::Rect {
     let (meta, spoken) = meta_line(ui, m, out, text_color, palette);
     // One point of slack so the label wraps exactly where it was measured.
     let width = (text_width.max(meta.size().x) + 1.0).min(max_width);
+    if named {
+        ui.add_space(4.0);
+        ui.label(
+            RichText::new(&m.from)
+                .small()
+                .strong()
+                .color(sidebar::avatar_color(&m.from)),
+        );
+    }
     let drawn = ui.with_layout(layout, |ui| {
         egui::Frame::NONE
             .fill(fill)
@@ -282,6 +391,15 @@ fn bubble(ui: &mut Ui, m: &Message, palette: &Palette) -> egui::Rect {
             .response
             .rect
     });
+    if out && let Some(receipts) = &m.receipts {
+        ui.with_layout(Layout::top_down(Align::Max), |ui| {
+            ui.label(
+                RichText::new(format::group_receipts(receipts))
+                    .small()
+                    .color(palette.muted),
+            );
+        });
+    }
     ui.add_space(3.0);
     drawn.inner
 }

@@ -1,10 +1,13 @@
-//! The chat view: people on the left, the open conversation on the right,
-//! and the keyboard shortcuts that move between them.
+//! The chat view: groups and people on the left, the open conversation
+//! on the right (with a group's members beside it), and the keyboard
+//! shortcuts that move between them.
 
 mod composer;
 mod conversation;
+mod members;
 mod sidebar;
 
+use chatd_api::Chat;
 use egui::{Key, Modifiers, RichText, Ui};
 
 use super::App;
@@ -18,14 +21,15 @@ pub fn show(app: &mut App, ui: &mut Ui) {
     egui::CentralPanel::default()
         .frame(egui::Frame::NONE.fill(palette.background))
         .show(ui, |ui| match app.view.open.clone() {
-            Some(peer) => conversation::show(app, ui, &peer),
+            Some(chat) => conversation::show(app, ui, &chat),
             None => {
                 ui.vertical_centered(|ui| {
                     ui.add_space(ui.available_height() * 0.35);
                     ui.label(RichText::new("💬").size(40.0).color(palette.muted));
                     ui.label(
                         RichText::new(
-                            "Pick a conversation on the left, or search for someone to start one.",
+                            "Pick a conversation on the left, search for someone to start one, \
+                             or make a group.",
                         )
                         .color(palette.muted),
                     );
@@ -47,24 +51,31 @@ fn shortcuts(app: &mut App, ui: &mut Ui) {
         app.view.focus_search = true;
     }
     if up || down {
-        let peers: Vec<String> = app
+        // In the order of the list: groups, then conversations.
+        let chats: Vec<Chat> = app
             .model
-            .threads_by_recency()
+            .groups_by_recency()
             .iter()
-            .map(|t| t.peer.clone())
+            .map(|g| Chat::group(&g.id))
+            .chain(
+                app.model
+                    .threads_by_recency()
+                    .iter()
+                    .map(|t| Chat::peer(&t.peer)),
+            )
             .collect();
         let at = app
             .view
             .open
             .as_ref()
-            .and_then(|p| peers.iter().position(|q| q == p));
+            .and_then(|c| chats.iter().position(|d| d == c));
         let next = match (at, down) {
-            (None, _) => peers.first(),
-            (Some(i), true) => peers.get(i + 1),
-            (Some(i), false) => i.checked_sub(1).and_then(|i| peers.get(i)),
+            (None, _) => chats.first(),
+            (Some(i), true) => chats.get(i + 1),
+            (Some(i), false) => i.checked_sub(1).and_then(|i| chats.get(i)),
         };
-        if let Some(peer) = next.cloned() {
-            app.open(&peer);
+        if let Some(chat) = next.cloned() {
+            app.open(&chat);
         }
     }
 }

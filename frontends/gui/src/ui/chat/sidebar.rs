@@ -1,7 +1,10 @@
-//! The left panel: who you are, the people search box, your conversations
-//! (presence dot, last message, time, unread badge) and who else is
-//! online. Every row is a focusable button named for screen readers.
+//! The left panel: who you are, the people search box, your groups (a
+//! square avatar, last message with its sender, unread badge, and the
+//! "New group" button), your conversations (presence dot, last message,
+//! time, unread badge) and who else is online. Every row is a focusable
+//! button named for screen readers.
 
+use chatd_api::Chat;
 use egui::text::{LayoutJob, TextWrapping};
 use egui::{
     Align2, Color32, FontId, Key, Modifiers, Rect, Response, RichText, Sense, TextEdit, Ui,
@@ -13,6 +16,7 @@ use super::super::{App, Palette, widgets};
 use crate::backend::Command;
 use crate::cli::Theme;
 use crate::model::check_username;
+use crate::ui::NewGroupForm;
 
 /// Width of the panel.
 const WIDTH: f32 = 290.0;
@@ -22,8 +26,10 @@ struct Row<'a> {
     name: &'a str,
     /// `None`: unknown (chatd is not logged in).
     online: Option<bool>,
-    /// False for one's own notes, where presence means nothing.
+    /// False for one's own notes and groups, where presence means nothing.
     presence: bool,
+    /// A group: a square avatar with a group mark.
+    group: bool,
     selected: bool,
     preview: Option<String>,
     time: Option<String>,
@@ -67,7 +73,7 @@ fn header(app: &mut App, ui: &mut Ui, palette: &Palette) {
             let menu = ui.menu_button(RichText::new("…").size(18.0), |ui| {
                 // chatd's setting, for every frontend; an older chatd
                 // without settings shows none.
-                if let Some(settings) = &app.model.settings {
+                if let Some(settings) = app.model.settings.clone() {
                     let mut on = settings.read_receipts;
                     if ui
                         .checkbox(&mut on, "Send read receipts")
@@ -78,6 +84,17 @@ fn header(app: &mut App, ui: &mut Ui, palette: &Palette) {
                         .changed()
                     {
                         app.command(Command::SetReadReceipts(on));
+                    }
+                    let mut on = settings.typing_indicators;
+                    if ui
+                        .checkbox(&mut on, "Send typing indicators")
+                        .on_hover_text(
+                            "Off: nobody sees when you are typing (you still see when others \
+                             are)",
+                        )
+                        .changed()
+                    {
+                        app.command(Command::SetTypingIndicators(on));
                     }
                 }
                 if ui.button("Log out").clicked() {
@@ -133,33 +150,110 @@ fn search_box(app: &mut App, ui: &mut Ui) {
     }
 }
 
-/// People matching a search: conversations first, then the directory.
-fn matches(app: &App, query: &str) -> Vec<String> {
+/// What matches a search: groups, conversations, then the directory.
+fn matches(app: &App, query: &str) -> Vec<Chat> {
     let q = query.to_lowercase();
     let me = app.model.account().unwrap_or("");
-    let mut out: Vec<String> = app
+    let mut out: Vec<Chat> = app
         .model
-        .threads_by_recency()
+        .groups_by_recency()
         .iter()
-        .filter(|t| t.peer.to_lowercase().contains(&q))
-        .map(|t| t.peer.clone())
+        .filter(|g| g.name.to_lowercase().contains(&q))
+        .map(|g| Chat::group(&g.id))
         .collect();
+    out.extend(
+        app.model
+            .threads_by_recency()
+            .iter()
+            .filter(|t| t.peer.to_lowercase().contains(&q))
+            .map(|t| Chat::peer(&t.peer)),
+    );
     if let Some((prefix, users)) = &app.model.directory
         && prefix == query
     {
         for u in users {
-            if u.username != me && !out.contains(&u.username) {
-                out.push(u.username.clone());
+            let chat = Chat::peer(&u.username);
+            if u.username != me && !out.contains(&chat) {
+                out.push(chat);
             }
         }
     }
     out
 }
 
+/// The groups section: a row per group (those matching the search while
+/// one is typed) under a header with the "New group" button.
+fn group_list(app: &mut App, ui: &mut Ui, palette: &Palette, query: &str) -> Option<Chat> {
+    let q = query.to_lowercase();
+    let me = app.model.account().unwrap_or("").to_string();
+    ui.horizontal(|ui| {
+        section(ui, palette, "Groups");
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let button = ui
+                .add(egui::Button::new(RichText::new("+ New group").small()).frame(false))
+                .on_hover_text("Make a group with people you choose");
+            if button.accessible_name("New group").clicked() {
+                app.view.new_group = Some(NewGroupForm::default());
+                app.model.group_action.error = None;
+            }
+        });
+    });
+    let groups: Vec<chatd_api::Group> = app
+        .model
+        .groups_by_recency()
+        .into_iter()
+        .filter(|g| q.is_empty() || g.name.to_lowercase().contains(&q))
+        .cloned()
+        .collect();
+    if groups.is_empty() && query.is_empty() {
+        muted(ui, palette, "No groups yet");
+    }
+    let today = format::today();
+    let mut clicked = None;
+    for g in &groups {
+        let chat = Chat::group(&g.id);
+        let thread = app.model.thread(&chat);
+        let last = thread.and_then(|t| t.last()).or(g.last.as_ref());
+        let preview = match last {
+            Some(m) => {
+                let who = if m.direction == chatd_api::Direction::Out || m.from == me {
+                    "You".to_string()
+                } else {
+                    m.from.clone()
+                };
+                Some(format!("{who}: {}", m.text.replace('\n', " ")))
+            }
+            None if !g.is_member => Some("You are no longer a member".to_string()),
+            None => Some(format!("{} members", g.members.len())),
+        };
+        let unread = thread.map_or(g.unread, |t| t.unread);
+        let mut label = format!("Group {}", g.name);
+        if unread > 0 {
+            label.push_str(&format!(", {unread} unread"));
+        }
+        let row = Row {
+            name: &g.name,
+            online: None,
+            presence: false,
+            group: true,
+            selected: app.view.open.as_ref() == Some(&chat),
+            preview,
+            time: last.map(|m| format::list_time(m.ts, today)),
+            unread,
+            label,
+        };
+        if person_row(ui, palette, &row).clicked() {
+            clicked = Some(chat);
+        }
+    }
+    ui.add_space(10.0);
+    clicked
+}
+
 fn lists(app: &mut App, ui: &mut Ui, palette: &Palette) {
     let query = app.view.search.trim().to_string();
     let today = format::today();
-    let mut clicked: Option<String> = None;
+    let mut clicked: Option<Chat> = group_list(app, ui, palette, &query);
     section(ui, palette, "Conversations");
     let me = app.model.account().unwrap_or("").to_string();
     let threads: Vec<_> = app
@@ -213,14 +307,15 @@ fn lists(app: &mut App, ui: &mut Ui, palette: &Palette) {
             name: &t.peer,
             online,
             presence: !notes,
-            selected: app.view.open.as_deref() == Some(t.peer.as_str()),
+            group: false,
+            selected: app.view.open.as_ref() == Some(&Chat::peer(&t.peer)),
             preview,
             time: t.last().map(|m| format::list_time(m.ts, today)),
             unread,
             label,
         };
         if person_row(ui, palette, &row).clicked() {
-            clicked = Some(t.peer.clone());
+            clicked = Some(Chat::peer(&t.peer));
         }
     }
     ui.add_space(10.0);
@@ -241,7 +336,7 @@ fn lists(app: &mut App, ui: &mut Ui, palette: &Palette) {
         }
         for user in &others {
             if user_row(ui, palette, user, Some(true)).clicked() {
-                clicked = Some(user.clone());
+                clicked = Some(Chat::peer(user));
             }
         }
     } else {
@@ -275,13 +370,13 @@ fn lists(app: &mut App, ui: &mut Ui, palette: &Palette) {
         let known = app.model.presence_known();
         for (user, online) in &people {
             if user_row(ui, palette, user, known.then_some(*online)).clicked() {
-                clicked = Some(user.clone());
+                clicked = Some(Chat::peer(user));
             }
         }
     }
-    if let Some(peer) = clicked {
+    if let Some(chat) = clicked {
         app.view.search.clear();
-        app.open(&peer);
+        app.open(&chat);
     }
 }
 
@@ -290,6 +385,7 @@ fn user_row(ui: &mut Ui, palette: &Palette, user: &str, online: Option<bool>) ->
         name: user,
         online,
         presence: true,
+        group: false,
         selected: false,
         preview: None,
         time: None,
@@ -338,7 +434,11 @@ fn person_row(ui: &mut Ui, palette: &Palette, row: &Row<'_>) -> Response {
     }
     let radius = if row.preview.is_some() { 19.0 } else { 15.0 };
     let center = egui::pos2(rect.left() + 8.0 + radius, rect.center().y);
-    paint_avatar(painter, center, radius, row.name);
+    if row.group {
+        paint_group_avatar(painter, center, radius, row.name);
+    } else {
+        paint_avatar(painter, center, radius, row.name);
+    }
     if row.presence {
         let dot = center + egui::vec2(radius * 0.72, radius * 0.72);
         painter.circle_filled(dot, 6.0, palette.sidebar);
@@ -441,6 +541,41 @@ pub fn paint_avatar(painter: &egui::Painter, center: egui::Pos2, radius: f32, na
     );
 }
 
+/// A group's avatar: a rounded square with the group's initial and a
+/// small two-people mark in its corner, so a group never looks like a
+/// person.
+pub fn paint_group_avatar(painter: &egui::Painter, center: egui::Pos2, radius: f32, name: &str) {
+    let rect = Rect::from_center_size(center, egui::vec2(radius * 2.0, radius * 2.0));
+    painter.rect_filled(rect, radius * 0.45, avatar_color(name));
+    let initial: String = name
+        .chars()
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
+    painter.text(
+        center,
+        Align2::CENTER_CENTER,
+        initial,
+        FontId::proportional(radius * 0.95),
+        Color32::WHITE,
+    );
+    let mark = center + egui::vec2(radius * 0.75, radius * 0.75);
+    painter.circle_filled(mark, radius * 0.48, Color32::from_black_alpha(150));
+    painter.text(
+        mark,
+        Align2::CENTER_CENTER,
+        "👥",
+        FontId::proportional(radius * 0.6),
+        Color32::WHITE,
+    );
+}
+
+/// A group's avatar as a widget (decorative: no accessible node).
+pub fn group_avatar_widget(ui: &mut Ui, name: &str, radius: f32) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(radius * 2.0, radius * 2.0), Sense::hover());
+    paint_group_avatar(ui.painter(), rect.center(), radius, name);
+}
+
 /// An avatar as a widget of its own (decorative: no accessible node).
 pub fn avatar_widget(ui: &mut Ui, name: &str, radius: f32) {
     let (rect, _) = ui.allocate_exact_size(egui::vec2(radius * 2.0, radius * 2.0), Sense::hover());
@@ -449,7 +584,7 @@ pub fn avatar_widget(ui: &mut Ui, name: &str, radius: f32) {
 
 /// A stable colour per name, from a small set that reads well on both
 /// themes with white text.
-fn avatar_color(name: &str) -> Color32 {
+pub fn avatar_color(name: &str) -> Color32 {
     const COLORS: [Color32; 8] = [
         Color32::from_rgb(0x5b, 0x7c, 0xfa),
         Color32::from_rgb(0x12, 0x9e, 0x8e),

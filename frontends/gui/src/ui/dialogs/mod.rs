@@ -1,9 +1,13 @@
 //! Dialogs over the chat view. A changed key comes first and blocks
 //! everything else until the person answers it; the safety-number dialog
-//! opens from a conversation's header.
+//! opens from a conversation's header, the "New group" dialog from the
+//! groups list.
 
 mod key_change;
+mod new_group;
 mod safety;
+
+pub use new_group::NewGroupForm;
 
 use egui::{RichText, Ui};
 
@@ -15,6 +19,8 @@ pub fn show(app: &mut App, ui: &mut Ui) {
         key_change::show(app, ui, &user);
     } else if let Some(peer) = app.view.safety.clone() {
         safety::show(app, ui, &peer);
+    } else if app.view.new_group.is_some() {
+        new_group::show(app, ui);
     }
 }
 
