@@ -38,6 +38,11 @@ async fn a_foreign_key_for_our_own_account_is_reported_and_never_encrypted_to() 
     let own = alice.ok("fingerprint", json!({})).await.unwrap();
     let since = latest_seq(&mut alice).await;
 
+    // alice's chatd is stopped first, so that the alert below can only
+    // come from the daemon that resumes (a running one would raise it on
+    // the server's key_changed push, and the resumed one would answer a
+    // send before its own check had run).
+    ad.kill9();
     // Someone logs in to alice's account with another identity key; the
     // server now hands that key out as alice's.
     let mut rogue = WireClient::connect(w.server.addr).await.unwrap();

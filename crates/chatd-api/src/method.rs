@@ -349,7 +349,7 @@ mod tests {
         assert_eq!(e.message, "no method \"nope\"; see PROTOCOL.md §3");
         let e = Request::from_parts("send", Map::new()).unwrap_err();
         assert_eq!(e.code, Some(ErrorCode::InvalidParams));
-        assert!(e.message.contains("`to`"), "{}", e.message);
+        assert!(e.message.contains("`text`"), "{}", e.message);
     }
 
     #[test]

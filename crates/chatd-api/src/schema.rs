@@ -150,8 +150,16 @@ mod tests {
             .map(|p| p["name"].as_str().unwrap())
             .collect();
         // By name, so in the order of a JSON object's keys.
-        assert_eq!(names, ["text", "to"]);
-        assert!(send["params"][0]["required"].as_bool().unwrap());
+        assert_eq!(names, ["group", "text", "to"]);
+        // `text` is required; `to` and `group` are each optional (exactly
+        // one is given, which a schema of params by name cannot say).
+        let required: Vec<bool> = send["params"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["required"].as_bool().unwrap())
+            .collect();
+        assert_eq!(required, [false, true, false]);
         let users = methods.iter().find(|m| m["name"] == "users").unwrap();
         assert!(!users["params"][0]["required"].as_bool().unwrap());
         let status = methods.iter().find(|m| m["name"] == "status").unwrap();

@@ -758,18 +758,20 @@ fn groups_listed_at_start_count_unread_until_read_in_the_window() {
 }
 
 #[test]
-#[ignore = "needs chatd's typing indicators (branch bkd2): run after merging it"]
 fn typing_shows_in_a_group_and_is_sent_while_typing() {
     let w = World::new();
     let (ad, mut alice) = w.user("alice");
     let (_bd, mut bob) = w.user("bob");
     subscribe_groups(&w, &mut bob);
+    w.call(&mut alice, "subscribe", json!({"events": ["group"]}));
     let made = w.call(
         &mut bob,
         "group_create",
         json!({"name": "crew", "members": ["alice"]}),
     );
     let id = made["group"]["id"].as_str().unwrap().to_string();
+    // alice can write to the group once her chatd holds its state.
+    w.event(&mut alice, "alice joining crew", |e| e["type"] == "group");
     // A message each way first, so both keys are confirmed.
     w.call(&mut bob, "send", json!({"group": id, "text": "hi crew"}));
     w.call(&mut alice, "send", json!({"group": id, "text": "hi bob"}));

@@ -405,7 +405,6 @@ async fn a_group_made_and_managed_from_chat_tui() {
 /// Issue 12: bob typing in another frontend shows in chat-tui as "bob is
 /// typing..." and goes with his message.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs chatd's typing indicators (branch bkd2): remove once it is merged"]
 async fn someone_typing_elsewhere_shows_until_their_message() {
     let world = World::new();
     let (alice, mut a) = world.user("alice").await;
