@@ -138,7 +138,7 @@ def main():
         [
             payload(id=a_ids[0], ts=ts + 2, type="text", text="second \u00e9 \u2713 \"quoted\""),
             payload(id=a_ids[1], ts=ts + 3, type="text", text="third\nline"),
-            payload(id="4d5e6f70-8192-4d3e-8f4a-5b6c7d8e9fa0", ts=ts + 4, type="file", name="x.bin"),
+            payload(id="4d5e6f70-8192-4d3e-8f4a-5b6c7d8e9fa0", ts=ts + 4, type="sticker", name="x.bin"),
         ],
         first_seq=2,
     )

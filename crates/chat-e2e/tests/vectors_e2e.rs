@@ -116,7 +116,7 @@ fn alice_to_bob_from_seq_2_with_an_unknown_type() {
     assert_eq!(
         payload(&got[2]),
         &Payload::Unknown {
-            kind: "file".into()
+            kind: "sticker".into()
         }
     );
 }
