@@ -382,6 +382,10 @@ fn apply_payload(
         Payload::GroupState(p) => group_rx::on_state(tx, cx, from, p, fx)?,
         Payload::GroupStateRequest(r) => group_rx::on_request(tx, cx, from, r)?,
         Payload::Typing(_) | Payload::Unknown { .. } => {}
+        // Files (PROTOCOL.md §5.1) are received from the next step of
+        // issue 13 on; until then they are ignored, as when they were an
+        // unknown type.
+        Payload::File(_) | Payload::GroupFile(_) => {}
     }
     Ok(())
 }

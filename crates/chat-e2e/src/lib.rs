@@ -1,6 +1,7 @@
 //! The end-to-end layer of SecureChat (PROTOCOL.md §2): identity keys,
 //! trust-on-first-use pins, per-peer session keys, envelopes and replay
-//! windows; and the signed group states of §4 ([`group`]). It exists so
+//! windows; the signed group states of §4 ([`group`]); and the sealed
+//! file blobs of §5 ([`file`]). It exists so
 //! that the daemon never touches a cipher directly, and so that the server
 //! (which never links this crate) can read and forge nothing. It performs
 //! no I/O and keeps no state of its own: state lives in a store the caller
@@ -27,6 +28,8 @@
 //!                                                        ─> retry pending for key_id
 //! pins:    observe_key (on get_key / key_changed), verify, trust, rekey
 //! groups:  group::accept(held, state, signer pin, me) ─> Joined / Advanced / Removed / Duplicate
+//! files:   FileKey::generate ─ FileSealer ─ SealingReader ─> blob (upload) ─ Payload::file
+//!          Payload::File ─ FileAttachment::opener ─ OpeningWriter / open_blob <─ blob (download)
 //! ```
 //!
 //! # Decisions where PROTOCOL.md is silent
@@ -69,7 +72,8 @@
 //!   `msg` is acked and ignored (reserved for later versions), as is a
 //!   payload `type` other than `text`, `receipt` and the group types of
 //!   §4.1 (`group_text`, `group_state`, `group_state_request`, `typing`;
-//!   see [`payload`] and PROTOCOL.md D12). A known kind or type
+//!   see [`payload`] and PROTOCOL.md D12) and the file types of §5.1
+//!   (`file`, `group_file`; PROTOCOL.md D17). A known kind or type
 //!   with a missing or invalid field is a `malformed_envelope` or
 //!   `malformed_payload` security event.
 //! - **Changed keys.** While a peer's pin is `changed`, nothing is
@@ -100,6 +104,7 @@
 mod engine;
 pub mod envelope;
 mod error;
+pub mod file;
 pub mod group;
 pub mod identity;
 mod memory;
@@ -117,8 +122,8 @@ pub use error::{E2eError, SecurityReason, StoreError};
 pub use identity::{IdentityKey, PublicIdentity};
 pub use memory::MemoryStore;
 pub use payload::{
-    GroupStatePayload, GroupStateRequest, GroupText, Payload, PayloadError, Receipt, ReceiptStatus,
-    Text, Typing,
+    FilePayload, GroupFilePayload, GroupStatePayload, GroupStateRequest, GroupText, Payload,
+    PayloadError, Receipt, ReceiptStatus, Text, Typing,
 };
 pub use pins::{KeyObservation, PendingKey, Pin, PinState};
 pub use receive::{Decrypted, Pending, PendingReason, Received, UnwrapJob, UnwrappedKey};

@@ -1,5 +1,7 @@
-//! The plaintext inside a `msg` envelope: §2's `text` and `receipt`, and
-//! §4.1's `group_text`, `group_state`, `group_state_request` and `typing`.
+//! The plaintext inside a `msg` envelope: §2's `text` and `receipt`,
+//! §4.1's `group_text`, `group_state`, `group_state_request` and `typing`,
+//! and §5.1's `file` and `group_file` (their file fields in
+//! [`crate::file::FileAttachment`]).
 //! Peers in other languages format JSON their own way and later versions
 //! add types, so decoding accepts any valid JSON, ignores unknown fields
 //! and maps types it does not know to [`Payload::Unknown`] (receivers
@@ -12,12 +14,19 @@
 //! `group_state` is parsed here too, but its refusal is kept in the payload
 //! rather than failing it: §4.4 reports a bad state as `group_malformed`
 //! (or `group_too_large`), not as `malformed_payload`.
+//!
+//! A file sent to a group is its own type, `group_file`, beside
+//! `group_text`, rather than `file` with a group field: a receiver that
+//! ignores unknown fields could otherwise take a group's file for a 1:1
+//! one, and the type alone says which rules (§4.1 membership and version)
+//! apply. The receiver's limits on files are enforced here, on decoding.
 
 use chat_proto::crypto::{self, CryptoError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::file::{FileAttachment, FileLimits, FileWire};
 use crate::group::signed::canonical_uuid;
 use crate::group::{GroupError, MAX_VERSION, SignedGroupState};
 
@@ -41,6 +50,15 @@ pub enum PayloadError {
     /// on: only a well-formed state has a canonical form.
     #[error("a group_state whose state is malformed cannot be sent")]
     MalformedState,
+    /// A `file` or `group_file` whose true size is above what this
+    /// receiver accepts ([`FileLimits`]; 100 MiB unless told otherwise).
+    #[error("a file of {size} bytes is larger than the {max} bytes accepted")]
+    FileTooLarge {
+        /// The payload's `size`.
+        size: u64,
+        /// The receiver's limit.
+        max: u64,
+    },
     /// No randomness for a fresh message id.
     #[error(transparent)]
     Crypto(#[from] CryptoError),
@@ -136,6 +154,33 @@ pub struct Typing {
     pub group_id: Option<Uuid>,
 }
 
+/// A file (§5.1 `file`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilePayload {
+    /// Message id chosen by the sender; receipts refer to it.
+    pub id: Uuid,
+    /// Sender's clock, Unix milliseconds.
+    pub ts: i64,
+    /// The file: its blob, key, digest, size, name, type, preview, caption.
+    pub file: FileAttachment,
+}
+
+/// A file to a group (§5.1 `group_file`): a `group_text` whose content is
+/// a file, under the same rules of §4.1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupFilePayload {
+    /// Message id chosen by the sender; receipts refer to it.
+    pub id: Uuid,
+    /// Sender's clock, Unix milliseconds.
+    pub ts: i64,
+    /// The group.
+    pub group_id: Uuid,
+    /// The version of the group's state the sender held when it sent.
+    pub version: u64,
+    /// The file.
+    pub file: FileAttachment,
+}
+
 /// A decoded plaintext.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Payload {
@@ -151,8 +196,11 @@ pub enum Payload {
     GroupStateRequest(GroupStateRequest),
     /// `"type":"typing"`.
     Typing(Typing),
-    /// A type this version does not know (files are reserved for a later
-    /// version): authentic, but to be ignored.
+    /// `"type":"file"`.
+    File(FilePayload),
+    /// `"type":"group_file"`.
+    GroupFile(GroupFilePayload),
+    /// A type this version does not know: authentic, but to be ignored.
     Unknown {
         /// The `type` field as received.
         kind: String,
@@ -216,6 +264,20 @@ struct TypingWire<'a> {
     kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     group_id: Option<&'a Uuid>,
+}
+
+#[derive(Serialize)]
+struct FilePayloadWire<'a> {
+    id: &'a Uuid,
+    ts: i64,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group_id: Option<&'a Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<u64>,
+    #[serde(flatten)]
+    file: FileWire<'a>,
 }
 
 /// A fresh RFC 4122 version 4 id from the system RNG; fallible instead of
@@ -294,6 +356,36 @@ impl Payload {
         }))
     }
 
+    /// A file with a fresh id; its fields are checked as a receiver with
+    /// the default [`FileLimits`] checks them.
+    pub fn file(file: FileAttachment, ts: i64) -> Result<Self, PayloadError> {
+        file.check(&FileLimits::default())?;
+        Ok(Self::File(FilePayload {
+            id: new_id()?,
+            ts,
+            file,
+        }))
+    }
+
+    /// A file to a group with a fresh id, checked as [`Self::file`] and
+    /// [`Self::group_text`] are.
+    pub fn group_file(
+        group_id: Uuid,
+        version: u64,
+        file: FileAttachment,
+        ts: i64,
+    ) -> Result<Self, PayloadError> {
+        file.check(&FileLimits::default())?;
+        check_version(version, 1, "version")?;
+        Ok(Self::GroupFile(GroupFilePayload {
+            id: new_id()?,
+            ts,
+            group_id,
+            version,
+            file,
+        }))
+    }
+
     /// The payload's id, when its type is known.
     pub fn id(&self) -> Option<Uuid> {
         match self {
@@ -303,6 +395,8 @@ impl Payload {
             Self::GroupState(g) => Some(g.id),
             Self::GroupStateRequest(g) => Some(g.id),
             Self::Typing(t) => Some(t.id),
+            Self::File(f) => Some(f.id),
+            Self::GroupFile(f) => Some(f.id),
             Self::Unknown { .. } => None,
         }
     }
@@ -316,6 +410,8 @@ impl Payload {
             Self::GroupState(_) => "group_state",
             Self::GroupStateRequest(_) => "group_state_request",
             Self::Typing(_) => "typing",
+            Self::File(_) => "file",
+            Self::GroupFile(_) => "group_file",
             Self::Unknown { kind } => kind,
         }
     }
@@ -368,6 +464,22 @@ impl Payload {
                 kind: "typing",
                 group_id: t.group_id.as_ref(),
             }),
+            Self::File(f) => serde_json::to_vec(&FilePayloadWire {
+                id: &f.id,
+                ts: f.ts,
+                kind: "file",
+                group_id: None,
+                version: None,
+                file: f.file.wire(),
+            }),
+            Self::GroupFile(f) => serde_json::to_vec(&FilePayloadWire {
+                id: &f.id,
+                ts: f.ts,
+                kind: "group_file",
+                group_id: Some(&f.group_id),
+                version: Some(f.version),
+                file: f.file.wire(),
+            }),
             Self::Unknown { kind } => return Err(PayloadError::Unsendable(kind.clone())),
         };
         // Serialising these plain structs cannot fail; map it anyway.
@@ -377,8 +489,14 @@ impl Payload {
     /// Decodes any valid JSON formatting. Unknown fields are ignored;
     /// payload ids are accepted in any RFC 4122 text form and normalised
     /// (D5), while a `group_id` must be canonical (lowercase, hyphenated),
-    /// as in the group's states.
+    /// as in the group's states. Files are held to the default
+    /// [`FileLimits`] (100 MiB).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, PayloadError> {
+        Self::from_bytes_with(bytes, &FileLimits::default())
+    }
+
+    /// As [`Self::from_bytes`], with a receiver's own file limits.
+    pub fn from_bytes_with(bytes: &[u8], limits: &FileLimits) -> Result<Self, PayloadError> {
         let value: Value = serde_json::from_slice(bytes).map_err(|_| PayloadError::NotAnObject)?;
         let Value::Object(map) = &value else {
             return Err(PayloadError::NotAnObject);
@@ -426,6 +544,18 @@ impl Payload {
                     None => None,
                     Some(_) => Some(group_id_field(map)?),
                 },
+            })),
+            "file" => Ok(Self::File(FilePayload {
+                id: id_field(map)?,
+                ts: ts_field(map)?,
+                file: FileAttachment::from_json(map, limits)?,
+            })),
+            "group_file" => Ok(Self::GroupFile(GroupFilePayload {
+                id: id_field(map)?,
+                ts: ts_field(map)?,
+                group_id: group_id_field(map)?,
+                version: version_field(map, "version", 1)?,
+                file: FileAttachment::from_json(map, limits)?,
             })),
             _ => Ok(Self::Unknown { kind }),
         }
@@ -534,11 +664,11 @@ mod tests {
 
     #[test]
     fn unknown_types_are_kept_apart_and_unsendable() {
-        let p = Payload::from_bytes(br#"{"type": "file", "whatever": 1}"#).unwrap();
+        let p = Payload::from_bytes(br#"{"type": "video_call", "whatever": 1}"#).unwrap();
         assert_eq!(
             p,
             Payload::Unknown {
-                kind: "file".into()
+                kind: "video_call".into()
             }
         );
         assert_eq!(p.id(), None);

@@ -226,10 +226,13 @@ impl Engine {
         key.next_seq = seq.saturating_add(1);
         let mut envelopes = Vec::with_capacity(2);
         if !key.confirmed {
-            // Receipts name texts, 1:1 or group (§4.1): either confirms.
+            // Receipts name texts and files, 1:1 or group (§4.1, §5.1):
+            // any of them confirms.
             let text_id = match payload {
                 Payload::Text(t) => Some(t.id),
                 Payload::GroupText(g) => Some(g.id),
+                Payload::File(f) => Some(f.id),
+                Payload::GroupFile(f) => Some(f.id),
                 _ => None,
             };
             if let Some(id) = text_id {
