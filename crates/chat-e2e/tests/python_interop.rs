@@ -1,7 +1,8 @@
 //! The other direction of the known-answer tests: envelopes made by this
 //! crate are written to a temp dir and checked by testdata/e2e/verify.py
-//! with Python `cryptography` (OpenSSL), and group states by
-//! testdata/groups/verify.py. RSA-OAEP and RSA-PSS are
+//! with Python `cryptography` (OpenSSL), group states by
+//! testdata/groups/verify.py, and file blobs with their `file` payloads
+//! by testdata/files/gen.py --check. RSA-OAEP and RSA-PSS are
 //! randomized, so only an independent implementation can tell that ours
 //! are right. Skipped, loudly, when python3 or the module is missing.
 
@@ -97,11 +98,17 @@ fn python_available(test: &str) -> bool {
 }
 
 fn run_python(script: &str, doc: &Value) -> String {
+    run_python_with(script, &[], doc)
+}
+
+/// Runs `script FLAGS... INPUT.json`.
+fn run_python_with(script: &str, flags: &[&str], doc: &Value) -> String {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("input.json");
     std::fs::write(&file, serde_json::to_vec_pretty(doc).unwrap()).unwrap();
     let out = Command::new(python())
         .arg(repo_path(script))
+        .args(flags)
         .arg(&file)
         .output()
         .unwrap();
@@ -290,4 +297,76 @@ fn python_cryptography_opens_our_envelopes() {
         stdout.contains("7 session keys verified and unwrapped, 8 messages decrypted"),
         "{stdout}"
     );
+}
+
+#[test]
+fn python_cryptography_opens_our_file_blobs() {
+    use chat_e2e::file::{BlobId, FileAttachment, FileKey, FileSealer, SealingReader, padme};
+    if !python_available("python_cryptography_opens_our_file_blobs") {
+        return;
+    }
+    let mut files = Vec::new();
+    for size in [
+        0u64,
+        1,
+        4095,
+        4096,
+        4097,
+        262_143,
+        262_144,
+        262_145,
+        600 * 1024,
+    ] {
+        // Fresh secrets and blob id, as a sender makes them.
+        let key = FileKey::generate().unwrap();
+        let blob = BlobId::from_bytes(rand_bytes());
+        let sealer = FileSealer::new(&key, blob, size).unwrap();
+        let file = common::file_pattern(size as usize);
+        let mut reader = SealingReader::new(sealer, file.as_slice());
+        let mut sealed = Vec::new();
+        std::io::copy(&mut reader, &mut sealed).unwrap();
+        let payload = Payload::file(
+            FileAttachment {
+                blob,
+                key,
+                digest: reader.digest().unwrap(),
+                size,
+                name: format!("pattern {size}.bin"),
+                mime: "application/octet-stream".into(),
+                thumbnail: (size == 1).then(|| vec![0x89, b'P', b'N', b'G']),
+                caption: (size == 4097).then(|| "caption \u{2713}".to_string()),
+            },
+            T0,
+        )
+        .unwrap();
+        files.push(json!({
+            "name": format!("size_{size}"),
+            "payload": String::from_utf8(payload.to_bytes().unwrap()).unwrap(),
+            "blob_b64": chat_proto::encoding::b64_encode(&sealed),
+        }));
+    }
+    let points = [
+        2u64,
+        3,
+        4095,
+        4097,
+        262_145,
+        1 << 20,
+        (1 << 20) + 1,
+        104_857_601,
+        1 << 50,
+    ];
+    let doc = json!({
+        "padme": points.iter().map(|x| json!([x, padme(*x)])).collect::<Vec<_>>(),
+        "files": files,
+    });
+    let stdout = run_python_with("testdata/files/gen.py", &["--check"], &doc);
+    assert!(
+        stdout.contains("9 padme values agree, 9 rust blobs open"),
+        "{stdout}"
+    );
+}
+
+fn rand_bytes() -> [u8; 16] {
+    *uuid::Uuid::new_v4().as_bytes()
 }

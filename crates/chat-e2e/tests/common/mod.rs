@@ -41,6 +41,16 @@ pub fn groups() -> Value {
     read_json("testdata/groups/vectors.json")
 }
 
+/// testdata/files/vectors.json
+pub fn files() -> Value {
+    read_json("testdata/files/vectors.json")
+}
+
+/// The files of testdata/files/vectors.json: byte i is i mod 251.
+pub fn file_pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
 /// testdata/groups/payloads.json
 pub fn group_payloads() -> Value {
     read_json("testdata/groups/payloads.json")
