@@ -2,8 +2,10 @@
 """Writes the fuzz seed corpus (fuzz/seeds/<target>/) from the protocol
 vectors (testdata/vectors/v1.json), the e2e vectors
 (testdata/e2e/vectors.json) and the group vectors
-(testdata/groups/vectors.json). Deterministic: run it again after changing
-the vectors and commit the result. Seeds only steer the fuzzer towards
+(testdata/groups/vectors.json), and the file vectors
+(testdata/files/vectors.json, and testdata/files/gen.py's construction).
+Deterministic: run it again after changing the vectors and commit the
+result. Seeds only steer the fuzzer towards
 deep paths; the fuzzer mutates them from there."""
 
 import base64
@@ -18,6 +20,7 @@ OUT = os.path.join(ROOT, "fuzz", "seeds")
 V1 = json.load(open(os.path.join(ROOT, "testdata", "vectors", "v1.json")))
 E2E = json.load(open(os.path.join(ROOT, "testdata", "e2e", "vectors.json")))
 GROUPS = json.load(open(os.path.join(ROOT, "testdata", "groups", "vectors.json")))
+FILES = json.load(open(os.path.join(ROOT, "testdata", "files", "vectors.json")))
 
 
 def compact(obj):
@@ -166,6 +169,33 @@ def main():
     for case in GROUPS["cases"]:
         write("group_state", b"\x00" + compact(case["state"]))
         write("group_state", b"\x01" + compact(case["state"]))
+
+    files_seeds()
+
+
+def files_seeds():
+    """file: 0 = payload plaintexts, 1 = u32le size | piece | blob under
+    the target's fixed key (sealed by testdata/files/gen.py's
+    construction), 2 = a file to seal."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "filegen", os.path.join(ROOT, "testdata", "files", "gen.py"))
+    fg = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fg)
+    key, prefix, blob_id = bytes([7] * 32), bytes([9] * 8), "ab" * 16
+    for size in (0, 1, 100, 4097, 9000):
+        blob = b"".join(fg.seal(key, prefix, blob_id, fg.pattern(0, size)))
+        write("file", b"\x01" + struct.pack("<I", size) + b"\x05" + blob)
+        write("file", b"\x02" + fg.pattern(0, size))
+    for e in FILES["files"][:6]:
+        p = {"id": "6c5d130e-8708-4887-80c3-5c82d334a3e7", "ts": 1764100000000, "type": "file",
+             "blob": e["blob"], "key": e["key"], "nonce": e["nonce"], "digest": e["digest"],
+             "size": e["size"], "name": e["name"] + ".bin", "mime": "application/octet-stream"}
+        write("file", b"\x00" + compact(p))
+        g = dict(p, type="group_file", group_id="5b0e8c1a-7d3f-4e29-9a61-0c4b2d8e7f13", version=3,
+                 thumbnail=base64.b64encode(b"\x89PNG").decode(), caption="hi \u2713")
+        write("file", b"\x00" + compact(g))
+
 
 if __name__ == "__main__":
     main()
