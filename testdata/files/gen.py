@@ -17,6 +17,10 @@ vectors.json (read by crates/chat-e2e/tests/vectors_files.rs):
   its first 64 bytes and its last chunk when that is at most 16 KiB. Entries
   size_262144 and size_262145 share their key, prefix and blob id (the
   `early_final` refusal joins their chunks).
+- `payloads`: §5.1 plaintexts: `encoded` (exact bytes a receiver decodes
+  and encodes back), `lenient` (another spelling of one of them) and
+  `refused` (with the field at fault; `size_over_limit` for a size above
+  the default 100 MiB limit).
 - `refused`: blobs that must not open. `parts` builds the blob: whole
   chunks of a `files` entry ({"vector", "chunk"}), raw bytes ({"b64"}),
   then an optional `flip` [offset, xor mask] and `cut` (length); its
@@ -257,6 +261,68 @@ def refusals(files, chunks_of):
     return out
 
 
+ID = "0d6f1c2e-3a4b-4c5d-8e9f-a0b1c2d3e4f5"
+GROUP_ID = "5b0e8c1a-7d3f-4e29-9a61-0c4b2d8e7f13"
+TS = 1764100000000
+
+
+def compact(obj):
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def payloads(files):
+    """§5.1 plaintexts as an independent encoder writes them (fields in the
+    order of §5.1, optional ones omitted), and refused ones with the field
+    at fault (`size_over_limit`: refused for its size, not as malformed)."""
+    f = files["size_4097"]
+
+    def file_fields(**extra):
+        d = {"blob": f["blob"], "key": f["key"], "nonce": f["nonce"], "digest": f["digest"],
+             "size": f["size"], "name": "r\u00e9sum\u00e9 \u2713.pdf", "mime": "application/pdf"}
+        d.update(extra)
+        return d
+
+    def head(kind, **group):
+        return dict({"id": ID, "ts": TS, "type": kind}, **group)
+
+    full = dict(head("file"), **file_fields(thumbnail=b64(b"\x89PNG\r\n\x1a\n"),
+                                             caption="see \"this\"\n\U0001f600"))
+    encoded = {
+        "file": dict(head("file"), **file_fields()),
+        "file_full": full,
+        "group_file": dict(head("group_file", group_id=GROUP_ID, version=7), **file_fields()),
+        "file_limits": dict(head("file"), **file_fields(
+            size=104857600, name="n" * 255, mime="m" * 127,
+            thumbnail=b64(bytes(16384)), caption="c")),
+    }
+    base = encoded["file"]
+    bad = [
+        ("blob", f["blob"].upper()), ("key", b64(bytes(31))), ("nonce", b64(bytes(12))),
+        ("digest", f["digest"][:-2]), ("size", -1), ("size", 1.5), ("size", "1"),
+        ("name", ""), ("name", "n" * 256), ("name", "a/b"), ("name", "a\\b"),
+        ("name", "a\u0000b"), ("name", "."), ("name", ".."), ("mime", ""),
+        ("mime", "m" * 128), ("mime", "text/plain\n"), ("thumbnail", ""),
+        ("thumbnail", b64(bytes(16385))), ("thumbnail", None), ("caption", ""),
+        ("caption", None),
+    ]
+    refused = []
+    for i, (field, value) in enumerate(bad):
+        refused.append({"name": f"{field}_{i}", "field": field,
+                        "plaintext": compact(dict(base, **{field: value}))})
+    for missing in ("blob", "key", "nonce", "digest", "size", "name", "mime"):
+        refused.append({"name": f"missing_{missing}", "field": missing,
+                        "plaintext": compact({k: v for k, v in base.items() if k != missing})})
+    refused.append({"name": "group_file_version_0", "field": "version",
+                    "plaintext": compact(dict(encoded["group_file"], version=0))})
+    refused.append({"name": "size_over_limit", "field": "size_over_limit",
+                    "plaintext": compact(dict(base, size=104857601))})
+    lenient = {"name": "file_lenient", "same_as": "file",
+               "plaintext": json.dumps(dict(sorted(base.items()), id=ID.upper(), extra=[1]),
+                                       indent=2)}
+    return {"encoded": [{"name": k, "plaintext": compact(v)} for k, v in encoded.items()],
+            "lenient": [lenient], "refused": refused}
+
+
 def generate():
     files, chunks_of = {}, {}
     for size in FILE_SIZES:
@@ -277,6 +343,7 @@ def generate():
                    "blob_len": blob_len(s)} for s in points],
         "files": list(files.values()),
         "refused": refusals(files, chunks_of),
+        "payloads": payloads(files),
     }
     with open(OUT, "w") as f:
         json.dump(doc, f, indent=1)

@@ -251,3 +251,59 @@ fn every_refusal_is_refused_with_its_own_error() {
     ];
     assert_eq!(codes.into_iter().collect::<Vec<_>>(), want);
 }
+
+#[test]
+fn python_file_payloads_decode_and_encode_back_to_the_same_bytes() {
+    use chat_e2e::{Payload, PayloadError};
+    let v = files();
+    let p = &v["payloads"];
+    let mut by_name = BTreeMap::new();
+    for e in p["encoded"].as_array().unwrap() {
+        let (name, plaintext) = (s(e, "name"), s(e, "plaintext"));
+        let payload = Payload::from_bytes(plaintext.as_bytes()).unwrap();
+        assert!(
+            matches!(payload, Payload::File(_) | Payload::GroupFile(_)),
+            "{name}"
+        );
+        assert_eq!(payload.to_bytes().unwrap(), plaintext.as_bytes(), "{name}");
+        by_name.insert(name.to_string(), payload);
+    }
+    assert_eq!(by_name.len(), 4);
+    // The payload's fields open the blob they name (size_4097's).
+    let Payload::File(f) = &by_name["file"] else {
+        panic!("not a file")
+    };
+    let blob = b64(
+        v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| s(e, "name") == "size_4097")
+            .unwrap(),
+        "blob_b64",
+    );
+    let out = open_blob(
+        f.file.opener().unwrap(),
+        f.file.digest,
+        &mut Cursor::new(blob),
+        Vec::new(),
+    )
+    .unwrap();
+    assert_eq!(out, file_pattern(4097));
+    for e in p["lenient"].as_array().unwrap() {
+        let got = Payload::from_bytes(s(e, "plaintext").as_bytes()).unwrap();
+        assert_eq!(got, by_name[s(e, "same_as")], "{}", s(e, "name"));
+    }
+    let refused = p["refused"].as_array().unwrap();
+    assert!(refused.len() >= 30);
+    for e in refused {
+        let (name, field) = (s(e, "name"), s(e, "field"));
+        let got = Payload::from_bytes(s(e, "plaintext").as_bytes());
+        let ok = match &got {
+            Err(PayloadError::BadField(f)) => *f == field,
+            Err(PayloadError::FileTooLarge { .. }) => field == "size_over_limit",
+            _ => false,
+        };
+        assert!(ok, "{name}: {got:?}");
+    }
+}
