@@ -68,7 +68,7 @@ pub fn check_blob_len(opener: &FileOpener, actual: u64) -> Result<(), FileError>
 /// sealing the next chunk when the previous one is used up. Only one chunk
 /// is in memory. The file must be exactly the sealer's size: a short or
 /// long file (it changed since it was measured) is
-/// [`FileError::SourceChanged`].
+/// [`FileError::SourceChanged`], on that read and every later one.
 pub struct SealingReader<R> {
     inner: R,
     sealer: FileSealer,
@@ -78,6 +78,7 @@ pub struct SealingReader<R> {
     hasher: Option<BlobHasher>,
     digest: Option<BlobDigest>,
     ended: bool,
+    source_changed: bool,
 }
 
 impl<R: Read> SealingReader<R> {
@@ -92,6 +93,7 @@ impl<R: Read> SealingReader<R> {
             hasher: Some(BlobHasher::new()),
             digest: None,
             ended: false,
+            source_changed: false,
         }
     }
 
@@ -129,24 +131,24 @@ impl<R: Read> SealingReader<R> {
         let index = self.next;
         if index >= self.sealer.chunk_count() {
             if !self.ended {
-                self.ended = true;
                 // The file must end where its size said.
                 if self.inner.read(&mut [0u8; 1])? != 0 {
                     return Err(self.changed().into());
                 }
+                self.ended = true;
                 self.digest = self.hasher.take().map(BlobHasher::finish);
             }
             return Ok(false);
         }
         self.buf.clear();
         self.buf.resize(self.sealer.file_len(index), 0);
-        self.inner.read_exact(&mut self.buf).map_err(|e| {
-            if e.kind() == io::ErrorKind::UnexpectedEof {
+        if let Err(e) = self.inner.read_exact(&mut self.buf) {
+            return Err(if e.kind() == io::ErrorKind::UnexpectedEof {
                 self.changed().into()
             } else {
                 e
-            }
-        })?;
+            });
+        }
         self.sealer.seal_chunk(index, &mut self.buf)?;
         if let Some(h) = &mut self.hasher {
             h.update(&self.buf);
@@ -156,7 +158,9 @@ impl<R: Read> SealingReader<R> {
         Ok(true)
     }
 
-    fn changed(&self) -> FileError {
+    /// The file is not the size declared; it stays refused.
+    fn changed(&mut self) -> FileError {
+        self.source_changed = true;
         FileError::SourceChanged {
             expected: self.sealer.size(),
         }
@@ -167,6 +171,9 @@ impl<R: Read> Read for SealingReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if out.is_empty() {
             return Ok(0);
+        }
+        if self.source_changed {
+            return Err(self.changed().into());
         }
         if self.pos == self.buf.len() && !self.fill()? {
             return Ok(0);
@@ -185,7 +192,8 @@ impl<R: Read> Read for SealingReader<R> {
 /// also refuses a blob that stopped short: what was written to `out` is
 /// authentic (each chunk's tag held) but not the file until `finish` says
 /// so (write it to a `.part` file, rename after `finish`). The first error
-/// sticks: every later call returns it.
+/// sticks: every later call returns it (an error of `out` too, since the
+/// chunk it failed on is lost).
 pub struct OpeningWriter<W> {
     out: W,
     opener: FileOpener,
@@ -195,6 +203,7 @@ pub struct OpeningWriter<W> {
     buf: Vec<u8>,
     next: u64,
     failed: Option<FileError>,
+    out_failed: bool,
 }
 
 impl<W: Write> OpeningWriter<W> {
@@ -210,6 +219,7 @@ impl<W: Write> OpeningWriter<W> {
             buf: Vec::with_capacity(SEALED_CHUNK_LEN),
             next: 0,
             failed: None,
+            out_failed: false,
         }
     }
 
@@ -221,9 +231,7 @@ impl<W: Write> OpeningWriter<W> {
     /// Checks that the whole blob came and that its digest is the
     /// payload's; returns the writer of the file, flushed.
     pub fn finish(mut self) -> io::Result<W> {
-        if let Some(err) = self.failed.take() {
-            return Err(err.into());
-        }
+        self.check_failed()?;
         let expected = self.opener.blob_len();
         if self.hasher.len() < expected {
             return Err(FileError::Truncated {
@@ -237,6 +245,16 @@ impl<W: Write> OpeningWriter<W> {
         }
         self.out.flush()?;
         Ok(self.out)
+    }
+
+    fn check_failed(&self) -> io::Result<()> {
+        if let Some(err) = &self.failed {
+            return Err(err.clone().into());
+        }
+        if self.out_failed {
+            return Err(io::Error::other("writing the file failed earlier"));
+        }
+        Ok(())
     }
 
     fn fail(&mut self, err: FileError) -> io::Error {
@@ -255,7 +273,10 @@ impl<W: Write> OpeningWriter<W> {
             if let Err(err) = self.opener.open(index, &mut self.buf, self.digest_matched) {
                 return Err(self.fail(err));
             }
-            self.out.write_all(&self.buf)?;
+            if let Err(e) = self.out.write_all(&self.buf) {
+                self.out_failed = true;
+                return Err(e);
+            }
             self.buf.clear();
             self.next += 1;
         }
@@ -265,9 +286,7 @@ impl<W: Write> OpeningWriter<W> {
 
 impl<W: Write> Write for OpeningWriter<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if let Some(err) = &self.failed {
-            return Err(err.clone().into());
-        }
+        self.check_failed()?;
         let expected = self.opener.blob_len();
         if self.hasher.len() + data.len() as u64 > expected {
             return Err(self.fail(FileError::TrailingBytes { expected }));
@@ -324,4 +343,61 @@ pub fn open_blob<R: Read + Seek, W: Write>(
     w.digest_matched = true;
     io::copy(blob, &mut w)?;
     w.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::file::ids::{BlobId, FileKey};
+
+    struct Broken;
+
+    impl Write for Broken {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::Error::other("disk full"))
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn errors_stick() {
+        let key = FileKey::from_parts([3; 32], [4; 8]);
+        let blob = BlobId::from_bytes([5; 16]);
+        let sealer = FileSealer::new(&key, blob, 10).unwrap();
+        let mut r = SealingReader::new(sealer, &[1u8; 10][..]);
+        let mut sealed = Vec::new();
+        io::copy(&mut r, &mut sealed).unwrap();
+        let digest = r.digest().unwrap();
+
+        let opener = FileOpener::new(&key, blob, 10).unwrap();
+        let mut w = OpeningWriter::new(opener, digest, Broken);
+        assert_eq!(w.write_all(&sealed).unwrap_err().to_string(), "disk full");
+        assert!(w.write_all(&sealed).is_err());
+        assert!(w.finish().is_err());
+
+        let mut bad = sealed.clone();
+        bad[0] ^= 1;
+        let opener = FileOpener::new(&key, blob, 10).unwrap();
+        let mut w = OpeningWriter::new(opener, digest, Vec::new());
+        let err = w.write_all(&bad).unwrap_err();
+        assert_eq!(
+            FileError::from_io(&err),
+            Some(&FileError::TamperedChunk { index: 0 })
+        );
+        assert!(w.write_all(&sealed).is_err());
+        let err = w.finish().unwrap_err();
+        assert_eq!(
+            FileError::from_io(&err),
+            Some(&FileError::TamperedChunk { index: 0 })
+        );
+
+        // A file longer than declared fails every time it is read to the end.
+        let sealer = FileSealer::new(&key, blob, 10).unwrap();
+        let mut r = SealingReader::new(sealer, &[1u8; 11][..]);
+        assert!(io::copy(&mut r, &mut io::sink()).is_err());
+        assert!(io::copy(&mut r, &mut io::sink()).is_err());
+        assert!(r.digest().is_none());
+    }
 }
