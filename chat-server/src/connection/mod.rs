@@ -59,6 +59,7 @@ pub async fn serve<S, IO>(
         server: SERVER_NAME.into(),
         server_key: sh.key.public_pem().to_string(),
         nonce: nonce.clone(),
+        files: Some(sh.config.files.limits()),
     };
     let handle = ConnHandle {
         id,
@@ -201,10 +202,17 @@ async fn read_loop<S: Store, R: AsyncRead + Unpin>(
                 Some(refusal.into_message())
             }
         };
-        if let Some(reply) = reply
-            && out.send(id.as_ref(), &reply).await.is_err()
-        {
-            return;
+        if let Some(reply) = reply {
+            // Pieces of blobs wait for a nearly empty queue (D16), so a
+            // client cannot park a queue full of them on the server.
+            let sent = if matches!(reply, ServerMessage::BlobData { .. }) {
+                out.send_bulk(id.as_ref(), &reply).await
+            } else {
+                out.send(id.as_ref(), &reply).await
+            };
+            if sent.is_err() {
+                return;
+            }
         }
         s.start_delivery(sh);
     }

@@ -19,6 +19,10 @@ use tokio::io::{AsyncWrite, AsyncWriteExt, BufWriter};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+/// Frames that may wait before a bulk response is queued (see
+/// [`Outbound::send_bulk`]).
+pub const BULK_QUEUED: usize = 4;
+
 /// The writer is gone; the connection is closing.
 #[derive(Debug, Clone, Copy, thiserror::Error)]
 #[error("connection closed")]
@@ -57,6 +61,40 @@ impl Outbound {
                 Ok(Err(_)) => Err(Closed),
                 Err(_) => {
                     tracing::debug!("closing a connection that does not read its responses");
+                    self.close.cancel();
+                    Err(Closed)
+                }
+            },
+        }
+    }
+
+    /// Queues a bulk response (a piece of a blob) once at most
+    /// [`BULK_QUEUED`] frames wait before it, so a client that asks for
+    /// pieces faster than it reads them holds a few pieces on the server,
+    /// not a queue full of them. The wait is bounded like [`Self::send`].
+    pub async fn send_bulk(
+        &self,
+        id: Option<&RequestId>,
+        msg: &ServerMessage,
+    ) -> Result<(), Closed> {
+        let frame = Bytes::from(encode_frame(&wire::encode(id, msg)));
+        // Room for all but BULK_QUEUED frames means at most that many are
+        // queued; the other reservations are handed back at once.
+        let room = self.tx.max_capacity().saturating_sub(BULK_QUEUED).max(1);
+        tokio::select! {
+            biased;
+            () = self.close.cancelled() => Err(Closed),
+            reserved = tokio::time::timeout(self.stall, self.tx.reserve_many(room)) => match reserved {
+                Ok(Ok(mut permits)) => match permits.next() {
+                    Some(permit) => {
+                        permit.send(frame);
+                        Ok(())
+                    }
+                    None => Err(Closed),
+                },
+                Ok(Err(_)) => Err(Closed),
+                Err(_) => {
+                    tracing::debug!("closing a connection that does not read its blob pieces");
                     self.close.cancel();
                     Err(Closed)
                 }
