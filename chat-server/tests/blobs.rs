@@ -569,3 +569,46 @@ async fn chat_flows_on_one_connection_while_a_bulk_upload_runs_on_another() {
     let (mut bulk, id) = upload.await.unwrap();
     assert!(download(&mut bulk, &id, 512 * 1024).await == expected);
 }
+
+#[tokio::test]
+async fn pipelined_downloads_all_arrive_and_pushes_still_get_through() {
+    let srv = server(&[]);
+    let mut alice = user(&srv, "alice", &alice_key()).await;
+    let data = bytes(2 * 1024 * 1024, 9);
+    let id = upload(&mut alice, &data, 512 * 1024).await;
+    let mut bob = user(&srv, "bob", &bob_key()).await;
+    // Twenty requests for pieces written before a single answer is read:
+    // the server queues only a few pieces at a time for bob, every answer
+    // arrives in order, and a message pushed to bob is not lost among them.
+    let frames: Vec<serde_json::Value> = (0..20u64)
+        .map(|i| {
+            json!({"type":"blob_get","blob_id":id,"offset":(i % 4) * 512 * 1024,
+                   "length":512 * 1024})
+        })
+        .collect();
+    let sent = alice
+        .request(json!({"type":"send","to":"bob","envelope":{"kind":"msg","n":1}}))
+        .await
+        .unwrap();
+    assert!(matches!(sent, ServerMessage::Sent { .. }));
+    let answers = pipeline(&mut bob, frames).await;
+    for (i, answer) in answers.iter().enumerate() {
+        let ServerMessage::BlobData {
+            offset,
+            data: piece,
+            ..
+        } = answer
+        else {
+            panic!("{answer:?}")
+        };
+        let at = (i as u64 % 4) * 512 * 1024;
+        assert_eq!(*offset, at);
+        let piece = b64_decode(piece, "data").unwrap();
+        assert!(piece[..] == data[at as usize..at as usize + 512 * 1024]);
+    }
+    match bob.next_push().await.unwrap() {
+        ServerMessage::Deliver { from, .. } => assert_eq!(from, "alice"),
+        other => panic!("{other:?}"),
+    }
+    still_usable(&mut bob).await;
+}

@@ -193,6 +193,8 @@ async fn read_loop<S: Store, R: AsyncRead + Unpin>(
                 continue;
             }
         };
+        // The request owns what it needs; a blob piece is not kept twice.
+        drop(payload);
         bad_in_a_row = 0;
         let kind = request.kind();
         let reply = match handlers::dispatch(sh, s, request).await {
@@ -203,8 +205,8 @@ async fn read_loop<S: Store, R: AsyncRead + Unpin>(
             }
         };
         if let Some(reply) = reply {
-            // Pieces of blobs wait for a nearly empty queue (D16), so a
-            // client cannot park a queue full of them on the server.
+            // At most a few pieces of blobs wait per connection (D16), so
+            // a client cannot park a queue full of them on the server.
             let sent = if matches!(reply, ServerMessage::BlobData { .. }) {
                 out.send_bulk(id.as_ref(), &reply).await
             } else {
