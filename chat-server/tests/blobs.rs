@@ -612,3 +612,39 @@ async fn pipelined_downloads_all_arrive_and_pushes_still_get_through() {
     }
     still_usable(&mut bob).await;
 }
+
+#[tokio::test]
+async fn a_second_session_for_transfers_leaves_presence_alone() {
+    let srv = server(&[]);
+    let (mut chat, token) = WireClient::logged_in(srv.addr, "alice", &alice_key())
+        .await
+        .unwrap();
+    let mut bob = user(&srv, "bob", &bob_key()).await;
+    match bob
+        .request(json!({"type":"watch","users":["alice"]}))
+        .await
+        .unwrap()
+    {
+        ServerMessage::WatchOk { users } => assert!(users[0].online),
+        other => panic!("{other:?}"),
+    }
+    let mut bulk = WireClient::connect(srv.addr).await.unwrap();
+    assert!(matches!(
+        bulk.resume("alice", &token).await.unwrap(),
+        ServerMessage::LoginOk { .. }
+    ));
+    upload(&mut bulk, &bytes(100_000, 10), 64 * 1024).await;
+    // The transfer session ends (logout is answered after its session is
+    // down, so no race): alice is still online through her chat session.
+    let out = bulk.request(json!({"type":"logout"})).await.unwrap();
+    assert_eq!(out, ServerMessage::LogoutOk {});
+    let sent = chat
+        .request(json!({"type":"send","to":"bob","envelope":{"kind":"msg"}}))
+        .await
+        .unwrap();
+    assert!(matches!(sent, ServerMessage::Sent { .. }));
+    match bob.next_push().await.unwrap() {
+        ServerMessage::Deliver { from, .. } => assert_eq!(from, "alice"),
+        other => panic!("bob heard {other:?} before alice's message"),
+    }
+}
