@@ -8,11 +8,11 @@
 
 mod common;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use chat_proto::encoding::{b64_decode, b64_encode};
 use common::*;
 use sha2::{Digest, Sha256};
+use test_support::wait::until_async;
 
 /// Deterministic bytes that differ from piece to piece.
 fn bytes(n: usize, seed: u64) -> Vec<u8> {
@@ -471,18 +471,6 @@ async fn only_the_owner_writes_and_unfinished_blobs_are_invisible() {
     still_usable(&mut bob).await;
 }
 
-/// Polls `check` every 100 ms for up to 20 s.
-async fn eventually<F: AsyncFnMut() -> bool>(what: &str, mut check: F) {
-    let start = Instant::now();
-    while !check().await {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test]
 async fn expired_uploads_and_blobs_answer_no_such_blob_and_leave_the_disk() {
     let srv = server(&[
@@ -501,7 +489,7 @@ async fn expired_uploads_and_blobs_answer_no_such_blob_and_leave_the_disk() {
     let pending = created(&mut c, 1500).await;
     put_all(&mut c, &pending, &data[..100], 0, 100).await;
     assert!(blob_file(&srv, &pending).exists());
-    eventually("the unfinished upload to be swept", async || {
+    until_async("the unfinished upload to be swept", async || {
         !blob_file(&srv, &pending).exists()
     })
     .await;
@@ -510,7 +498,7 @@ async fn expired_uploads_and_blobs_answer_no_such_blob_and_leave_the_disk() {
         code(&put(&mut c, &pending, 100, b"x").await),
         ErrorCode::NoSuchBlob
     );
-    eventually("the finished blob to be swept", async || {
+    until_async("the finished blob to be swept", async || {
         !blob_file(&srv, &finished).exists()
     })
     .await;
