@@ -35,7 +35,7 @@ _chat__server() {
 
     case "${cmd}" in
         chat__server)
-            opts="-h -V --listen --data-dir --key --plaintext --bcrypt-cost --max-frame --max-frame-pre-auth --max-connections --backlog --idle-timeout --login-timeout --write-timeout --mailbox-limit --mailbox-per-sender --max-watch --ephemeral-per-second --cpu-workers --cpu-queue --cpu-per-source --throttle-per-source --throttle-per-account-source --throttle-per-account --signups-per-source --message-ttl-days --help --version fingerprint help"
+            opts="-h -V --listen --data-dir --key --plaintext --bcrypt-cost --max-frame --max-frame-pre-auth --max-connections --backlog --idle-timeout --login-timeout --write-timeout --mailbox-limit --mailbox-per-sender --max-watch --ephemeral-per-second --cpu-workers --cpu-queue --cpu-per-source --throttle-per-source --throttle-per-account-source --throttle-per-account --signups-per-source --message-ttl-days --max-blob --max-piece --blob-quota --max-uploads --upload-ttl-secs --blob-ttl-secs --blob-sweep-secs --help --version fingerprint help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -130,6 +130,34 @@ _chat__server() {
                     return 0
                     ;;
                 --message-ttl-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-blob)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-piece)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --blob-quota)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-uploads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --upload-ttl-secs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --blob-ttl-secs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --blob-sweep-secs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_chat_server_global_optspecs
-    string join \n listen= data-dir= key= plaintext bcrypt-cost= max-frame= max-frame-pre-auth= max-connections= backlog= idle-timeout= login-timeout= write-timeout= mailbox-limit= mailbox-per-sender= max-watch= ephemeral-per-second= cpu-workers= cpu-queue= cpu-per-source= throttle-per-source= throttle-per-account-source= throttle-per-account= signups-per-source= message-ttl-days= h/help V/version
+    string join \n listen= data-dir= key= plaintext bcrypt-cost= max-frame= max-frame-pre-auth= max-connections= backlog= idle-timeout= login-timeout= write-timeout= mailbox-limit= mailbox-per-sender= max-watch= ephemeral-per-second= cpu-workers= cpu-queue= cpu-per-source= throttle-per-source= throttle-per-account-source= throttle-per-account= signups-per-source= message-ttl-days= max-blob= max-piece= blob-quota= max-uploads= upload-ttl-secs= blob-ttl-secs= blob-sweep-secs= h/help V/version
 end
 
 function __fish_chat_server_needs_command
@@ -47,6 +47,13 @@ complete -c chat-server -n "__fish_chat_server_needs_command" -l throttle-per-ac
 complete -c chat-server -n "__fish_chat_server_needs_command" -l throttle-per-account -d 'Failed logins against one account (all sources) within 15 minutes before every source that failed against it must wait' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l signups-per-source -d 'Signups one source may attempt per hour' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l message-ttl-days -d 'Days an unacknowledged message is kept' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l max-blob -d 'Largest blob (an encrypted file) in bytes; the default holds a 100 MiB file once sealed' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l max-piece -d 'Largest piece of a blob in one `blob_put` or `blob_data`, in bytes; its base64 frame must fit --max-frame' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l blob-quota -d 'Bytes one user\'s blobs (unfinished reservations and finished blobs) may take together' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l max-uploads -d 'Unfinished uploads one user may have at once' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l upload-ttl-secs -d 'Seconds an unfinished upload is kept after `blob_create`' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l blob-ttl-secs -d 'Seconds a finished blob is kept after `blob_finish`' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l blob-sweep-secs -d 'Seconds between sweeps that delete expired blobs' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l plaintext -d 'Speak the protocol over bare TCP instead of TLS 1.3. Only allowed on a loopback address (for tests and local development)'
 complete -c chat-server -n "__fish_chat_server_needs_command" -s h -l help -d 'Print help'
 complete -c chat-server -n "__fish_chat_server_needs_command" -s V -l version -d 'Print version'

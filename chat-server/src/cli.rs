@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Config, ThrottleConfig};
+use crate::config::{Config, FilesConfig, ThrottleConfig};
 
-/// SecureChat relay server: accounts, presence and store-and-forward of
-/// end-to-end encrypted envelopes it cannot read.
+/// SecureChat relay server: accounts, presence, store-and-forward of
+/// end-to-end encrypted envelopes it cannot read, and a blob store for
+/// encrypted files.
 #[derive(Debug, Parser)]
 #[command(name = "chat-server", version, about, long_about = None)]
 pub struct Cli {
@@ -134,6 +135,30 @@ pub struct RunArgs {
     /// Days an unacknowledged message is kept.
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub message_ttl_days: u64,
+    /// Largest blob (an encrypted file) in bytes; the default holds a
+    /// 100 MiB file once sealed.
+    #[arg(long, value_name = "BYTES", default_value_t = 104_864_000, value_parser = clap::value_parser!(u64).range(1..=(1 << 50)))]
+    pub max_blob: u64,
+    /// Largest piece of a blob in one `blob_put` or `blob_data`, in bytes;
+    /// its base64 frame must fit --max-frame.
+    #[arg(long, value_name = "BYTES", default_value_t = 512 * 1024, value_parser = clap::value_parser!(u64).range(1..=(16 << 20)))]
+    pub max_piece: u64,
+    /// Bytes one user's blobs (unfinished reservations and finished blobs)
+    /// may take together.
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 30, value_parser = clap::value_parser!(u64).range(1..=(1 << 60)))]
+    pub blob_quota: u64,
+    /// Unfinished uploads one user may have at once.
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_uploads: u32,
+    /// Seconds an unfinished upload is kept after `blob_create`.
+    #[arg(long, value_name = "SECS", default_value_t = 24 * 3600, value_parser = clap::value_parser!(u64).range(1..=(100 * 365 * 86400)))]
+    pub upload_ttl_secs: u64,
+    /// Seconds a finished blob is kept after `blob_finish`.
+    #[arg(long, value_name = "SECS", default_value_t = 30 * 24 * 3600, value_parser = clap::value_parser!(u64).range(1..=(100 * 365 * 86400)))]
+    pub blob_ttl_secs: u64,
+    /// Seconds between sweeps that delete expired blobs.
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub blob_sweep_secs: u64,
 }
 
 impl RunArgs {
@@ -163,6 +188,15 @@ impl RunArgs {
                 per_account: self.throttle_per_account,
                 signups_per_source: self.signups_per_source,
                 ..defaults.throttle.clone()
+            },
+            files: FilesConfig {
+                max_blob: self.max_blob,
+                max_piece: self.max_piece,
+                quota: self.blob_quota,
+                max_uploads: self.max_uploads,
+                upload_ttl: Duration::from_secs(self.upload_ttl_secs),
+                blob_ttl: Duration::from_secs(self.blob_ttl_secs),
+                sweep_interval: Duration::from_secs(self.blob_sweep_secs),
             },
             ..defaults
         }

@@ -59,6 +59,65 @@ pub struct Config {
     pub purge_interval: Duration,
     /// Failed-login throttling.
     pub throttle: ThrottleConfig,
+    /// The blob store's limits (PROTOCOL.md §5.4).
+    pub files: FilesConfig,
+}
+
+/// Limits of the blob store, advertised in `hello` (PROTOCOL.md §5.4).
+#[derive(Debug, Clone)]
+pub struct FilesConfig {
+    /// Largest blob in bytes (104,864,000: a sealed 100 MiB file).
+    pub max_blob: u64,
+    /// Largest piece of `blob_put` and `blob_data`, decoded (512 KiB).
+    pub max_piece: u64,
+    /// Bytes one user's unfinished reservations and finished blobs may
+    /// take together (1 GiB).
+    pub quota: u64,
+    /// Unfinished uploads one user may have at once (64).
+    pub max_uploads: u32,
+    /// An unfinished upload expires this long after `blob_create` (24 h).
+    pub upload_ttl: Duration,
+    /// A finished blob expires this long after `blob_finish` (30 days).
+    pub blob_ttl: Duration,
+    /// How often expired blobs are swept (1 minute).
+    pub sweep_interval: Duration,
+}
+
+impl Default for FilesConfig {
+    fn default() -> Self {
+        Self {
+            max_blob: 104_864_000,
+            max_piece: 512 * 1024,
+            quota: 1024 * 1024 * 1024,
+            max_uploads: 64,
+            upload_ttl: Duration::from_secs(24 * 3600),
+            blob_ttl: Duration::from_secs(30 * 24 * 3600),
+            sweep_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+impl FilesConfig {
+    /// The limits as `hello` carries them.
+    pub fn limits(&self) -> chat_proto::wire::FileLimits {
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        chat_proto::wire::FileLimits {
+            max_blob: self.max_blob,
+            max_piece: self.max_piece,
+            quota: self.quota,
+            upload_ttl_ms: ms(self.upload_ttl),
+            blob_ttl_ms: ms(self.blob_ttl),
+        }
+    }
+
+    /// Room a `blob_put` or `blob_data` frame needs besides its b64 data:
+    /// the type, a 64-character id, the blob id and the numbers.
+    pub const FRAME_OVERHEAD: u64 = 512;
+
+    /// The largest frame a piece of `max_piece` bytes makes.
+    pub fn piece_frame(&self) -> u64 {
+        self.max_piece.div_ceil(3).saturating_mul(4) + Self::FRAME_OVERHEAD
+    }
 }
 
 /// Thresholds of failed-login throttling (see `auth::throttle`).
@@ -125,6 +184,7 @@ impl Default for Config {
             cpu_per_source: 16,
             purge_interval: Duration::from_secs(3600),
             throttle: ThrottleConfig::default(),
+            files: FilesConfig::default(),
         }
     }
 }

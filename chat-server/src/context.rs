@@ -1,10 +1,12 @@
 //! The state every connection shares, built once at start: configuration,
-//! store, router, the CPU pool, the throttle and the server key.
+//! store, router, the CPU pool, the throttle, the server key and the blob
+//! store.
 
 use std::sync::Arc;
 
 use crate::auth::pool::CpuPool;
 use crate::auth::throttle::Throttle;
+use crate::blobs::{BlobLocks, BlobStore};
 use crate::config::Config;
 use crate::keys::ServerKey;
 use crate::router::Router;
@@ -24,6 +26,11 @@ pub struct Shared<S: Store> {
     pub throttle: Throttle,
     /// The server's long-term key.
     pub key: Arc<ServerKey>,
+    /// The bytes of blobs (PROTOCOL.md §5.3); blocking, call it from
+    /// `spawn_blocking`.
+    pub blobs: Arc<dyn BlobStore>,
+    /// One writer per blob at a time.
+    pub blob_locks: BlobLocks,
     /// A bcrypt hash of nothing in particular, verified against when the
     /// account does not exist so that a login for an unknown name costs the
     /// same time as one for a known name.
@@ -33,7 +40,13 @@ pub struct Shared<S: Store> {
 impl<S: Store> Shared<S> {
     /// Assembles the shared state. Blocking: it computes one bcrypt hash at
     /// the configured cost (call it from `spawn_blocking` in async code).
-    pub fn new(config: Config, store: S, router: Arc<dyn Router>, key: Arc<ServerKey>) -> Self {
+    pub fn new(
+        config: Config,
+        store: S,
+        router: Arc<dyn Router>,
+        key: Arc<ServerKey>,
+        blobs: Arc<dyn BlobStore>,
+    ) -> Self {
         let dummy_hash =
             bcrypt::non_truncating_hash("timing equaliser, never a password", config.bcrypt_cost)
                 .unwrap_or_default();
@@ -44,6 +57,8 @@ impl<S: Store> Shared<S> {
             store,
             router,
             key,
+            blobs,
+            blob_locks: BlobLocks::default(),
             dummy_hash,
         }
     }

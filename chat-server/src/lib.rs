@@ -1,11 +1,13 @@
 //! chat-server: the SecureChat relay. It authenticates accounts, relays
 //! end-to-end envelopes it cannot open, keeps them durably until the
-//! recipient acknowledges them, and tells watchers about presence.
+//! recipient acknowledges them, tells watchers about presence, and keeps
+//! encrypted files (blobs) for a while.
 //!
 //! The library is the whole server; `main.rs` only parses flags and calls
 //! [`start`]. Tests and benchmarks start it in-process the same way.
 
 pub mod auth;
+pub mod blobs;
 pub mod cli;
 pub mod config;
 pub mod connection;
@@ -77,6 +79,21 @@ impl Running {
     }
 }
 
+/// Refuses blob limits the wire cannot carry: a piece whose `blob_put` or
+/// `blob_data` frame would not fit the frame cap could never be sent.
+fn check_files(config: &Config) -> anyhow::Result<()> {
+    let need = config.files.piece_frame();
+    if need > u64::from(config.max_frame) {
+        bail!(
+            "--max-piece {} makes frames of up to {need} bytes, more than --max-frame {}; \
+             lower --max-piece or raise --max-frame",
+            config.files.max_piece,
+            config.max_frame
+        );
+    }
+    Ok(())
+}
+
 /// Loads the key, opens the store, binds and starts serving.
 pub async fn start(opts: Options) -> anyhow::Result<Running> {
     if opts.plaintext && !opts.listen.ip().is_loopback() {
@@ -86,6 +103,7 @@ pub async fn start(opts: Options) -> anyhow::Result<Running> {
             opts.listen.ip()
         );
     }
+    check_files(&opts.config)?;
     let (data_dir, key_path) = (opts.data_dir.clone(), opts.key.clone());
     let (key, source) =
         tokio::task::spawn_blocking(move || keys::load_or_create(&data_dir, key_path.as_deref()))
@@ -105,10 +123,23 @@ pub async fn start(opts: Options) -> anyhow::Result<Running> {
     let key = Arc::new(key);
     let db_path = opts.data_dir.join(DB_FILE);
     let (config, key2) = (opts.config.clone(), key.clone());
+    let data_dir = opts.data_dir.clone();
     let shared = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let store = store::SqliteStore::open(&db_path)?;
+        let blobs = blobs::DiskBlobs::open(&data_dir).with_context(|| {
+            format!(
+                "cannot create the blob directory in {}; check its owner and permissions",
+                data_dir.display()
+            )
+        })?;
         let router: Arc<dyn router::Router> = Arc::new(router::LocalRouter::new());
-        Ok(Arc::new(context::Shared::new(config, store, router, key2)))
+        Ok(Arc::new(context::Shared::new(
+            config,
+            store,
+            router,
+            key2,
+            Arc::new(blobs),
+        )))
     })
     .await
     .context("store opening task failed")??;

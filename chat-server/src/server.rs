@@ -51,6 +51,7 @@ pub async fn run<S: Store>(
     let tracker = TaskTracker::new();
     let next_id = AtomicU64::new(1);
     tracker.spawn(crate::purge::run(sh.clone(), shutdown.clone()));
+    tracker.spawn(crate::purge::run_blobs(sh.clone(), shutdown.clone()));
     loop {
         let (tcp, peer) = tokio::select! {
             () = shutdown.cancelled() => break,

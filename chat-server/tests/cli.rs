@@ -138,3 +138,27 @@ fn a_log_written_to_a_file_has_no_colour_codes() {
         "ANSI escape codes in the log:\n{log:?}"
     );
 }
+
+#[test]
+fn a_piece_that_cannot_fit_a_frame_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "--plaintext",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--max-frame",
+        "100000",
+        "--max-piece",
+        "100000",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--max-piece 100000") && err.contains("--max-frame 100000"),
+        "{err}"
+    );
+    let out = run(&["--max-piece", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+}

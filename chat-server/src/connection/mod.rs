@@ -59,6 +59,7 @@ pub async fn serve<S, IO>(
         server: SERVER_NAME.into(),
         server_key: sh.key.public_pem().to_string(),
         nonce: nonce.clone(),
+        files: Some(sh.config.files.limits()),
     };
     let handle = ConnHandle {
         id,
@@ -192,6 +193,8 @@ async fn read_loop<S: Store, R: AsyncRead + Unpin>(
                 continue;
             }
         };
+        // The request owns what it needs; a blob piece is not kept twice.
+        drop(payload);
         bad_in_a_row = 0;
         let kind = request.kind();
         let reply = match handlers::dispatch(sh, s, request).await {
@@ -201,10 +204,17 @@ async fn read_loop<S: Store, R: AsyncRead + Unpin>(
                 Some(refusal.into_message())
             }
         };
-        if let Some(reply) = reply
-            && out.send(id.as_ref(), &reply).await.is_err()
-        {
-            return;
+        if let Some(reply) = reply {
+            // At most a few pieces of blobs wait per connection (D16), so
+            // a client cannot park a queue full of them on the server.
+            let sent = if matches!(reply, ServerMessage::BlobData { .. }) {
+                out.send_bulk(id.as_ref(), &reply).await
+            } else {
+                out.send(id.as_ref(), &reply).await
+            };
+            if sent.is_err() {
+                return;
+            }
         }
         s.start_delivery(sh);
     }

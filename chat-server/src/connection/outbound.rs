@@ -16,8 +16,26 @@ use bytes::Bytes;
 use chat_proto::codec::encode_frame;
 use chat_proto::wire::{self, RequestId, ServerMessage};
 use tokio::io::{AsyncWrite, AsyncWriteExt, BufWriter};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
+
+/// Bulk frames (pieces of blobs) one connection may have queued and not
+/// yet written (see [`Outbound::send_bulk`]).
+pub const BULK_QUEUED: usize = 4;
+
+/// A frame waiting to be written. A bulk frame carries its permit, so the
+/// permit goes back only once the frame has been handed to the socket.
+#[derive(Debug)]
+pub struct Queued {
+    frame: Bytes,
+    _bulk: Option<OwnedSemaphorePermit>,
+}
+
+impl Queued {
+    fn plain(frame: Bytes) -> Self {
+        Self { frame, _bulk: None }
+    }
+}
 
 /// The writer is gone; the connection is closing.
 #[derive(Debug, Clone, Copy, thiserror::Error)]
@@ -27,7 +45,8 @@ pub struct Closed;
 /// Cheap handle for queueing frames to one connection.
 #[derive(Clone, Debug)]
 pub struct Outbound {
-    tx: mpsc::Sender<Bytes>,
+    tx: mpsc::Sender<Queued>,
+    bulk: std::sync::Arc<Semaphore>,
     close: CancellationToken,
     stall: Duration,
 }
@@ -39,9 +58,18 @@ impl Outbound {
         capacity: usize,
         close: CancellationToken,
         stall: Duration,
-    ) -> (Self, mpsc::Receiver<Bytes>) {
+    ) -> (Self, mpsc::Receiver<Queued>) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
-        (Self { tx, close, stall }, rx)
+        let bulk = std::sync::Arc::new(Semaphore::new(BULK_QUEUED));
+        (
+            Self {
+                tx,
+                bulk,
+                close,
+                stall,
+            },
+            rx,
+        )
     }
 
     /// Queues a response, waiting for room at most the stall limit; a
@@ -52,7 +80,52 @@ impl Outbound {
         tokio::select! {
             biased;
             () = self.close.cancelled() => Err(Closed),
-            sent = tokio::time::timeout(self.stall, self.tx.send(frame)) => match sent {
+            sent = tokio::time::timeout(self.stall, self.tx.send(Queued::plain(frame))) => match sent {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(_)) => Err(Closed),
+                Err(_) => {
+                    tracing::debug!("closing a connection that does not read its responses");
+                    self.close.cancel();
+                    Err(Closed)
+                }
+            },
+        }
+    }
+
+    /// Queues a bulk response (a piece of a blob) once fewer than
+    /// [`BULK_QUEUED`] of them wait to be written, so a client that asks
+    /// for pieces faster than it reads them holds a few pieces on the
+    /// server, not a queue full of them. Pushes and other responses are
+    /// not held up by it. The wait is bounded like [`Self::send`].
+    pub async fn send_bulk(
+        &self,
+        id: Option<&RequestId>,
+        msg: &ServerMessage,
+    ) -> Result<(), Closed> {
+        let bulk = self.bulk.clone();
+        let turn = tokio::select! {
+            biased;
+            () = self.close.cancelled() => return Err(Closed),
+            turn = tokio::time::timeout(self.stall, bulk.acquire_owned()) => turn,
+        };
+        let permit = match turn {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(_)) => return Err(Closed),
+            Err(_) => {
+                tracing::debug!("closing a connection that does not read its blob pieces");
+                self.close.cancel();
+                return Err(Closed);
+            }
+        };
+        let frame = Bytes::from(encode_frame(&wire::encode(id, msg)));
+        let queued = Queued {
+            frame,
+            _bulk: Some(permit),
+        };
+        tokio::select! {
+            biased;
+            () = self.close.cancelled() => Err(Closed),
+            sent = tokio::time::timeout(self.stall, self.tx.send(queued)) => match sent {
                 Ok(Ok(())) => Ok(()),
                 Ok(Err(_)) => Err(Closed),
                 Err(_) => {
@@ -67,7 +140,7 @@ impl Outbound {
     /// Queues a push without waiting; a full queue ends the connection.
     pub fn push(&self, msg: &ServerMessage) {
         let frame = Bytes::from(encode_frame(&wire::encode(None, msg)));
-        if self.tx.try_send(frame).is_err() {
+        if self.tx.try_send(Queued::plain(frame)).is_err() {
             tracing::info!("closing a connection too slow to take its pushes");
             self.close.cancel();
         }
@@ -81,7 +154,7 @@ impl Outbound {
             return false;
         }
         let frame = Bytes::from(encode_frame(&wire::encode(None, msg)));
-        self.tx.try_send(frame).is_ok()
+        self.tx.try_send(Queued::plain(frame)).is_ok()
     }
 
     /// Asks the connection to close once what is queued is written.
@@ -103,7 +176,7 @@ impl Outbound {
 /// never outlives a dead writer.
 pub async fn write_loop<W: AsyncWrite + Unpin>(
     writer: W,
-    rx: mpsc::Receiver<Bytes>,
+    rx: mpsc::Receiver<Queued>,
     close: CancellationToken,
     stall: Duration,
 ) -> std::io::Result<()> {
@@ -114,7 +187,7 @@ pub async fn write_loop<W: AsyncWrite + Unpin>(
 
 async fn write_until_closed<W: AsyncWrite + Unpin>(
     writer: W,
-    mut rx: mpsc::Receiver<Bytes>,
+    mut rx: mpsc::Receiver<Queued>,
     close: &CancellationToken,
     stall: Duration,
 ) -> std::io::Result<()> {
@@ -124,15 +197,16 @@ async fn write_until_closed<W: AsyncWrite + Unpin>(
             biased;
             frame = rx.recv() => {
                 let Some(frame) = frame else { break };
-                bounded(stall, out.write_all(&frame)).await?;
+                bounded(stall, out.write_all(&frame.frame)).await?;
+                drop(frame);
                 while let Ok(more) = rx.try_recv() {
-                    bounded(stall, out.write_all(&more)).await?;
+                    bounded(stall, out.write_all(&more.frame)).await?;
                 }
                 bounded(stall, out.flush()).await?;
             }
             () = close.cancelled() => {
                 while let Ok(more) = rx.try_recv() {
-                    bounded(stall, out.write_all(&more)).await?;
+                    bounded(stall, out.write_all(&more.frame)).await?;
                 }
                 break;
             }

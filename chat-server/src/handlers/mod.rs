@@ -3,6 +3,7 @@
 //! connection adds the request id and writes it.
 
 mod account;
+mod blobs;
 mod directory;
 mod ephemeral;
 pub mod groups;
@@ -35,6 +36,8 @@ pub struct Refusal {
     pub retry_after_ms: Option<u64>,
     /// With `stale_version`: the group's current version and hash.
     pub current: Option<(u64, String)>,
+    /// With `bad_offset`: the offset to continue from.
+    pub offset: Option<u64>,
 }
 
 impl Refusal {
@@ -45,6 +48,7 @@ impl Refusal {
             message: message.into(),
             retry_after_ms: None,
             current: None,
+            offset: None,
         }
     }
 
@@ -65,8 +69,22 @@ impl Refusal {
         }
     }
 
+    /// `bad_offset`, naming the offset to continue from.
+    pub fn bad_offset(offset: u64, message: impl Into<String>) -> Self {
+        Self {
+            offset: Some(offset),
+            ..Self::new(ErrorCode::BadOffset, message)
+        }
+    }
+
     /// The frame sent to the client.
     pub fn into_message(self) -> ServerMessage {
+        if let Some(offset) = self.offset {
+            return ServerMessage::BadOffset {
+                message: self.message,
+                offset,
+            };
+        }
         match self.current {
             Some((current_version, current_hash)) => ServerMessage::StaleVersion {
                 message: self.message,
@@ -116,6 +134,7 @@ impl From<Busy> for Refusal {
             message: "the server is busy; try again in a moment".into(),
             retry_after_ms: Some(1_000),
             current: None,
+            offset: None,
         }
     }
 }
@@ -130,6 +149,7 @@ impl From<Denied> for Refusal {
                     .into(),
                 retry_after_ms: Some(1_000),
                 current: None,
+                offset: None,
             },
         }
     }
@@ -143,6 +163,7 @@ fn rate_limited(wait: Duration, what: &str) -> Refusal {
         message: format!("{what}; try again in {} s", retry.div_ceil(1000)),
         retry_after_ms: Some(retry),
         current: None,
+        offset: None,
     }
 }
 
@@ -204,6 +225,20 @@ pub async fn dispatch<S: Store>(sh: &Arc<Shared<S>>, s: &mut Session, request: R
             };
             groups::group_commit(sh, s, groups::Commit { group_id, record }).await
         }
+        Request::BlobCreate { size } => blobs::create(sh, s, size).await,
+        Request::BlobPut {
+            blob_id,
+            offset,
+            data,
+        } => blobs::put(sh, s, blob_id, offset, data).await,
+        Request::BlobStatus { blob_id } => blobs::status(sh, s, blob_id).await,
+        Request::BlobFinish { blob_id, digest } => blobs::finish(sh, s, blob_id, digest).await,
+        Request::BlobGet {
+            blob_id,
+            offset,
+            length,
+        } => blobs::get(sh, s, blob_id, offset, length).await,
+        Request::BlobDelete { blob_id } => blobs::delete(sh, s, blob_id).await,
         Request::Ack { msg_ids } => messages::ack(sh, s, msg_ids).await,
         Request::Ping {} => Ok(Some(ServerMessage::Pong {})),
     }

@@ -6,8 +6,10 @@
 //! async for that reason; implementations keep the blocking work off the
 //! async workers themselves.
 
+mod blobs;
 mod sqlite;
 
+pub use blobs::{BlobRecord, NewBlob, QuotaRefusal};
 pub use sqlite::SqliteStore;
 
 use std::future::Future;
@@ -256,6 +258,50 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes expired messages and expired tokens; returns how many
     /// messages went.
     fn purge_expired(&self, now: i64) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Records a blob reservation (PROTOCOL.md §5.3) unless the owner's
+    /// unexpired blobs plus this one would pass `quota` bytes, or the owner
+    /// already has `max_uploads` unfinished uploads (`Ok(Err(..))`). The
+    /// check and the insert are one step of the writer.
+    fn blob_create(
+        &self,
+        new: NewBlob,
+    ) -> impl Future<Output = Result<Result<(), QuotaRefusal>, StoreError>> + Send;
+
+    /// The record of `blob_id`, expired or not.
+    fn blob(
+        &self,
+        blob_id: &str,
+    ) -> impl Future<Output = Result<Option<BlobRecord>, StoreError>> + Send;
+
+    /// Moves an unfinished blob's durable offset from `from` to `to`
+    /// (compare-and-set); false when it was not at `from`.
+    fn blob_advance(
+        &self,
+        blob_id: &str,
+        from: u64,
+        to: u64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Marks an unfinished blob whose offset is its size finished with
+    /// `digest`, expiring at `expires`; false when it is not such a blob.
+    fn blob_finish(
+        &self,
+        blob_id: &str,
+        digest: &str,
+        now: i64,
+        expires: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Deletes a blob's record, freeing its quota; false when there was none.
+    fn blob_delete(&self, blob_id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Ids of blobs expired at `now`, at most `limit`.
+    fn blobs_expired(
+        &self,
+        now: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
 
     /// Finishes the writes already queued and releases the database; later
     /// calls fail with [`StoreError::Unavailable`]. Called once at shutdown.

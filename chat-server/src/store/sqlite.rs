@@ -7,6 +7,7 @@
 //! Every SQLite call runs off the async workers: writes on the writer
 //! thread, reads on tokio's blocking pool.
 
+mod blobs;
 mod connection;
 mod migrate;
 mod ops;
@@ -26,8 +27,8 @@ use self::readers::Readers;
 use self::writer::Writer;
 pub use self::writer::WriterStats;
 use super::{
-    GroupRecord, KeyRecord, NewMessage, NewToken, Store, StoreError, StoredMessage, UserAuth,
-    UserId,
+    BlobRecord, GroupRecord, KeyRecord, NewBlob, NewMessage, NewToken, QuotaRefusal, Store,
+    StoreError, StoredMessage, UserAuth, UserId,
 };
 
 /// Tunables of [`SqliteStore::open_with`]; the defaults suit one server.
@@ -270,6 +271,42 @@ impl Store for SqliteStore {
 
     async fn purge_expired(&self, now: i64) -> Result<u64, StoreError> {
         self.write(move |c| ops::purge_expired(c, now)).await
+    }
+
+    async fn blob_create(&self, new: NewBlob) -> Result<Result<(), QuotaRefusal>, StoreError> {
+        self.write(move |c| blobs::create(c, &new)).await
+    }
+
+    async fn blob(&self, blob_id: &str) -> Result<Option<BlobRecord>, StoreError> {
+        let blob_id = blob_id.to_owned();
+        self.read(move |c| blobs::get(c, &blob_id)).await
+    }
+
+    async fn blob_advance(&self, blob_id: &str, from: u64, to: u64) -> Result<bool, StoreError> {
+        let blob_id = blob_id.to_owned();
+        self.write(move |c| blobs::advance(c, &blob_id, from, to))
+            .await
+    }
+
+    async fn blob_finish(
+        &self,
+        blob_id: &str,
+        digest: &str,
+        now: i64,
+        expires: i64,
+    ) -> Result<bool, StoreError> {
+        let (blob_id, digest) = (blob_id.to_owned(), digest.to_owned());
+        self.write(move |c| blobs::finish(c, &blob_id, &digest, now, expires))
+            .await
+    }
+
+    async fn blob_delete(&self, blob_id: &str) -> Result<bool, StoreError> {
+        let blob_id = blob_id.to_owned();
+        self.write(move |c| blobs::delete(c, &blob_id)).await
+    }
+
+    async fn blobs_expired(&self, now: i64, limit: u32) -> Result<Vec<String>, StoreError> {
+        self.read(move |c| blobs::expired(c, now, limit)).await
     }
 
     async fn shutdown(&self) {

@@ -10,8 +10,8 @@ use chat_proto::crypto::{RsaPrivateKey, private_key_from_pem};
 use chat_proto::encoding::{b64_decode, b64_encode, tbs};
 use chat_proto::sealed::{Sealed, credentials_aad};
 use chat_proto::wire::{
-    ErrorCode, ItemError, MultiItem, MultiOutcome, MultiResult, RequestId, ServerMessage,
-    UserPresence, decode_request, decode_server, encode,
+    ErrorCode, FileLimits, ItemError, MultiItem, MultiOutcome, MultiResult, RequestId,
+    ServerMessage, UserPresence, decode_request, decode_server, encode,
 };
 use chat_proto::{Request, wire::MAX_ID_LEN};
 use proptest::prelude::*;
@@ -117,6 +117,22 @@ fn request() -> impl Strategy<Value = Request> {
         ),
         names().prop_map(|msg_ids| Request::Ack { msg_ids }),
         Just(Request::Ping {}),
+        any::<u64>().prop_map(|size| Request::BlobCreate { size }),
+        (text(), any::<u64>(), text()).prop_map(|(blob_id, offset, data)| Request::BlobPut {
+            blob_id,
+            offset,
+            data
+        }),
+        text().prop_map(|blob_id| Request::BlobStatus { blob_id }),
+        (text(), text()).prop_map(|(blob_id, digest)| Request::BlobFinish { blob_id, digest }),
+        (text(), any::<u64>(), any::<u64>()).prop_map(|(blob_id, offset, length)| {
+            Request::BlobGet {
+                blob_id,
+                offset,
+                length,
+            }
+        }),
+        text().prop_map(|blob_id| Request::BlobDelete { blob_id }),
     ]
 }
 
@@ -147,16 +163,74 @@ fn error_code() -> impl Strategy<Value = ErrorCode> {
     proptest::sample::select(ErrorCode::ALL.to_vec())
 }
 
+fn file_limits() -> impl Strategy<Value = FileLimits> {
+    any::<[u64; 5]>().prop_map(|[max_blob, max_piece, quota, upload_ttl_ms, blob_ttl_ms]| {
+        FileLimits {
+            max_blob,
+            max_piece,
+            quota,
+            upload_ttl_ms,
+            blob_ttl_ms,
+        }
+    })
+}
+
 fn server_message() -> impl Strategy<Value = ServerMessage> {
     prop_oneof![
-        (any::<u32>(), text(), text(), text()).prop_map(|(protocol, server, server_key, nonce)| {
-            ServerMessage::Hello {
-                protocol,
-                server,
-                server_key,
-                nonce,
+        (
+            any::<u32>(),
+            text(),
+            text(),
+            text(),
+            proptest::option::of(file_limits())
+        )
+            .prop_map(|(protocol, server, server_key, nonce, files)| {
+                ServerMessage::Hello {
+                    protocol,
+                    server,
+                    server_key,
+                    nonce,
+                    files,
+                }
+            }),
+        (text(), any::<i64>())
+            .prop_map(|(blob_id, expires)| ServerMessage::BlobCreated { blob_id, expires }),
+        (text(), any::<u64>())
+            .prop_map(|(blob_id, offset)| ServerMessage::BlobAck { blob_id, offset }),
+        (
+            text(),
+            any::<u64>(),
+            any::<u64>(),
+            any::<bool>(),
+            any::<i64>()
+        )
+            .prop_map(|(blob_id, size, offset, finished, expires)| {
+                ServerMessage::BlobStatus {
+                    blob_id,
+                    size,
+                    offset,
+                    finished,
+                    expires,
+                }
+            }),
+        (text(), any::<u64>(), any::<i64>()).prop_map(|(blob_id, size, expires)| {
+            ServerMessage::BlobFinished {
+                blob_id,
+                size,
+                expires,
             }
         }),
+        (text(), any::<u64>(), any::<u64>(), text()).prop_map(|(blob_id, offset, size, data)| {
+            ServerMessage::BlobData {
+                blob_id,
+                offset,
+                size,
+                data,
+            }
+        }),
+        text().prop_map(|blob_id| ServerMessage::BlobDeleted { blob_id }),
+        (text(), any::<u64>())
+            .prop_map(|(message, offset)| ServerMessage::BadOffset { message, offset }),
         text().prop_map(|username| ServerMessage::SignupOk { username }),
         (text(), text(), any::<i64>()).prop_map(|(username, token, token_expires)| {
             ServerMessage::LoginOk {

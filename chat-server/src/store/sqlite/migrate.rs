@@ -20,6 +20,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         version: 3,
         sql: include_str!("../migrations/0003_group_records.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("../migrations/0004_blobs.sql"),
+    },
 ];
 
 /// Applies every migration newer than the database.

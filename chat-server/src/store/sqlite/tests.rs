@@ -10,7 +10,9 @@ use tempfile::TempDir;
 
 use super::queries::prefix_end;
 use super::{SqliteOptions, SqliteStore, migrate, now_ms};
-use crate::store::{GroupRecord, KeyRecord, NewMessage, NewToken, Store, StoreError};
+use crate::store::{
+    GroupRecord, KeyRecord, NewBlob, NewMessage, NewToken, QuotaRefusal, Store, StoreError,
+};
 
 const DAY: i64 = 86_400_000;
 
@@ -882,4 +884,91 @@ async fn adopts_a_seed_database() {
     assert_eq!(store.current_key("old").await.unwrap(), None);
     let new = store.create_user("new", "h", &key(1), 0).await.unwrap();
     assert!(new > auth.id);
+}
+
+fn blob(n: u8, owner: i64, size: u64, now: i64) -> NewBlob {
+    NewBlob {
+        blob_id: format!("{n:032x}"),
+        owner,
+        size,
+        now,
+        expires: now + 1_000,
+        quota: 10_000,
+        max_uploads: 3,
+    }
+}
+
+#[tokio::test]
+async fn blob_quota_offsets_finish_and_expiry() {
+    let f = Fixture::new();
+    let (alice, bob) = (user(&f.store, "alice").await, user(&f.store, "bob").await);
+    let s = &f.store;
+    assert_eq!(
+        s.blob_create(blob(1, alice, 6_000, 0)).await.unwrap(),
+        Ok(())
+    );
+    // Exactly at the quota fits; one byte more does not.
+    assert_eq!(
+        s.blob_create(blob(2, alice, 4_001, 0)).await.unwrap(),
+        Err(QuotaRefusal::Bytes {
+            used: 6_000,
+            quota: 10_000
+        })
+    );
+    assert_eq!(
+        s.blob_create(blob(2, alice, 4_000, 0)).await.unwrap(),
+        Ok(())
+    );
+    assert_eq!(
+        s.blob_create(blob(3, bob, 10_000, 0)).await.unwrap(),
+        Ok(())
+    );
+    let id = format!("{:032x}", 1);
+    // The durable offset moves by compare-and-set, never past the size.
+    assert!(s.blob_advance(&id, 0, 4_000).await.unwrap());
+    assert!(!s.blob_advance(&id, 0, 10).await.unwrap());
+    assert!(!s.blob_advance(&id, 4_000, 6_001).await.unwrap());
+    assert!(
+        !s.blob_finish(&id, "d", 5, 500).await.unwrap(),
+        "not complete"
+    );
+    assert!(s.blob_advance(&id, 4_000, 6_000).await.unwrap());
+    assert!(s.blob_finish(&id, "d", 5, 500).await.unwrap());
+    assert!(!s.blob_finish(&id, "d", 5, 500).await.unwrap(), "only once");
+    let rec = s.blob(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            rec.owner,
+            rec.size,
+            rec.offset,
+            rec.digest.as_deref(),
+            rec.finished,
+            rec.expires
+        ),
+        (alice, 6_000, 6_000, Some("d"), Some(5), 500)
+    );
+    assert!(
+        !s.blob_advance(&id, 6_000, 6_000).await.unwrap(),
+        "finished"
+    );
+    // Expired rows stop counting and are listed for the sweeper.
+    assert_eq!(
+        s.blob_create(blob(4, alice, 6_000, 600)).await.unwrap(),
+        Ok(())
+    );
+    assert_eq!(s.blobs_expired(600, 10).await.unwrap(), vec![id.clone()]);
+    assert!(s.blob_delete(&id).await.unwrap());
+    assert!(!s.blob_delete(&id).await.unwrap());
+    assert_eq!(s.blob(&id).await.unwrap(), None);
+    // At most `max_uploads` unfinished at once.
+    let f = f.reopen().await;
+    let s = &f.store;
+    let carol = user(s, "carol").await;
+    for n in 5..8 {
+        assert_eq!(s.blob_create(blob(n, carol, 1, 600)).await.unwrap(), Ok(()));
+    }
+    assert_eq!(
+        s.blob_create(blob(8, carol, 1, 600)).await.unwrap(),
+        Err(QuotaRefusal::Uploads { max: 3 })
+    );
 }

@@ -3,9 +3,9 @@
 //! (`login_ok`) are replaced by `<redacted>`, sealed credentials by
 //! `<sealed>` (they hold a password or a token, and a captured blob is
 //! worth something on its connection), and envelopes are reduced to their
-//! `kind` (SECURITY.md: no envelope is ever logged). Written out by hand so
-//! that a new variant or field cannot appear in logs before someone decided
-//! whether it is secret.
+//! `kind` (SECURITY.md: no envelope is ever logged), and blob pieces to
+//! their length. Written out by hand so that a new variant or field cannot
+//! appear in logs before someone decided whether it is secret.
 
 use std::fmt;
 
@@ -47,6 +47,16 @@ impl fmt::Debug for AnyEnvelope<'_> {
 }
 
 const SEALED: Redacted = Redacted("sealed");
+
+/// Blob bytes (ciphertext, up to a piece) shown as their length only: a
+/// log line must stay a line.
+struct B64Len<'a>(&'a str);
+
+impl fmt::Debug for B64Len<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} b64 chars>", self.0.len())
+    }
+}
 
 impl fmt::Debug for MultiItem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -129,6 +139,42 @@ impl fmt::Debug for Request {
                 .field("members", members)
                 .field("admins", admins)
                 .finish(),
+            Request::BlobCreate { size } => {
+                f.debug_struct("BlobCreate").field("size", size).finish()
+            }
+            Request::BlobPut {
+                blob_id,
+                offset,
+                data,
+            } => f
+                .debug_struct("BlobPut")
+                .field("blob_id", blob_id)
+                .field("offset", offset)
+                .field("data", &B64Len(data))
+                .finish(),
+            Request::BlobStatus { blob_id } => f
+                .debug_struct("BlobStatus")
+                .field("blob_id", blob_id)
+                .finish(),
+            Request::BlobFinish { blob_id, digest } => f
+                .debug_struct("BlobFinish")
+                .field("blob_id", blob_id)
+                .field("digest", digest)
+                .finish(),
+            Request::BlobGet {
+                blob_id,
+                offset,
+                length,
+            } => f
+                .debug_struct("BlobGet")
+                .field("blob_id", blob_id)
+                .field("offset", offset)
+                .field("length", length)
+                .finish(),
+            Request::BlobDelete { blob_id } => f
+                .debug_struct("BlobDelete")
+                .field("blob_id", blob_id)
+                .finish(),
             Request::Ack { msg_ids } => f.debug_struct("Ack").field("msg_ids", msg_ids).finish(),
             Request::Ping {} => f.write_str("Ping"),
         }
@@ -143,12 +189,14 @@ impl fmt::Debug for ServerMessage {
                 server,
                 server_key,
                 nonce,
+                files,
             } => f
                 .debug_struct("Hello")
                 .field("protocol", protocol)
                 .field("server", server)
                 .field("server_key", server_key)
                 .field("nonce", nonce)
+                .field("files", files)
                 .finish(),
             ServerMessage::SignupOk { username } => f
                 .debug_struct("SignupOk")
@@ -264,6 +312,61 @@ impl fmt::Debug for ServerMessage {
                 .field("message", message)
                 .field("current_version", current_version)
                 .field("current_hash", current_hash)
+                .finish(),
+            ServerMessage::BlobCreated { blob_id, expires } => f
+                .debug_struct("BlobCreated")
+                .field("blob_id", blob_id)
+                .field("expires", expires)
+                .finish(),
+            ServerMessage::BlobAck { blob_id, offset } => f
+                .debug_struct("BlobAck")
+                .field("blob_id", blob_id)
+                .field("offset", offset)
+                .finish(),
+            ServerMessage::BlobStatus {
+                blob_id,
+                size,
+                offset,
+                finished,
+                expires,
+            } => f
+                .debug_struct("BlobStatus")
+                .field("blob_id", blob_id)
+                .field("size", size)
+                .field("offset", offset)
+                .field("finished", finished)
+                .field("expires", expires)
+                .finish(),
+            ServerMessage::BlobFinished {
+                blob_id,
+                size,
+                expires,
+            } => f
+                .debug_struct("BlobFinished")
+                .field("blob_id", blob_id)
+                .field("size", size)
+                .field("expires", expires)
+                .finish(),
+            ServerMessage::BlobData {
+                blob_id,
+                offset,
+                size,
+                data,
+            } => f
+                .debug_struct("BlobData")
+                .field("blob_id", blob_id)
+                .field("offset", offset)
+                .field("size", size)
+                .field("data", &B64Len(data))
+                .finish(),
+            ServerMessage::BlobDeleted { blob_id } => f
+                .debug_struct("BlobDeleted")
+                .field("blob_id", blob_id)
+                .finish(),
+            ServerMessage::BadOffset { message, offset } => f
+                .debug_struct("BadOffset")
+                .field("message", message)
+                .field("offset", offset)
                 .finish(),
             ServerMessage::Pong {} => f.write_str("Pong"),
             ServerMessage::Error {

@@ -1,4 +1,4 @@
-//! The closed list of error codes of PROTOCOL.md §1.2 and §4.5.
+//! The closed list of error codes of PROTOCOL.md §1.2, §4.5 and §5.3.
 
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +45,21 @@ pub enum ErrorCode {
     /// `group_commit` by a user the group's record does not allow to make
     /// that change (§4.5).
     NotGroupAdmin,
+    /// A blob (or a piece of one) larger than the server allows, or empty
+    /// (§5.3).
+    TooLarge,
+    /// The owner's blobs would pass their quota (§5.3).
+    QuotaExceeded,
+    /// `blob_finish` with a digest other than the SHA-256 of what the
+    /// server holds; the upload is discarded (§5.3).
+    DigestMismatch,
+    /// No blob of that id that this user may see: never created, expired,
+    /// deleted, or not finished and not theirs (§5.3).
+    NoSuchBlob,
+    /// A `blob_put` (or `blob_finish`, `blob_get`) at the wrong offset;
+    /// sent as [`super::ServerMessage::BadOffset`], which carries the
+    /// offset to continue from (§5.3).
+    BadOffset,
 }
 
 impl ErrorCode {
@@ -69,11 +84,16 @@ impl ErrorCode {
             ErrorCode::Internal => "internal",
             ErrorCode::StaleVersion => "stale_version",
             ErrorCode::NotGroupAdmin => "not_group_admin",
+            ErrorCode::TooLarge => "too_large",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
+            ErrorCode::DigestMismatch => "digest_mismatch",
+            ErrorCode::NoSuchBlob => "no_such_blob",
+            ErrorCode::BadOffset => "bad_offset",
         }
     }
 
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::BadFrame,
         ErrorCode::FrameTooLarge,
         ErrorCode::UnknownType,
@@ -92,6 +112,11 @@ impl ErrorCode {
         ErrorCode::Internal,
         ErrorCode::StaleVersion,
         ErrorCode::NotGroupAdmin,
+        ErrorCode::TooLarge,
+        ErrorCode::QuotaExceeded,
+        ErrorCode::DigestMismatch,
+        ErrorCode::NoSuchBlob,
+        ErrorCode::BadOffset,
     ];
 }
 

@@ -1,4 +1,4 @@
-//! The wire messages of PROTOCOL.md §1 and §4.5 as closed enums, and the one place
+//! The wire messages of PROTOCOL.md §1, §4.5 and §5.3 as closed enums, and the one place
 //! where a frame's bytes become a typed message. Keeping classification of
 //! bad input here (bad_frame / unknown_type / bad_request) means the server
 //! and every client answer malformed frames the same way.
@@ -14,7 +14,7 @@ pub use request::{
     ChangePasswordCredentials, MultiItem, PasswordCredentials, REQUEST_TYPES, Request,
     TokenCredentials,
 };
-pub use response::{ItemError, MultiOutcome, MultiResult, ServerMessage, UserPresence};
+pub use response::{FileLimits, ItemError, MultiOutcome, MultiResult, ServerMessage, UserPresence};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! Client-to-server requests (PROTOCOL.md §1.3–§1.5 and §4.5) and the JSON
+//! Client-to-server requests (PROTOCOL.md §1.3–§1.5, §4.5 and §5.3) and the JSON
 //! payloads sealed inside their `credentials`.
 
 use serde::{Deserialize, Serialize};
@@ -106,6 +106,46 @@ pub enum Request {
         /// The new state's admins, strictly ascending, each a member.
         admins: Vec<String>,
     },
+    /// Reserve a blob of `size` bytes in the blob store (§5.3).
+    BlobCreate {
+        /// The blob's exact size in bytes (1 to the server's `max_blob`).
+        size: u64,
+    },
+    /// Write one piece of an unfinished blob at its durable offset (§5.3).
+    BlobPut {
+        /// The blob (32 lowercase hex digits).
+        blob_id: String,
+        /// Where the piece goes: must be the blob's durable offset.
+        offset: u64,
+        /// The piece, b64; at most `max_piece` bytes decoded.
+        data: String,
+    },
+    /// Ask for a blob's size, durable offset and state (§5.3).
+    BlobStatus {
+        /// The blob.
+        blob_id: String,
+    },
+    /// Close an upload with the SHA-256 of all its bytes (§5.3).
+    BlobFinish {
+        /// The blob.
+        blob_id: String,
+        /// Lowercase hex SHA-256 of the whole blob (64 digits).
+        digest: String,
+    },
+    /// Read a piece of a finished blob (§5.3).
+    BlobGet {
+        /// The blob.
+        blob_id: String,
+        /// First byte wanted.
+        offset: u64,
+        /// Bytes wanted; the answer holds at most `max_piece`.
+        length: u64,
+    },
+    /// Delete one of one's own blobs, freeing its quota (§5.3).
+    BlobDelete {
+        /// The blob.
+        blob_id: String,
+    },
     /// Acknowledge delivered messages; no response.
     Ack {
         /// Server message ids.
@@ -129,6 +169,12 @@ pub const REQUEST_TYPES: &[&str] = &[
     "send",
     "send_multi",
     "group_commit",
+    "blob_create",
+    "blob_put",
+    "blob_status",
+    "blob_finish",
+    "blob_get",
+    "blob_delete",
     "ack",
     "ping",
 ];
@@ -149,6 +195,12 @@ impl Request {
             Request::Send { .. } | Request::SendEphemeral { .. } => "send",
             Request::SendMulti { .. } => "send_multi",
             Request::GroupCommit { .. } => "group_commit",
+            Request::BlobCreate { .. } => "blob_create",
+            Request::BlobPut { .. } => "blob_put",
+            Request::BlobStatus { .. } => "blob_status",
+            Request::BlobFinish { .. } => "blob_finish",
+            Request::BlobGet { .. } => "blob_get",
+            Request::BlobDelete { .. } => "blob_delete",
             Request::Ack { .. } => "ack",
             Request::Ping {} => "ping",
         }

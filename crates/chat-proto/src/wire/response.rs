@@ -30,6 +30,10 @@ pub enum ServerMessage {
         server_key: String,
         /// Base64 of 32 random bytes; binds sealed credentials to this connection.
         nonce: String,
+        /// The blob store's limits (§5.4); absent when the server has no
+        /// blob store.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        files: Option<FileLimits>,
     },
     /// The account was created.
     SignupOk {
@@ -148,6 +152,58 @@ pub enum ServerMessage {
         /// The opaque envelope.
         envelope: Map<String, Value>,
     },
+    /// A blob is reserved (§5.3).
+    BlobCreated {
+        /// The new blob's id (32 lowercase hex digits), chosen by the server.
+        blob_id: String,
+        /// When the unfinished upload expires (Unix ms).
+        expires: i64,
+    },
+    /// A piece is durable (§5.3).
+    BlobAck {
+        /// The blob.
+        blob_id: String,
+        /// The new durable offset: where the next piece goes.
+        offset: u64,
+    },
+    /// A blob's state (§5.3): how a client resumes.
+    BlobStatus {
+        /// The blob.
+        blob_id: String,
+        /// Its declared size.
+        size: u64,
+        /// Its durable offset (= size once finished).
+        offset: u64,
+        /// Whether it is finished (downloadable).
+        finished: bool,
+        /// When it expires (Unix ms).
+        expires: i64,
+    },
+    /// An upload is closed and its digest checked (§5.3).
+    BlobFinished {
+        /// The blob.
+        blob_id: String,
+        /// Its size.
+        size: u64,
+        /// When it expires (Unix ms).
+        expires: i64,
+    },
+    /// A piece of a finished blob (§5.3).
+    BlobData {
+        /// The blob.
+        blob_id: String,
+        /// Where the piece starts.
+        offset: u64,
+        /// The blob's whole size.
+        size: u64,
+        /// The piece, b64 (empty at the end of the blob).
+        data: String,
+    },
+    /// A blob is deleted and its quota freed (§5.3).
+    BlobDeleted {
+        /// The blob.
+        blob_id: String,
+    },
     /// Keep-alive answer.
     Pong {},
     /// A request failed, or the connection is about to close.
@@ -171,6 +227,31 @@ pub enum ServerMessage {
         /// That version's state hash ("" when there is no record).
         current_hash: String,
     },
+    /// `error` `bad_offset` (§5.3): on the wire an `error` with
+    /// `code: "bad_offset"`; its own variant because it carries the offset
+    /// the client must continue from.
+    BadOffset {
+        /// For people.
+        message: String,
+        /// The blob's durable offset (for `blob_get`: its size).
+        offset: u64,
+    },
+}
+
+/// The blob store's limits, advertised in `hello` (§5.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileLimits {
+    /// Largest blob in bytes.
+    pub max_blob: u64,
+    /// Largest piece of `blob_put` and `blob_data` in bytes (decoded).
+    pub max_piece: u64,
+    /// Bytes one user's unfinished reservations and finished blobs may
+    /// take together.
+    pub quota: u64,
+    /// An unfinished upload expires this long after `blob_create` (ms).
+    pub upload_ttl_ms: u64,
+    /// A finished blob expires this long after `blob_finish` (ms).
+    pub blob_ttl_ms: u64,
 }
 
 /// One item's outcome in `sent_multi`.
@@ -229,6 +310,12 @@ pub(super) const SERVER_TYPES: &[&str] = &[
     "sent",
     "sent_multi",
     "group_committed",
+    "blob_created",
+    "blob_ack",
+    "blob_status",
+    "blob_finished",
+    "blob_data",
+    "blob_deleted",
     "deliver",
     "pong",
     "error",

@@ -307,3 +307,180 @@ fn send_multi_items_keep_envelopes_that_are_not_objects() {
         );
     }
 }
+
+#[test]
+fn blob_requests_decode_from_their_documented_shapes() {
+    let id = "0123456789abcdef0123456789abcdef";
+    let cases = [
+        (
+            json!({"type":"blob_create","id":1,"size":5}),
+            Request::BlobCreate { size: 5 },
+        ),
+        (
+            json!({"type":"blob_put","id":1,"blob_id":id,"offset":0,"data":"aGk="}),
+            Request::BlobPut {
+                blob_id: id.into(),
+                offset: 0,
+                data: "aGk=".into(),
+            },
+        ),
+        (
+            json!({"type":"blob_status","id":1,"blob_id":id}),
+            Request::BlobStatus { blob_id: id.into() },
+        ),
+        (
+            json!({"type":"blob_finish","id":1,"blob_id":id,"digest":"ab"}),
+            Request::BlobFinish {
+                blob_id: id.into(),
+                digest: "ab".into(),
+            },
+        ),
+        (
+            json!({"type":"blob_get","id":1,"blob_id":id,"offset":2,"length":3}),
+            Request::BlobGet {
+                blob_id: id.into(),
+                offset: 2,
+                length: 3,
+            },
+        ),
+        (
+            json!({"type":"blob_delete","id":1,"blob_id":id}),
+            Request::BlobDelete { blob_id: id.into() },
+        ),
+    ];
+    for (frame, want) in cases {
+        let (rid, got) = decode(frame.clone()).expect("decodes");
+        assert_eq!((rid, &got), (Some(RequestId::from(1)), &want), "{frame}");
+        let again: Value =
+            serde_json::from_slice(&encode(Some(&RequestId::from(1)), &got)).expect("json");
+        assert_eq!(again, frame, "the encoding is the documented shape");
+    }
+    for bad in [
+        json!({"type":"blob_create","size":-1}),
+        json!({"type":"blob_create","size":"5"}),
+        json!({"type":"blob_put","blob_id":id,"offset":0}),
+        json!({"type":"blob_put","blob_id":id,"offset":-1,"data":""}),
+        json!({"type":"blob_get","blob_id":id,"offset":0}),
+        json!({"type":"blob_finish","blob_id":id}),
+    ] {
+        assert_eq!(
+            decode(bad.clone()).err().map(|e| e.code),
+            Some(ErrorCode::BadRequest),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn blob_answers_round_trip_in_their_documented_shapes() {
+    let id = "0123456789abcdef0123456789abcdef".to_string();
+    let cases = [
+        (
+            ServerMessage::BlobCreated {
+                blob_id: id.clone(),
+                expires: 9,
+            },
+            json!({"type":"blob_created","id":1,"blob_id":id,"expires":9}),
+        ),
+        (
+            ServerMessage::BlobAck {
+                blob_id: id.clone(),
+                offset: 4,
+            },
+            json!({"type":"blob_ack","id":1,"blob_id":id,"offset":4}),
+        ),
+        (
+            ServerMessage::BlobStatus {
+                blob_id: id.clone(),
+                size: 8,
+                offset: 4,
+                finished: false,
+                expires: 9,
+            },
+            json!({"type":"blob_status","id":1,"blob_id":id,"size":8,"offset":4,
+                   "finished":false,"expires":9}),
+        ),
+        (
+            ServerMessage::BlobFinished {
+                blob_id: id.clone(),
+                size: 8,
+                expires: 9,
+            },
+            json!({"type":"blob_finished","id":1,"blob_id":id,"size":8,"expires":9}),
+        ),
+        (
+            ServerMessage::BlobData {
+                blob_id: id.clone(),
+                offset: 0,
+                size: 2,
+                data: "aGk=".into(),
+            },
+            json!({"type":"blob_data","id":1,"blob_id":id,"offset":0,"size":2,"data":"aGk="}),
+        ),
+        (
+            ServerMessage::BlobDeleted {
+                blob_id: id.clone(),
+            },
+            json!({"type":"blob_deleted","id":1,"blob_id":id}),
+        ),
+        (
+            ServerMessage::BadOffset {
+                message: "continue at 4".into(),
+                offset: 4,
+            },
+            json!({"type":"error","id":1,"code":"bad_offset","message":"continue at 4","offset":4}),
+        ),
+    ];
+    for (msg, shape) in cases {
+        let bytes = encode(Some(&RequestId::from(1)), &msg);
+        let v: Value = serde_json::from_slice(&bytes).expect("json");
+        assert_eq!(v, shape);
+        assert_eq!(
+            decode_server(&bytes).expect("decode"),
+            (Some(RequestId::from(1)), msg)
+        );
+    }
+    // A bad_offset without its offset is still an error, and the internal
+    // tag is not a wire type.
+    let bare = br#"{"type":"error","code":"bad_offset","message":"m"}"#;
+    assert!(matches!(
+        decode_server(bare),
+        Ok((
+            None,
+            ServerMessage::Error {
+                code: ErrorCode::BadOffset,
+                ..
+            }
+        ))
+    ));
+    let e = decode(json!({"type":"bad_offset","offset":1})).expect_err("internal tag");
+    assert_eq!(e.code, ErrorCode::UnknownType);
+}
+
+#[test]
+fn hello_carries_the_file_limits_when_there_are_some() {
+    let limits = FileLimits {
+        max_blob: 104_864_000,
+        max_piece: 524_288,
+        quota: 1_073_741_824,
+        upload_ttl_ms: 86_400_000,
+        blob_ttl_ms: 2_592_000_000,
+    };
+    let hello = |files| ServerMessage::Hello {
+        protocol: 1,
+        server: "s".into(),
+        server_key: "k".into(),
+        nonce: "n".into(),
+        files,
+    };
+    let v: Value = serde_json::from_slice(&encode(None, &hello(Some(limits)))).expect("json");
+    assert_eq!(
+        v["files"],
+        json!({"max_blob":104_864_000u64,"max_piece":524_288,"quota":1_073_741_824u64,
+               "upload_ttl_ms":86_400_000u64,"blob_ttl_ms":2_592_000_000u64})
+    );
+    let bytes = encode(None, &hello(None));
+    let v: Value = serde_json::from_slice(&bytes).expect("json");
+    assert!(v.get("files").is_none(), "no blob store, no `files`");
+    assert_eq!(decode_server(&bytes).expect("decode").1, hello(None));
+}

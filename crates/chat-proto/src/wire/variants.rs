@@ -1,7 +1,8 @@
 //! Wire types that carry two variants, told apart by a field (PROTOCOL.md
 //! §4.5): a `send` or `deliver` with `"ephemeral": true`, a `sent` with
 //! `delivered`, an `error` with `code: "stale_version"` and its current
-//! version. Each is a variant of its own in [`Request`](super::Request) and
+//! version, an `error` with `code: "bad_offset"` and its offset (§5.3).
+//! Each is a variant of its own in [`Request`](super::Request) and
 //! [`ServerMessage`](super::ServerMessage), so a program cannot treat an
 //! ephemeral envelope as a stored one (or lose a stale version's current
 //! hash) by forgetting to look at a field, and so the version-1 variants
@@ -36,6 +37,12 @@ pub(super) fn internal_type(
         {
             Some("stale_version")
         }
+        "error"
+            if map.get("code").and_then(Value::as_str) == Some("bad_offset")
+                && map.contains_key("offset") =>
+        {
+            Some("bad_offset")
+        }
         _ => None,
     })
 }
@@ -48,6 +55,7 @@ pub(super) fn to_wire_form(map: &mut Map<String, Value>) {
         Some("deliver_ephemeral") => ("deliver", "ephemeral", Value::Bool(true)),
         Some("sent_ephemeral") => ("sent", "queued", Value::Bool(false)),
         Some("stale_version") => ("error", "code", Value::from("stale_version")),
+        Some("bad_offset") => ("error", "code", Value::from("bad_offset")),
         _ => return,
     };
     map.insert("type".into(), Value::from(ty));
