@@ -763,7 +763,11 @@ fn typing_shows_in_a_group_and_is_sent_while_typing() {
     let (ad, mut alice) = w.user("alice");
     let (_bd, mut bob) = w.user("bob");
     subscribe_groups(&w, &mut bob);
-    w.call(&mut alice, "subscribe", json!({"events": ["group"]}));
+    w.call(
+        &mut alice,
+        "subscribe",
+        json!({"events": ["message", "group"]}),
+    );
     let made = w.call(
         &mut bob,
         "group_create",
@@ -772,14 +776,18 @@ fn typing_shows_in_a_group_and_is_sent_while_typing() {
     let id = made["group"]["id"].as_str().unwrap().to_string();
     // alice can write to the group once her chatd holds its state.
     w.event(&mut alice, "alice joining crew", |e| e["type"] == "group");
-    // A message each way first, so both keys are confirmed.
+    // A message each way first, so both keys are confirmed. alice answers
+    // once bob's message is in, so the window opens on exactly one unread.
     w.call(&mut bob, "send", json!({"group": id, "text": "hi crew"}));
+    w.event(&mut alice, "bob's greeting", |e| {
+        e["type"] == "message" && e["message"]["text"] == "hi crew"
+    });
     w.call(&mut alice, "send", json!({"group": id, "text": "hi bob"}));
     w.event(&mut bob, "alice's answer", |e| {
         e["type"] == "message" && e["message"]["text"] == "hi bob"
     });
     let mut h = gui(&ad.socket);
-    click_when_shown(&mut h, "Group crew");
+    click_when_shown(&mut h, "Group crew, 1 unread");
     wait_label(&mut h, "hi bob");
     w.call(&mut bob, "typing", json!({"group": id}));
     wait_label(&mut h, "bob is typing...");
