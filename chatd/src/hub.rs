@@ -195,6 +195,7 @@ mod tests {
                     name: "team".into(),
                 }),
                 receipts: None,
+                file: None,
             },
             focused: false,
         }

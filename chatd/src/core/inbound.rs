@@ -335,6 +335,7 @@ fn apply_payload(
                 status: MessageStatus::Delivered,
                 group: None,
                 receipts: None,
+                file: None,
             };
             if tx.insert_message(&message)? {
                 let receipt = Payload::receipt(ReceiptStatus::Delivered, vec![t.id], now)

@@ -52,6 +52,12 @@ pub enum Error {
     NotGroupAdmin(String),
     /// Not (or no longer) a member of the group.
     NotGroupMember(String),
+    /// No transfer by that id.
+    NoSuchTransfer(String),
+    /// The file is larger than the server or chatd takes.
+    FileTooLarge(String),
+    /// The message has no file, or its file cannot be fetched any more.
+    NotAFile(String),
     /// The caller runs as another user (the session bus admits only its
     /// owner, so this means a misconfigured bus).
     AccessDenied(String),
@@ -92,6 +98,9 @@ impl From<ApiError> for Error {
             ErrorCode::NoSuchGroup => Self::NoSuchGroup(message),
             ErrorCode::NotGroupAdmin => Self::NotGroupAdmin(message),
             ErrorCode::NotGroupMember => Self::NotGroupMember(message),
+            ErrorCode::NoSuchTransfer => Self::NoSuchTransfer(message),
+            ErrorCode::FileTooLarge => Self::FileTooLarge(message),
+            ErrorCode::NotAFile => Self::NotAFile(message),
         }
     }
 }

@@ -113,6 +113,19 @@ pub async fn emit(emitter: &SignalEmitter<'_>, event: &Event) -> zbus::Result<()
         EventBody::Typing { user, group } => {
             Chatd1::user_typing(emitter, seq, user, group.as_deref().unwrap_or_default()).await
         }
+        EventBody::Transfer { transfer: t, .. } => {
+            Chatd1::transfer_changed(
+                emitter,
+                seq,
+                &t.id,
+                &t.message,
+                &enum_name(&t.direction),
+                &enum_name(&t.state),
+                t.bytes,
+                t.total,
+            )
+            .await
+        }
     }
 }
 

@@ -715,6 +715,22 @@ impl Chatd1 {
         group_id: &str,
     ) -> zbus::Result<()>;
 
+    /// A file transfer started, moved or ended: its id, its message,
+    /// `upload` or `download`, its state, and bytes moved of the total.
+    /// Progress comes at most 4 times a second per transfer.
+    #[zbus(signal)]
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn transfer_changed(
+        emitter: &SignalEmitter<'_>,
+        seq: u64,
+        id: &str,
+        message_id: &str,
+        direction: &str,
+        state: &str,
+        bytes: u64,
+        total: u64,
+    ) -> zbus::Result<()>;
+
     /// chatd's settings changed; all of them, as Settings returns them.
     #[zbus(signal)]
     pub(crate) async fn settings_changed(

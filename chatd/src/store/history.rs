@@ -141,6 +141,7 @@ pub(super) fn message_from_row(row: &Row<'_>) -> Result<Message, StoreError> {
                 name: String::new(),
             }),
         receipts: None,
+        file: None,
     })
 }
 

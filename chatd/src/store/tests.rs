@@ -66,6 +66,7 @@ pub(super) fn incoming(id: &str, from: &str, ts: i64, text: &str) -> Message {
         status: MessageStatus::Delivered,
         group: None,
         receipts: None,
+        file: None,
     }
 }
 
@@ -81,6 +82,7 @@ pub(super) fn outgoing(id: &str, to: &str, ts: i64, text: &str) -> Message {
         status: MessageStatus::Sending,
         group: None,
         receipts: None,
+        file: None,
     }
 }
 

@@ -43,6 +43,14 @@ pub enum ErrorCode {
     NotGroupAdmin,
     /// -32012: extension: we are not (or no longer) a member of the group.
     NotGroupMember,
+    /// -32013: extension: no transfer by that id.
+    NoSuchTransfer,
+    /// -32014: extension: the file is larger than the server takes (or
+    /// than chatd's own limit), or the server keeps no files at all.
+    FileTooLarge,
+    /// -32015: extension: the message has no file, or its file cannot be
+    /// fetched any more.
+    NotAFile,
 }
 
 impl ErrorCode {
@@ -66,6 +74,9 @@ impl ErrorCode {
             ErrorCode::NoSuchGroup => -32010,
             ErrorCode::NotGroupAdmin => -32011,
             ErrorCode::NotGroupMember => -32012,
+            ErrorCode::NoSuchTransfer => -32013,
+            ErrorCode::FileTooLarge => -32014,
+            ErrorCode::NotAFile => -32015,
         }
     }
 
@@ -89,11 +100,14 @@ impl ErrorCode {
             ErrorCode::NoSuchGroup => "no_such_group",
             ErrorCode::NotGroupAdmin => "not_group_admin",
             ErrorCode::NotGroupMember => "not_group_member",
+            ErrorCode::NoSuchTransfer => "no_such_transfer",
+            ErrorCode::FileTooLarge => "file_too_large",
+            ErrorCode::NotAFile => "not_a_file",
         }
     }
 
     /// Every code.
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 20] = [
         ErrorCode::ParseError,
         ErrorCode::InvalidRequest,
         ErrorCode::MethodNotFound,
@@ -111,6 +125,9 @@ impl ErrorCode {
         ErrorCode::NoSuchGroup,
         ErrorCode::NotGroupAdmin,
         ErrorCode::NotGroupMember,
+        ErrorCode::NoSuchTransfer,
+        ErrorCode::FileTooLarge,
+        ErrorCode::NotAFile,
     ];
 
     /// The code with this number, if it is one of ours.

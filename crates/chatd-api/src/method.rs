@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ErrorCode};
+use crate::files::*;
 use crate::groups::*;
 use crate::types::*;
 
@@ -247,6 +248,19 @@ methods! {
     /// Extension: tells a conversation's other side(s) that we are typing
     /// (at most one indicator per conversation every 3 seconds).
     Typing = "typing" (TypingParams) -> TypingSent;
+    /// Extension: sends a file to a user or a group: chatd copies it,
+    /// uploads it sealed, then sends the message (see `transfers`).
+    SendFile = "send_file" (SendFileParams) -> FileSent;
+    /// Extension: downloads a received file (to the downloads directory,
+    /// or a given path), checked before it appears there.
+    Download = "download" (DownloadParams) -> OneTransfer;
+    /// Extension: uploads and downloads not yet ended, then recent ones.
+    Transfers = "transfers" (Empty) -> Transfers;
+    /// Extension: one transfer.
+    Transfer = "transfer" (TransferParams) -> OneTransfer;
+    /// Extension: stops a transfer for good (an upload's message is then
+    /// not sent; a download's partial file is removed).
+    CancelTransfer = "cancel_transfer" (TransferParams) -> OneTransfer;
 }
 
 /// Params by name into the method's params struct.

@@ -196,6 +196,10 @@ pub struct Message {
     /// Extension: per-member receipts of an outgoing group message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipts: Option<crate::groups::GroupReceipts>,
+    /// Extension: the file of a file message (then `text` is its caption,
+    /// empty when it has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<crate::files::FileInfo>,
 }
 
 /// Params of `history`: exactly one of `peer` and `group`.
@@ -461,6 +465,9 @@ pub enum EventKind {
     /// Extension: someone is typing (never stored; sent only to
     /// subscribers that name it).
     Typing,
+    /// Extension: a file transfer started, moved, or ended (sent only to
+    /// subscribers that name it; progress is never stored).
+    Transfer,
 }
 
 impl EventKind {
@@ -488,6 +495,7 @@ impl EventKind {
         EventKind::Settings,
         EventKind::Group,
         EventKind::Typing,
+        EventKind::Transfer,
     ];
 }
 
@@ -629,6 +637,16 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         group: Option<String>,
     },
+    /// Extension: a transfer started, ended, or moved. Progress (`progress`
+    /// true) comes at most 4 times a second per transfer and is never
+    /// stored, like `typing`; every change of state is stored.
+    Transfer {
+        /// The transfer now.
+        transfer: crate::files::Transfer,
+        /// Only `bytes` changed since the last event of this transfer.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        progress: bool,
+    },
 }
 
 impl EventBody {
@@ -645,6 +663,7 @@ impl EventBody {
             EventBody::Settings { .. } => EventKind::Settings,
             EventBody::Group { .. } => EventKind::Group,
             EventBody::Typing { .. } => EventKind::Typing,
+            EventBody::Transfer { .. } => EventKind::Transfer,
         }
     }
 
@@ -666,7 +685,10 @@ impl EventBody {
     /// drops seqs it has seen must let these through and must not resume
     /// from them.
     pub fn is_transient(&self) -> bool {
-        matches!(self, EventBody::Typing { .. })
+        matches!(
+            self,
+            EventBody::Typing { .. } | EventBody::Transfer { progress: true, .. }
+        )
     }
 
     /// Whether a subscriber that named `kinds` gets this event: its kind
@@ -802,6 +824,7 @@ mod tests {
             status: MessageStatus::Delivered,
             group: None,
             receipts: None,
+            file: None,
         };
         let one_to_one = EventBody::Message {
             message: message.clone(),

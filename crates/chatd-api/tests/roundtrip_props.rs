@@ -63,6 +63,7 @@ fn message() -> impl Strategy<Value = Message> {
             status,
             group: None,
             receipts: None,
+            file: None,
         })
 }
 

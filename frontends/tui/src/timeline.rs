@@ -344,6 +344,7 @@ mod tests {
             status,
             group: None,
             receipts: None,
+            file: None,
         }
     }
 

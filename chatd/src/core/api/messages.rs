@@ -74,6 +74,7 @@ pub(super) async fn send(core: &Core, p: SendParams) -> Result<Sent, ApiError> {
         status: MessageStatus::Sending,
         group: None,
         receipts: None,
+        file: None,
     };
     let mid = id.clone();
     let events = core
@@ -139,6 +140,7 @@ async fn send_group(core: &Core, me: &str, group: &str, text: String) -> Result<
                     name: s.name().to_string(),
                 }),
                 receipts: None,
+                file: None,
             };
             tx.insert_message(&message)?;
             tx.group_receipts_init(&id, &to)?;

@@ -69,6 +69,17 @@ pub async fn handle(core: &Arc<Core>, caller: Caller, request: Request) -> Resul
         Request::Groups(_) => Reply::Groups(groups::groups(core).await?),
         Request::GroupInfo(p) => Reply::GroupInfo(groups::group_info(core, p).await?),
         Request::Typing(p) => Reply::Typing(typing::typing(core, p).await?),
+        // Interim, while the transfer manager is built (issue 13).
+        Request::SendFile(_)
+        | Request::Download(_)
+        | Request::Transfers(_)
+        | Request::Transfer(_)
+        | Request::CancelTransfer(_) => {
+            return Err(ApiError::new(
+                ErrorCode::MethodNotFound,
+                "file transfer is not in this build of chatd yet",
+            ));
+        }
         Request::Subscribe(_) => {
             return Err(ApiError::new(
                 ErrorCode::InvalidRequest,

@@ -278,6 +278,7 @@ fn text(
             name: h.name().to_string(),
         }),
         receipts: None,
+        file: None,
     };
     if tx.insert_message(&message)? {
         let receipt = Payload::receipt(ReceiptStatus::Delivered, vec![t.id], cx.now)

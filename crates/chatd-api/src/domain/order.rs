@@ -44,6 +44,7 @@ mod tests {
             status: MessageStatus::Delivered,
             group: None,
             receipts: None,
+            file: None,
         }
     }
 

@@ -53,13 +53,18 @@ pub enum SecurityReason {
     /// `group_not_member`: a group message or state from, or for, someone
     /// who is not a member.
     GroupNotMember,
+    /// `file_too_large`: a file announced larger than chatd accepts.
+    FileTooLarge,
+    /// `file_tampered`: a downloaded file failed its checks (altered, cut
+    /// or reordered on the server or on the way); nothing was kept.
+    FileTampered,
     /// A reason this build does not know, kept verbatim.
     Unknown(String),
 }
 
 impl SecurityReason {
     /// Every known reason, for tests and documentation.
-    pub const KNOWN: [SecurityReason; 17] = [
+    pub const KNOWN: [SecurityReason; 19] = [
         SecurityReason::MalformedEnvelope,
         SecurityReason::BadSignature,
         SecurityReason::UnwrapFailed,
@@ -77,6 +82,8 @@ impl SecurityReason {
         SecurityReason::GroupStale,
         SecurityReason::GroupConflict,
         SecurityReason::GroupNotMember,
+        SecurityReason::FileTooLarge,
+        SecurityReason::FileTampered,
     ];
 
     /// The reason named by `code` (the wire string); unknown codes are
@@ -108,6 +115,8 @@ impl SecurityReason {
             SecurityReason::GroupStale => "group_stale",
             SecurityReason::GroupConflict => "group_conflict",
             SecurityReason::GroupNotMember => "group_not_member",
+            SecurityReason::FileTooLarge => "file_too_large",
+            SecurityReason::FileTampered => "file_tampered",
             SecurityReason::Unknown(code) => code,
         }
     }
@@ -158,6 +167,10 @@ impl SecurityReason {
             }
             SecurityReason::GroupNotMember => {
                 "a group message came from, or for, someone who is not a member".into()
+            }
+            SecurityReason::FileTooLarge => "a file was announced larger than chatd accepts".into(),
+            SecurityReason::FileTampered => {
+                "a downloaded file was altered, cut or reordered; it was not kept".into()
             }
             SecurityReason::Unknown(code) => format!("chatd refused it ({code})"),
         }
@@ -233,7 +246,10 @@ mod tests {
             "group_stale",
             "group_conflict",
             "group_not_member",
+            "file_too_large",
+            "file_tampered",
         ];
+        assert_eq!(codes.len(), SecurityReason::KNOWN.len());
         for (reason, code) in SecurityReason::KNOWN.iter().zip(codes) {
             assert_eq!(reason.as_str(), code);
             assert_eq!(serde_json::to_value(reason).unwrap(), json!(code));

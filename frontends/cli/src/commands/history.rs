@@ -97,6 +97,7 @@ mod tests {
             status: MessageStatus::Read,
             group: None,
             receipts: None,
+            file: None,
         };
         let page = Messages {
             messages: vec![m.clone()],

@@ -137,6 +137,11 @@ pub fn covered_by(method: MethodKind) -> Coverage {
              (chat-tui, chat-gui); a command gets its text whole, so there is no typing to \
              tell (`chat watch --typing` shows others typing)",
         ),
+        MethodKind::SendFile => By("send-file"),
+        MethodKind::Download => By("download"),
+        MethodKind::Transfers => By("transfers"),
+        MethodKind::Transfer => By("transfers"),
+        MethodKind::CancelTransfer => By("cancel-transfer"),
     }
 }
 

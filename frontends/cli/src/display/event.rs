@@ -204,6 +204,19 @@ pub fn body(event: &EventBody, known: &Known) -> String {
             Some(id) => format!("[{}] {} is typing...", names.name(id), safe(user)),
             None => format!("{} is typing...", safe(user)),
         },
+        EventBody::Transfer { transfer: t, .. } => {
+            let verb = match t.direction {
+                chatd_api::TransferDirection::Upload => "upload",
+                chatd_api::TransferDirection::Download => "download",
+            };
+            format!(
+                "{verb} of {}: {:?}, {} of {} bytes",
+                safe(&t.name),
+                t.state,
+                t.bytes,
+                t.total
+            )
+        }
     }
 }
 
@@ -238,6 +251,7 @@ mod tests {
             status: MessageStatus::Delivered,
             group: None,
             receipts: None,
+            file: None,
         };
         assert_eq!(
             ev(
@@ -321,6 +335,7 @@ mod tests {
                 name: "team".into(),
             }),
             receipts: None,
+            file: None,
         };
         let mut names = Known::default();
         let typing = EventBody::Typing {

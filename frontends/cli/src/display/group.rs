@@ -178,6 +178,7 @@ mod tests {
             status: MessageStatus::Delivered,
             group: None,
             receipts: None,
+            file: None,
         });
         let mut old = team();
         old.name = "old".into();

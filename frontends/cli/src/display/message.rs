@@ -233,6 +233,7 @@ mod tests {
             status,
             group: None,
             receipts: None,
+            file: None,
         }
     }
 

@@ -462,6 +462,8 @@ impl Model {
             } => self.trust_changed(user, state, fingerprint, ts),
             EventBody::Settings { settings } => self.settings = Some(settings),
             EventBody::Group { group, by, change } => self.group_changed(*group, &by, &change),
+            // Shown once the GUI knows files (issue 13).
+            EventBody::Transfer { .. } => {}
             EventBody::Typing { user, group } => {
                 let chat = match group {
                     Some(id) => Chat::Group(id),

@@ -25,6 +25,7 @@ fn msg(id: &str, dir: Direction, ts: i64, status: MessageStatus) -> Message {
         status,
         group: None,
         receipts: None,
+        file: None,
     }
 }
 
@@ -626,6 +627,7 @@ fn group_msg(id: &str, from: &str, ts: i64, status: MessageStatus) -> Message {
             recipients: 2,
             ..Default::default()
         }),
+        file: None,
     }
 }
 

@@ -17,6 +17,7 @@ fn message(seq: u64, from: &str, text: &str, focused: bool) -> Event {
                 status: MessageStatus::Delivered,
                 group: None,
                 receipts: None,
+                file: None,
             },
             focused,
         },

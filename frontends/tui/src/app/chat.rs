@@ -522,6 +522,7 @@ mod tests {
             status,
             group: None,
             receipts: None,
+            file: None,
         }
     }
 

@@ -139,6 +139,7 @@ pub fn message(
         status,
         group: None,
         receipts: None,
+        file: None,
     }
 }
 
@@ -337,6 +338,7 @@ pub fn in_team(id: &str, from: &str, text: &str, ts: i64) -> Message {
             name: "team".into(),
         }),
         receipts: None,
+        file: None,
     }
 }
 
@@ -360,6 +362,7 @@ pub fn ours_in_team(id: &str, text: &str, ts: i64, delivered: &[&str], read: &[&
             delivered: names(delivered),
             read: names(read),
         }),
+        file: None,
     }
 }
 
