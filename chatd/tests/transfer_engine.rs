@@ -219,6 +219,44 @@ async fn an_upload_cut_at_30_percent_resumes_from_the_servers_offset() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_sessions_uploading_one_blob_follow_the_servers_offset() {
+    let srv = server(&[]);
+    let tok = token(&srv, "alice").await;
+    let dir = tempfile::tempdir().unwrap();
+    let spool = make_file(dir.path(), "file.bin", 8 * MIB, 5);
+    let (one, two) = (
+        bulk(&srv, srv.addr, &tok).await,
+        bulk(&srv, srv.addr, &tok).await,
+    );
+    let job = job(&one, &spool).await;
+    // Both write the same deterministic bytes; whoever is behind gets
+    // bad_offset and continues from the offset it carries, and the one
+    // that finds the blob finished finishes it again.
+    let (mut first_one, mut first_two) = (None, None);
+    let (a, b) = tokio::join!(
+        upload(&one, &job, |at, _| {
+            first_one.get_or_insert(at);
+        }),
+        upload(&two, &job, |at, _| {
+            first_two.get_or_insert(at);
+        })
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a, b);
+    // Both started at 0, so one of them was sent elsewhere by bad_offset.
+    assert_eq!((first_one, first_two), (Some(0), Some(0)));
+    let part = dir.path().join("file.part");
+    fetch(&one, &job.blob, blob_len(job.size), &part, |_, _| {})
+        .await
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let path = download::open(&part, &attachment(&job, a), out.path())
+        .await
+        .unwrap();
+    assert!(std::fs::read(path).unwrap() == std::fs::read(&spool).unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_download_cut_at_30_percent_resumes_from_the_part_file() {
     let srv = server(&[]);
     let proxy = FaultProxy::start(srv.addr).await.unwrap();

@@ -29,8 +29,8 @@ pub const MAX_PIECE: u64 = 512 * 1024;
 const WINDOW: usize = 4;
 /// Sealed pieces waiting for the network.
 const AHEAD: usize = 2;
-/// How many times in a row the server may move the offset under us
-/// before the upload gives up for now.
+/// How many times in a row the server may send the upload back (to an
+/// offset not past where it started) before it gives up for now.
 const MAX_RESTARTS: u32 = 8;
 
 /// One upload, as the manager persisted it after [`create`].
@@ -83,7 +83,10 @@ pub async fn upload(
         match run(bulk, job, at, piece, &mut progress).await? {
             Ok(digest) => return Ok(digest),
             Err(offset) => {
-                restarts += 1;
+                // Only a server offset that does not move forward counts
+                // against the upload: another writer that is ahead of us
+                // (a second session resuming the same blob) is progress.
+                restarts = if offset > at { 0 } else { restarts + 1 };
                 if restarts > MAX_RESTARTS {
                     return Err(TransferError::OffsetsDisagree);
                 }
