@@ -441,6 +441,13 @@ async fn the_bulk_session_leaves_mail_to_the_main_connection() {
         matches!(err, chatd::link::LinkError::NotLoggedIn),
         "{err:?}"
     );
+    assert!(TransferError::from(err).is_retryable());
+    // Another server key than the pin: refused, and not worth retrying.
+    let mut other_key = setup(&srv, srv.addr, "alice", &tok);
+    other_key.pin = Some("00".repeat(32));
+    let err = Bulk::open(&other_key).await.err().unwrap();
+    assert!(err.to_string().contains(&srv.fingerprint), "{err}");
+    assert!(!TransferError::from(err).is_retryable());
 }
 
 /// A PNG of `w`x`h` with a gradient (so it does not compress to nothing).

@@ -39,7 +39,7 @@ use tokio::task::JoinHandle;
 use zeroize::Zeroizing;
 
 use super::LinkError;
-use super::conn::{self, Reader, Writer};
+use super::conn::{self, ConnectError, Reader, Writer};
 
 /// Interval between pings when nothing else is said (§1.2: every 30 s).
 const PING_EVERY: Duration = Duration::from_secs(30);
@@ -105,12 +105,20 @@ impl Bulk {
     /// Connects (TLS and pin as the main link), reads hello and resumes the
     /// session with the token. A refused token is
     /// [`LinkError::NotLoggedIn`]; network trouble is
-    /// [`LinkError::Unreachable`].
+    /// [`LinkError::Unreachable`]; a server key other than the pin is
+    /// [`LinkError::Protocol`].
     pub async fn open(setup: &BulkSetup) -> Result<Bulk, LinkError> {
         let (mut reader, mut writer, hello) =
             conn::connect(&setup.server, setup.plaintext, setup.pin.as_deref())
                 .await
-                .map_err(|e| LinkError::Unreachable(e.to_string()))?;
+                .map_err(|e| match e {
+                    ConnectError::Unreachable { .. } => LinkError::Unreachable(e.to_string()),
+                    // A wrong key or another protocol will not pass by
+                    // trying again.
+                    ConnectError::PinMismatch { .. } | ConnectError::Protocol { .. } => {
+                        LinkError::Protocol(e.to_string())
+                    }
+                })?;
         let credentials = hello.seal(&TokenCredentials {
             username: setup.username.clone(),
             token: setup.token.to_string(),
