@@ -346,6 +346,16 @@ async fn altered_cut_and_swapped_blobs_are_refused_and_leave_no_file() {
     assert!(matches!(err, FileError::SwappedChunk { .. }), "{err:?}");
     assert!(entries(out.path()).is_empty());
 
+    // The untouched blob opens; a path chosen for it is used, and taken
+    // it gets a number.
+    let good = dir.path().join("good.part");
+    std::fs::write(&good, &bytes).unwrap();
+    let chosen = out.path().join("mine.bin");
+    let first = download::open(&good, &file, &chosen).await.unwrap();
+    let second = download::open(&good, &file, &chosen).await.unwrap();
+    assert_eq!((first, second), (chosen, out.path().join("mine (1).bin")));
+    assert_eq!(entries(out.path()), ["mine (1).bin", "mine.bin"]);
+
     // A server whose blob is not the size the payload makes.
     let err = fetch(
         &b,
@@ -361,6 +371,30 @@ async fn altered_cut_and_swapped_blobs_are_refused_and_leave_no_file() {
         "{err:?}"
     );
     assert!(!err.is_retryable());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_that_changed_size_is_not_sent() {
+    let srv = server(&[]);
+    let tok = token(&srv, "alice").await;
+    let dir = tempfile::tempdir().unwrap();
+    let spool = make_file(dir.path(), "file.bin", 300_000, 6);
+    let b = bulk(&srv, srv.addr, &tok).await;
+    for size in [299_999, 300_001] {
+        // The size measured is not the size read.
+        let job = UploadJob {
+            spool: spool.clone(),
+            size,
+            key: FileKey::generate().unwrap(),
+            blob: create(&b, size).await.unwrap(),
+        };
+        let err = upload(&b, &job, |_, _| {}).await.unwrap_err();
+        assert!(
+            matches!(err, TransferError::SourceChanged),
+            "{size}: {err:?}"
+        );
+        assert!(!err.is_retryable());
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
