@@ -267,8 +267,12 @@ async fn a_download_cut_at_30_percent_resumes_from_the_part_file() {
     let job = job(&direct, &spool).await;
     let digest = upload(&direct, &job, |_, _| {}).await.unwrap();
     let total = blob_len(job.size);
+    // Bob downloads what alice sent: the id is the capability.
+    let bob = token(&srv, "bob").await;
 
-    let b = bulk(&srv, proxy.addr, &tok).await;
+    let b = Bulk::open(&setup(&srv, proxy.addr, "bob", &bob))
+        .await
+        .unwrap();
     let part = dir.path().join("file.part");
     let cut = AtomicBool::new(false);
     let err = fetch(&b, &job.blob, total, &part, |done, _| {
@@ -282,7 +286,9 @@ async fn a_download_cut_at_30_percent_resumes_from_the_part_file() {
     let have = std::fs::metadata(&part).unwrap().len();
     assert!(have * 10 >= total * 3 && have < total, "{have} of {total}");
 
-    let b = bulk(&srv, proxy.addr, &tok).await;
+    let b = Bulk::open(&setup(&srv, proxy.addr, "bob", &bob))
+        .await
+        .unwrap();
     let mut calls = Vec::new();
     fetch(&b, &job.blob, total, &part, |done, _| calls.push(done))
         .await
