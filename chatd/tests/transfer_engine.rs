@@ -17,7 +17,7 @@ use chatd::link::bulk::{Bulk, BulkSetup};
 use chatd::transfer::download::{self, fetch};
 use chatd::transfer::error::TransferError;
 use chatd::transfer::media::{guess_mime, safe_name, thumbnail};
-use chatd::transfer::upload::{UploadJob, create, upload};
+use chatd::transfer::upload::{UploadJob, create, delete, upload};
 use serde_json::json;
 use test_support::{FaultProxy, ServerProcess, WireClient, fixtures};
 use zeroize::Zeroizing;
@@ -412,7 +412,7 @@ async fn quota_and_size_refusals_have_their_own_errors() {
     assert!(matches!(err, TransferError::TooLarge { .. }), "{err:?}");
     assert!(!err.is_retryable());
     // 90,000 bytes seal to 90,128: two fit the quota, a third does not.
-    create(&b, 90_000).await.unwrap();
+    let first = create(&b, 90_000).await.unwrap();
     create(&b, 90_000).await.unwrap();
     let err = create(&b, 90_000).await.unwrap_err();
     assert!(
@@ -420,6 +420,10 @@ async fn quota_and_size_refusals_have_their_own_errors() {
         "{err:?}"
     );
     assert!(!err.is_retryable());
+    // A cancelled upload gives its quota back (twice is still fine).
+    delete(&b, &first).await.unwrap();
+    delete(&b, &first).await.unwrap();
+    create(&b, 90_000).await.unwrap();
     // A blob that is not there.
     let gone = BlobId::from_bytes([7; 16]);
     let err = fetch(

@@ -63,6 +63,20 @@ pub async fn create(bulk: &Bulk, size: u64) -> Result<BlobId, TransferError> {
     }
 }
 
+/// Deletes one of our blobs (a cancelled upload, or a sent file nobody
+/// needs any more), freeing its quota at once. A blob already gone
+/// (expired, deleted before) counts as deleted.
+pub async fn delete(bulk: &Bulk, blob: &BlobId) -> Result<(), TransferError> {
+    let request = Request::BlobDelete {
+        blob_id: blob.to_hex(),
+    };
+    match bulk.request(request).await.map_err(TransferError::from) {
+        Ok(ServerMessage::BlobDeleted { .. }) | Err(TransferError::NoSuchBlob) => Ok(()),
+        Ok(other) => Err(unexpected("blob_deleted", &other)),
+        Err(e) => Err(e),
+    }
+}
+
 /// Uploads the job's blob from the server's durable offset to the end and
 /// finishes it; returns the digest for the payload. `progress` hears
 /// (durable offset, blob length) after every acknowledged piece.
