@@ -13,6 +13,7 @@ pub mod identity;
 pub mod ipc;
 pub mod link;
 pub mod store;
+pub mod transfer;
 
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
