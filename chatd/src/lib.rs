@@ -87,6 +87,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
             shutdown.clone(),
         )),
         tokio::spawn(core::outbound::run(core.clone(), shutdown.clone())),
+        tokio::spawn(core::files::worker::run(core.clone(), shutdown.clone())),
         tokio::spawn(announce_connection(link, hub, shutdown.clone())),
         tokio::spawn(prune(db.clone(), shutdown.clone())),
     ];
