@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use chat_e2e::file::BlobId;
 use chatd_api::{ConnectionState, TransferDirection, TransferState};
 use tokio_util::sync::CancellationToken;
 
@@ -281,10 +282,10 @@ async fn stopped(core: &Arc<Core>, bulk: Option<&Bulk>, row: &TransferRow) {
         .ok()
         .flatten()
         .and_then(|f| f.blob);
-    if let (Some(bulk), Some(blob_id)) = (bulk, blob) {
-        let _ = bulk
-            .request(chat_proto::Request::BlobDelete { blob_id })
-            .await;
+    if let (Some(bulk), Some(blob)) = (bulk, blob.as_deref().and_then(BlobId::parse))
+        && let Err(e) = upload::delete(bulk, &blob).await
+    {
+        tracing::info!(error = %e, "a cancelled upload stays on the server until it expires");
     }
 }
 
