@@ -168,6 +168,12 @@ impl DaemonProcess {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The process id, while it runs (a benchmark reads its memory from
+    /// `/proc/<pid>/status`).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Connects a raw local-API client.
     pub async fn client(&self) -> anyhow::Result<RpcClient> {
         RpcClient::connect(&self.socket).await
