@@ -488,4 +488,19 @@ async fn a_file_to_a_group_reaches_every_member() {
     let down = download(&carol, &r.id, inbox.path()).await;
     let done = carol.transfer_state(&down.id, TransferState::Done).await;
     assert_eq!(sha(Path::new(&done.path.unwrap())), sha(&source));
+    // Without a path, the file goes into the downloads directory, made
+    // when it does not exist yet.
+    let t = carol
+        .api
+        .invoke::<call::Download>(&DownloadParams {
+            id: r.id.clone(),
+            path: None,
+        })
+        .await
+        .unwrap()
+        .transfer;
+    let done = carol.transfer_state(&t.id, TransferState::Done).await;
+    let placed = PathBuf::from(done.path.unwrap());
+    assert_eq!(placed, carol.daemon.dir.join("downloads/plan.txt"));
+    assert_eq!(sha(&placed), sha(&source));
 }

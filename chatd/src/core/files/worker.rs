@@ -262,6 +262,16 @@ async fn download_one(core: &Arc<Core>, bulk: &Bulk, row: &TransferRow) -> Resul
         .path
         .clone()
         .map_or_else(|| core.config().downloads.clone(), PathBuf::from);
+    if dest == core.config().downloads {
+        // The downloads directory is a directory even before its first
+        // file (else the file would be written as it).
+        tokio::fs::create_dir_all(&dest).await.map_err(|e| {
+            CoreError::Internal(format!(
+                "cannot create the downloads directory {}: {e}; create it or pass a path",
+                dest.display()
+            ))
+        })?;
+    }
     let placed = download::open(part, &attachment, &dest).await?;
     end::download_done(core, row, placed.to_string_lossy().into_owned()).await?;
     Ok(())
