@@ -34,6 +34,9 @@ pub enum FileStatus<'a> {
     Local {
         /// The local copy.
         path: &'a str,
+        /// The last transfer, when it ended without success (an upload
+        /// that failed: the sender still has the file).
+        ended: Option<&'a Transfer>,
     },
 }
 
@@ -90,11 +93,10 @@ impl Transfers {
         let done_path = transfer
             .filter(|t| t.state == TransferState::Done)
             .and_then(|t| t.path.as_deref());
+        let ended = transfer.filter(|t| t.state != TransferState::Done);
         match file.path.as_deref().or(done_path) {
-            Some(path) => Some(FileStatus::Local { path }),
-            None => Some(FileStatus::Remote {
-                ended: transfer.filter(|t| t.state != TransferState::Done),
-            }),
+            Some(path) => Some(FileStatus::Local { path, ended }),
+            None => Some(FileStatus::Remote { ended }),
         }
     }
 }

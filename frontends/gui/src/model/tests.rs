@@ -1022,7 +1022,7 @@ fn a_download_moves_from_remote_through_progress_to_a_local_file() {
     m.apply(transfer_event(3, done, false));
     assert_eq!(
         status(&m),
-        "Some(Local { path: \"/home/alice/Downloads/photo.jpg\" })"
+        "Some(Local { path: \"/home/alice/Downloads/photo.jpg\", ended: None })"
     );
     // A late progress report or a replayed older state moves nothing.
     m.apply(transfer_event(3, transfer("t1", "f1", Active, 2048), true));
@@ -1033,7 +1033,10 @@ fn a_download_moves_from_remote_through_progress_to_a_local_file() {
         4,
         file_msg("f1", Direction::In, Some("/tmp/p.jpg")),
     ));
-    assert_eq!(status(&m), "Some(Local { path: \"/tmp/p.jpg\" })");
+    assert_eq!(
+        status(&m),
+        "Some(Local { path: \"/tmp/p.jpg\", ended: None })"
+    );
 }
 
 #[test]
@@ -1061,6 +1064,24 @@ fn a_failed_download_says_why_and_a_retry_is_a_newer_transfer() {
     // The old transfer's events, late, do not take over again.
     m.apply(transfer_event(3, transfer("t1", "f1", Failed, 100), false));
     assert_eq!(m.transfers.of("f1").map(|t| t.id.as_str()), Some("t2"));
+    // An upload that failed: the sender's copy is here, and why it
+    // failed is told.
+    let mut mine = file_msg("f2", Direction::Out, Some("/home/alice/big.iso"));
+    mine.status = MessageStatus::Failed;
+    m.apply(message_event(4, mine.clone()));
+    let mut upload = transfer("t3", "f2", Failed, 0);
+    upload.direction = chatd_api::TransferDirection::Upload;
+    m.apply(transfer_event(5, upload, false));
+    match m.transfers.status(&mine) {
+        Some(FileStatus::Local {
+            path,
+            ended: Some(t),
+        }) => {
+            assert_eq!(path, "/home/alice/big.iso");
+            assert_eq!(t.state, chatd_api::TransferState::Failed);
+        }
+        other => panic!("{other:?}"),
+    }
     // Not a file message: no status.
     assert_eq!(
         m.transfers

@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use chatd_api::{Direction, FileInfo, Message, TransferDirection, TransferState};
+use chatd_api::{Direction, FileInfo, Message, Transfer, TransferDirection, TransferState};
 use egui::{RichText, Ui};
 
 use super::super::Palette;
@@ -117,7 +117,10 @@ pub fn show(
                 ui.label(RichText::new(why).small().color(palette.warn));
             }
         }
-        FileStatus::Local { path } => {
+        FileStatus::Local { path, ended } => {
+            if let Some(t) = ended {
+                ended_line(ui, t, palette);
+            }
             ui.horizontal(|ui| {
                 if ui
                     .button("Open")
@@ -143,16 +146,7 @@ pub fn show(
         }
         FileStatus::Remote { ended } => {
             if let Some(t) = ended {
-                let what = match t.direction {
-                    TransferDirection::Upload => "Upload",
-                    TransferDirection::Download => "Download",
-                };
-                let words = match (t.state, &t.error) {
-                    (TransferState::Cancelled, _) => format!("{what} cancelled"),
-                    (_, Some(why)) => format!("{what} failed: {why}"),
-                    _ => format!("{what} failed"),
-                };
-                ui.add(egui::Label::new(RichText::new(words).small().color(palette.bad)).wrap());
+                ended_line(ui, t, palette);
             }
             if m.direction == Direction::In
                 && ui
@@ -167,4 +161,18 @@ pub fn show(
             }
         }
     }
+}
+
+/// Why a transfer ended without success, in red.
+fn ended_line(ui: &mut Ui, t: &Transfer, palette: &Palette) {
+    let what = match t.direction {
+        TransferDirection::Upload => "Upload",
+        TransferDirection::Download => "Download",
+    };
+    let words = match (t.state, &t.error) {
+        (TransferState::Cancelled, _) => format!("{what} cancelled"),
+        (_, Some(why)) => format!("{what} failed: {why}"),
+        _ => format!("{what} failed"),
+    };
+    ui.add(egui::Label::new(RichText::new(words).small().color(palette.bad)).wrap());
 }
