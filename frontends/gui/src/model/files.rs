@@ -130,13 +130,14 @@ pub fn human_size(bytes: u64) -> String {
 
 /// A file's name from a peer as shown: control characters and the
 /// invisible bidirectional overrides (which make "exe.jpg" read as
-/// "gpj.exe") become "�", and an empty name says "file".
+/// "gpj.exe") become "_" (a character every font has), and an empty name
+/// says "file".
 pub fn shown_name(name: &str) -> String {
     let shown: String = name
         .chars()
         .map(|c| {
             let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-            if c.is_control() || bidi { '\u{fffd}' } else { c }
+            if c.is_control() || bidi { '_' } else { c }
         })
         .collect();
     if shown.trim().is_empty() {

@@ -1126,7 +1126,7 @@ fn sizes_and_names_are_written_for_people() {
     assert_eq!(human_size(2048), "2.0 KiB");
     assert_eq!(human_size(15 * 1024 * 1024 + 300 * 1024), "15.3 MiB");
     assert_eq!(shown_name("photo.jpg"), "photo.jpg");
-    assert_eq!(shown_name("evil\u{202e}gpj.exe"), "evil\u{fffd}gpj.exe");
-    assert_eq!(shown_name("a\nb"), "a\u{fffd}b");
+    assert_eq!(shown_name("evil\u{202e}gpj.exe"), "evil_gpj.exe");
+    assert_eq!(shown_name("a\nb"), "a_b");
     assert_eq!(shown_name(" "), "file");
 }
