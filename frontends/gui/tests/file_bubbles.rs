@@ -226,3 +226,73 @@ fn a_hostile_file_name_is_shown_defused() {
             .is_some()
     );
 }
+
+/// A file dropped on the window, as the windowing layer hands it over.
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn hovering_files_says_where_they_go_and_a_drop_takes_the_draft_as_caption() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = window(&dir);
+    h.state_mut().view.open = None;
+    let doc = dir.path().join("plan.txt");
+    std::fs::write(&doc, b"the plan").unwrap();
+    h.input_mut().hovered_files.push(egui::HoveredFile {
+        path: Some(doc.clone()),
+        ..Default::default()
+    });
+    wait_label(&mut h, "Open a conversation to send files to it");
+    h.input_mut().hovered_files.clear();
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(doc.clone())));
+    wait_ui(&mut h, "why nothing was sent", |h| {
+        h.state()
+            .model
+            .notices
+            .iter()
+            .any(|n| n.contains("Open a conversation"))
+    });
+
+    feed(
+        &mut h,
+        EventBody::Message {
+            message: file_message("m1", "photo.png", 3000, None),
+            focused: true,
+        },
+    );
+    h.state_mut().view.open = Some(Chat::peer("bob"));
+    wait_label(&mut h, "Message to bob");
+    type_into(&mut h, "Message to bob", "our plan");
+    h.input_mut().hovered_files.push(egui::HoveredFile {
+        path: Some(doc.clone()),
+        ..Default::default()
+    });
+    wait_label(&mut h, "Drop to send to bob");
+    h.input_mut().hovered_files.clear();
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(doc)));
+    wait_gone(&mut h, "Drop to send to bob");
+    // The words went with the file (to a worker without chatd here).
+    assert_eq!(
+        h.get_by_label("Message to bob").value().as_deref(),
+        Some("")
+    );
+    // The paper clip is there, named.
+    assert!(
+        h.query_by_role_and_label(Role::Button, "Attach a file")
+            .is_some()
+    );
+}
