@@ -3,7 +3,7 @@
 //! are bounded before and while decoding (length, dimensions, memory), and
 //! a preview that does not decode is simply not shown.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::Cursor;
 
 use base64::Engine as _;
@@ -16,15 +16,20 @@ const MAX_B64: usize = 24 * 1024;
 const MAX_SIDE: u32 = 1024;
 /// Bytes the decoder may allocate for one preview.
 const MAX_ALLOC: u64 = 8 << 20;
-/// Previews kept at once; all go (and are decoded again when shown) once
-/// there are more, so a long history of images cannot hold memory.
-const KEPT: usize = 512;
+/// The largest a preview is kept (and drawn): at most 240×180 pixels,
+/// about 170 KiB of texture.
+pub const KEPT_SIZE: [u32; 2] = [240, 180];
+/// Previews kept at once; the oldest go first (and are decoded again when
+/// shown), so a long history of images cannot hold memory.
+const KEPT: usize = 1024;
 
 /// Decoded previews by message id (`None`: it did not decode; not tried
 /// again).
 #[derive(Default)]
 pub struct Thumbnails {
     cache: HashMap<String, Option<TextureHandle>>,
+    /// The ids in `cache`, oldest first.
+    order: VecDeque<String>,
 }
 
 impl std::fmt::Debug for Thumbnails {
@@ -39,13 +44,16 @@ impl Thumbnails {
         if let Some(known) = self.cache.get(id) {
             return known.clone();
         }
-        if self.cache.len() >= KEPT {
-            self.cache.clear();
+        while self.cache.len() >= KEPT
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.cache.remove(&oldest);
         }
         let texture = decode(b64).map(|image| {
             ctx.load_texture(format!("thumbnail-{id}"), image, TextureOptions::LINEAR)
         });
         self.cache.insert(id.to_string(), texture.clone());
+        self.order.push_back(id.to_string());
         texture
     }
 }
@@ -68,7 +76,11 @@ pub fn decode(b64: &str) -> Option<ColorImage> {
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_ALLOC);
     reader.limits(limits);
-    let rgba = reader.decode().ok()?.into_rgba8();
+    let mut image = reader.decode().ok()?;
+    if image.width() > KEPT_SIZE[0] || image.height() > KEPT_SIZE[1] {
+        image = image.thumbnail(KEPT_SIZE[0], KEPT_SIZE[1]);
+    }
+    let rgba = image.into_rgba8();
     let size = [
         usize::try_from(rgba.width()).ok()?,
         usize::try_from(rgba.height()).ok()?,
@@ -108,6 +120,12 @@ mod tests {
         let image = decode(&png(3, 2)).unwrap_or_else(|| panic!("no image"));
         assert_eq!(image.size, [3, 2]);
         assert_eq!(image.pixels[0], egui::Color32::from_rgb(200, 30, 30));
+    }
+
+    #[test]
+    fn a_large_preview_is_kept_small() {
+        let image = decode(&png(960, 360)).unwrap_or_else(|| panic!("no image"));
+        assert_eq!(image.size, [240, 90]);
     }
 
     #[test]
