@@ -825,6 +825,7 @@ fn a_file_from_bob_shows_with_its_size_and_downloads_to_the_same_bytes() {
     let w = World::new();
     // alice's downloads go into the test's directory, not the machine's.
     let downloads = w.dir.path().join("alice-downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
     std::fs::create_dir_all(w.dir.path().join("alice")).unwrap();
     std::fs::write(
         w.dir.path().join("alice/chatd.toml"),
