@@ -136,7 +136,7 @@ fn a_received_file_moves_from_download_through_progress_to_open() {
     feed(
         &mut h,
         EventBody::Transfer {
-            transfer: download(TransferState::Active, 1000),
+            transfer: Box::new(download(TransferState::Active, 1000)),
             progress: false,
         },
     );
@@ -144,7 +144,7 @@ fn a_received_file_moves_from_download_through_progress_to_open() {
     feed(
         &mut h,
         EventBody::Transfer {
-            transfer: download(TransferState::Active, 3000),
+            transfer: Box::new(download(TransferState::Active, 3000)),
             progress: true,
         },
     );
@@ -164,7 +164,7 @@ fn a_received_file_moves_from_download_through_progress_to_open() {
     feed(
         &mut h,
         EventBody::Transfer {
-            transfer: done,
+            transfer: Box::new(done),
             progress: false,
         },
     );
@@ -195,7 +195,7 @@ fn a_failed_download_says_why_and_offers_download_again() {
     feed(
         &mut h,
         EventBody::Transfer {
-            transfer: failed,
+            transfer: Box::new(failed),
             progress: false,
         },
     );

@@ -492,7 +492,7 @@ impl Model {
             EventBody::Settings { settings } => self.settings = Some(settings),
             EventBody::Group { group, by, change } => self.group_changed(*group, &by, &change),
             EventBody::Transfer { transfer, progress } => {
-                self.transfers.apply(transfer, progress);
+                self.transfers.apply(*transfer, progress);
             }
             EventBody::Typing { user, group } => {
                 let chat = match group {

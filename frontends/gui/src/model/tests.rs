@@ -989,7 +989,7 @@ fn transfer_event(seq: u64, t: chatd_api::Transfer, progress: bool) -> Update {
     event(
         seq,
         EventBody::Transfer {
-            transfer: t,
+            transfer: Box::new(t),
             progress,
         },
     )
