@@ -44,6 +44,15 @@ Exit codes:
                   presence, admin mark and any changed key; admins add, remove and \
                   make admins there, and any member can leave. What chatd refuses \
                   is shown in its words.\n\n\
+                  Files: the paper clip beside the message box opens the \
+                  desktop's file dialog, and files dropped on the window go to the \
+                  open conversation; what is typed goes with the file as its \
+                  caption. A file shows its name, size and caption, an image its \
+                  preview, and a progress bar while it uploads or downloads (Cancel \
+                  stops it). A received file is downloaded only when you click \
+                  Download (chatd puts it in your downloads folder and checks it); \
+                  then Open opens it with the desktop's application for its type \
+                  and Show in folder opens its folder.\n\n\
                   While you type, the others see \"you are typing...\" (chatd is \
                   told at most once a second), unless \"Send typing indicators\" \
                   is off in the account menu; \"bob is typing...\" shows under the \

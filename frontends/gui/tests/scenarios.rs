@@ -803,3 +803,149 @@ fn typing_shows_in_a_group_and_is_sent_while_typing() {
         e["type"] == "typing" && e["user"] == "alice" && e["group"] == id.as_str()
     });
 }
+
+/// Waits until the model holds a finished transfer of message `id`, and
+/// returns it.
+fn wait_transfer_done(
+    h: &mut egui_kittest::Harness<'static, chat_gui::ui::App>,
+    id: &str,
+) -> chatd_api::Transfer {
+    wait_ui(h, "the download done", |h| {
+        h.state()
+            .model
+            .transfers
+            .of(id)
+            .is_some_and(|t| t.state == chatd_api::TransferState::Done)
+    });
+    h.state().model.transfers.of(id).cloned().unwrap()
+}
+
+#[test]
+fn a_file_from_bob_shows_with_its_size_and_downloads_to_the_same_bytes() {
+    let w = World::new();
+    let (ad, mut alice) = w.user("alice");
+    let (_bd, mut bob) = w.user("bob");
+    w.call(
+        &mut alice,
+        "subscribe",
+        json!({"events": ["message", "transfer"]}),
+    );
+    // A conversation first, so that the file is not bob's first word.
+    w.call(
+        &mut bob,
+        "send",
+        json!({"to": "alice", "text": "a file for you"}),
+    );
+    let bytes: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8).collect();
+    let path = w.dir.path().join("notes.bin");
+    std::fs::write(&path, &bytes).unwrap();
+    w.call(
+        &mut bob,
+        "send_file",
+        json!({"to": "alice", "path": path.display().to_string(), "caption": "read this"}),
+    );
+    let got = w.event(&mut alice, "bob's file", |e| {
+        e["type"] == "message" && e["message"]["file"]["name"] == "notes.bin"
+    });
+    let id = got["message"]["id"].as_str().unwrap().to_string();
+
+    let mut h = gui(&ad.socket);
+    click_when_shown(&mut h, "Conversation with bob, 2 unread");
+    wait_label(&mut h, "notes.bin");
+    wait_label(&mut h, "4.9 KiB");
+    wait_label(&mut h, "read this");
+    // test-support starts chatd with `--downloads <its dir>/downloads`.
+    // Made first, as a person's ~/Downloads is: chatd (at 1e3d87d) writes
+    // the file *as* a downloads directory that does not exist yet.
+    let downloads = ad.dir.join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    click(&mut h, "Download notes.bin");
+    let done = wait_transfer_done(&mut h, &id);
+    let local = done.path.clone().expect("a downloaded file's path");
+    let message = w.call(&mut alice, "message", json!({"id": id}));
+    assert_eq!(
+        std::path::Path::new(&local),
+        downloads.join("notes.bin"),
+        "{done:?}\n{message}"
+    );
+    assert_eq!(std::fs::read(&local).unwrap(), bytes);
+    wait_ui(&mut h, "Open and Show in folder", |h| {
+        h.query_by_role_and_label(Role::Button, "Open notes.bin")
+            .is_some()
+            && h.query_by_role_and_label(Role::Button, "Show notes.bin in its folder")
+                .is_some()
+    });
+    assert!(
+        h.query_by_role_and_label(Role::Button, "Download notes.bin")
+            .is_none()
+    );
+}
+
+/// A file dropped on the window, as the windowing layer hands it over.
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn an_image_shows_its_preview_and_a_dropped_file_is_sent() {
+    let w = World::new();
+    let (ad, _alice) = w.user("alice");
+    let (_bd, mut bob) = w.user("bob");
+    w.call(
+        &mut bob,
+        "subscribe",
+        json!({"events": ["message", "transfer"]}),
+    );
+    w.call(&mut bob, "send", json!({"to": "alice", "text": "hi"}));
+    // A real PNG: chatd makes its preview.
+    let red = w.dir.path().join("red.png");
+    image::RgbaImage::from_pixel(64, 48, image::Rgba([200, 30, 30, 255]))
+        .save(&red)
+        .unwrap();
+    w.call(
+        &mut bob,
+        "send_file",
+        json!({"to": "alice", "path": red.display().to_string()}),
+    );
+
+    let mut h = gui(&ad.socket);
+    click_when_shown(&mut h, "Conversation with bob, 2 unread");
+    wait_label(&mut h, "red.png");
+    wait_ui(&mut h, "the preview", |h| {
+        h.query_by_role_and_label(Role::Image, "Preview of red.png")
+            .is_some()
+    });
+
+    // alice drops a file on the window, with words typed: they go with it.
+    let doc = w.dir.path().join("plan.txt");
+    std::fs::write(&doc, b"the plan").unwrap();
+    type_into(&mut h, "Message to bob", "our plan");
+    h.input_mut().hovered_files.push(egui::HoveredFile {
+        path: Some(doc.clone()),
+        ..Default::default()
+    });
+    wait_label(&mut h, "Drop to send to bob");
+    h.input_mut().hovered_files.clear();
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(doc.clone())));
+    h.step();
+    wait_label(&mut h, "plan.txt");
+    let sent = w.event(&mut bob, "alice's file", |e| {
+        e["type"] == "message" && e["message"]["file"]["name"] == "plan.txt"
+    });
+    assert_eq!(sent["message"]["text"], "our plan");
+    assert_eq!(
+        h.get_by_label("Message to bob").value().as_deref(),
+        Some("")
+    );
+}

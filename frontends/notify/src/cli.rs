@@ -15,7 +15,8 @@ use clap::Parser;
                   attaches to chatd, the SecureChat daemon, and shows a freedesktop \
                   notification for each incoming message (several messages from one \
                   sender in a short time share one notification; a group message names \
-                  its group, \"alice in team\"), for being added to or removed from a \
+                  its group, \"alice in team\"; a file says what it is, \"bob sent \
+                  photo.jpg\", with its caption as the text), for being added to or removed from a \
                   group, for a peer whose key changed, and for security alerts. It says \
                   nothing about a conversation (1:1 or group) that an attached frontend \
                   shows. It resumes where it \
@@ -32,8 +33,8 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Never show message text, only who wrote (the same as `preview =
-    /// false` in the [notifications] table of chatd.toml)
+    /// Never show message text or file names, only who wrote (the same as
+    /// `preview = false` in the [notifications] table of chatd.toml)
     #[arg(long)]
     pub no_preview: bool,
 

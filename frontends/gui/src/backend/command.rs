@@ -1,6 +1,8 @@
 //! What the UI asks of chatd, one variant per action a person can take,
 //! so the worker is the only place that knows the local API's methods.
 
+use std::path::PathBuf;
+
 use chatd_api::Chat;
 
 /// A request from the UI to the worker.
@@ -124,6 +126,41 @@ pub enum Command {
         /// The peer.
         user: String,
     },
+    /// Open the desktop's file dialog for a file to send in `chat`; the
+    /// answer comes back as [`Update::Picked`](super::Update::Picked).
+    PickFile {
+        /// The conversation.
+        chat: Chat,
+    },
+    /// Send a file.
+    SendFile {
+        /// The conversation.
+        chat: Chat,
+        /// The file, as an absolute path.
+        path: PathBuf,
+        /// Text sent with it.
+        caption: Option<String>,
+    },
+    /// Download a received file to the downloads directory.
+    Download {
+        /// The file's message.
+        id: String,
+        /// The file's name, for a notice if it fails.
+        name: String,
+    },
+    /// Stop an upload or download for good.
+    CancelTransfer {
+        /// The transfer's id.
+        id: String,
+    },
+    /// Open a local file with the desktop's handler for its type, or the
+    /// folder it is in (`folder`).
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// Open its folder instead.
+        folder: bool,
+    },
     /// Reload the list of conversations (after a change chatd reported
     /// only in part, such as another frontend marking messages read).
     Conversations,
@@ -160,6 +197,12 @@ impl std::fmt::Debug for Command {
             Command::Fingerprint { peer } => write!(f, "Fingerprint({peer})"),
             Command::Verify { user, .. } => write!(f, "Verify({user})"),
             Command::Trust { user } => write!(f, "Trust({user})"),
+            Command::PickFile { chat } => write!(f, "PickFile({chat:?})"),
+            // A path can be as private as a message.
+            Command::SendFile { chat, .. } => write!(f, "SendFile(to {chat:?})"),
+            Command::Download { id, .. } => write!(f, "Download({id})"),
+            Command::CancelTransfer { id } => write!(f, "CancelTransfer({id})"),
+            Command::Open { folder, .. } => write!(f, "Open(folder: {folder})"),
             Command::Conversations => f.write_str("Conversations"),
             Command::Reconnect => f.write_str("Reconnect"),
         }

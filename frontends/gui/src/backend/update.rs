@@ -1,9 +1,11 @@
 //! What the worker tells the UI: the link to chatd, snapshots it loaded,
 //! events as chatd sent them, and the outcome of each command.
 
+use std::path::PathBuf;
+
 use chatd_api::{
     Chat, ClientError, Conversation, ErrorCode, Event, Fingerprint, Group, Message, Notice, Sent,
-    Settings, Status, TrustState, User,
+    Settings, Status, Transfer, TrustState, User,
 };
 
 /// The UI's link to chatd (not chatd's link to the server: that is in
@@ -111,6 +113,27 @@ pub enum Update {
         text: String,
         /// The outcome.
         result: Result<Sent, Failure>,
+    },
+    /// The file dialog closed.
+    Picked {
+        /// The conversation it was opened for.
+        chat: Chat,
+        /// The file picked; `None` when the person cancelled.
+        path: Option<PathBuf>,
+    },
+    /// A transfer as chatd answered it (`send_file`, `download`,
+    /// `cancel_transfer`).
+    Transfer(Transfer),
+    /// `send_file` was refused.
+    FileFailed {
+        /// The conversation.
+        chat: Chat,
+        /// The file's name, for the notice.
+        name: String,
+        /// The caption, for the composer to take back.
+        caption: Option<String>,
+        /// Why.
+        failure: Failure,
     },
     /// `verify` or `trust` finished.
     Trust {

@@ -3,13 +3,13 @@
 //! turns what the session reports into updates for the UI, loads what the
 //! UI shows, and runs commands on the current connection.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chatd_api::attach::{Attach, Attached, Update as Session};
 use chatd_api::{
-    Chat, Client, ClientError, ConnectionState, EventBody, GroupInfo, HistoryParams, SettingsPatch,
-    UsersParams,
+    Chat, Client, ClientError, ConnectionState, DownloadParams, Empty, EventBody, GroupInfo,
+    HistoryParams, SendFileParams, SettingsPatch, TransferParams, UsersParams, call,
 };
 use tokio::sync::mpsc;
 use zeroize::Zeroize as _;
@@ -148,6 +148,18 @@ impl Worker {
     /// Runs a command on the current connection, or says chatd is away;
     /// false once the UI is gone.
     async fn command(&mut self, command: Command) -> bool {
+        // The desktop's, not chatd's: they work without chatd.
+        match command {
+            Command::PickFile { chat } => {
+                tokio::spawn(pick_file(chat, self.sink.clone()));
+                return true;
+            }
+            Command::Open { path, folder } => {
+                tokio::spawn(open_path(path, folder, self.sink.clone()));
+                return true;
+            }
+            _ => {}
+        }
         if let Command::Focus { chat } = &command {
             // In order, not spawned: the last focus must win. Remembered
             // and sent again on attach.
@@ -215,6 +227,14 @@ async fn refresh(client: Client, sink: Sink) {
         // A chatd without groups has none to show.
         if let Ok(g) = client.groups().await {
             sink.send(Update::Groups(g.groups)).await;
+        }
+        // Transfers moving now (and recent ones), whose progress events
+        // came while this window was not attached; a chatd without files
+        // has none.
+        if let Ok(t) = client.invoke::<call::Transfers>(&Empty {}).await {
+            for transfer in t.transfers.into_iter().rev() {
+                sink.send(Update::Transfer(transfer)).await;
+            }
         }
     }
     if logged_in {
@@ -390,8 +410,34 @@ async fn handle(client: Client, command: Command, sink: Sink) {
             }
             Err(e) => sink.failed("loading the conversations", e).await,
         },
-        // Handled by the loop in `run` itself.
-        Command::Focus { .. } | Command::Reconnect => {}
+        Command::SendFile {
+            chat,
+            path,
+            caption,
+        } => send_file(&client, chat, path, caption, &sink).await,
+        Command::Download { id, name } => {
+            let params = DownloadParams { id, path: None };
+            match client.invoke::<call::Download>(&params).await {
+                Ok(t) => {
+                    sink.send(Update::Transfer(t.transfer)).await;
+                }
+                Err(e) => sink.failed(&format!("downloading {name}"), e).await,
+            }
+        }
+        Command::CancelTransfer { id } => {
+            let params = TransferParams { id };
+            match client.invoke::<call::CancelTransfer>(&params).await {
+                Ok(t) => {
+                    sink.send(Update::Transfer(t.transfer)).await;
+                }
+                Err(e) => sink.failed("cancelling a transfer", e).await,
+            }
+        }
+        // Handled by the loop in `run` itself, or by `Worker::command`.
+        Command::Focus { .. }
+        | Command::Reconnect
+        | Command::PickFile { .. }
+        | Command::Open { .. } => {}
     }
 }
 
@@ -434,4 +480,108 @@ async fn fingerprints(client: &Client, peer: &str, sink: &Sink) {
             Err(e) => return sink.failed("loading the safety numbers", e).await,
         }
     }
+}
+
+/// Sends the file at `path` (absolute) in `chat`; chatd's `message` and
+/// `transfer` events show it, a refusal becomes a notice.
+async fn send_file(
+    client: &Client,
+    chat: Chat,
+    path: PathBuf,
+    caption: Option<String>,
+    sink: &Sink,
+) {
+    let name = file_name(&path);
+    let refused = |message: String| Update::FileFailed {
+        chat: chat.clone(),
+        name: name.clone(),
+        caption: caption.clone(),
+        failure: Failure {
+            code: None,
+            message,
+        },
+    };
+    let Some(text) = path.to_str() else {
+        // JSON carries text only; chatd could not be told this path.
+        sink.send(refused("its path is not valid UTF-8".into()))
+            .await;
+        return;
+    };
+    if !path.is_absolute() {
+        sink.send(refused("its path is not absolute".into())).await;
+        return;
+    }
+    let params = SendFileParams {
+        to: chat.as_peer().map(str::to_string),
+        group: chat.as_group().map(str::to_string),
+        path: text.to_string(),
+        caption: caption.clone(),
+        name: None,
+    };
+    match client.invoke::<call::SendFile>(&params).await {
+        Ok(sent) => {
+            sink.send(Update::Transfer(sent.transfer)).await;
+        }
+        Err(e) => {
+            sink.send(Update::FileFailed {
+                chat,
+                name,
+                caption,
+                failure: Failure::from(e),
+            })
+            .await;
+        }
+    }
+}
+
+/// A path's last part, for notices ("photo.jpg").
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Runs the desktop's file dialog (xdg-desktop-portal, or zenity) on a
+/// thread of its own, and tells the UI what was picked.
+async fn pick_file(chat: Chat, sink: Sink) {
+    let picked = rfd::AsyncFileDialog::new()
+        .set_title("Send a file")
+        .pick_file()
+        .await;
+    let path = picked.map(|f| f.path().to_path_buf());
+    sink.send(Update::Picked { chat, path }).await;
+}
+
+/// Opens a file, or its folder, with the desktop's handler; only a
+/// handler that cannot be started is news.
+async fn open_path(path: PathBuf, folder: bool, sink: Sink) {
+    let target = if folder {
+        path.parent()
+            .map_or_else(|| path.clone(), Path::to_path_buf)
+    } else {
+        path.clone()
+    };
+    let name = file_name(&path);
+    // `that_detached` starts the handler without waiting for it, but may
+    // try several launchers in turn: off the worker's loop.
+    let opened = tokio::task::spawn_blocking(move || open::that_detached(&target)).await;
+    let what = if folder {
+        format!("showing {name} in its folder")
+    } else {
+        format!("opening {name}")
+    };
+    let message = match opened {
+        Ok(Ok(())) => return,
+        Ok(Err(e)) => e.to_string(),
+        Err(e) => e.to_string(),
+    };
+    sink.send(Update::Failed {
+        what,
+        failure: Failure {
+            code: None,
+            message,
+        },
+    })
+    .await;
 }

@@ -4,6 +4,7 @@
 //! without a window or a daemon; the only time it knows is the one passed
 //! to [`Model::apply_at`] (typing indicators expire).
 
+mod files;
 mod groups;
 mod signup;
 mod thread;
@@ -18,6 +19,7 @@ use chatd_api::{
 };
 
 use crate::backend::{Command, Failure, Link, Update};
+pub use files::{FileStatus, Transfers, fraction, human_size, shown_name};
 pub use groups::{GroupAction, describe_change};
 pub use signup::{
     MAX_PASSWORD_BYTES, SignupChecks, check_confirmation, check_password, check_username,
@@ -69,6 +71,10 @@ pub struct Model {
     pub created: Option<String>,
     /// Who is typing where.
     pub typing: Typists,
+    /// The transfer of each file message.
+    pub transfers: Transfers,
+    /// The file dialog is open (the Attach button waits for it).
+    pub picking: bool,
     /// Which conversation each known message belongs to.
     chat_of: HashMap<String, Chat>,
     /// People online now (from `users` and presence events).
@@ -107,6 +113,8 @@ impl Default for Model {
             group_action: GroupAction::default(),
             created: None,
             typing: Typists::default(),
+            transfers: Transfers::default(),
+            picking: false,
             chat_of: HashMap::new(),
             online: BTreeSet::new(),
             directory: None,
@@ -313,6 +321,26 @@ impl Model {
                     thread.send_error = Some(failure.message);
                 }
             }
+            // The window sends what was picked (with the draft as its
+            // caption, which the model does not hold).
+            Update::Picked { .. } => self.picking = false,
+            Update::Transfer(transfer) => {
+                self.transfers.apply(transfer, false);
+            }
+            Update::FileFailed {
+                chat,
+                name,
+                caption,
+                failure,
+            } => {
+                if let Some(caption) = caption {
+                    let thread = self.chat_thread_mut(&chat);
+                    if thread.draft_back.is_none() {
+                        thread.draft_back = Some(caption);
+                    }
+                }
+                self.notice(format!("{name} was not sent: {}", failure.message));
+            }
             Update::Trust { user, result } => match result {
                 Ok(TrustState::Changed) => {}
                 Ok(_) => self.key_settled(&user),
@@ -335,6 +363,7 @@ impl Model {
             self.created = None;
             self.group_action = GroupAction::default();
             self.typing.clear();
+            self.transfers.clear();
             self.chat_of.clear();
             self.fingerprints.clear();
             self.own_fingerprint = None;
@@ -462,8 +491,9 @@ impl Model {
             } => self.trust_changed(user, state, fingerprint, ts),
             EventBody::Settings { settings } => self.settings = Some(settings),
             EventBody::Group { group, by, change } => self.group_changed(*group, &by, &change),
-            // Shown once the GUI knows files (issue 13).
-            EventBody::Transfer { .. } => {}
+            EventBody::Transfer { transfer, progress } => {
+                self.transfers.apply(*transfer, progress);
+            }
             EventBody::Typing { user, group } => {
                 let chat = match group {
                     Some(id) => Chat::Group(id),

@@ -946,3 +946,187 @@ fn a_refused_group_change_names_the_group() {
         "{notice}"
     );
 }
+
+fn file_msg(id: &str, dir: Direction, path: Option<&str>) -> Message {
+    let mut m = msg(id, dir, 10, MessageStatus::Delivered);
+    m.text = String::new();
+    m.file = Some(chatd_api::FileInfo {
+        name: "photo.jpg".into(),
+        size: 2048,
+        mime: "image/jpeg".into(),
+        thumbnail: None,
+        path: path.map(str::to_string),
+        transfer: None,
+    });
+    m
+}
+
+fn transfer(
+    id: &str,
+    message: &str,
+    state: chatd_api::TransferState,
+    bytes: u64,
+) -> chatd_api::Transfer {
+    chatd_api::Transfer {
+        id: id.into(),
+        message: message.into(),
+        direction: chatd_api::TransferDirection::Download,
+        peer: Some("bob".into()),
+        group: None,
+        name: "photo.jpg".into(),
+        size: 2048,
+        bytes,
+        total: 4096,
+        state,
+        error: None,
+        path: None,
+        created: 1,
+        updated: 1,
+    }
+}
+
+fn transfer_event(seq: u64, t: chatd_api::Transfer, progress: bool) -> Update {
+    event(
+        seq,
+        EventBody::Transfer {
+            transfer: Box::new(t),
+            progress,
+        },
+    )
+}
+
+#[test]
+fn a_download_moves_from_remote_through_progress_to_a_local_file() {
+    use chatd_api::TransferState::{Active, Done, Waiting};
+    let mut m = logged_in();
+    m.apply(message_event(1, file_msg("f1", Direction::In, None)));
+    let status = |m: &Model| {
+        let thread = m
+            .thread(&Chat::peer("bob"))
+            .unwrap_or_else(|| panic!("no thread"));
+        let message = thread.messages[0].clone();
+        format!("{:?}", m.transfers.status(&message))
+    };
+    assert_eq!(status(&m), "Some(Remote { ended: None })");
+    // The answer to `download`, then chatd's events.
+    m.apply(Update::Transfer(transfer("t1", "f1", Waiting, 0)));
+    assert!(status(&m).contains("Moving"), "{}", status(&m));
+    m.apply(transfer_event(2, transfer("t1", "f1", Active, 0), false));
+    m.apply(transfer_event(2, transfer("t1", "f1", Active, 1024), true));
+    assert_eq!(m.transfers.of("f1").map(fraction), Some(0.25));
+    // Progress never goes back.
+    m.apply(transfer_event(2, transfer("t1", "f1", Active, 512), true));
+    assert_eq!(m.transfers.of("f1").map(|t| t.bytes), Some(1024));
+    let mut done = transfer("t1", "f1", Done, 4096);
+    done.path = Some("/home/alice/Downloads/photo.jpg".into());
+    m.apply(transfer_event(3, done, false));
+    assert_eq!(
+        status(&m),
+        "Some(Local { path: \"/home/alice/Downloads/photo.jpg\", ended: None })"
+    );
+    // A late progress report or a replayed older state moves nothing.
+    m.apply(transfer_event(3, transfer("t1", "f1", Active, 2048), true));
+    m.apply(transfer_event(2, transfer("t1", "f1", Active, 0), false));
+    assert!(status(&m).contains("Local"), "{}", status(&m));
+    // The message itself says where the file is once re-read.
+    m.apply(message_event(
+        4,
+        file_msg("f1", Direction::In, Some("/tmp/p.jpg")),
+    ));
+    assert_eq!(
+        status(&m),
+        "Some(Local { path: \"/tmp/p.jpg\", ended: None })"
+    );
+}
+
+#[test]
+fn a_failed_download_says_why_and_a_retry_is_a_newer_transfer() {
+    use chatd_api::TransferState::{Active, Failed};
+    let mut m = logged_in();
+    let file = file_msg("f1", Direction::In, None);
+    m.apply(message_event(1, file.clone()));
+    let mut failed = transfer("t1", "f1", Failed, 100);
+    failed.error = Some("the file was tampered with".into());
+    m.apply(transfer_event(2, failed, false));
+    match m.transfers.status(&file) {
+        Some(FileStatus::Remote { ended: Some(t) }) => {
+            assert_eq!(t.error.as_deref(), Some("the file was tampered with"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut retry = transfer("t2", "f1", Active, 0);
+    retry.created = 5;
+    m.apply(transfer_event(3, retry, false));
+    assert!(matches!(
+        m.transfers.status(&file),
+        Some(FileStatus::Moving { .. })
+    ));
+    // The old transfer's events, late, do not take over again.
+    m.apply(transfer_event(3, transfer("t1", "f1", Failed, 100), false));
+    assert_eq!(m.transfers.of("f1").map(|t| t.id.as_str()), Some("t2"));
+    // An upload that failed: the sender's copy is here, and why it
+    // failed is told.
+    let mut mine = file_msg("f2", Direction::Out, Some("/home/alice/big.iso"));
+    mine.status = MessageStatus::Failed;
+    m.apply(message_event(4, mine.clone()));
+    let mut upload = transfer("t3", "f2", Failed, 0);
+    upload.direction = chatd_api::TransferDirection::Upload;
+    m.apply(transfer_event(5, upload, false));
+    match m.transfers.status(&mine) {
+        Some(FileStatus::Local {
+            path,
+            ended: Some(t),
+        }) => {
+            assert_eq!(path, "/home/alice/big.iso");
+            assert_eq!(t.state, chatd_api::TransferState::Failed);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Not a file message: no status.
+    assert_eq!(
+        m.transfers
+            .status(&msg("x", Direction::In, 1, MessageStatus::Read)),
+        None
+    );
+}
+
+#[test]
+fn a_refused_file_is_a_notice_and_its_caption_goes_back_to_the_composer() {
+    let mut m = logged_in();
+    m.apply(Update::FileFailed {
+        chat: Chat::peer("bob"),
+        name: "big.iso".into(),
+        caption: Some("the image".into()),
+        failure: Failure {
+            code: Some(chatd_api::ErrorCode::FileTooLarge),
+            message: "file too large (max 100 MiB)".into(),
+        },
+    });
+    assert_eq!(
+        m.notices.back().map(String::as_str),
+        Some("big.iso was not sent: file too large (max 100 MiB)")
+    );
+    assert_eq!(
+        m.thread(&Chat::peer("bob"))
+            .and_then(|t| t.draft_back.clone()),
+        Some("the image".to_string())
+    );
+    // The file dialog closes either way.
+    m.picking = true;
+    m.apply(Update::Picked {
+        chat: Chat::peer("bob"),
+        path: None,
+    });
+    assert!(!m.picking);
+}
+
+#[test]
+fn sizes_and_names_are_written_for_people() {
+    assert_eq!(human_size(812), "812 B");
+    assert_eq!(human_size(2048), "2.0 KiB");
+    assert_eq!(human_size(15 * 1024 * 1024 + 300 * 1024), "15.3 MiB");
+    assert_eq!(shown_name("photo.jpg"), "photo.jpg");
+    assert_eq!(shown_name("evil\u{202e}gpj.exe"), "evil_gpj.exe");
+    assert_eq!(shown_name("a\nb"), "a_b");
+    assert_eq!(shown_name(" "), "file");
+}

@@ -73,6 +73,8 @@ pub struct ViewState {
     pub new_group: Option<NewGroupForm>,
     /// The name typed into a group's "Add member" field.
     pub add_member: String,
+    /// Decoded image previews of file messages.
+    pub thumbnails: chat::Thumbnails,
     /// The people search box.
     pub search: String,
     /// The search last sent to chatd.
@@ -210,8 +212,18 @@ impl App {
                 // Refused: no switch is coming.
                 self.view.switch_expected = false;
             }
+            let picked = match &update {
+                crate::backend::Update::Picked {
+                    chat,
+                    path: Some(path),
+                } => Some((chat.clone(), path.clone())),
+                _ => None,
+            };
             for command in self.model.apply(update) {
                 self.command(command);
+            }
+            if let Some((chat, path)) = picked {
+                self.send_file(&chat, path);
             }
         }
         // A group this window created: the dialog closes, the group opens.
@@ -334,6 +346,28 @@ impl App {
         if let Chat::Peer(peer) = chat {
             self.command(Command::Fingerprints { peer: peer.clone() });
         }
+    }
+
+    /// Sends the file at `path` in `chat`, with what is typed there as
+    /// its caption (the composer empties, as when a message is sent). A
+    /// relative path is taken from the working directory.
+    pub fn send_file(&mut self, chat: &Chat, path: std::path::PathBuf) {
+        let path = std::path::absolute(&path).unwrap_or(path);
+        let caption = self
+            .view
+            .drafts
+            .get_mut(chat)
+            .map(std::mem::take)
+            .map(|text| text.trim_end().to_string())
+            .filter(|text| !text.trim().is_empty());
+        if self.model.thread(chat).is_some() {
+            self.model.chat_thread_mut(chat).send_error = None;
+        }
+        self.command(Command::SendFile {
+            chat: chat.clone(),
+            path,
+            caption,
+        });
     }
 
     /// Opens the conversation with `peer`.

@@ -71,7 +71,8 @@ pub enum Action {
 /// The person's choices.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rules {
-    /// Show message text; when false only the sender is shown.
+    /// Show message text and file names; when false only the sender is
+    /// shown.
     pub preview: bool,
     /// Notes of one slot closer together than this are grouped.
     pub group_window: Duration,
@@ -245,7 +246,10 @@ impl Decider {
             };
         }
         let preview = self.rules.preview.then(|| {
-            let line = text::one_line(&message.text, text::PREVIEW_CHARS);
+            let line = match &message.file {
+                Some(file) => text::file_preview(&file.name, &message.text),
+                None => text::one_line(&message.text, text::PREVIEW_CHARS),
+            };
             match &message.group {
                 // Several people write in a group: each line says who.
                 Some(_) => format!("{}: {line}", text::one_line(&message.from, 64)),
@@ -262,9 +266,22 @@ impl Decider {
                 .join("\n"),
             _ => String::new(),
         };
-        let summary = match &message.group {
-            Some(group) => text::group_summary(&message.from, &group.name, count),
-            None => text::messages_summary(&message.from, count),
+        let group = message.group.as_ref().map(|g| g.name.as_str());
+        let summary = match (&message.file, group) {
+            // One file alone: what it is in the summary ("bob sent
+            // photo.jpg"), its caption as the body.
+            (Some(file), _) if count <= 1 => {
+                let name = self.rules.preview.then_some(file.name.as_str());
+                text::file_summary(&message.from, group, name)
+            }
+            (_, Some(group)) => text::group_summary(&message.from, group, count),
+            (_, None) => text::messages_summary(&message.from, count),
+        };
+        let body = match &message.file {
+            Some(_) if count <= 1 && self.rules.preview => {
+                text::one_line(&message.text, text::PREVIEW_CHARS)
+            }
+            _ => body,
         };
         vec![Action::Show(Note {
             summary,

@@ -388,3 +388,91 @@ fn removal_is_told_even_before_our_name_is_known() {
     let a = d.on_event(&group_event(1, "bob", false, removed), t);
     assert_eq!(shown(&a)[0].0, "bob removed you from team");
 }
+
+/// `event` made a file message named `name` (its text is the caption).
+fn with_file(mut event: Event, name: &str) -> Event {
+    if let EventBody::Message { message, .. } = &mut event.body {
+        message.file = Some(chatd_api::FileInfo {
+            name: name.into(),
+            size: 2048,
+            mime: "image/jpeg".into(),
+            thumbnail: None,
+            path: None,
+            transfer: None,
+        });
+    }
+    event
+}
+
+#[test]
+fn a_received_file_says_who_sent_what_with_the_caption_as_body() {
+    let mut d = Decider::new(Rules::default());
+    let t = Instant::now();
+    let a = d.on_event(
+        &with_file(message(1, "bob", "our cat", false), "photo.jpg"),
+        t,
+    );
+    assert_eq!(shown(&a), show("bob sent photo.jpg", "our cat"));
+    // Without a caption there is no body.
+    let a = d.on_event(
+        &with_file(group_message(2, "bob", "", false), "photo.jpg"),
+        t,
+    );
+    assert_eq!(shown(&a), show("bob in team sent photo.jpg", ""));
+    // In a burst, the file is a line of its own among the others.
+    let a = d.on_event(&message(3, "bob", "did you see it?", false), t);
+    assert_eq!(
+        shown(&a),
+        show(
+            "2 new messages from bob",
+            "sent photo.jpg: our cat\ndid you see it?"
+        )
+    );
+    let a = d.on_event(&with_file(group_message(4, "carol", "", false), "b.pdf"), t);
+    assert_eq!(
+        shown(&a),
+        show(
+            "2 new messages in team",
+            "bob: sent photo.jpg\ncarol: sent b.pdf"
+        )
+    );
+}
+
+#[test]
+fn a_file_name_from_the_network_is_one_safe_line_and_private_without_previews() {
+    let mut d = Decider::new(Rules::default());
+    let t = Instant::now();
+    let name = format!("evil\n\u{1b}[31mname{}.jpg", "x".repeat(200));
+    let a = d.on_event(
+        &with_file(message(1, "bo\nb", "cap\ttion", false), &name),
+        t,
+    );
+    let [(summary, body)] = &shown(&a)[..] else {
+        panic!("one note: {a:?}")
+    };
+    assert!(
+        summary.starts_with("bo b sent evil [31mnamexxx"),
+        "{summary}"
+    );
+    assert!(summary.ends_with('…'), "{summary}");
+    assert!(!summary.contains(|c: char| c.is_control()), "{summary:?}");
+    assert_eq!(body, "cap tion");
+    // An empty name still says something.
+    let a = d.on_event(&with_file(message(2, "carol", "", false), " \n"), t);
+    assert_eq!(shown(&a), show("carol sent a file", ""));
+
+    let mut quiet = Decider::new(Rules {
+        preview: false,
+        ..Rules::default()
+    });
+    let a = quiet.on_event(
+        &with_file(message(1, "bob", "secret", false), "plan.pdf"),
+        t,
+    );
+    assert_eq!(shown(&a), show("bob sent a file", ""));
+    let a = quiet.on_event(
+        &with_file(group_message(2, "bob", "", false), "plan.pdf"),
+        t,
+    );
+    assert_eq!(shown(&a), show("bob in team sent a file", ""));
+}

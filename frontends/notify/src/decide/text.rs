@@ -56,6 +56,44 @@ pub fn group_summary(from: &str, group: &str, count: u32) -> String {
     }
 }
 
+/// Characters of a file's name shown before it is cut.
+pub const FILE_NAME_CHARS: usize = 80;
+
+/// The summary line of one file from `from` ("bob sent photo.jpg"), in a
+/// group when `group` is given ("bob in team sent photo.jpg"). `name` is
+/// `None` when previews are off: the file's name is content too, so it
+/// says only "a file".
+pub fn file_summary(from: &str, group: Option<&str>, name: Option<&str>) -> String {
+    let from = one_line(from, 64);
+    let what = name.map_or_else(|| "a file".to_string(), file_name);
+    match group {
+        Some(group) => format!("{from} in {} sent {what}", one_line(group, 64)),
+        None => format!("{from} sent {what}"),
+    }
+}
+
+/// A file's name from the network, safe for one line: whitespace and
+/// control characters flattened, cut long, and never empty.
+pub fn file_name(name: &str) -> String {
+    let name = one_line(name, FILE_NAME_CHARS);
+    if name.is_empty() {
+        "a file".to_string()
+    } else {
+        name
+    }
+}
+
+/// The preview line of a file in a burst: "sent photo.jpg", or with its
+/// caption "sent photo.jpg: look".
+pub fn file_preview(name: &str, caption: &str) -> String {
+    let caption = one_line(caption, PREVIEW_CHARS);
+    if caption.is_empty() {
+        format!("sent {}", file_name(name))
+    } else {
+        format!("sent {}: {caption}", file_name(name))
+    }
+}
+
 /// The summary line when `by` added us to `group`.
 pub fn added_summary(by: &str, group: &str) -> String {
     format!("{} added you to {}", one_line(by, 64), one_line(group, 64))
@@ -182,6 +220,17 @@ mod tests {
         assert!(key_changed_body("bob").contains("chat verify bob"));
         assert!(security_body("bob", &SecurityReason::BadTag).contains("altered"));
         let new = SecurityReason::from_code("something_new");
+        assert_eq!(
+            file_summary("bob", None, Some("photo.jpg")),
+            "bob sent photo.jpg"
+        );
+        assert_eq!(
+            file_summary("bob", Some("team"), Some("photo.jpg")),
+            "bob in team sent photo.jpg"
+        );
+        assert_eq!(file_summary("bob", None, None), "bob sent a file");
+        assert_eq!(file_preview("a.txt", ""), "sent a.txt");
+        assert_eq!(file_preview("a.txt", "see\nthis"), "sent a.txt: see this");
         assert!(security_body("bob", &new).contains("something_new"));
     }
 }

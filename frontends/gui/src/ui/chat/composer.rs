@@ -1,6 +1,7 @@
 //! Where a message is typed: Enter sends, Shift+Enter starts a new line,
-//! the Send button does the same for the mouse. A message chatd refused
-//! comes back into the box with the reason above it. Typing tells chatd
+//! the Send button does the same for the mouse; the paper clip sends a
+//! file. A message chatd refused comes back into the box with the reason
+//! above it. Typing tells chatd
 //! (at most once a second, and only while the setting is on), which tells
 //! the others "you are typing...".
 
@@ -67,6 +68,7 @@ pub fn show(app: &mut App, ui: &mut Ui, chat: &Chat, title: &str) {
             let mut send = enter;
             ui.horizontal(|ui| {
                 let button_width = 84.0;
+                attach(app, ui, chat);
                 let draft = app.view.drafts.entry(chat.clone()).or_default();
                 let response = ui
                     .add(
@@ -109,6 +111,24 @@ pub fn show(app: &mut App, ui: &mut Ui, chat: &Chat, title: &str) {
                 app.view.focus_composer = true;
             }
         });
+}
+
+/// The paper clip left of the text box: the desktop's file dialog (run by
+/// the worker, so the window goes on drawing), once at a time; the file
+/// picked is sent with what is typed as its caption.
+fn attach(app: &mut App, ui: &mut Ui, chat: &Chat) {
+    let picking = app.model.picking;
+    let button = egui::Button::new(RichText::new("📎").size(17.0)).frame(false);
+    let response = ui
+        .add_enabled(!picking, button)
+        .on_hover_text(
+            "Send a file (what you typed goes with it as its caption); or drop files on the window",
+        )
+        .accessible_name("Attach a file");
+    if response.clicked() {
+        app.model.picking = true;
+        app.command(Command::PickFile { chat: chat.clone() });
+    }
 }
 
 /// The person typed in `chat`: tells chatd, at most once a second, unless

@@ -17,7 +17,9 @@ use egui::{Align, Layout, RichText, Role, Ui, WidgetInfo};
 
 use super::super::format;
 use super::super::{App, Palette, widgets};
+use super::file::{self, FileAction, FileCtx};
 use super::{composer, members, sidebar};
+use crate::backend::Command;
 use crate::model::{ChangeLine, Thread, typing_line};
 
 /// Draws a conversation.
@@ -139,7 +141,7 @@ fn header(app: &mut App, ui: &mut Ui, peer: &str, palette: &Palette) {
                 ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                     if ui.button("🛡 Safety number").clicked() {
                         app.view.safety = Some(peer.to_string());
-                        app.command(crate::backend::Command::Fingerprints {
+                        app.command(Command::Fingerprints {
                             peer: peer.to_string(),
                         });
                     }
@@ -175,6 +177,12 @@ fn messages(app: &mut App, ui: &mut Ui, chat: &Chat, title: &str, palette: &Pale
     };
     let group = chat.as_group().is_some();
     let today = format::today();
+    let mut actions = Vec::new();
+    let mut files = FileCtx {
+        transfers: &app.model.transfers,
+        thumbnails: &mut app.view.thumbnails,
+        actions: &mut actions,
+    };
     let mut older = None;
     let mut last_shown = None;
     egui::CentralPanel::default()
@@ -250,7 +258,7 @@ fn messages(app: &mut App, ui: &mut Ui, chat: &Chat, title: &str, palette: &Pale
                         let named = group
                             && m.direction == Direction::In
                             && previous.is_none_or(|p| p.from != m.from);
-                        let rect = bubble(ui, m, named, palette);
+                        let rect = bubble(ui, m, named, &mut files, palette);
                         previous = Some(m);
                         // Shown: its end is inside the visible part.
                         if rect.bottom() <= view.bottom() + 0.5 && rect.bottom() >= view.top() {
@@ -269,9 +277,17 @@ fn messages(app: &mut App, ui: &mut Ui, chat: &Chat, title: &str, palette: &Pale
                 });
         });
     app.view.shown = last_shown.map(|id| (chat.clone(), id));
+    for action in actions {
+        let command = match action {
+            FileAction::Download { id, name } => Command::Download { id, name },
+            FileAction::Cancel { transfer } => Command::CancelTransfer { id: transfer },
+            FileAction::Open { path, folder } => Command::Open { path, folder },
+        };
+        app.command(command);
+    }
     if let Some(before) = older {
         app.model.chat_thread_mut(chat).loading_older = true;
-        app.command(crate::backend::Command::History {
+        app.command(Command::History {
             chat: chat.clone(),
             before: Some(before),
         });
@@ -335,7 +351,13 @@ fn day_separator(ui: &mut Ui, text: &str, palette: &Palette) {
 /// as wide as its text (or its time line) and at most 72% of the view;
 /// `named`: the sender's name above it (in a group). Returns where it was
 /// drawn.
-fn bubble(ui: &mut Ui, m: &Message, named: bool, palette: &Palette) -> egui::Rect {
+fn bubble(
+    ui: &mut Ui,
+    m: &Message,
+    named: bool,
+    files: &mut FileCtx<'_>,
+    palette: &Palette,
+) -> egui::Rect {
     let out = m.direction == Direction::Out;
     let (fill, text_color) = if out {
         (palette.bubble_out, palette.bubble_out_text)
@@ -356,7 +378,12 @@ fn bubble(ui: &mut Ui, m: &Message, named: bool, palette: &Palette) -> egui::Rec
         .x;
     let (meta, spoken) = meta_line(ui, m, out, text_color, palette);
     // One point of slack so the label wraps exactly where it was measured.
-    let width = (text_width.max(meta.size().x) + 1.0).min(max_width);
+    let least = if m.file.is_some() {
+        file::MIN_WIDTH
+    } else {
+        0.0
+    };
+    let width = (text_width.max(meta.size().x).max(least) + 1.0).min(max_width);
     if named {
         ui.add_space(4.0);
         ui.label(
@@ -379,7 +406,13 @@ fn bubble(ui: &mut Ui, m: &Message, named: bool, palette: &Palette) -> egui::Rec
             .show(ui, |ui| {
                 ui.set_max_width(width);
                 ui.with_layout(Layout::top_down(Align::Min), |ui| {
-                    ui.add(egui::Label::new(RichText::new(&m.text).color(text_color)).wrap());
+                    if let Some(f) = &m.file {
+                        file::show(ui, m, f, files, text_color, palette);
+                    }
+                    // A file's caption may be empty.
+                    if !m.text.is_empty() {
+                        ui.add(egui::Label::new(RichText::new(&m.text).color(text_color)).wrap());
+                    }
                     let size = egui::vec2(width, meta.size().y);
                     let (rect, response) = ui.allocate_exact_size(size, egui::Sense::hover());
                     let at = egui::pos2(rect.right() - meta.size().x, rect.top());

@@ -1,21 +1,34 @@
 //! The chat view: groups and people on the left, the open conversation
-//! on the right (with a group's members beside it), and the keyboard
-//! shortcuts that move between them.
+//! on the right (with a group's members beside it), the keyboard
+//! shortcuts that move between them, and files dropped on the window.
 
 mod composer;
 mod conversation;
+mod drop;
+mod file;
 mod members;
 mod sidebar;
+mod thumbnail;
 
 use chatd_api::Chat;
 use egui::{Key, Modifiers, RichText, Ui};
 
 use super::App;
 pub use composer::id as composer_id;
+pub use thumbnail::Thumbnails;
 
 /// Draws the view.
 pub fn show(app: &mut App, ui: &mut Ui) {
     shortcuts(app, ui);
+    let title = app.view.open.as_ref().map(|chat| match chat {
+        Chat::Peer(peer) => peer.clone(),
+        Chat::Group(id) => app
+            .model
+            .groups
+            .get(id)
+            .map_or_else(|| id.clone(), |g| g.name.clone()),
+    });
+    drop::handle(app, ui, title.as_deref());
     sidebar::show(app, ui);
     let palette = app.palette();
     egui::CentralPanel::default()
