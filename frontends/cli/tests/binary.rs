@@ -676,7 +676,7 @@ fn send_to_a_group_with_two_words_unquoted_is_a_usage_error() {
 }
 
 #[test]
-fn watch_subscribes_to_group_events_and_to_typing_only_when_asked() {
+fn watch_subscribes_to_group_and_transfer_events_and_to_typing_only_when_asked() {
     for (args, kinds) in [
         (
             &["watch", "--json"][..],
@@ -689,7 +689,8 @@ fn watch_subscribes_to_group_events_and_to_typing_only_when_asked() {
                 "security",
                 "trust",
                 "settings",
-                "group"
+                "group",
+                "transfer"
             ]),
         ),
         (
