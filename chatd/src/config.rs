@@ -40,6 +40,11 @@ pub struct Cli {
     /// session bus); serve the local socket only.
     #[arg(long)]
     pub no_dbus: bool,
+    /// Where downloaded files go when a download names no path
+    /// [default: from chatd.toml, else the XDG download directory, else
+    /// ~/Downloads].
+    #[arg(long, value_name = "DIR")]
+    pub downloads: Option<PathBuf>,
 }
 
 /// `chatd.toml`.
@@ -53,6 +58,8 @@ pub struct FileConfig {
     /// Bare TCP to a loopback server.
     #[serde(default)]
     pub plaintext: bool,
+    /// Where downloads go by default.
+    pub downloads: Option<PathBuf>,
     /// Notification settings (read by chat-notify).
     #[serde(default)]
     pub notifications: Option<toml::Table>,
@@ -73,6 +80,8 @@ pub struct Config {
     pub socket: PathBuf,
     /// Offer D-Bus.
     pub dbus: bool,
+    /// Where downloads go when a download names no path.
+    pub downloads: PathBuf,
     /// At most one typing indicator per conversation this often
     /// ([`TYPING_INTERVAL`]; tests lower it).
     pub typing_interval: std::time::Duration,
@@ -119,6 +128,17 @@ impl Config {
             .clone()
             .or_else(chatd_api::paths::default_socket)
             .context("cannot place the socket: XDG_RUNTIME_DIR is not set; pass --socket or set CHATD_SOCKET")?;
+        let downloads = cli
+            .downloads
+            .clone()
+            .or(file.downloads)
+            .or_else(|| {
+                directories::UserDirs::new().map(|u| {
+                    u.download_dir()
+                        .map_or_else(|| u.home_dir().join("Downloads"), Path::to_path_buf)
+                })
+            })
+            .unwrap_or_else(|| data_dir.join("downloads"));
         let plaintext = cli.plaintext || file.plaintext;
         check_plaintext(&server, plaintext)?;
         Ok(Self {
@@ -128,6 +148,7 @@ impl Config {
             data_dir,
             socket,
             dbus: !cli.no_dbus,
+            downloads,
             typing_interval: TYPING_INTERVAL,
         })
     }
@@ -140,6 +161,12 @@ impl Config {
     /// The identity key file.
     pub fn identity_path(&self) -> PathBuf {
         self.data_dir.join("identity.pem")
+    }
+
+    /// chatd's own copies of files in transfer (D18): inside the data
+    /// directory, so only this user reads them.
+    pub fn spool_dir(&self) -> PathBuf {
+        self.data_dir.join("spool")
     }
 }
 

@@ -25,7 +25,7 @@ use super::outbound::{group_receipt, queue};
 use super::unstored::{Delivery, Unstored};
 use super::{Core, CoreError};
 use crate::link::LinkEvent;
-use crate::store::{PendingEnvelope, Tx};
+use crate::store::{PendingEnvelope, StoredFile, Tx};
 
 /// Runs until shutdown or until the link is gone.
 pub async fn run(
@@ -321,29 +321,14 @@ fn apply_payload(
     payload: Payload,
     fx: &mut Effects,
 ) -> Result<(), CoreError> {
-    let (me, now) = (cx.me, cx.now);
+    let now = cx.now;
     let events = &mut fx.events;
     match payload {
-        Payload::Text(t) => {
-            let message = Message {
-                id: t.id.to_string(),
-                from: from.to_string(),
-                to: me.to_string(),
-                text: t.text,
-                ts: t.ts,
-                direction: Direction::In,
-                status: MessageStatus::Delivered,
-                group: None,
-                receipts: None,
-                file: None,
-            };
-            if tx.insert_message(&message)? {
-                let receipt = Payload::receipt(ReceiptStatus::Delivered, vec![t.id], now)
-                    .map_err(chat_e2e::E2eError::from)?;
-                queue(tx, from, &receipt, None, now)?;
-                let focused = (cx.focused)(from);
-                events.push(tx.append_event(&EventBody::Message { message, focused }, now)?);
-            }
+        Payload::Text(t) => direct(tx, cx, from, t.id, t.ts, t.text, None, fx)?,
+        Payload::File(f) => {
+            let stored = StoredFile::received(&f.file);
+            let caption = f.file.caption.unwrap_or_default();
+            direct(tx, cx, from, f.id, f.ts, caption, Some(stored), fx)?;
         }
         Payload::Receipt(r) => {
             let status = match r.status {
@@ -383,10 +368,47 @@ fn apply_payload(
         Payload::GroupState(p) => group_rx::on_state(tx, cx, from, p, fx)?,
         Payload::GroupStateRequest(r) => group_rx::on_request(tx, cx, from, r)?,
         Payload::Typing(_) | Payload::Unknown { .. } => {}
-        // Files (PROTOCOL.md §5.1) are received from the next step of
-        // issue 13 on; until then they are ignored, as when they were an
-        // unknown type.
-        Payload::File(_) | Payload::GroupFile(_) => {}
+        Payload::GroupFile(f) => group_rx::on_file(tx, cx, from, f, fx)?,
+    }
+    Ok(())
+}
+
+/// A text or file from `from` to us: into the history once (a duplicate
+/// changes nothing), a `delivered` receipt back, an event. A file is only
+/// announced: nothing is downloaded until someone asks (D18).
+#[allow(clippy::too_many_arguments)]
+fn direct(
+    tx: &mut Tx<'_>,
+    cx: &Ctx<'_>,
+    from: &str,
+    id: uuid::Uuid,
+    ts: i64,
+    text: String,
+    file: Option<StoredFile>,
+    fx: &mut Effects,
+) -> Result<(), CoreError> {
+    let message = Message {
+        id: id.to_string(),
+        from: from.to_string(),
+        to: cx.me.to_string(),
+        text,
+        ts,
+        direction: Direction::In,
+        status: MessageStatus::Delivered,
+        group: None,
+        receipts: None,
+        file: file.as_ref().map(StoredFile::info),
+    };
+    if tx.insert_message(&message)? {
+        if let Some(file) = &file {
+            tx.set_message_file(&message.id, file)?;
+        }
+        let receipt = Payload::receipt(ReceiptStatus::Delivered, vec![id], cx.now)
+            .map_err(chat_e2e::E2eError::from)?;
+        queue(tx, from, &receipt, None, cx.now)?;
+        let focused = (cx.focused)(from);
+        fx.events
+            .push(tx.append_event(&EventBody::Message { message, focused }, cx.now)?);
     }
     Ok(())
 }
@@ -557,6 +579,7 @@ mod tests {
             E::BadTag,
             E::MalformedPayload,
             E::RetiredKey,
+            E::FileTooLarge,
         ];
         for reason in all {
             // Exhaustive: a new chat-e2e reason does not compile here until
@@ -567,7 +590,8 @@ mod tests {
                 | E::UnwrapFailed
                 | E::BadTag
                 | E::MalformedPayload
-                | E::RetiredKey => {}
+                | E::RetiredKey
+                | E::FileTooLarge => {}
             }
             let api = api_reason(reason);
             assert!(!matches!(api, SecurityReason::Unknown(_)), "{reason:?}");

@@ -7,16 +7,18 @@
 use chatd_api::{Direction, Message, MessageStatus};
 use rusqlite::{OptionalExtension, Params, Row, params};
 
+use super::files::StoredFile;
 use super::records::named;
 use super::{StoreError, Tx};
 
 /// The columns [`message_from_row`] reads, in its order.
 /// `group_id` is NULL for a 1:1 message; a group message's group name and
 /// receipts are filled in after the query ([`Tx::messages`]).
+/// `file` is NULL for a text (schema 6; the transfer is filled in after).
 pub(super) const MESSAGE_COLUMNS: &str =
-    "id, sender, recipient, text, ts, direction, status, group_id";
+    "id, sender, recipient, text, ts, direction, status, group_id, file";
 /// How many columns [`MESSAGE_COLUMNS`] has.
-pub(super) const MESSAGE_COLUMN_COUNT: usize = 8;
+pub(super) const MESSAGE_COLUMN_COUNT: usize = 9;
 
 /// One entry of `conversations`.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,6 +120,7 @@ impl Tx<'_> {
         }
         for m in &mut out {
             self.fill_group(m)?;
+            self.fill_file(m)?;
         }
         Ok(out)
     }
@@ -141,7 +144,7 @@ pub(super) fn message_from_row(row: &Row<'_>) -> Result<Message, StoreError> {
                 name: String::new(),
             }),
         receipts: None,
-        file: None,
+        file: StoredFile::from_column(row.get(8)?)?.map(|f| f.info()),
     })
 }
 

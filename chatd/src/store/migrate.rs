@@ -28,6 +28,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         version: 5,
         sql: include_str!("migrations/0005_group_pipeline.sql"),
     },
+    Migration {
+        version: 6,
+        sql: include_str!("migrations/0006_files.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -89,6 +89,11 @@ pub enum SecurityReason {
     /// A message under a session key that was retired (a replaced identity,
     /// or too many newer keys): a replay or a very late redelivery.
     RetiredKey,
+    /// An authentic `file` or `group_file` whose `size` passes the
+    /// receiver's limit (PROTOCOL.md §5.1): refused apart from
+    /// [`Self::MalformedPayload`], since the sender may simply run with a
+    /// larger limit.
+    FileTooLarge,
 }
 
 impl SecurityReason {
@@ -101,6 +106,7 @@ impl SecurityReason {
             Self::BadTag => "bad_tag",
             Self::MalformedPayload => "malformed_payload",
             Self::RetiredKey => "retired_key",
+            Self::FileTooLarge => "file_too_large",
         }
     }
 }

@@ -264,8 +264,12 @@ impl Engine {
         }
         key.window.mark(envelope.seq);
         store.put_receiving_key(&key)?;
-        let Ok(payload) = Payload::from_bytes(&plaintext) else {
-            return Ok(Received::Security(SecurityReason::MalformedPayload));
+        let payload = match Payload::from_bytes(&plaintext) {
+            Ok(p) => p,
+            Err(crate::payload::PayloadError::FileTooLarge { .. }) => {
+                return Ok(Received::Security(SecurityReason::FileTooLarge));
+            }
+            Err(_) => return Ok(Received::Security(SecurityReason::MalformedPayload)),
         };
         if let Payload::Receipt(receipt) = &payload {
             self.note_receipt(store, from, receipt)?;

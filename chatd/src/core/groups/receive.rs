@@ -11,7 +11,7 @@
 //! arrives, for 7 days.
 
 use chat_e2e::group::{Accepted, GroupError, SignedGroupState, accept};
-use chat_e2e::payload::{GroupStatePayload, GroupStateRequest, GroupText};
+use chat_e2e::payload::{GroupFilePayload, GroupStatePayload, GroupStateRequest, GroupText};
 use chat_e2e::{Payload, PinState, PinStore, PublicIdentity, ReceiptStatus};
 use chatd_api::{Direction, Event, EventBody, GroupRef, Message, MessageStatus, SecurityReason};
 use uuid::Uuid;
@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::{HOLD_MS, Online, diff, view};
 use crate::core::CoreError;
 use crate::core::outbound::queue;
-use crate::store::{StoreError, Tx};
+use crate::store::{StoreError, StoredFile, Tx};
 
 /// The most states one `group_state_request` is answered with.
 const MAX_ANSWER: usize = 64;
@@ -90,10 +90,65 @@ pub fn on_text(
     let bytes = Payload::GroupText(t.clone())
         .to_bytes()
         .map_err(chat_e2e::E2eError::from)?;
-    if let Step::Hold = text(tx, cx, from, t, true, fx)? {
+    if let Step::Hold = post(tx, cx, from, Post::from(t), true, fx)? {
         hold(tx, gid, from, &bytes, cx.now)?;
     }
     Ok(())
+}
+
+/// A `group_file` from `from` (§5.1): a `group_text` whose content is a
+/// file, under the same rules, held the same way.
+pub fn on_file(
+    tx: &mut Tx<'_>,
+    cx: &Ctx<'_>,
+    from: &str,
+    f: GroupFilePayload,
+    fx: &mut Effects,
+) -> Result<(), CoreError> {
+    let gid = f.group_id;
+    let bytes = Payload::GroupFile(f.clone())
+        .to_bytes()
+        .map_err(chat_e2e::E2eError::from)?;
+    if let Step::Hold = post(tx, cx, from, Post::from(f), true, fx)? {
+        hold(tx, gid, from, &bytes, cx.now)?;
+    }
+    Ok(())
+}
+
+/// What a group message says, text or file.
+struct Post {
+    id: Uuid,
+    ts: i64,
+    group_id: Uuid,
+    version: u64,
+    text: String,
+    file: Option<StoredFile>,
+}
+
+impl From<GroupText> for Post {
+    fn from(t: GroupText) -> Self {
+        Self {
+            id: t.id,
+            ts: t.ts,
+            group_id: t.group_id,
+            version: t.version,
+            text: t.text,
+            file: None,
+        }
+    }
+}
+
+impl From<GroupFilePayload> for Post {
+    fn from(f: GroupFilePayload) -> Self {
+        Self {
+            id: f.id,
+            ts: f.ts,
+            group_id: f.group_id,
+            version: f.version,
+            file: Some(StoredFile::received(&f.file)),
+            text: f.file.caption.unwrap_or_default(),
+        }
+    }
 }
 
 /// A `group_state_request` from `from`: the states after `have`, as far
@@ -232,11 +287,11 @@ fn ask_for_states(
 }
 
 /// Applies one `group_text` (§4.1).
-fn text(
+fn post(
     tx: &mut Tx<'_>,
     cx: &Ctx<'_>,
     from: &str,
-    t: GroupText,
+    t: Post,
     fresh: bool,
     fx: &mut Effects,
 ) -> Result<Step, CoreError> {
@@ -278,9 +333,12 @@ fn text(
             name: h.name().to_string(),
         }),
         receipts: None,
-        file: None,
+        file: t.file.as_ref().map(StoredFile::info),
     };
     if tx.insert_message(&message)? {
+        if let Some(file) = &t.file {
+            tx.set_message_file(&message.id, file)?;
+        }
         let receipt = Payload::receipt(ReceiptStatus::Delivered, vec![t.id], cx.now)
             .map_err(chat_e2e::E2eError::from)?;
         queue(tx, from, &receipt, None, cx.now)?;
@@ -312,7 +370,8 @@ pub fn reexamine(tx: &mut Tx<'_>, cx: &Ctx<'_>, fx: &mut Effects) -> Result<(), 
                 Ok(Payload::GroupState(GroupStatePayload { state: Ok(s), .. })) => {
                     state(tx, cx, &held.sender, &s, false, fx)?
                 }
-                Ok(Payload::GroupText(t)) => text(tx, cx, &held.sender, t, false, fx)?,
+                Ok(Payload::GroupText(t)) => post(tx, cx, &held.sender, t.into(), false, fx)?,
+                Ok(Payload::GroupFile(f)) => post(tx, cx, &held.sender, f.into(), false, fx)?,
                 _ => Step::Done,
             };
             if let Step::Done = step {

@@ -81,6 +81,7 @@ impl Harness {
             data_dir: dir.path().to_path_buf(),
             socket: dir.path().join("chatd.sock"),
             dbus: false,
+            downloads: dir.path().join("downloads"),
             typing_interval,
         };
         let core = Arc::new(Core::new(
