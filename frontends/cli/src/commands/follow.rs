@@ -130,7 +130,7 @@ impl Shown {
         let bar =
             ProgressBar::with_draw_target(Some(first.total.max(1)), ProgressDrawTarget::stderr());
         let style = ProgressStyle::with_template(
-            "{msg} [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+            "{msg} [{wide_bar}] {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec} {eta}",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ");
