@@ -23,7 +23,7 @@ _chatd() {
 
     case "${cmd}" in
         chatd)
-            opts="-h -V --server --server-fingerprint --plaintext --config --data-dir --socket --no-dbus --help --version"
+            opts="-h -V --server --server-fingerprint --plaintext --config --data-dir --socket --no-dbus --downloads --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -46,6 +46,10 @@ _chatd() {
                     return 0
                     ;;
                 --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --downloads)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

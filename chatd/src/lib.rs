@@ -13,6 +13,7 @@ pub mod identity;
 pub mod ipc;
 pub mod link;
 pub mod store;
+pub mod transfer;
 
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
@@ -86,6 +87,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
             shutdown.clone(),
         )),
         tokio::spawn(core::outbound::run(core.clone(), shutdown.clone())),
+        tokio::spawn(core::files::worker::run(core.clone(), shutdown.clone())),
         tokio::spawn(announce_connection(link, hub, shutdown.clone())),
         tokio::spawn(prune(db.clone(), shutdown.clone())),
     ];

@@ -38,6 +38,15 @@ pub enum CoreError {
     /// Only a member of the group may do this.
     #[error("{0}")]
     NotGroupMember(String),
+    /// No transfer by that id.
+    #[error("{0}")]
+    NoSuchTransfer(String),
+    /// A file larger than the server or chatd takes.
+    #[error("{0}")]
+    FileTooLarge(String),
+    /// The message has no file, or its file cannot be fetched.
+    #[error("{0}")]
+    NotAFile(String),
     /// No account is bound to this daemon yet.
     #[error("no account yet: sign up or log in first")]
     NoAccount,
@@ -108,6 +117,9 @@ impl From<CoreError> for ApiError {
             CoreError::NoSuchGroup(m) => ApiError::new(ErrorCode::NoSuchGroup, m),
             CoreError::NotGroupAdmin(m) => ApiError::new(ErrorCode::NotGroupAdmin, m),
             CoreError::NotGroupMember(m) => ApiError::new(ErrorCode::NotGroupMember, m),
+            CoreError::NoSuchTransfer(m) => ApiError::new(ErrorCode::NoSuchTransfer, m),
+            CoreError::FileTooLarge(m) => ApiError::new(ErrorCode::FileTooLarge, m),
+            CoreError::NotAFile(m) => ApiError::new(ErrorCode::NotAFile, m),
             e @ CoreError::OtherAccount { .. } => {
                 ApiError::new(ErrorCode::InvalidInput, e.to_string())
             }

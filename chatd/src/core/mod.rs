@@ -16,6 +16,7 @@
 
 pub mod api;
 mod errors;
+pub mod files;
 pub mod groups;
 pub mod inbound;
 mod notices;
@@ -52,6 +53,8 @@ pub struct Core {
     peers: Peers,
     outbox: Outbox,
     groups: groups::Groups,
+    /// File transfers' runtime side.
+    files: files::Files,
     /// The conversation each frontend connection shows, by connection id.
     focus: Mutex<HashMap<u64, String>>,
     /// When a typing indicator last left, per conversation.
@@ -82,6 +85,7 @@ impl Core {
             peers: Peers::new(),
             outbox: Outbox::new(),
             groups: groups::Groups::new(),
+            files: files::Files::new(),
             focus: Mutex::new(HashMap::new()),
             typing: typing::Coalesce::default(),
             last_send_ts: std::sync::atomic::AtomicI64::new(0),
@@ -123,6 +127,11 @@ impl Core {
     /// Events to frontends.
     pub fn hub(&self) -> &Hub {
         &self.hub
+    }
+
+    /// File transfers' runtime side.
+    pub fn files(&self) -> &files::Files {
+        &self.files
     }
 
     /// Our identity key.

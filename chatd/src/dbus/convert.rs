@@ -87,6 +87,64 @@ pub struct DbusConversation {
     pub online: bool,
 }
 
+/// A file transfer: `(id, message, direction, peer, group, name, size,
+/// bytes, total, state, error, path, created, updated)`, signature
+/// `(ssssssttsssxx)`; `direction` is `upload` or `download`, `state` one
+/// of `waiting`, `active`, `done`, `failed`, `cancelled`; absent texts
+/// are "".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+pub struct DbusTransfer {
+    /// The transfer's id.
+    pub id: String,
+    /// The file's message.
+    pub message: String,
+    /// `upload` or `download`.
+    pub direction: String,
+    /// The other side of a 1:1 conversation, or "".
+    pub peer: String,
+    /// The group, or "".
+    pub group: String,
+    /// The file's name.
+    pub name: String,
+    /// The file's size.
+    pub size: u64,
+    /// Blob bytes moved.
+    pub bytes: u64,
+    /// Blob bytes in all.
+    pub total: u64,
+    /// Where it is.
+    pub state: String,
+    /// Why it failed or waits, or "".
+    pub error: String,
+    /// The local file, or "".
+    pub path: String,
+    /// Started, Unix ms.
+    pub created: i64,
+    /// Last change of state, Unix ms.
+    pub updated: i64,
+}
+
+impl From<chatd_api::Transfer> for DbusTransfer {
+    fn from(t: chatd_api::Transfer) -> Self {
+        Self {
+            id: t.id,
+            message: t.message,
+            direction: enum_name(&t.direction),
+            peer: t.peer.unwrap_or_default(),
+            group: t.group.unwrap_or_default(),
+            name: t.name,
+            size: t.size,
+            bytes: t.bytes,
+            total: t.total,
+            state: enum_name(&t.state),
+            error: t.error.unwrap_or_default(),
+            path: t.path.unwrap_or_default(),
+            created: t.created,
+            updated: t.updated,
+        }
+    }
+}
+
 /// A member of a group: `(user, admin, online, trust)`, signature
 /// `(sbbs)`; `trust` is `unverified`, `verified`, `changed`, or `""`
 /// before a key is pinned (and for ourselves).

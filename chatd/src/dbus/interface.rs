@@ -15,10 +15,10 @@ use std::sync::Arc;
 use std::collections::HashMap;
 
 use chatd_api::{
-    Credentials, Empty, EventKind, FingerprintParams, FocusParams, GroupAdminParams,
-    GroupCreateParams, GroupMembersParams, GroupParams, HistoryParams, MarkReadParams,
-    MessageParams, Method, SearchParams, SendParams, Status, SubscribeParams, TypingParams,
-    UserParams, UsersParams, VerifyParams, call,
+    Credentials, DownloadParams, Empty, EventKind, FingerprintParams, FocusParams,
+    GroupAdminParams, GroupCreateParams, GroupMembersParams, GroupParams, HistoryParams,
+    MarkReadParams, MessageParams, Method, SearchParams, SendFileParams, SendParams, Status,
+    SubscribeParams, TransferParams, TypingParams, UserParams, UsersParams, VerifyParams, call,
 };
 use zbus::OwnedVariant;
 use zbus::message::Header;
@@ -28,8 +28,8 @@ use zbus::{fdo, interface};
 
 use super::callers::{Callers, NO_FRONTEND};
 use super::convert::{
-    DbusConversation, DbusGroup, DbusMessage, enum_name, event_kinds, nonzero, run, settings_dict,
-    settings_patch, text_opt,
+    DbusConversation, DbusGroup, DbusMessage, DbusTransfer, enum_name, event_kinds, nonzero, run,
+    settings_dict, settings_patch, text_opt,
 };
 use super::{Error, events};
 use crate::core::{Core, api};
@@ -572,6 +572,79 @@ impl Chatd1 {
         };
         let r = self.call::<call::Typing>(&hdr, p).await?;
         Ok(r.sent)
+    }
+
+    /// Sends the file at `path` (absolute) to `peer` or `group` (the other
+    /// ""), with `caption` ("" for none): chatd copies it, uploads it
+    /// sealed, then sends the message. The message's id and the upload.
+    #[zbus(out_args("id", "transfer"))]
+    async fn send_file(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        peer: String,
+        group: String,
+        path: String,
+        caption: String,
+    ) -> Result<(String, DbusTransfer), Error> {
+        let p = SendFileParams {
+            to: text_opt(peer),
+            group: text_opt(group),
+            path,
+            caption: text_opt(caption),
+            name: None,
+        };
+        let r = self.call::<call::SendFile>(&hdr, p).await?;
+        Ok((r.id, r.transfer.into()))
+    }
+
+    /// Downloads the file of message `id` to `path` (absolute: a directory
+    /// or a file; "" for the downloads directory).
+    #[zbus(out_args("transfer"))]
+    async fn download(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        id: String,
+        path: String,
+    ) -> Result<(DbusTransfer,), Error> {
+        let p = DownloadParams {
+            id,
+            path: text_opt(path),
+        };
+        let r = self.call::<call::Download>(&hdr, p).await?;
+        Ok((r.transfer.into(),))
+    }
+
+    /// Transfers not yet ended, then those of the last 7 days.
+    #[zbus(out_args("transfers"))]
+    async fn transfers(&self, #[zbus(header)] hdr: Header<'_>) -> Result<Vec<DbusTransfer>, Error> {
+        let r = self.call::<call::Transfers>(&hdr, Empty {}).await?;
+        Ok(r.transfers.into_iter().map(DbusTransfer::from).collect())
+    }
+
+    /// One transfer.
+    #[zbus(out_args("transfer"))]
+    async fn transfer(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        id: String,
+    ) -> Result<(DbusTransfer,), Error> {
+        let r = self
+            .call::<call::Transfer>(&hdr, TransferParams { id })
+            .await?;
+        Ok((r.transfer.into(),))
+    }
+
+    /// Stops a transfer for good; the transfer as it is then.
+    #[zbus(out_args("transfer"))]
+    async fn cancel_transfer(
+        &self,
+        #[zbus(header)] hdr: Header<'_>,
+        id: String,
+    ) -> Result<(DbusTransfer,), Error> {
+        let r = self
+            .call::<call::CancelTransfer>(&hdr, TransferParams { id })
+            .await?;
+        Ok((r.transfer.into(),))
     }
 
     /// The link state, as in Status.

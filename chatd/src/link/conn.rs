@@ -8,7 +8,9 @@ use std::time::Duration;
 use chat_proto::ServerMessage;
 use chat_proto::codec::{MAX_FRAME_POST_AUTH, read_frame};
 use chat_proto::crypto::{self, RsaPublicKey};
-use chat_proto::wire::{PROTOCOL_VERSION, decode_server};
+use chat_proto::sealed::{Sealed, credentials_aad};
+use chat_proto::wire::{FileLimits, PROTOCOL_VERSION, decode_server};
+use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite, ReadHalf, WriteHalf};
 use tokio::net::TcpStream;
 
@@ -33,6 +35,22 @@ pub struct Hello {
     pub fingerprint: String,
     /// The nonce credentials are bound to.
     pub nonce: String,
+    /// The blob store's limits (PROTOCOL.md §5.4); `None` when the server
+    /// has no blob store.
+    pub files: Option<FileLimits>,
+}
+
+impl Hello {
+    /// Seals one of chat-proto's credential types to the server key, bound
+    /// to this connection's nonce (§1.3), so they cannot be replayed on
+    /// another connection.
+    pub fn seal(&self, creds: &impl Serialize) -> Result<Sealed, super::LinkError> {
+        let bytes = zeroize::Zeroizing::new(
+            serde_json::to_vec(creds).map_err(|e| super::LinkError::Protocol(e.to_string()))?,
+        );
+        Sealed::seal(&self.server_key, &credentials_aad(&self.nonce), &bytes)
+            .map_err(|e| super::LinkError::Protocol(e.to_string()))
+    }
 }
 
 /// Why connecting failed.
@@ -136,6 +154,7 @@ async fn connect_inner(
             protocol: version,
             server_key,
             nonce,
+            files,
             ..
         },
     )) = decode_server(&frame)
@@ -168,6 +187,7 @@ async fn connect_inner(
             server_key: key,
             fingerprint,
             nonce,
+            files,
         },
     ))
 }

@@ -8,6 +8,7 @@
 //! The core sees the link only as a [`ServerLink`], so that tests can run
 //! the core in-process against a scripted server without any sockets.
 
+pub mod bulk;
 pub mod conn;
 mod session;
 

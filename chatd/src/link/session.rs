@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chat_proto::codec::{MAX_FRAME_POST_AUTH, read_frame, write_frame};
-use chat_proto::sealed::{Sealed, credentials_aad};
+use chat_proto::sealed::Sealed;
 use chat_proto::wire::{
     self, ChangePasswordCredentials, PasswordCredentials, RequestId, TokenCredentials,
 };
@@ -171,15 +171,7 @@ impl Conn {
     /// Seals one of chat-proto's credential types to the server key,
     /// bound to this connection's nonce.
     fn seal(&self, creds: &impl Serialize) -> Result<Sealed, LinkError> {
-        let bytes = zeroize::Zeroizing::new(
-            serde_json::to_vec(creds).map_err(|e| LinkError::Protocol(e.to_string()))?,
-        );
-        Sealed::seal(
-            &self.hello.server_key,
-            &credentials_aad(&self.hello.nonce),
-            &bytes,
-        )
-        .map_err(|e| LinkError::Protocol(e.to_string()))
+        self.hello.seal(creds)
     }
 }
 

@@ -732,3 +732,41 @@ fn jobs_and_the_engine_can_cross_threads() {
     is_send_static::<Engine>();
     is_sync::<Engine>();
 }
+
+#[test]
+fn a_file_larger_than_the_receiver_takes_is_its_own_security_reason() {
+    use chat_e2e::file::{BlobDigest, BlobId, FileAttachment, FileKey};
+    use chat_e2e::payload::FilePayload;
+    let (mut alice, mut bob) = alice_and_bob();
+    let file = |size| FileAttachment {
+        blob: BlobId::from_bytes([7; 16]),
+        key: FileKey::from_parts([1; 32], [2; 8]),
+        digest: BlobDigest::from_bytes([3; 32]),
+        size,
+        name: "big.iso".into(),
+        mime: "application/octet-stream".into(),
+        thumbnail: None,
+        caption: None,
+    };
+    let payload = |size| {
+        Payload::File(FilePayload {
+            id: uuid::Uuid::from_u128(size as u128 + 1),
+            ts: T0,
+            file: file(size),
+        })
+    };
+    // At the limit it is a file; one byte over, `file_too_large` (not
+    // `malformed_payload`: the sender may simply allow more).
+    let limit = chat_e2e::file::MAX_FILE_SIZE;
+    let envs = alice.send("bob", &payload(limit), T0);
+    let got = bob.recv_all("alice", &envs, T0);
+    assert!(
+        matches!(&got[1], Received::Message(d) if matches!(d.payload, Payload::File(_))),
+        "{got:?}"
+    );
+    let envs = alice.send("bob", &payload(limit + 1), T0);
+    assert!(matches!(
+        bob.recv("alice", envs.last().unwrap(), T0),
+        Received::Security(SecurityReason::FileTooLarge)
+    ));
+}

@@ -107,7 +107,7 @@ pub enum Incoming {
         outcome: Result<Value, ApiError>,
     },
     /// An `event` notification.
-    Event(crate::Event),
+    Event(Box<crate::Event>),
     /// Anything else (ignored by clients; kept for diagnostics).
     Other(Value),
 }
@@ -128,7 +128,7 @@ pub fn parse_incoming(line: &str) -> Incoming {
         && let Some(params) = value.get("params")
         && let Ok(event) = serde_json::from_value(params.clone())
     {
-        return Incoming::Event(event);
+        return Incoming::Event(Box::new(event));
     }
     Incoming::Other(value)
 }
@@ -188,7 +188,7 @@ mod tests {
             serde_json::from_str::<Value>(&line).expect("json"),
             json!({"jsonrpc":"2.0","method":"event","params":{"seq":9,"type":"presence","user":"bob","online":true}})
         );
-        assert_eq!(parse_incoming(&line), Incoming::Event(ev));
+        assert_eq!(parse_incoming(&line), Incoming::Event(Box::new(ev)));
     }
 
     #[test]

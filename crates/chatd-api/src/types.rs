@@ -642,7 +642,7 @@ pub enum EventBody {
     /// stored, like `typing`; every change of state is stored.
     Transfer {
         /// The transfer now.
-        transfer: crate::files::Transfer,
+        transfer: Box<crate::files::Transfer>,
         /// Only `bytes` changed since the last event of this transfer.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         progress: bool,

@@ -127,7 +127,7 @@ proptest! {
             EventBody::Presence { .. } => EventKind::Presence,
             _ => EventKind::KeyChanged,
         });
-        prop_assert_eq!(parse_incoming(&line), Incoming::Event(ev));
+        prop_assert_eq!(parse_incoming(&line), Incoming::Event(Box::new(ev)));
     }
 
     #[test]

@@ -131,7 +131,10 @@ impl DaemonProcess {
             .arg("--config")
             .arg(self.dir.join("chatd.toml"))
             .arg("--socket")
-            .arg(&self.socket);
+            .arg(&self.socket)
+            // Downloads without a path stay in the test's directory.
+            .arg("--downloads")
+            .arg(self.dir.join("downloads"));
         if !self.env.dbus {
             cmd.arg("--no-dbus");
         }

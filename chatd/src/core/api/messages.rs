@@ -46,21 +46,7 @@ pub(super) async fn send(core: &Core, p: SendParams) -> Result<Sent, ApiError> {
         Chat::Peer(to) => to,
         Chat::Group(group) => return send_group(core, &me, &group, p.text).await,
     };
-    check_peer(core, &to, Offline::Queue).await?;
-    let logged_in = core.link().state().conn == ConnectionState::LoggedIn;
-    if logged_in {
-        // First contact: learn (and pin) the key now, so a typo is
-        // reported at once rather than as a failed message later.
-        core.ensure_pin(&to).await?;
-    }
-    if to == me
-        && let Some(refused) = core.own_key_mismatch()
-    {
-        return Err(refused.into());
-    }
-    if peer_blocked(core, &to).await? {
-        return Err(CoreError::from(chat_e2e::E2eError::PeerKeyChanged(to.clone())).into());
-    }
+    let logged_in = ready_peer(core, &to, &me).await?;
     let now = core.next_send_ts();
     let payload = Payload::text(p.text.clone(), now).map_err(|e| invalid(e.to_string()))?;
     let id = payload.id().map(|u| u.to_string()).unwrap_or_default();
@@ -98,6 +84,29 @@ pub(super) async fn send(core: &Core, p: SendParams) -> Result<Sent, ApiError> {
         id,
         queued: !logged_in,
     })
+}
+
+/// Whether something may be written to `to` now (the user exists, as far
+/// as can be known; the key is pinned when online; a changed key was
+/// accepted); answers whether chatd is logged in (else it waits in the
+/// outbox).
+pub(super) async fn ready_peer(core: &Core, to: &str, me: &str) -> Result<bool, ApiError> {
+    check_peer(core, to, Offline::Queue).await?;
+    let logged_in = core.link().state().conn == ConnectionState::LoggedIn;
+    if logged_in {
+        // First contact: learn (and pin) the key now, so a typo is
+        // reported at once rather than as a failed message later.
+        core.ensure_pin(to).await?;
+    }
+    if to == me
+        && let Some(refused) = core.own_key_mismatch()
+    {
+        return Err(refused.into());
+    }
+    if peer_blocked(core, to).await? {
+        return Err(CoreError::from(chat_e2e::E2eError::PeerKeyChanged(to.to_string())).into());
+    }
+    Ok(logged_in)
 }
 
 /// `send {group}`: one `group_text` to every other member of the state

@@ -8,6 +8,7 @@
 mod account;
 mod conversations;
 mod events;
+mod files;
 mod groups;
 mod known;
 mod messages;
@@ -69,17 +70,11 @@ pub async fn handle(core: &Arc<Core>, caller: Caller, request: Request) -> Resul
         Request::Groups(_) => Reply::Groups(groups::groups(core).await?),
         Request::GroupInfo(p) => Reply::GroupInfo(groups::group_info(core, p).await?),
         Request::Typing(p) => Reply::Typing(typing::typing(core, p).await?),
-        // Interim, while the transfer manager is built (issue 13).
-        Request::SendFile(_)
-        | Request::Download(_)
-        | Request::Transfers(_)
-        | Request::Transfer(_)
-        | Request::CancelTransfer(_) => {
-            return Err(ApiError::new(
-                ErrorCode::MethodNotFound,
-                "file transfer is not in this build of chatd yet",
-            ));
-        }
+        Request::SendFile(p) => Reply::SendFile(files::send_file(core, p).await?),
+        Request::Download(p) => Reply::Download(files::download(core, p).await?),
+        Request::Transfers(p) => Reply::Transfers(files::transfers(core, p).await?),
+        Request::Transfer(p) => Reply::Transfer(files::transfer(core, p).await?),
+        Request::CancelTransfer(p) => Reply::CancelTransfer(files::cancel_transfer(core, p).await?),
         Request::Subscribe(_) => {
             return Err(ApiError::new(
                 ErrorCode::InvalidRequest,

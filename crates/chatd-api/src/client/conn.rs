@@ -266,7 +266,7 @@ async fn read_loop<R: AsyncRead + Unpin>(reader: R, shared: Arc<Shared>) {
         };
         match parse_incoming(line) {
             Incoming::Response { id, outcome } => shared.resolve(id, outcome.map_err(Into::into)),
-            Incoming::Event(event) => shared.publish(event),
+            Incoming::Event(event) => shared.publish(*event),
             // Objects we do not know (a future notification, an event type
             // this version lacks) are skipped; anything else is not JSON-RPC.
             Incoming::Other(Value::Object(_)) => {}
