@@ -61,7 +61,7 @@ fn transfer_event(app: &mut chat_tui::app::App, seq: u64, t: Transfer, progress:
         app,
         seq,
         EventBody::Transfer {
-            transfer: t,
+            transfer: Box::new(t),
             progress,
         },
     );

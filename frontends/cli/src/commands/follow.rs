@@ -63,7 +63,7 @@ impl Watcher {
                             && transfer.id == now.id
                         {
                             shown.event(&event, transfer)?;
-                            now = transfer.clone();
+                            now = (**transfer).clone();
                         }
                     }
                     None => {
