@@ -75,7 +75,7 @@ async fn a_file_goes_to_bob_and_comes_out_the_same() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let said = text(&out.stdout);
     assert!(
-        said.starts_with("Sent view.bin (300.0 kB) to bob (message "),
+        said.starts_with("Sent view.bin (300 kB) to bob (message "),
         "{said}"
     );
     // No terminal: no progress bar, nothing on stderr.
@@ -88,7 +88,7 @@ async fn a_file_goes_to_bob_and_comes_out_the_same() {
     let id = m["id"].as_str().unwrap().to_string();
     let history = ok(&bob.socket, &["history", "alice"]);
     assert!(
-        history.contains(&format!("📎 view.bin (300.0 kB) · chat download {id}")),
+        history.contains(&format!("📎 view.bin (300 kB) · chat download {id}")),
         "{history}"
     );
     assert!(history.contains("the view"), "{history}");
