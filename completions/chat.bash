@@ -16,11 +16,17 @@ _chat() {
             ",$1")
                 cmd="chat"
                 ;;
+            chat,cancel-transfer)
+                cmd="chat__subcmd__cancel__subcmd__transfer"
+                ;;
             chat,conversations)
                 cmd="chat__subcmd__conversations"
                 ;;
             chat,demo)
                 cmd="chat__subcmd__demo"
+                ;;
+            chat,download)
+                cmd="chat__subcmd__download"
                 ;;
             chat,fingerprint)
                 cmd="chat__subcmd__fingerprint"
@@ -58,6 +64,9 @@ _chat() {
             chat,send)
                 cmd="chat__subcmd__send"
                 ;;
+            chat,send-file)
+                cmd="chat__subcmd__send__subcmd__file"
+                ;;
             chat,settings)
                 cmd="chat__subcmd__settings"
                 ;;
@@ -66,6 +75,9 @@ _chat() {
                 ;;
             chat,status)
                 cmd="chat__subcmd__status"
+                ;;
+            chat,transfers)
+                cmd="chat__subcmd__transfers"
                 ;;
             chat,trust)
                 cmd="chat__subcmd__trust"
@@ -127,11 +139,17 @@ _chat() {
             chat__subcmd__group__subcmd__help,remove)
                 cmd="chat__subcmd__group__subcmd__help__subcmd__remove"
                 ;;
+            chat__subcmd__help,cancel-transfer)
+                cmd="chat__subcmd__help__subcmd__cancel__subcmd__transfer"
+                ;;
             chat__subcmd__help,conversations)
                 cmd="chat__subcmd__help__subcmd__conversations"
                 ;;
             chat__subcmd__help,demo)
                 cmd="chat__subcmd__help__subcmd__demo"
+                ;;
+            chat__subcmd__help,download)
+                cmd="chat__subcmd__help__subcmd__download"
                 ;;
             chat__subcmd__help,fingerprint)
                 cmd="chat__subcmd__help__subcmd__fingerprint"
@@ -169,6 +187,9 @@ _chat() {
             chat__subcmd__help,send)
                 cmd="chat__subcmd__help__subcmd__send"
                 ;;
+            chat__subcmd__help,send-file)
+                cmd="chat__subcmd__help__subcmd__send__subcmd__file"
+                ;;
             chat__subcmd__help,settings)
                 cmd="chat__subcmd__help__subcmd__settings"
                 ;;
@@ -177,6 +198,9 @@ _chat() {
                 ;;
             chat__subcmd__help,status)
                 cmd="chat__subcmd__help__subcmd__status"
+                ;;
+            chat__subcmd__help,transfers)
+                cmd="chat__subcmd__help__subcmd__transfers"
                 ;;
             chat__subcmd__help,trust)
                 cmd="chat__subcmd__help__subcmd__trust"
@@ -242,8 +266,26 @@ _chat() {
 
     case "${cmd}" in
         chat)
-            opts="-h -V --json --socket --help --version status signup login logout passwd users send history message conversations read group groups search fingerprint verify trust watch settings demo help"
+            opts="-h -V --json --socket --help --version status signup login logout passwd users send send-file download transfers cancel-transfer history message conversations read group groups search fingerprint verify trust watch settings demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__cancel__subcmd__transfer)
+            opts="-h -V --json --socket --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -279,6 +321,24 @@ _chat() {
             ;;
         chat__subcmd__demo)
             opts="-h -V --keep --json --socket --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__download)
+            opts="-h -V --no-wait --json --socket --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -602,8 +662,22 @@ _chat() {
             return 0
             ;;
         chat__subcmd__help)
-            opts="status signup login logout passwd users send history message conversations read group groups search fingerprint verify trust watch settings demo help"
+            opts="status signup login logout passwd users send send-file download transfers cancel-transfer history message conversations read group groups search fingerprint verify trust watch settings demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__help__subcmd__cancel__subcmd__transfer)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -630,6 +704,20 @@ _chat() {
             return 0
             ;;
         chat__subcmd__help__subcmd__demo)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__help__subcmd__download)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -909,6 +997,20 @@ _chat() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        chat__subcmd__help__subcmd__send__subcmd__file)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         chat__subcmd__help__subcmd__settings)
             opts="read-receipts typing-indicators"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -966,6 +1068,20 @@ _chat() {
             return 0
             ;;
         chat__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__help__subcmd__transfers)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1235,6 +1351,44 @@ _chat() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        chat__subcmd__send__subcmd__file)
+            opts="-g -c -h -V --group --caption --name --no-wait --json --socket --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -g)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --caption)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         chat__subcmd__settings)
             opts="-h -V --json --socket --help --version read-receipts typing-indicators help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1381,6 +1535,24 @@ _chat() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        chat__subcmd__transfers)
+            opts="-h -V --json --socket --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         chat__subcmd__trust)
             opts="-h -V --json --socket --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1440,7 +1612,7 @@ _chat() {
             return 0
             ;;
         chat__subcmd__watch)
-            opts="-h -V --since --events --typing --json --socket --help --version"
+            opts="-h -V --since --events --typing --progress --json --socket --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

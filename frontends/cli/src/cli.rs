@@ -21,7 +21,8 @@ Exit codes:
 Every command takes --json for one JSON object per line on stdout. With --json
 every failure is one JSON object on stderr: chatd's error object when it
 refused, else {\"message\", \"data\": {\"code\"}} with the code one of usage,
-not_running, no_socket_path, disconnected, io, protocol or failure.";
+not_running, no_socket_path, disconnected, io, protocol, transfer_failed,
+transfer_cancelled or failure.";
 
 /// `chat`: send and read end-to-end encrypted messages through chatd.
 #[derive(Debug, Parser)]
@@ -68,6 +69,14 @@ pub enum Command {
     Users(UsersArgs),
     /// Send a message to a user or a group (the text is read from stdin when not given)
     Send(SendArgs),
+    /// Send a file to a user or a group, waiting until it is uploaded
+    SendFile(SendFileArgs),
+    /// Save a received file (by its message's id), waiting until it is checked
+    Download(DownloadArgs),
+    /// List file transfers, newest first, or show one
+    Transfers(TransfersArgs),
+    /// Stop a transfer: an upload not yet sent, or a download
+    CancelTransfer(TransferIdArg),
     /// Show the conversation with a user or a group, oldest first
     History(HistoryArgs),
     /// Show one message by id (as `watch` and `send` name them)
@@ -159,6 +168,102 @@ impl SendArgs {
             (None, None, _) => Err("name the recipient: chat send USER [TEXT]".into()),
         }
     }
+}
+
+/// How `send-file` and `download` end.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Return at once with the ids instead of waiting for the transfer to
+    /// end (`chat transfers` follows it)
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+/// `send-file`.
+#[derive(Debug, Args)]
+#[command(
+    override_usage = "chat send-file [OPTIONS] USER PATH\n       \
+                      chat send-file [OPTIONS] --group GROUP PATH",
+    after_help = "chatd copies the file before it answers, so it may change or go once this \
+                  starts. On a terminal a progress bar shows the upload; with --json every \
+                  transfer event is a JSON line, then the result. Exits 1 with chatd's reason \
+                  when the upload fails or is cancelled; Ctrl-C stops waiting, not the upload."
+)]
+pub struct SendFileArgs {
+    /// Recipient (absent with --group, where the first argument is the path)
+    #[arg(required_unless_present = "group")]
+    pub user: Option<String>,
+    /// The file; a relative path is taken from the current directory
+    pub path: Option<String>,
+    /// Send to this group instead: its id, or its name when only one of your
+    /// groups has that name
+    #[arg(long, short = 'g', value_name = "GROUP")]
+    pub group: Option<String>,
+    /// Text sent with the file
+    #[arg(long, short = 'c', value_name = "TEXT")]
+    pub caption: Option<String>,
+    /// The name the recipients see [default: the file's own name]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Waiting
+    #[command(flatten)]
+    pub wait: WaitArgs,
+}
+
+impl SendFileArgs {
+    /// The conversation and the path. With `--group` the first argument is
+    /// the path, so a second one is a mistake.
+    pub fn target(&self) -> Result<(Chat, &str), String> {
+        match (&self.group, &self.user, &self.path) {
+            (Some(group), Some(path), None) => Ok((Chat::group(group), path.as_str())),
+            (Some(_), None, _) => Err("name the file: chat send-file --group GROUP PATH".into()),
+            (Some(_), Some(_), Some(_)) => {
+                Err("with --group, give only the file: chat send-file --group GROUP PATH".into())
+            }
+            (None, Some(user), Some(path)) => Ok((Chat::peer(user), path.as_str())),
+            (None, Some(_), None) => Err("name the file: chat send-file USER PATH".into()),
+            (None, None, _) => Err("name the recipient: chat send-file USER PATH".into()),
+        }
+    }
+}
+
+/// `download`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "MESSAGE_ID is the file message's id, as `chat history` and `chat \
+                        watch` show it. The file is checked against what the sender sent \
+                        before it is put in place. On a terminal a progress bar shows the \
+                        download; then the file's path is printed. Exits 1 with chatd's \
+                        reason when the download fails or is cancelled."
+)]
+pub struct DownloadArgs {
+    /// The file message's id (a uuid)
+    #[arg(value_name = "MESSAGE_ID")]
+    pub id: String,
+    /// Where to: a directory (the file keeps its name, made unique there) or
+    /// a file path; relative to the current directory [default: your
+    /// downloads directory]
+    #[arg(value_name = "DEST")]
+    pub dest: Option<String>,
+    /// Waiting
+    #[command(flatten)]
+    pub wait: WaitArgs,
+}
+
+/// `transfers`.
+#[derive(Debug, Args)]
+pub struct TransfersArgs {
+    /// Show only this transfer (its id, as the list shows it)
+    #[arg(value_name = "ID")]
+    pub id: Option<String>,
+}
+
+/// Commands that take one transfer.
+#[derive(Debug, Args)]
+pub struct TransferIdArg {
+    /// The transfer's id (`chat transfers` lists them)
+    #[arg(value_name = "ID")]
+    pub id: String,
 }
 
 /// `history`.
@@ -380,13 +485,18 @@ pub struct WatchArgs {
     #[arg(long, value_name = "SEQ")]
     pub since: Option<u64>,
     /// Only these kinds: message, receipt, presence, connection,
-    /// key_changed, security, trust, settings, group, typing [default: all
-    /// but typing]; message and receipt include those of group messages
+    /// key_changed, security, trust, settings, group, typing, transfer
+    /// [default: all but typing]; message and receipt include those of
+    /// group messages
     #[arg(long, value_delimiter = ',', value_name = "KIND,...", value_parser = event_kind)]
     pub events: Option<Vec<EventKind>>,
     /// Also show who is typing (never stored, so --since does not replay it)
     #[arg(long)]
     pub typing: bool,
+    /// Also show how far transfers are, up to 4 lines a second each (never
+    /// stored); without it a transfer shows when it starts, waits and ends
+    #[arg(long)]
+    pub progress: bool,
 }
 
 impl WatchArgs {
@@ -435,7 +545,7 @@ fn event_kind(s: &str) -> Result<EventKind, String> {
     serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
         format!(
             "`{s}` is not an event kind; use message, receipt, presence, connection, \
-             key_changed, security, trust, settings, group or typing"
+             key_changed, security, trust, settings, group, typing or transfer"
         )
     })
 }

@@ -18,6 +18,30 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// A transfer that ended without success (failed or cancelled): exit code
+/// 1, with chatd's reason; under `--json` the object's `data` carries the
+/// transfer as it ended.
+#[derive(Debug)]
+pub(crate) struct TransferEnded(pub(crate) chatd_api::Transfer);
+
+impl TransferEnded {
+    /// `data.code` under `--json`.
+    fn code(&self) -> &'static str {
+        match self.0.state {
+            chatd_api::TransferState::Cancelled => "transfer_cancelled",
+            _ => "transfer_failed",
+        }
+    }
+}
+
+impl std::fmt::Display for TransferEnded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::display::file::transfer_sentence(&self.0))
+    }
+}
+
+impl std::error::Error for TransferEnded {}
+
 /// Prints `err` and returns the exit code: text for people, or with
 /// `--json` one JSON object on stderr for every kind of failure.
 pub(crate) fn failure(err: &anyhow::Error, json: bool) -> u8 {
@@ -32,6 +56,16 @@ pub(crate) fn failure(err: &anyhow::Error, json: bool) -> u8 {
             eprintln!("chat: {usage}\nRun `chat --help` for usage.");
         }
         return EXIT_USAGE;
+    }
+    if let Some(ended) = err.downcast_ref::<TransferEnded>() {
+        if json {
+            let mut object = local_json(ended.code(), &ended.to_string());
+            object["data"]["transfer"] = serde_json::to_value(&ended.0).unwrap_or_default();
+            eprintln!("{object}");
+        } else {
+            eprintln!("chat: {ended}");
+        }
+        return EXIT_FAILURE;
     }
     let Some(client_err) = err.downcast_ref::<ClientError>() else {
         if json {
@@ -118,6 +152,13 @@ pub(crate) fn hint(err: &ClientError) -> Option<String> {
                                            aloud; if it really differs, someone may be between \
                                            you, so do not trust the key until you know why"
             .into(),
+        ErrorCode::NoSuchTransfer => {
+            "`chat transfers` lists the transfers of the last 7 days with their ids".into()
+        }
+        ErrorCode::NotAFile => "that message carries no file, or its file is no longer on the \
+                                server; `chat history USER` shows each file with the id to \
+                                download it by"
+            .into(),
         _ => return None,
     };
     Some(hint)
@@ -163,5 +204,7 @@ mod tests {
         assert!(hint(&api(ErrorCode::NoSuchGroup)).is_some_and(|h| h.contains("group list")));
         assert!(hint(&api(ErrorCode::NotGroupAdmin)).is_some_and(|h| h.contains("admins")));
         assert_eq!(hint(&ClientError::Disconnected), None);
+        assert!(hint(&api(ErrorCode::NoSuchTransfer)).is_some_and(|h| h.contains("transfers")));
+        assert!(hint(&api(ErrorCode::NotAFile)).is_some_and(|h| h.contains("chat history")));
     }
 }

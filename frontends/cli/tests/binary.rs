@@ -676,7 +676,7 @@ fn send_to_a_group_with_two_words_unquoted_is_a_usage_error() {
 }
 
 #[test]
-fn watch_subscribes_to_group_events_and_to_typing_only_when_asked() {
+fn watch_subscribes_to_group_and_transfer_events_and_to_typing_only_when_asked() {
     for (args, kinds) in [
         (
             &["watch", "--json"][..],
@@ -689,7 +689,8 @@ fn watch_subscribes_to_group_events_and_to_typing_only_when_asked() {
                 "security",
                 "trust",
                 "settings",
-                "group"
+                "group",
+                "transfer"
             ]),
         ),
         (
@@ -710,4 +711,110 @@ fn watch_subscribes_to_group_events_and_to_typing_only_when_asked() {
         child.wait().expect("reap chat watch");
         assert_eq!(seen[0]["params"]["events"], kinds, "{args:?}");
     }
+}
+
+/// A transfer as chatd reports it, `bytes` of 4096 moved.
+fn upload(state: &str, bytes: u64) -> Value {
+    json!({
+        "id": "7d9e0b1a-0000-4000-8000-000000000001",
+        "message": "0f8a3c2e-1111-4222-8333-444455556666",
+        "direction": "upload", "peer": "bob", "name": "a.txt", "size": 2000,
+        "bytes": bytes, "total": 4096, "state": state,
+        "created": 1, "updated": 2
+    })
+}
+
+/// A `transfer` event line.
+fn transfer_event(seq: u64, transfer: Value, progress: bool) -> String {
+    let mut params = json!({"seq": seq, "type": "transfer", "transfer": transfer});
+    if progress {
+        params["progress"] = json!(true);
+    }
+    json!({"jsonrpc": "2.0", "method": "event", "params": params}).to_string()
+}
+
+/// A fake chatd that answers `subscribe`, then `send_file` with a waiting
+/// upload followed by these events.
+fn fake_upload(events: Vec<String>) -> (tempfile::TempDir, PathBuf, JoinHandle<Vec<Value>>) {
+    fake_chatd(2, move |method, _| match method {
+        "subscribe" => vec![ok(json!({"seq": 1}))],
+        "send_file" => {
+            let sent = json!({"id": "0f8a3c2e-1111-4222-8333-444455556666",
+                              "transfer": upload("waiting", 0)});
+            let mut out = vec![ok(sent)];
+            out.extend(events.iter().cloned());
+            out
+        }
+        _ => vec![],
+    })
+}
+
+#[test]
+fn send_file_waits_for_the_upload_and_prints_each_event_as_json() {
+    let (dir, path, daemon) = fake_upload(vec![
+        transfer_event(2, upload("active", 0), false),
+        transfer_event(2, upload("active", 2048), true),
+        transfer_event(3, upload("done", 4096), false),
+    ]);
+    let file = dir.path().join("a.txt");
+    std::fs::write(&file, "x".repeat(2000)).expect("write");
+    let out = chat(
+        &socket_args(
+            &path,
+            &["--json", "send-file", "bob", file.to_str().expect("utf-8")],
+        ),
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines: Vec<Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert_eq!(lines[1]["progress"], true);
+    assert_eq!(lines[1]["transfer"]["bytes"], 2048);
+    assert_eq!(lines[3]["id"], "0f8a3c2e-1111-4222-8333-444455556666");
+    assert_eq!(lines[3]["transfer"]["state"], "done");
+    let seen = daemon.join().expect("daemon");
+    assert_eq!(seen[0]["params"]["events"], json!(["transfer"]));
+    assert_eq!(seen[1]["params"]["to"], "bob");
+    assert_eq!(seen[1]["params"]["path"], file.to_str().expect("utf-8"));
+}
+
+#[test]
+fn a_failed_upload_exits_1_with_chatds_reason() {
+    let mut failed = upload("failed", 1024);
+    failed["error"] = json!("the server keeps no files");
+    let (dir, path, _daemon) = fake_upload(vec![
+        transfer_event(2, upload("active", 1024), false),
+        transfer_event(3, failed, false),
+    ]);
+    let file = dir.path().join("a.txt");
+    std::fs::write(&file, "x").expect("write");
+    let file = file.to_str().expect("utf-8");
+    let out = chat(&socket_args(&path, &["send-file", "bob", file]), "");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "chat: upload of a.txt to bob failed: the server keeps no files\n"
+    );
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+}
+
+#[test]
+fn a_cancelled_upload_is_a_json_error_under_json() {
+    let (dir, path, _daemon) = fake_upload(vec![transfer_event(2, upload("cancelled", 0), false)]);
+    let file = dir.path().join("a.txt");
+    std::fs::write(&file, "x").expect("write");
+    let file = file.to_str().expect("utf-8");
+    let out = chat(
+        &socket_args(&path, &["--json", "send-file", "bob", file]),
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err: Value = serde_json::from_slice(&out.stderr).expect("one JSON object");
+    assert_eq!(err["data"]["code"], "transfer_cancelled", "{err}");
+    assert_eq!(err["data"]["transfer"]["state"], "cancelled", "{err}");
+    // The event line came first on stdout, and no result after it.
+    assert_eq!(text(&out.stdout).lines().count(), 1);
 }

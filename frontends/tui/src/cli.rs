@@ -54,6 +54,14 @@ change seen while chat-tui runs (alice added carol), and your messages say how f
 delivered to 2 of 3 · read by bob. The line above the messages lists the members: a star \
 for admins, a dot filled when online, !key when a member's key changed.
 
+Files: /send-file PATH sends a file into the open conversation (a path from where chat-tui \
+started, or ~/...); chatd copies it at once and uploads it, and a gauge under the messages \
+shows how far it is. A file shows in the timeline with a paperclip, its name and size, and \
+its caption below. Nothing is downloaded by itself: /download saves the newest file of the \
+conversation (/download N the Nth newest) into your downloads directory, and the file is \
+marked saved once chatd has checked it. /cancel stops the conversation's newest transfer. A \
+transfer that fails or is cancelled, and a finished download, is said in the status line.
+
 Typing: while you type in an open conversation, chat-tui tells chatd (at most once a second; \
 commands do not count), and the other side sees that you are typing; when others type, the \
 bottom of the conversation says bob is typing... (in a group: bob, carol are typing...) for \

@@ -26,6 +26,9 @@ pub struct ChatAreas {
     pub banner: Rect,
     /// The messages inside the conversation.
     pub messages: Rect,
+    /// The gauge of a transfer of the open conversation, under its
+    /// messages (empty when none moves).
+    pub transfer: Rect,
     /// The input line, with its border.
     pub input: Rect,
     /// The status bar.
@@ -85,14 +88,20 @@ pub fn chat(area: Rect, app: &App) -> ChatAreas {
         .map(|(_, t)| t)
         .or_else(|| app.members_line());
     let banner_rows = rows_for(banner_text.as_deref(), inner.width, MAX_BANNER_ROWS);
-    let [banner, messages] =
-        Layout::vertical([Constraint::Length(banner_rows), Constraint::Min(0)]).areas(inner);
+    let gauge_rows = u16::from(app.transfer_gauge().is_some());
+    let [banner, messages, transfer] = Layout::vertical([
+        Constraint::Length(banner_rows),
+        Constraint::Min(0),
+        Constraint::Length(gauge_rows),
+    ])
+    .areas(inner);
     ChatAreas {
         down,
         sidebar,
         convo,
         banner,
         messages,
+        transfer,
         input,
         status,
     }

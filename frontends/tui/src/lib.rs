@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod files;
 pub mod io;
 pub mod layout;
 mod run;

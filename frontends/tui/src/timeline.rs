@@ -1,12 +1,15 @@
 //! A conversation laid out as rows of styled text at a given width: day
 //! separators, `HH:MM name text` with the names right-aligned in one
 //! column (as in weechat), continuation rows indented under the text,
-//! delivery marks after our own messages ("delivered to 3 of 5 · read by
+//! files as "📎 name (size)" with their caption below, delivery marks
+//! after our own messages ("delivered to 3 of 5 · read by
 //! alice, bob" in a group), system lines for key changes and
 //! verifications (chatd's notices) and group changes in time order, and an
 //! "unread" line above the first message that was unread when the
 //! conversation was opened. Pure, so the app can count rows to scroll and
 //! the renderer draws the very same rows.
+
+use std::borrow::Cow;
 
 use chatd_api::{Direction, GroupReceipts, Message, MessageStatus, Notice, NoticeKind};
 
@@ -215,11 +218,14 @@ fn nick_width(messages: &[Message], width: usize) -> usize {
 }
 
 /// The name shown and the text after it: `/me waves` is an action,
-/// `* bob waves`.
-fn label(m: &Message) -> (String, &str) {
+/// `* bob waves`; a file is its name and size, its caption below.
+fn label(m: &Message) -> (String, Cow<'_, str>) {
+    if let Some(file) = &m.file {
+        return (m.from.clone(), Cow::Owned(crate::files::text(m, file)));
+    }
     match m.text.strip_prefix("/me ") {
-        Some(action) => (format!("* {}", m.from), action),
-        None => (m.from.clone(), m.text.as_str()),
+        Some(action) => (format!("* {}", m.from), Cow::Borrowed(action)),
+        None => (m.from.clone(), Cow::Borrowed(m.text.as_str())),
     }
 }
 
@@ -243,7 +249,7 @@ fn message_rows(m: &Message, width: usize, nick: usize, zone: Zone, out: &mut Ve
             indent = " ".repeat(column);
             rest = first;
         }
-        let wrapped = wrap(text, first, rest);
+        let wrapped = wrap(&text, first, rest);
         for (i, text) in wrapped.into_iter().enumerate() {
             let mut row = if i == 0 {
                 let mut h = head.clone();
@@ -257,7 +263,7 @@ fn message_rows(m: &Message, width: usize, nick: usize, zone: Zone, out: &mut Ve
         }
     } else {
         rows.push(Row(head));
-        for row in wrap(text, rest, rest) {
+        for row in wrap(&text, rest, rest) {
             rows.push(Row(vec![(indent.clone(), Tone::Text), (row, Tone::Text)]));
         }
     }

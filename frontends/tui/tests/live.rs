@@ -450,3 +450,62 @@ async fn someone_typing_elsewhere_shows_until_their_message() {
     })
     .await;
 }
+
+/// Issue 13: a file sent with /send-file in alice's chat-tui shows in
+/// bob's with its name and size; bob's /download saves the same bytes,
+/// and his timeline marks it saved (test-support gives each chatd its
+/// own downloads directory).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_sent_from_one_chat_tui_is_downloaded_in_another() {
+    let world = World::new();
+    let (alice, _a) = world.user("alice").await;
+    let (bob, _b) = world.user("bob").await;
+
+    let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 253) as u8).collect();
+    let path = world.dir.path().join("notes.bin");
+    std::fs::write(&path, &bytes).unwrap();
+
+    let mut sender = Live::start(&alice.socket, Some("bob"));
+    let mut receiver = Live::start(&bob.socket, Some("alice"));
+    sender
+        .until("alice's chat", |app| app.screen() == Screen::Chat)
+        .await;
+    receiver
+        .until("bob's chat", |app| app.screen() == Screen::Chat)
+        .await;
+    sender.type_text(&format!("/send-file {}", path.display()));
+    sender.key(KeyCode::Enter);
+    sender
+        .until("the file in alice's timeline, sent", |app| {
+            common::draw(app).contains("📎 notes.bin (200 kB)")
+                && app.transfer_gauge().is_none()
+                && app.chat().convo.as_ref().is_some_and(|c| {
+                    c.messages
+                        .iter()
+                        .any(|m| m.file.is_some() && m.status != chatd_api::MessageStatus::Sending)
+                })
+        })
+        .await;
+    receiver
+        .until("the file in bob's timeline", |app| {
+            common::draw(app).contains("alice 📎 notes.bin (200 kB)")
+        })
+        .await;
+    receiver.type_text("/download");
+    receiver.key(KeyCode::Enter);
+    receiver
+        .until("bob's copy saved", |app| {
+            common::draw(app).contains("📎 notes.bin (200 kB) · saved")
+        })
+        .await;
+    let saved = receiver
+        .app
+        .chat()
+        .convo
+        .as_ref()
+        .and_then(|c| c.nth_file(1))
+        .and_then(|m| m.file.as_ref())
+        .and_then(|f| f.path.clone())
+        .expect("the saved path");
+    assert_eq!(std::fs::read(&saved).unwrap(), bytes);
+}

@@ -4,9 +4,12 @@
 //! holds it to the clap definition, so a new method needs its command).
 
 mod account;
+mod cancel_transfer;
 mod conversations;
 mod demo;
+mod download;
 mod fingerprint;
+mod follow;
 mod group;
 mod history;
 mod logout;
@@ -15,8 +18,10 @@ mod passwd;
 mod read;
 mod search;
 mod send;
+mod send_file;
 mod settings;
 mod status;
+mod transfers;
 mod trust;
 mod users;
 mod verify;
@@ -71,6 +76,10 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Passwd(args) => passwd::run(&ctx, &args).await,
         Command::Users(args) => users::run(&ctx, &args).await,
         Command::Send(args) => send::run(&ctx, &args).await,
+        Command::SendFile(args) => send_file::run(&ctx, &args).await,
+        Command::Download(args) => download::run(&ctx, &args).await,
+        Command::Transfers(args) => transfers::run(&ctx, &args).await,
+        Command::CancelTransfer(args) => cancel_transfer::run(&ctx, &args).await,
         Command::History(args) => history::run(&ctx, &args).await,
         Command::Message(args) => message::run(&ctx, &args.id).await,
         Command::Conversations => conversations::run(&ctx).await,

@@ -5,8 +5,9 @@
 //! events in between are replayed from chatd's durable log, each once. A
 //! person's terminal shows one line per change of the server link, not one
 //! per reconnect attempt. Group messages, changes and receipts come with
-//! the rest; typing only with `--typing` (noise for most readers and for
-//! scripts).
+//! the rest; typing only with `--typing` and transfers' progress only with
+//! `--progress` (noise for most readers and for scripts; a transfer's
+//! changes of state always show).
 
 use chatd_api::attach::{Attach, Update};
 use chatd_api::client::ClientError;
@@ -54,7 +55,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &WatchArgs) -> anyhow::Result<()> {
         let Update::Event(event) = &update else {
             continue;
         };
-        if !wanted.contains(&event.body.kind()) {
+        if !wanted.contains(&event.body.kind()) || (is_progress(&event.body) && !args.progress) {
             continue;
         }
         if ctx.out.json() {
@@ -67,6 +68,11 @@ pub(crate) async fn run(ctx: &Ctx, args: &WatchArgs) -> anyhow::Result<()> {
             ctx.out.text(&format!("{}\n", line(event, &names)))?;
         }
     }
+}
+
+/// A transfer's progress (shown with `--progress` only).
+fn is_progress(event: &EventBody) -> bool {
+    matches!(event, EventBody::Transfer { progress: true, .. })
 }
 
 /// A group this event names by id only, whose name the watch has not seen.

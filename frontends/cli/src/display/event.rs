@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use chatd_api::{ConnectionState, Direction, Event, EventBody, GroupChange};
 
+use super::file::{message_text, transfer_sentence};
 use super::fingerprint::grouped;
 use super::message::{group_mark, mark};
 use super::text::{hang, safe};
@@ -112,7 +113,7 @@ pub fn body(event: &EventBody, known: &Known) -> String {
     let names = known;
     match event {
         EventBody::Message { message: m, .. } => {
-            let text = safe(&m.text);
+            let text = message_text(m);
             match (&m.group, m.direction) {
                 (Some(g), direction) => {
                     let who = match direction {
@@ -204,19 +205,7 @@ pub fn body(event: &EventBody, known: &Known) -> String {
             Some(id) => format!("[{}] {} is typing...", names.name(id), safe(user)),
             None => format!("{} is typing...", safe(user)),
         },
-        EventBody::Transfer { transfer: t, .. } => {
-            let verb = match t.direction {
-                chatd_api::TransferDirection::Upload => "upload",
-                chatd_api::TransferDirection::Download => "download",
-            };
-            format!(
-                "{verb} of {}: {:?}, {} of {} bytes",
-                safe(&t.name),
-                t.state,
-                t.bytes,
-                t.total
-            )
-        }
+        EventBody::Transfer { transfer: t, .. } => transfer_sentence(t),
     }
 }
 

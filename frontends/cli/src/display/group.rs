@@ -4,9 +4,9 @@
 
 use chatd_api::{Group, GroupMember, TrustState};
 
-use super::message::sender;
+use super::message::{last_preview, sender};
 use super::table::{Align, render};
-use super::text::{preview, safe};
+use super::text::safe;
 use super::time::relative;
 
 /// One group: name, id, version, whether we are in it, and the members,
@@ -88,7 +88,7 @@ pub fn list(groups: &[Group], now_ms: i64) -> String {
             let (when, last) = match &g.last {
                 Some(m) => (
                     relative(m.ts, now_ms),
-                    format!("{}: {}", sender(m), preview(&m.text, 40)),
+                    format!("{}: {}", sender(m), last_preview(m, 40)),
                 ),
                 None => (String::new(), String::new()),
             };

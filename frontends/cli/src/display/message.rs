@@ -8,6 +8,7 @@ use chatd_api::{
     Conversation, Direction, GroupReceipts, Message, MessageStatus, Notice, NoticeKind, TrustState,
 };
 
+use super::file::{file_label, message_text};
 use super::table::{Align, render};
 use super::text::{hang, preview, safe};
 use super::time::relative;
@@ -75,6 +76,20 @@ struct Row {
 /// Who a system line is from.
 const SYSTEM: &str = "--";
 
+/// A one-line preview of a message for lists: its text, or for a file
+/// its file line (the caption after it when there is room).
+pub fn last_preview(m: &Message, max: usize) -> String {
+    match &m.file {
+        Some(file) if m.text.is_empty() => file_label(file),
+        Some(file) => format!(
+            "{} {}",
+            file_label(file),
+            preview(&m.text, max.saturating_sub(20).max(10))
+        ),
+        None => preview(&m.text, max),
+    }
+}
+
 /// A conversation (`history`) or search results (`with_peer`: each line
 /// names both sides, or the group and the sender, since results mix
 /// conversations).
@@ -105,7 +120,7 @@ pub fn timeline(messages: &[Message], notices: &[Notice], now_ms: i64, with_peer
         rows.push(Row {
             ts: m.ts,
             who,
-            text: safe(&m.text),
+            text: message_text(m),
             mark: status_mark(m),
         });
     }
@@ -174,7 +189,7 @@ pub fn conversations(list: &[Conversation], now_ms: i64) -> String {
             let (when, last) = match &c.last {
                 Some(m) => (
                     relative(m.ts, now_ms),
-                    format!("{}: {}", sender(m), preview(&m.text, 50)),
+                    format!("{}: {}", sender(m), last_preview(m, 50)),
                 ),
                 None => (String::new(), String::new()),
             };

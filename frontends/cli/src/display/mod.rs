@@ -2,6 +2,7 @@
 //! format is unit-tested without a daemon. `--json` bypasses all of this.
 
 pub mod event;
+pub mod file;
 pub mod fingerprint;
 pub mod group;
 pub mod message;

@@ -98,6 +98,12 @@ impl App {
             (Request::SetTyping { on }, outcome) => self.typing_set(on, outcome),
             (Request::Settings, _) => {}
             (Request::Status | Request::Focus { .. }, _) => {}
+            (
+                request @ (Request::SendFile { .. }
+                | Request::Download { .. }
+                | Request::CancelTransfer { .. }),
+                outcome,
+            ) => self.file_answer(request, outcome),
         }
     }
 

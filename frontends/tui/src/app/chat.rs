@@ -6,7 +6,7 @@
 
 use chatd_api::{
     Chat as Talk, Conversation, Direction, Fingerprint, Group, GroupReceipts, Message,
-    MessageStatus, Notice,
+    MessageStatus, Notice, Transfer,
 };
 
 /// Which pane has the keyboard.
@@ -106,6 +106,9 @@ pub struct Convo {
     pub changes: Vec<GroupLine>,
 }
 
+/// How many ended transfers are remembered as said.
+const ENDED_KEPT: usize = 256;
+
 /// Messages asked for per page of history.
 pub const PAGE: usize = 50;
 
@@ -168,6 +171,7 @@ impl Convo {
                 Some(existing) => {
                     existing.status = existing.status.advance(m.status);
                     merge_receipts(&mut existing.receipts, m.receipts.as_ref());
+                    merge_file(&mut existing.file, m.file);
                 }
                 None => {
                     self.messages.push(m);
@@ -200,6 +204,30 @@ impl Convo {
         }
     }
 
+    /// A file of this conversation was saved at `path` (its download is
+    /// done); true when the message is here.
+    pub fn file_saved(&mut self, message: &str, path: &str) -> bool {
+        let Some(file) = self
+            .messages
+            .iter_mut()
+            .find(|m| m.id == message)
+            .and_then(|m| m.file.as_mut())
+        else {
+            return false;
+        };
+        file.path = Some(path.to_string());
+        true
+    }
+
+    /// The `n`th newest file message (1 is the newest).
+    pub fn nth_file(&self, n: usize) -> Option<&Message> {
+        self.messages
+            .iter()
+            .rev()
+            .filter(|m| m.file.is_some())
+            .nth(n.checked_sub(1)?)
+    }
+
     /// The oldest message's time, for paging back.
     pub fn oldest_ts(&self) -> Option<i64> {
         self.messages.first().map(|m| m.ts)
@@ -221,6 +249,23 @@ fn merge_receipts(held: &mut Option<GroupReceipts>, new: Option<&GroupReceipts>)
         mine.extend(theirs.iter().cloned());
         mine.sort();
         mine.dedup();
+    }
+}
+
+/// A file's local copy, once known, stays known: an older copy of the
+/// message (a replayed event, a history page asked for before the
+/// download ended) does not take it away.
+fn merge_file(held: &mut Option<chatd_api::FileInfo>, new: Option<chatd_api::FileInfo>) {
+    match (held.as_mut(), new) {
+        (Some(held), Some(new)) => {
+            let path = held.path.take();
+            *held = new;
+            if held.path.is_none() {
+                held.path = path;
+            }
+        }
+        (None, Some(new)) => *held = Some(new),
+        (_, None) => {}
     }
 }
 
@@ -286,6 +331,12 @@ pub struct Chat {
     pub overlay: Option<Overlay>,
     /// Rows the help or the fingerprints are scrolled down by.
     pub overlay_scroll: usize,
+    /// Transfers not yet ended, as their last event or answer had them,
+    /// oldest first.
+    pub transfers: Vec<Transfer>,
+    /// Transfers whose end was already said, so a replayed event says it
+    /// no more.
+    pub ended: Vec<String>,
 }
 
 impl Chat {
@@ -461,6 +512,50 @@ impl Chat {
     pub fn show(&mut self, overlay: Overlay) {
         self.overlay = Some(overlay);
         self.overlay_scroll = 0;
+    }
+
+    /// Takes a transfer's new state: kept while it moves, dropped once it
+    /// ended. Returns true when this is the first word of its end.
+    pub fn transfer(&mut self, t: Transfer) -> bool {
+        let at = self.transfers.iter().position(|x| x.id == t.id);
+        if t.state.is_final() {
+            if let Some(at) = at {
+                self.transfers.remove(at);
+            }
+            if self.ended.contains(&t.id) {
+                return false;
+            }
+            // Enough to tell replays apart; the oldest go first.
+            if self.ended.len() >= ENDED_KEPT {
+                self.ended.remove(0);
+            }
+            self.ended.push(t.id);
+            return true;
+        }
+        if self.ended.contains(&t.id) {
+            // An older event of a transfer that already ended.
+            return false;
+        }
+        match at {
+            Some(at) => self.transfers[at] = t,
+            None => self.transfers.push(t),
+        }
+        false
+    }
+
+    /// The transfers of conversation `chat` that have not ended, oldest
+    /// first.
+    pub fn transfers_in(&self, chat: &Talk) -> Vec<&Transfer> {
+        self.transfers
+            .iter()
+            .filter(|t| match (chat, &t.group, &t.peer) {
+                (Talk::Group(id), Some(group), _) => {
+                    group == id || self.group(id).is_some_and(|g| &g.name == group)
+                }
+                (Talk::Peer(peer), None, Some(p)) => p == peer,
+                _ => false,
+            })
+            .collect()
     }
 
     /// Nobody is known to be online (chatd or its server link is away).

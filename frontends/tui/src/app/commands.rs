@@ -47,6 +47,13 @@ pub enum Command {
     },
     /// `/info`: the open group's members and admins.
     Info,
+    /// `/send-file PATH`: a file into the open conversation.
+    SendFile(String),
+    /// `/download [N]`: the newest file of the open conversation, or the
+    /// Nth newest.
+    Download(usize),
+    /// `/cancel`: the open conversation's newest transfer.
+    Cancel,
     /// `/help`.
     Help,
     /// `/quit`.
@@ -86,6 +93,15 @@ pub const HELP: &[(&str, &str)] = &[
     ("/leave", "leave the open group (its history stays)"),
     ("/info", "the open group's members, admins and keys"),
     (
+        "/send-file PATH",
+        "send a file (~/ and paths from where chat-tui started)",
+    ),
+    (
+        "/download [N]",
+        "save the newest file here (N: the Nth newest) to Downloads",
+    ),
+    ("/cancel", "stop this conversation's newest transfer"),
+    (
         "/receipts on|off",
         "send read receipts or not (every frontend)",
     ),
@@ -100,7 +116,9 @@ pub const HELP: &[(&str, &str)] = &[
 pub const NAMES: &[&str] = &[
     "/add",
     "/admin",
+    "/cancel",
     "/close",
+    "/download",
     "/fingerprint",
     "/group",
     "/help",
@@ -112,6 +130,7 @@ pub const NAMES: &[&str] = &[
     "/receipts",
     "/remove",
     "/search",
+    "/send-file",
     "/trust",
     "/typing",
     "/verify",
@@ -194,6 +213,17 @@ pub fn parse(line: &str) -> Result<Command, String> {
             "off" => Ok(Command::Receipts(false)),
             _ => Err("usage: /receipts on|off".to_string()),
         },
+        "/send-file" | "/file" | "/upload" if rest.is_empty() => {
+            Err("usage: /send-file PATH (from where chat-tui started, or ~/...)".into())
+        }
+        "/send-file" | "/file" | "/upload" => Ok(Command::SendFile(rest.to_string())),
+        "/download" | "/save" if rest.is_empty() => Ok(Command::Download(1)),
+        "/download" | "/save" => match rest.parse::<usize>() {
+            Ok(n) if n >= 1 => Ok(Command::Download(n)),
+            _ => Err("usage: /download [N], N from 1 (the newest file) up".into()),
+        },
+        "/cancel" if rest.is_empty() => Ok(Command::Cancel),
+        "/cancel" => Err("usage: /cancel (it stops this conversation's newest transfer)".into()),
         "/help" | "/?" => Ok(Command::Help),
         "/quit" | "/q" | "/exit" => Ok(Command::Quit),
         other => Err(format!(
@@ -298,5 +328,14 @@ mod tests {
         assert_eq!(parse("/leave"), Ok(Command::Leave));
         assert_eq!(parse("/info"), Ok(Command::Info));
         assert_eq!(parse("/typing off"), Ok(Command::Typing(false)));
+        assert_eq!(
+            parse("/send-file ~/my photos/a.jpg"),
+            Ok(Command::SendFile("~/my photos/a.jpg".into()))
+        );
+        assert!(parse("/send-file").unwrap_err().contains("PATH"));
+        assert_eq!(parse("/download"), Ok(Command::Download(1)));
+        assert_eq!(parse("/download 3"), Ok(Command::Download(3)));
+        assert!(parse("/download 0").unwrap_err().contains("from 1"));
+        assert_eq!(parse("/cancel"), Ok(Command::Cancel));
     }
 }

@@ -78,8 +78,7 @@ impl App {
             EventBody::Settings { settings } => self.settings = Some(settings),
             EventBody::Group { group, by, change } => self.group_event(*group, &by, &change),
             EventBody::Typing { user, group } => self.typing_event(user, group),
-            // Shown once the TUI knows files (issue 13).
-            EventBody::Transfer { .. } => {}
+            EventBody::Transfer { transfer, .. } => self.transfer_event(*transfer),
         }
     }
 

@@ -343,6 +343,9 @@ impl App {
                 self.refresh_groups();
             }
             Command::Receipts(on) => self.call(Request::SetReceipts { on }),
+            Command::SendFile(path) => self.send_file(path),
+            Command::Download(n) => self.download(n),
+            Command::Cancel => self.cancel_transfer(),
             Command::Help => self.chat.show(Overlay::Help),
             Command::Quit => self.out.push(Effect::Quit),
         }

@@ -8,6 +8,7 @@ mod answers;
 pub mod chat;
 pub mod commands;
 mod events;
+mod files;
 pub mod input;
 mod keyclock;
 mod keys;

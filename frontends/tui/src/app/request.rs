@@ -3,8 +3,8 @@
 //! and the I/O task is the only place that turns these into calls.
 
 use chatd_api::{
-    Chat, Conversation, ErrorCode, Fingerprint, Group, LoggedIn, Message, Messages, Sent, Settings,
-    Status, TrustResult, User,
+    Chat, Conversation, ErrorCode, FileSent, Fingerprint, Group, LoggedIn, Message, Messages, Sent,
+    Settings, Status, Transfer, TrustResult, User,
 };
 
 /// A password on its way to chatd; never printed by `Debug`.
@@ -148,6 +148,26 @@ pub enum Request {
         /// Make an admin (or no longer one).
         admin: bool,
     },
+    /// `send_file` to a peer or a group.
+    SendFile {
+        /// Where.
+        chat: Chat,
+        /// The file as typed: relative paths and `~/` are resolved by the
+        /// I/O task (the app reads no working directory).
+        path: String,
+    },
+    /// `download` of a file message into chatd's default place.
+    Download {
+        /// The file message's id.
+        id: String,
+        /// The file's name, for what is said about it.
+        name: String,
+    },
+    /// `cancel_transfer`.
+    CancelTransfer {
+        /// The transfer's id.
+        id: String,
+    },
 }
 
 /// A successful answer, typed by the request it answers.
@@ -178,6 +198,10 @@ pub enum Answer {
     /// To `GroupInfo`, `GroupCreate`, `GroupAdd`, `GroupRemove`,
     /// `GroupLeave` and `GroupAdmin`: the group after it.
     Group(Group),
+    /// To `SendFile`.
+    FileSent(FileSent),
+    /// To `Download` and `CancelTransfer`: the transfer now.
+    Transfer(Transfer),
     /// To `MarkRead`, `Focus` and `Typing` (nothing the app needs).
     Done,
 }
@@ -198,6 +222,16 @@ impl Failure {
     pub fn api(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code: Some(code),
+            message: message.into(),
+            unreachable: false,
+        }
+    }
+
+    /// Refused here, before chatd was asked (a path that cannot be
+    /// resolved).
+    pub fn local(message: impl Into<String>) -> Self {
+        Self {
+            code: None,
             message: message.into(),
             unreachable: false,
         }

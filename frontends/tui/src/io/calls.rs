@@ -1,8 +1,11 @@
 //! Turns the app's [`Request`]s into chatd-api calls and the results into
 //! [`Outcome`]s: the only place that knows both.
 
+use std::path::{Path, PathBuf};
+
 use chatd_api::{
-    Client, ClientError, GroupInfo, HistoryParams, SearchParams, SettingsPatch, UsersParams,
+    Client, ClientError, DownloadParams, GroupInfo, HistoryParams, SearchParams, SendFileParams,
+    SettingsPatch, TransferParams, UsersParams, call,
 };
 
 use crate::app::chat::PAGE;
@@ -107,8 +110,47 @@ pub async fn execute(client: &Client, request: &Request) -> Outcome {
         Request::GroupAdmin { group, user, admin } => {
             group_answer(client.group_admin(group, user, *admin).await)?
         }
+        Request::SendFile { chat, path } => {
+            let params = SendFileParams {
+                to: chat.as_peer().map(str::to_string),
+                group: chat.as_group().map(str::to_string),
+                path: absolute(path)?,
+                caption: None,
+                name: None,
+            };
+            let sent = client.invoke::<call::SendFile>(&params).await;
+            Answer::FileSent(sent.map_err(failure)?)
+        }
+        Request::Download { id, .. } => {
+            let params = DownloadParams {
+                id: id.clone(),
+                path: None,
+            };
+            let started = client.invoke::<call::Download>(&params).await;
+            Answer::Transfer(started.map_err(failure)?.transfer)
+        }
+        Request::CancelTransfer { id } => {
+            let params = TransferParams { id: id.clone() };
+            let after = client.invoke::<call::CancelTransfer>(&params).await;
+            Answer::Transfer(after.map_err(failure)?.transfer)
+        }
     };
     Ok(answer)
+}
+
+/// A path typed into `/send-file` as chatd takes it: absolute (chatd has
+/// its own working directory), with a leading `~/` for the home directory.
+fn absolute(typed: &str) -> Result<String, Failure> {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let path = match (typed.strip_prefix("~/"), home) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ => PathBuf::from(typed),
+    };
+    let path = std::path::absolute(Path::new(&path))
+        .map_err(|e| Failure::local(format!("cannot find {typed}: {e}")))?;
+    path.to_str()
+        .map(str::to_string)
+        .ok_or_else(|| Failure::local(format!("{typed} is not a UTF-8 path")))
 }
 
 /// A group method's answer: the group after it.

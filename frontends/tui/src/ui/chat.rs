@@ -1,11 +1,11 @@
 //! The chat screen: the "chatd is not running" banner, the left pane, the
-//! open conversation with its key banner, the input line and the status
-//! bar, then any overlay on top.
+//! open conversation with its key banner and the gauge of its transfer,
+//! the input line and the status bar, then any overlay on top.
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, LineGauge, Paragraph, Wrap};
 
 use super::{overlay, sidebar, status, theme, top_rows};
 use crate::app::App;
@@ -108,6 +108,16 @@ fn conversation(frame: &mut Frame<'_>, areas: &ChatAreas, app: &App) {
             block.title_bottom(Line::styled(format!(" {typing} "), theme::dim()).left_aligned());
     }
     frame.render_widget(block, areas.convo);
+    if let Some((label, ratio)) = app.transfer_gauge() {
+        frame.render_widget(
+            LineGauge::default()
+                .ratio(ratio)
+                .label(label)
+                .filled_style(theme::accent())
+                .unfilled_style(theme::dim()),
+            areas.transfer,
+        );
+    }
     if let Some((level, text)) = app.key_banner() {
         frame.render_widget(
             Paragraph::new(text)
