@@ -854,11 +854,9 @@ fn a_file_from_bob_shows_with_its_size_and_downloads_to_the_same_bytes() {
     wait_label(&mut h, "notes.bin");
     wait_label(&mut h, "4.9 KiB");
     wait_label(&mut h, "read this");
-    // test-support starts chatd with `--downloads <its dir>/downloads`.
-    // Made first, as a person's ~/Downloads is: chatd (at 1e3d87d) writes
-    // the file *as* a downloads directory that does not exist yet.
+    // test-support starts chatd with `--downloads <its dir>/downloads`,
+    // which does not exist yet: chatd makes it.
     let downloads = ad.dir.join("downloads");
-    std::fs::create_dir_all(&downloads).unwrap();
     click(&mut h, "Download notes.bin");
     let done = wait_transfer_done(&mut h, &id);
     let local = done.path.clone().expect("a downloaded file's path");
