@@ -793,7 +793,7 @@ mod tests {
         );
         let all = names(EventKind::ALL);
         assert_eq!(all[..6], names(EventKind::V1)[..]);
-        assert_eq!(all[6..], ["trust", "settings", "group", "typing"]);
+        assert_eq!(all[6..], ["trust", "settings", "group", "typing", "transfer"]);
         // Every body's kind is in ALL.
         let bodies = [
             EventBody::Trust {
