@@ -793,7 +793,10 @@ mod tests {
         );
         let all = names(EventKind::ALL);
         assert_eq!(all[..6], names(EventKind::V1)[..]);
-        assert_eq!(all[6..], ["trust", "settings", "group", "typing", "transfer"]);
+        assert_eq!(
+            all[6..],
+            ["trust", "settings", "group", "typing", "transfer"]
+        );
         // Every body's kind is in ALL.
         let bodies = [
             EventBody::Trust {
