@@ -38,6 +38,12 @@ impl Xvfb {
             eprintln!("skipping: Xvfb is not installed (apt-get install xvfb)");
             return None;
         }
+        // The tests of this file start their servers at once: one at a
+        // time, or two would pick the same free display, the second Xvfb
+        // would exit, and its test would take the first's socket for its
+        // own and lose it when the first test ends.
+        static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one_at_a_time = STARTING.lock().unwrap_or_else(|e| e.into_inner());
         for n in 90..200 {
             if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
                 || Path::new(&format!("/tmp/.X{n}-lock")).exists()
@@ -55,10 +61,14 @@ impl Xvfb {
             let up = test_support::wait::Wait::new(&format!("Xvfb on {display} to start or exit"))
                 .within(Duration::from_secs(10))
                 .until(|| {
-                    if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-                        return Some(true);
+                    // Ours only while it runs: a socket of another
+                    // server on that display does not count.
+                    if child.try_wait().unwrap().is_some() {
+                        return Some(false);
                     }
-                    child.try_wait().unwrap().map(|_| false)
+                    Path::new(&format!("/tmp/.X11-unix/X{n}"))
+                        .exists()
+                        .then_some(true)
                 });
             if up {
                 return Some(Xvfb { child, display });
