@@ -120,6 +120,28 @@ impl Person {
     }
 }
 
+/// Asserts that an upload of a `len`-byte file through `proxy` did not
+/// start over: had it, 30% more than the blob would have gone up.
+fn sent_once(proxy: &FaultProxy, len: usize) {
+    let sent = proxy.counts().bytes_up;
+    assert!(
+        sent < wire_len(len) * 12 / 10,
+        "{sent} bytes went up for a {} byte blob: the upload started over",
+        wire_len(len)
+    );
+}
+
+/// `to` has the file message `id` from alice and downloads it to the
+/// bytes of `source`.
+async fn arrives_whole(to: &mut Person, id: &str, source: &Path) {
+    let m = to.file_message("alice").await;
+    assert_eq!(m.id, id);
+    let inbox = tempfile::tempdir().unwrap();
+    let down = download(to, id, inbox.path()).await;
+    let done = to.transfer_state(&down.id, TransferState::Done).await;
+    assert_eq!(sha(Path::new(&done.path.unwrap())), sha(source));
+}
+
 /// The bytes a blob of a `len`-byte file takes on the wire: base64 of
 /// the padded, sealed file (framing aside).
 fn wire_len(len: usize) -> u64 {
@@ -207,19 +229,8 @@ async fn an_upload_cut_at_30_percent_resumes_from_the_servers_offset() {
         })
         .await;
     alice.transfer_state(&up.id, TransferState::Done).await;
-    // Had it started over, 30% more than the file would have gone up.
-    let sent = proxy.counts().bytes_up;
-    assert!(
-        sent < wire_len(len) * 12 / 10,
-        "{sent} bytes went up for a {} byte blob: the upload started over",
-        wire_len(len)
-    );
-    let m = bob.file_message("alice").await;
-    assert_eq!(m.id, id);
-    let inbox = tempfile::tempdir().unwrap();
-    let down = download(&bob, &id, inbox.path()).await;
-    let done = bob.transfer_state(&down.id, TransferState::Done).await;
-    assert_eq!(sha(Path::new(&done.path.unwrap())), sha(&source));
+    sent_once(&proxy, len);
+    arrives_whole(&mut bob, &id, &source).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -238,18 +249,8 @@ async fn a_sender_killed_mid_upload_finishes_after_restart() {
     proxy.resume();
     alice.restart().await;
     alice.transfer_state(&up.id, TransferState::Done).await;
-    let sent = proxy.counts().bytes_up;
-    assert!(
-        sent < wire_len(len) * 12 / 10,
-        "{sent} bytes went up for a {} byte blob: the upload started over",
-        wire_len(len)
-    );
-    let m = bob.file_message("alice").await;
-    assert_eq!(m.id, id);
-    let inbox = tempfile::tempdir().unwrap();
-    let down = download(&bob, &id, inbox.path()).await;
-    let done = bob.transfer_state(&down.id, TransferState::Done).await;
-    assert_eq!(sha(Path::new(&done.path.unwrap())), sha(&source));
+    sent_once(&proxy, len);
+    arrives_whole(&mut bob, &id, &source).await;
     // Exactly one message reached bob.
     let files_from_alice = bob
         .log()

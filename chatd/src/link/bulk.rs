@@ -38,8 +38,8 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use zeroize::Zeroizing;
 
-use super::LinkError;
 use super::conn::{self, ConnectError, Reader, Writer};
+use super::{LinkError, into_result};
 
 /// Interval between pings when nothing else is said (§1.2: every 30 s).
 const PING_EVERY: Duration = Duration::from_secs(30);
@@ -327,25 +327,5 @@ async fn read_loop(mut reader: Reader, pending: Pending, last_seen: Arc<AtomicI6
         if let Some(reply) = reply {
             let _ = reply.send(into_result(msg));
         }
-    }
-}
-
-/// Server errors as [`LinkError`]s, as the main link maps them.
-fn into_result(msg: ServerMessage) -> Result<ServerMessage, LinkError> {
-    match msg {
-        ServerMessage::Error {
-            code: ErrorCode::NotAuthenticated,
-            ..
-        } => Err(LinkError::NotLoggedIn),
-        ServerMessage::Error {
-            code,
-            message,
-            retry_after_ms,
-        } => Err(LinkError::Server {
-            code,
-            message,
-            retry_after_ms,
-        }),
-        other => Ok(other),
     }
 }

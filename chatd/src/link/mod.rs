@@ -246,6 +246,27 @@ impl Link {
 /// Requests in flight on one connection, by id.
 type Pending = Arc<Mutex<HashMap<u64, Reply>>>;
 
+/// A server's answer, its errors as [`LinkError`]s: one mapping for the
+/// chat connection and the bulk one.
+fn into_result(msg: ServerMessage) -> Result<ServerMessage, LinkError> {
+    match msg {
+        ServerMessage::Error {
+            code: ErrorCode::NotAuthenticated,
+            ..
+        } => Err(LinkError::NotLoggedIn),
+        ServerMessage::Error {
+            code,
+            message,
+            retry_after_ms,
+        } => Err(LinkError::Server {
+            code,
+            message,
+            retry_after_ms,
+        }),
+        other => Ok(other),
+    }
+}
+
 /// Reconnect delays: 0.5 s doubling to 30 s, each with full jitter so a
 /// server restart is not met by every client at the same instant.
 fn backoff(attempt: u32) -> Duration {

@@ -17,7 +17,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use super::conn::{self, Hello, Reader, Writer};
 use super::{
-    AuthCmd, Cmd, LinkError, LinkEvent, LinkSetup, LinkState, Pending, Reply, backoff, keys,
+    AuthCmd, Cmd, LinkError, LinkEvent, LinkSetup, LinkState, Pending, Reply, backoff, into_result,
+    keys,
 };
 
 /// Interval between pings (PROTOCOL.md §1.2: clients ping every 30 s).
@@ -473,24 +474,5 @@ async fn read_loop(
                 }
             }
         }
-    }
-}
-
-fn into_result(msg: ServerMessage) -> Result<ServerMessage, LinkError> {
-    match msg {
-        ServerMessage::Error {
-            code: ErrorCode::NotAuthenticated,
-            ..
-        } => Err(LinkError::NotLoggedIn),
-        ServerMessage::Error {
-            code,
-            message,
-            retry_after_ms,
-        } => Err(LinkError::Server {
-            code,
-            message,
-            retry_after_ms,
-        }),
-        other => Ok(other),
     }
 }
