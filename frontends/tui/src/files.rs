@@ -4,29 +4,8 @@
 
 use chatd_api::{Direction, FileInfo, Message, Transfer, TransferDirection, TransferState};
 
-/// A size for people, in decimal units: "512 bytes", "1.2 kB", "45.6 MB",
-/// "123 MB".
-pub fn size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
-    if bytes < 1000 {
-        return match bytes {
-            1 => "1 byte".to_string(),
-            n => format!("{n} bytes"),
-        };
-    }
-    // Display only: f64 is exact enough.
-    let mut value = bytes as f64 / 1000.0;
-    let mut unit = 0;
-    while value >= 999.95 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if value >= 99.95 {
-        format!("{value:.0} {}", UNITS[unit])
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
+/// A size for people (chatd-api's rule, shared with `chat`).
+pub use chatd_api::domain::file_size as size;
 
 /// A name with control characters (escapes, line breaks) shown as `�`.
 pub fn clean(name: &str) -> String {
