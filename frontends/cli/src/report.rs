@@ -20,9 +20,12 @@ impl std::error::Error for UsageError {}
 
 /// A transfer that ended without success (failed or cancelled): exit code
 /// 1, with chatd's reason; under `--json` the object's `data` carries the
-/// transfer as it ended.
+/// transfer as it ended. `names` names its group, if it has one.
 #[derive(Debug)]
-pub(crate) struct TransferEnded(pub(crate) chatd_api::Transfer);
+pub(crate) struct TransferEnded(
+    pub(crate) chatd_api::Transfer,
+    pub(crate) crate::display::event::Known,
+);
 
 impl TransferEnded {
     /// `data.code` under `--json`.
@@ -36,7 +39,7 @@ impl TransferEnded {
 
 impl std::fmt::Display for TransferEnded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&crate::display::file::transfer_sentence(&self.0))
+        f.write_str(&crate::display::file::transfer_sentence(&self.0, &self.1))
     }
 }
 

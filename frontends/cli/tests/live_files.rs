@@ -108,6 +108,45 @@ async fn a_file_goes_to_bob_and_comes_out_the_same() {
     assert!(history.contains("· saved as "), "{history}");
 }
 
+/// A file sent to a group reads with the group's name, never its id, in
+/// the sender's and a member's transfer lists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_file_is_listed_in_the_group_by_name() {
+    let world = World::new();
+    let (alice, _a) = world.user("alice").await;
+    let (bob, _b) = world.user("bob").await;
+    ok(&alice.socket, &["group", "create", "team", "bob"]);
+    let (path, bytes) = file(&world, "plan.bin", 50_000);
+    let said = ok(
+        &alice.socket,
+        &["send-file", "--group", "team", path.to_str().unwrap()],
+    );
+    assert!(said.contains("plan.bin"), "{said}");
+    let sent = ok(&alice.socket, &["transfers"]);
+    assert!(sent.contains("upload  done"), "{sent}");
+    assert!(sent.contains("plan.bin in team"), "{sent}");
+
+    let m = wait::until("the group file at bob", || {
+        let out = chat(&bob.socket, &["--json", "history", "--group", "team"]);
+        let page: Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+        page["messages"]
+            .as_array()
+            .and_then(|ms| ms.iter().find(|m| m["file"].is_object()).cloned())
+            .ok_or_else(|| page.to_string())
+    });
+    let id = m["id"].as_str().unwrap().to_string();
+    let into = world.dir.path().join("bob-downloads");
+    std::fs::create_dir(&into).unwrap();
+    let saved = ok(&bob.socket, &["download", &id, into.to_str().unwrap()]);
+    assert_eq!(std::fs::read(saved.trim_end()).unwrap(), bytes);
+    let got = ok(&bob.socket, &["transfers"]);
+    assert!(got.contains("plan.bin in team"), "{got}");
+    let group_id = ok(&bob.socket, &["--json", "groups"]);
+    let group_id: Value = serde_json::from_str(&group_id).unwrap();
+    let group_id = group_id["groups"][0]["id"].as_str().unwrap().to_string();
+    assert!(!got.contains(&group_id), "{got}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_progress_is_one_line_per_event_then_the_result() {
     let world = World::new();

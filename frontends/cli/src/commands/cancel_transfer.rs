@@ -4,6 +4,7 @@
 use chatd_api::{OneTransfer, TransferParams, call};
 
 use super::Ctx;
+use super::names::for_transfers;
 use crate::cli::TransferIdArg;
 use crate::display::file::transfer_sentence;
 
@@ -14,7 +15,8 @@ pub(crate) async fn run(ctx: &Ctx, args: &TransferIdArg) -> anyhow::Result<()> {
     };
     let client = ctx.client().await?;
     let after = client.invoke::<call::CancelTransfer>(&params).await?;
+    let names = for_transfers(&client, [&after.transfer]).await;
     ctx.out.result(&after, |t: &OneTransfer| {
-        format!("{}\n", transfer_sentence(&t.transfer))
+        format!("{}\n", transfer_sentence(&t.transfer, &names))
     })
 }

@@ -96,7 +96,10 @@ impl Watcher {
         shown.clear();
         match now.state {
             TransferState::Done => Ok(now),
-            _ => Err(TransferEnded(now).into()),
+            _ => {
+                let names = super::names::for_transfers(&self.client, [&now]).await;
+                Err(TransferEnded(now, names).into())
+            }
         }
     }
 }

@@ -14,6 +14,7 @@ mod group;
 mod history;
 mod logout;
 mod message;
+mod names;
 mod passwd;
 mod read;
 mod search;

@@ -79,6 +79,7 @@ fn is_progress(event: &EventBody) -> bool {
 fn unnamed_group<'a>(event: &'a EventBody, names: &Known) -> Option<&'a str> {
     let id = match event {
         EventBody::Typing { group, .. } | EventBody::Security { group, .. } => group.as_deref()?,
+        EventBody::Transfer { transfer, .. } => transfer.group.as_deref()?,
         _ => return None,
     };
     (!names.knows(id)).then_some(id)
@@ -87,12 +88,8 @@ fn unnamed_group<'a>(event: &'a EventBody, names: &Known) -> Option<&'a str> {
 /// Asks chatd for the groups to name `id` by; a group it does not know
 /// stays named by its id (remembered, so it is asked once).
 async fn learn_groups(ctx: &Ctx, names: &mut Known, id: &str) {
-    let groups = match ctx.client().await {
-        Ok(client) => client.groups().await.ok(),
-        Err(_) => None,
-    };
-    for g in groups.map(|g| g.groups).unwrap_or_default() {
-        names.learn(&g.id, &g.name);
+    if let Ok(client) = ctx.client().await {
+        super::names::learn_groups(&client, names).await;
     }
     if !names.knows(id) {
         names.learn(id, id);

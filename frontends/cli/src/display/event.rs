@@ -205,7 +205,7 @@ pub fn body(event: &EventBody, known: &Known) -> String {
             Some(id) => format!("[{}] {} is typing...", names.name(id), safe(user)),
             None => format!("{} is typing...", safe(user)),
         },
-        EventBody::Transfer { transfer: t, .. } => transfer_sentence(t),
+        EventBody::Transfer { transfer: t, .. } => transfer_sentence(t, names),
     }
 }
 

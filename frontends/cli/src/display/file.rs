@@ -5,6 +5,7 @@
 
 use chatd_api::{Direction, FileInfo, Message, Transfer, TransferDirection, TransferState};
 
+use super::event::Known;
 use super::table::{Align, render};
 use super::text::safe;
 
@@ -72,10 +73,11 @@ pub fn percent(t: &Transfer) -> u64 {
     u64::try_from(pct).unwrap_or(100)
 }
 
-/// Whom a transfer is with: "to bob", "from bob", "in GROUP".
-pub fn party(t: &Transfer) -> String {
+/// Whom a transfer is with: "to bob", "from bob", "in team" (the group
+/// by its name when `names` knows it, else by its id).
+pub fn party(t: &Transfer, names: &Known) -> String {
     match (&t.group, &t.peer, t.direction) {
-        (Some(group), _, _) => format!("in {}", safe(group)),
+        (Some(group), _, _) => format!("in {}", names.name(group)),
         (None, Some(peer), TransferDirection::Upload) => format!("to {}", safe(peer)),
         (None, Some(peer), TransferDirection::Download) => format!("from {}", safe(peer)),
         (None, None, _) => String::new(),
@@ -85,8 +87,8 @@ pub fn party(t: &Transfer) -> String {
 /// One transfer event as a sentence for `chat watch`: "upload of
 /// photo.jpg to bob: active, 45% of 1.2 MB" or "download of photo.jpg
 /// from bob failed: the file was altered".
-pub fn transfer_sentence(t: &Transfer) -> String {
-    let party = party(t);
+pub fn transfer_sentence(t: &Transfer, names: &Known) -> String {
+    let party = party(t, names);
     let party = if party.is_empty() {
         String::new()
     } else {
@@ -122,7 +124,7 @@ pub fn transfer_sentence(t: &Transfer) -> String {
 
 /// The `transfers` table: id, direction, state with progress, size,
 /// name, and whom; a failure's reason on the row.
-pub fn table(transfers: &[Transfer]) -> String {
+pub fn table(transfers: &[Transfer], names: &Known) -> String {
     if transfers.is_empty() {
         return "(no transfers: `chat send-file USER PATH` sends a file, `chat download \
                 MESSAGE_ID` fetches one)\n"
@@ -137,7 +139,7 @@ pub fn table(transfers: &[Transfer]) -> String {
                 }
                 other => state(other).to_string(),
             };
-            let mut name = format!("{} {}", safe(&t.name), party(t));
+            let mut name = format!("{} {}", safe(&t.name), party(t, names));
             if let Some(why) = &t.error {
                 name.push_str(&format!(" ({})", safe(why)));
             }
@@ -254,14 +256,14 @@ mod tests {
     fn transfer_events_read_as_sentences() {
         let active = transfer(TransferState::Active, 650_000);
         assert_eq!(
-            transfer_sentence(&active),
+            transfer_sentence(&active, &Known::default()),
             "upload of photo.jpg to bob: active, 50% of 1.2 MB"
         );
         let mut failed = transfer(TransferState::Failed, 0);
         failed.direction = TransferDirection::Download;
         failed.error = Some("the file was altered".into());
         assert_eq!(
-            transfer_sentence(&failed),
+            transfer_sentence(&failed, &Known::default()),
             "download of photo.jpg from bob failed: the file was altered"
         );
         let mut done = failed.clone();
@@ -269,23 +271,44 @@ mod tests {
         done.error = None;
         done.path = Some("/tmp/photo.jpg".into());
         assert_eq!(
-            transfer_sentence(&done),
+            transfer_sentence(&done, &Known::default()),
             "download of photo.jpg from bob: done, saved as /tmp/photo.jpg"
         );
         let cancelled = transfer(TransferState::Cancelled, 0);
         assert_eq!(
-            transfer_sentence(&cancelled),
+            transfer_sentence(&cancelled, &Known::default()),
             "upload of photo.jpg to bob was cancelled"
         );
     }
 
     #[test]
     fn the_table_has_ids_to_cancel_by() {
-        let text = table(&[transfer(TransferState::Active, 1_300_000)]);
+        let text = table(
+            &[transfer(TransferState::Active, 1_300_000)],
+            &Known::default(),
+        );
         assert_eq!(
             text,
             "7d9e0b1a-0000-4000-8000-000000000001  upload  active 100%  1.2 MB  photo.jpg to bob\n"
         );
-        assert!(table(&[]).contains("chat send-file"));
+        assert!(table(&[], &Known::default()).contains("chat send-file"));
+    }
+
+    #[test]
+    fn a_group_transfer_reads_with_the_group_name_when_known() {
+        let mut t = transfer(TransferState::Done, 1_300_000);
+        t.peer = None;
+        t.group = Some("5b0c8f1e-2222-4333-8444-555566667777".into());
+        let mut names = Known::default();
+        assert_eq!(
+            transfer_sentence(&t, &names),
+            "upload of photo.jpg in 5b0c8f1e-2222-4333-8444-555566667777: done"
+        );
+        names.learn("5b0c8f1e-2222-4333-8444-555566667777", "team\x1b[2J");
+        assert_eq!(
+            transfer_sentence(&t, &names),
+            "upload of photo.jpg in team\\u{1b}[2J: done"
+        );
+        assert!(table(&[t], &names).ends_with("photo.jpg in team\\u{1b}[2J\n"));
     }
 }
