@@ -2,7 +2,8 @@
 //! clients, signals seen by subscribers (never with message text), replay
 //! and focus per caller, the interface compared with the checked-in
 //! introspection XML and with the socket API, D-Bus activation from the
-//! packaged activation file, and chatd with no bus at all.
+//! packaged activation file, chatd with no bus at all, and the group and
+//! file signals (named by group id, never with text).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -469,6 +470,109 @@ async fn signals_reach_a_subscriber_without_the_text() {
     for line in &monitor.seen {
         assert!(
             !line.contains("secret words") && !line.contains("private reply"),
+            "a signal carried message text: {line}"
+        );
+    }
+}
+
+/// Group and file signals name the group by id and never carry text: a
+/// group made over D-Bus (GroupChanged), a member's message in it
+/// (GroupMessageReceived), our own message's per-member receipts
+/// (GroupReceiptUpdated), a member typing in it (UserTyping with the
+/// group), and a file downloaded over D-Bus (TransferChanged to `done`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_and_file_signals_name_the_group_and_carry_no_text() {
+    let w = World::new();
+    let bus = Bus::start();
+    let alice_d = chatd_on(&bus, &w.dir.path().join("alice"), &w.server).await;
+    let mut alice = alice_d.client().await.unwrap();
+    wait_state(&mut alice, "connected").await;
+    alice
+        .ok("signup", json!({"username": "alice", "password": PASSWORD}))
+        .await
+        .unwrap();
+    alice.ok("subscribe", json!({})).await.unwrap();
+    let (_bob_d, mut bob) = w.user("bob").await;
+    let (_carol_d, _carol) = w.user("carol").await;
+    // Groups, typing and transfers are extension kinds: named to be had.
+    let kinds = json!({"events": ["message", "group", "typing"]});
+    bob.ok("subscribe", kinds).await.unwrap();
+    let mut monitor = bus.monitor();
+
+    let created = bus.busctl_call("GroupCreate", "sas", &["crew", "2", "bob", "carol"]);
+    let gid = created["data"][0][0].as_str().unwrap().to_string();
+    let line = monitor.line_where("GroupChanged for the new group", |l| {
+        l.contains(".GroupChanged") && l.contains(&gid)
+    });
+    assert!(line.contains("'alice'"), "signed by alice: {line}");
+    bob.event_where("the group at bob", |e| {
+        e["type"] == "group" && e["group"]["id"] == gid.as_str()
+    })
+    .await
+    .unwrap();
+
+    let secret = "the crew's secret plan";
+    let said = bob
+        .ok("send", json!({"group": gid, "text": secret}))
+        .await
+        .unwrap();
+    let bobs = said["id"].as_str().unwrap().to_string();
+    let line = monitor.line_where("GroupMessageReceived from bob", |l| {
+        l.contains(".GroupMessageReceived") && l.contains(&bobs)
+    });
+    assert!(
+        line.contains(&format!("'{gid}', 'bob'")) && line.contains("'in'"),
+        "{line}"
+    );
+
+    let sent = bus.busctl_call("SendGroup", "ss", &[&gid, "my private answer"]);
+    let mine = sent["data"][0].as_str().unwrap().to_string();
+    let line = monitor.line_where("a member's receipt of our group message", |l| {
+        l.contains(".GroupReceiptUpdated") && l.contains(&mine) && l.contains("'delivered'")
+    });
+    assert!(line.contains("uint32 2"), "two recipients: {line}");
+
+    // bob's key confirmed by alice's message: he may say he is typing.
+    bob.event_where("alice's group message at bob", |e| {
+        e["type"] == "message" && e["message"]["id"] == mine.as_str()
+    })
+    .await
+    .unwrap();
+    let typed = bob.ok("typing", json!({"group": gid})).await.unwrap();
+    assert_eq!(typed, json!({"sent": true}));
+    let line = monitor.line_where("UserTyping in the group", |l| {
+        l.contains(".UserTyping") && l.contains(&gid)
+    });
+    assert!(line.contains("'bob'"), "{line}");
+
+    // A file from bob, fetched over D-Bus.
+    let path = w.dir.path().join("plan.txt");
+    std::fs::write(&path, secret.repeat(100)).unwrap();
+    bob.ok(
+        "send_file",
+        json!({"to": "alice", "path": path.to_str().unwrap()}),
+    )
+    .await
+    .unwrap();
+    let file = alice
+        .event_where("the file at alice", |e| {
+            e["type"] == "message" && e["message"]["file"].is_object()
+        })
+        .await
+        .unwrap();
+    let fid = file["message"]["id"].as_str().unwrap().to_string();
+    let into = w.dir.path().join("saved.txt");
+    let started = bus.busctl_call("Download", "ss", &[&fid, into.to_str().unwrap()]);
+    let tid = started["data"][0][0].as_str().unwrap().to_string();
+    let line = monitor.line_where("TransferChanged to done", |l| {
+        l.contains(".TransferChanged") && l.contains(&tid) && l.contains("'done'")
+    });
+    assert!(line.contains(&fid) && line.contains("'download'"), "{line}");
+    assert_eq!(std::fs::read_to_string(&into).unwrap(), secret.repeat(100));
+
+    for line in &monitor.seen {
+        assert!(
+            !line.contains("secret plan") && !line.contains("private answer"),
             "a signal carried message text: {line}"
         );
     }
