@@ -55,8 +55,8 @@ delivered to 2 of 3 · read by bob. The line above the messages lists the member
 for admins, a dot filled when online, !key when a member's key changed.
 
 Files: /send-file PATH sends a file into the open conversation (a path from where chat-tui \
-started, or ~/...); chatd copies it at once and uploads it, and a gauge under the messages \
-shows how far it is. A file shows in the timeline with a paperclip, its name and size, and \
+started, or ~/...; /send-file \"PATH\" TEXT sends TEXT with it as its caption); chatd copies \
+it at once and uploads it, and a gauge under the messages shows how far it is. A file shows in the timeline with a paperclip, its name and size, and \
 its caption below. Nothing is downloaded by itself: /download saves the newest file of the \
 conversation (/download N the Nth newest) into your downloads directory, and the file is \
 marked saved once chatd has checked it. /cancel stops the conversation's newest transfer. A \

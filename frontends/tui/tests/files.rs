@@ -204,11 +204,12 @@ fn download_asks_for_the_newest_file_and_shows_it_saved() {
 #[test]
 fn send_file_goes_to_the_open_conversation_and_cancel_stops_it() {
     let mut app = with_bob(TrustState::Verified);
-    type_text(&mut app, "/send-file ~/report.pdf");
+    type_text(&mut app, "/send-file \"~/report.pdf\" the figures");
     let effects = press(&mut app, KeyCode::Enter);
     let send = Request::SendFile {
         chat: Chat::peer("bob"),
         path: "~/report.pdf".into(),
+        caption: Some("the figures".into()),
     };
     assert_eq!(calls(&effects), vec![send.clone()]);
     let sent = FileSent {
@@ -242,6 +243,7 @@ fn send_file_goes_to_the_open_conversation_and_cancel_stops_it() {
         Request::SendFile {
             chat: Chat::peer("bob"),
             path: "/nope".into(),
+            caption: None,
         },
         refused(
             chatd_api::ErrorCode::InvalidInput,

@@ -451,8 +451,9 @@ async fn someone_typing_elsewhere_shows_until_their_message() {
     .await;
 }
 
-/// Issue 13: a file sent with /send-file in alice's chat-tui shows in
-/// bob's with its name and size; bob's /download saves the same bytes,
+/// Issue 13: a file sent with /send-file (path in quotes, then a
+/// caption) in alice's chat-tui shows in bob's with its name, size and
+/// caption; bob's /download saves the same bytes,
 /// and his timeline marks it saved (test-support gives each chatd its
 /// own downloads directory).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -473,7 +474,7 @@ async fn a_file_sent_from_one_chat_tui_is_downloaded_in_another() {
     receiver
         .until("bob's chat", |app| app.screen() == Screen::Chat)
         .await;
-    sender.type_text(&format!("/send-file {}", path.display()));
+    sender.type_text(&format!("/send-file \"{}\" the minutes", path.display()));
     sender.key(KeyCode::Enter);
     sender
         .until("the file in alice's timeline, sent", |app| {
@@ -488,7 +489,8 @@ async fn a_file_sent_from_one_chat_tui_is_downloaded_in_another() {
         .await;
     receiver
         .until("the file in bob's timeline", |app| {
-            common::draw(app).contains("alice 📎 notes.bin (200 kB)")
+            let drawn = common::draw(app);
+            drawn.contains("alice 📎 notes.bin (200 kB)") && drawn.contains("the minutes")
         })
         .await;
     receiver.type_text("/download");

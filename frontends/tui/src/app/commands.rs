@@ -47,8 +47,14 @@ pub enum Command {
     },
     /// `/info`: the open group's members and admins.
     Info,
-    /// `/send-file PATH`: a file into the open conversation.
-    SendFile(String),
+    /// `/send-file PATH` or `/send-file "PATH" CAPTION`: a file into the
+    /// open conversation, with text under it when the path is quoted.
+    SendFile {
+        /// The file as typed.
+        path: String,
+        /// The text sent with it.
+        caption: Option<String>,
+    },
     /// `/download [N]`: the newest file of the open conversation, or the
     /// Nth newest.
     Download(usize),
@@ -94,7 +100,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("/info", "the open group's members, admins and keys"),
     (
         "/send-file PATH",
-        "send a file (~/ and paths from where chat-tui started)",
+        "send a file (~/ and paths from where chat-tui started); \"PATH\" TEXT adds a caption",
     ),
     (
         "/download [N]",
@@ -213,10 +219,12 @@ pub fn parse(line: &str) -> Result<Command, String> {
             "off" => Ok(Command::Receipts(false)),
             _ => Err("usage: /receipts on|off".to_string()),
         },
-        "/send-file" | "/file" | "/upload" if rest.is_empty() => {
-            Err("usage: /send-file PATH (from where chat-tui started, or ~/...)".into())
-        }
-        "/send-file" | "/file" | "/upload" => Ok(Command::SendFile(rest.to_string())),
+        "/send-file" | "/file" | "/upload" if rest.is_empty() => Err(
+            "usage: /send-file PATH (from where chat-tui started, or ~/...), \
+                 or /send-file \"PATH\" CAPTION"
+                .into(),
+        ),
+        "/send-file" | "/file" | "/upload" => send_file(rest),
         "/download" | "/save" if rest.is_empty() => Ok(Command::Download(1)),
         "/download" | "/save" => match rest.parse::<usize>() {
             Ok(n) if n >= 1 => Ok(Command::Download(n)),
@@ -269,6 +277,33 @@ pub fn checked(name: &str) -> Result<String, String> {
         ));
     }
     Ok(name.to_string())
+}
+
+/// `/send-file`'s argument: a path as typed, or a path in quotes (" or ')
+/// followed by the caption. A path may hold spaces, so only quotes can
+/// tell where it ends.
+fn send_file(rest: &str) -> Result<Command, String> {
+    let Some(quote) = rest.chars().next().filter(|c| matches!(c, '"' | '\'')) else {
+        return Ok(Command::SendFile {
+            path: rest.to_string(),
+            caption: None,
+        });
+    };
+    let inner = &rest[quote.len_utf8()..];
+    let Some(end) = inner.find(quote) else {
+        return Err(format!(
+            "the path's closing {quote} is missing: /send-file {quote}PATH{quote} CAPTION"
+        ));
+    };
+    let path = &inner[..end];
+    if path.trim().is_empty() {
+        return Err("usage: /send-file \"PATH\" CAPTION (the quotes hold the path)".into());
+    }
+    let caption = inner[end + quote.len_utf8()..].trim();
+    Ok(Command::SendFile {
+        path: path.to_string(),
+        caption: (!caption.is_empty()).then(|| caption.to_string()),
+    })
 }
 
 #[cfg(test)]
@@ -330,8 +365,31 @@ mod tests {
         assert_eq!(parse("/typing off"), Ok(Command::Typing(false)));
         assert_eq!(
             parse("/send-file ~/my photos/a.jpg"),
-            Ok(Command::SendFile("~/my photos/a.jpg".into()))
+            Ok(Command::SendFile {
+                path: "~/my photos/a.jpg".into(),
+                caption: None
+            })
         );
+        assert_eq!(
+            parse("/send-file \"~/my photos/a.jpg\"   the view  "),
+            Ok(Command::SendFile {
+                path: "~/my photos/a.jpg".into(),
+                caption: Some("the view".into())
+            })
+        );
+        assert_eq!(
+            parse("/send-file 'it\"s.txt'"),
+            Ok(Command::SendFile {
+                path: "it\"s.txt".into(),
+                caption: None
+            })
+        );
+        assert!(
+            parse("/send-file \"a.jpg the view")
+                .unwrap_err()
+                .contains("closing")
+        );
+        assert!(parse("/send-file \"\" text").unwrap_err().contains("PATH"));
         assert!(parse("/send-file").unwrap_err().contains("PATH"));
         assert_eq!(parse("/download"), Ok(Command::Download(1)));
         assert_eq!(parse("/download 3"), Ok(Command::Download(3)));

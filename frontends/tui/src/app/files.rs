@@ -14,9 +14,13 @@ const NO_CONVO: &str = "open a conversation first (/msg NAME, or pick one on the
 
 impl App {
     /// `/send-file PATH`: into the open conversation.
-    pub(super) fn send_file(&mut self, path: String) {
+    pub(super) fn send_file(&mut self, path: String, caption: Option<String>) {
         match self.chat.open_chat().cloned() {
-            Some(chat) => self.call(Request::SendFile { chat, path }),
+            Some(chat) => self.call(Request::SendFile {
+                chat,
+                path,
+                caption,
+            }),
             None => self.say(Level::Error, NO_CONVO),
         }
     }

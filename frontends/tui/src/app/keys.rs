@@ -343,7 +343,7 @@ impl App {
                 self.refresh_groups();
             }
             Command::Receipts(on) => self.call(Request::SetReceipts { on }),
-            Command::SendFile(path) => self.send_file(path),
+            Command::SendFile { path, caption } => self.send_file(path, caption),
             Command::Download(n) => self.download(n),
             Command::Cancel => self.cancel_transfer(),
             Command::Help => self.chat.show(Overlay::Help),

@@ -155,6 +155,8 @@ pub enum Request {
         /// The file as typed: relative paths and `~/` are resolved by the
         /// I/O task (the app reads no working directory).
         path: String,
+        /// The text sent with it.
+        caption: Option<String>,
     },
     /// `download` of a file message into chatd's default place.
     Download {

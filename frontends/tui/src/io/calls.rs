@@ -110,12 +110,16 @@ pub async fn execute(client: &Client, request: &Request) -> Outcome {
         Request::GroupAdmin { group, user, admin } => {
             group_answer(client.group_admin(group, user, *admin).await)?
         }
-        Request::SendFile { chat, path } => {
+        Request::SendFile {
+            chat,
+            path,
+            caption,
+        } => {
             let params = SendFileParams {
                 to: chat.as_peer().map(str::to_string),
                 group: chat.as_group().map(str::to_string),
                 path: absolute(path)?,
-                caption: None,
+                caption: caption.clone(),
                 name: None,
             };
             let sent = client.invoke::<call::SendFile>(&params).await;
