@@ -112,7 +112,7 @@ fn a_received_file_moves_from_download_through_progress_to_open() {
         },
     );
     wait_label(&mut h, "photo.png");
-    wait_label(&mut h, "2.9 KiB");
+    wait_label(&mut h, "3.0 kB");
     wait_label(&mut h, "look at this");
     assert!(
         h.query_by_role_and_label(Role::Image, "Preview of photo.png")

@@ -852,7 +852,7 @@ fn a_file_from_bob_shows_with_its_size_and_downloads_to_the_same_bytes() {
     let mut h = gui(&ad.socket);
     click_when_shown(&mut h, "Conversation with bob, 2 unread");
     wait_label(&mut h, "notes.bin");
-    wait_label(&mut h, "4.9 KiB");
+    wait_label(&mut h, "5.0 kB");
     wait_label(&mut h, "read this");
     // test-support starts chatd with `--downloads <its dir>/downloads`,
     // which does not exist yet: chatd makes it.
