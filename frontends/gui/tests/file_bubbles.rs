@@ -227,20 +227,6 @@ fn a_hostile_file_name_is_shown_defused() {
     );
 }
 
-/// A file dropped on the window, as the windowing layer hands it over.
-#[derive(Debug)]
-struct Dropped(std::path::PathBuf);
-
-impl egui::DroppedFile for Dropped {
-    fn path(&self) -> &std::path::Path {
-        &self.0
-    }
-
-    fn bytes(&self) -> Result<Vec<u8>, String> {
-        std::fs::read(&self.0).map_err(|e| e.to_string())
-    }
-}
-
 #[test]
 fn hovering_files_says_where_they_go_and_a_drop_takes_the_draft_as_caption() {
     let dir = tempfile::tempdir().unwrap();
