@@ -1,7 +1,7 @@
 //! Test helpers shared by the workspace's integration tests: real servers
 //! started as child processes in temp dirs (killed on drop, killable with
 //! SIGKILL on demand), the [`World`] most end-to-end tests start from, a
-//! private D-Bus session bus, a wire client that speaks PROTOCOL.md §1 like
+//! private D-Bus session bus, a terminal program in a tmux pane, a wire client that speaks PROTOCOL.md §1 like
 //! any independent client would, and named waits with timeouts instead of
 //! bare sleeps.
 
@@ -11,6 +11,7 @@ pub mod daemon;
 pub mod fixtures;
 pub mod proxy;
 pub mod server;
+pub mod tmux;
 pub mod wait;
 pub mod world;
 

@@ -6,12 +6,14 @@
 //! `expect` here.
 #![allow(clippy::expect_used)]
 
+use std::net::SocketAddr;
 use std::ops::Deref;
 
 use serde_json::{Value, json};
 
 use crate::daemon::{DaemonProcess, RpcClient, binary};
 use crate::fixtures::PASSWORD;
+use crate::proxy::FaultProxy;
 use crate::server::ServerProcess;
 use crate::wait::Wait;
 
@@ -52,36 +54,48 @@ impl World {
     /// Starts a chatd in the directory `name` (no account yet), pinned to
     /// this server.
     pub async fn daemon(&self, name: &str) -> DaemonProcess {
-        DaemonProcess::start(
-            &self.dir.path().join(name),
-            self.server.addr,
-            &self.server.fingerprint,
-        )
-        .await
-        .expect("chatd starts")
+        self.daemon_via(name, self.server.addr).await
+    }
+
+    /// Like [`World::daemon`], with chatd connecting to `addr` (a
+    /// [`crate::FaultProxy`] in front of this server) instead; the pin is
+    /// this server's.
+    pub async fn daemon_via(&self, name: &str, addr: SocketAddr) -> DaemonProcess {
+        DaemonProcess::start(&self.dir.path().join(name), addr, &self.server.fingerprint)
+            .await
+            .expect("chatd starts")
     }
 
     /// Starts a chatd for `name` and signs `name` up through it.
     pub async fn user(&self, name: &str) -> (DaemonProcess, RpcClient) {
+        self.user_via(name, self.server.addr).await
+    }
+
+    /// Like [`World::user`], with the chatd connecting to `addr` (a
+    /// [`crate::FaultProxy`] in front of this server), so that a test can
+    /// pull this person's network.
+    pub async fn user_via(&self, name: &str, addr: SocketAddr) -> (DaemonProcess, RpcClient) {
         let params = json!({"username": name, "password": PASSWORD});
-        self.account(name, name, "signup", params).await
+        let d = self.daemon_via(name, addr).await;
+        self.account(d, name, name, "signup", params).await
     }
 
     /// Starts a chatd in a fresh directory `dir` (so with a new identity
     /// key) and logs the existing account `name` in through it.
     pub async fn login(&self, name: &str, dir: &str) -> (DaemonProcess, RpcClient) {
         let params = json!({"username": name, "password": PASSWORD});
-        self.account(name, dir, "login", params).await
+        let d = self.daemon(dir).await;
+        self.account(d, name, dir, "login", params).await
     }
 
     async fn account(
         &self,
+        d: DaemonProcess,
         name: &str,
         dir: &str,
         method: &str,
         params: Value,
     ) -> (DaemonProcess, RpcClient) {
-        let d = self.daemon(dir).await;
         let mut c = d.client().await.expect("chatd's socket answers");
         wait_state(
             &mut c,
@@ -146,6 +160,20 @@ impl BlockingWorld {
     /// [`World::user`], blocking.
     pub fn user(&self, name: &str) -> (DaemonProcess, RpcClient) {
         self.rt.block_on(self.world.user(name))
+    }
+
+    /// [`World::user_via`], blocking.
+    pub fn user_via(&self, name: &str, addr: SocketAddr) -> (DaemonProcess, RpcClient) {
+        self.rt.block_on(self.world.user_via(name, addr))
+    }
+
+    /// A [`FaultProxy`] in front of this world's server, running on
+    /// [`BlockingWorld::rt`]; point a chatd at it with
+    /// [`BlockingWorld::user_via`].
+    pub fn proxy(&self) -> FaultProxy {
+        self.rt
+            .block_on(FaultProxy::start(self.world.server.addr))
+            .expect("the fault proxy listens")
     }
 
     /// [`World::login`], blocking.

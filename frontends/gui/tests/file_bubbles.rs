@@ -112,7 +112,7 @@ fn a_received_file_moves_from_download_through_progress_to_open() {
         },
     );
     wait_label(&mut h, "photo.png");
-    wait_label(&mut h, "2.9 KiB");
+    wait_label(&mut h, "3.0 kB");
     wait_label(&mut h, "look at this");
     assert!(
         h.query_by_role_and_label(Role::Image, "Preview of photo.png")
@@ -225,20 +225,6 @@ fn a_hostile_file_name_is_shown_defused() {
         h.query_by_role_and_label(Role::Button, "Download invoice_fdp.exe")
             .is_some()
     );
-}
-
-/// A file dropped on the window, as the windowing layer hands it over.
-#[derive(Debug)]
-struct Dropped(std::path::PathBuf);
-
-impl egui::DroppedFile for Dropped {
-    fn path(&self) -> &std::path::Path {
-        &self.0
-    }
-
-    fn bytes(&self) -> Result<Vec<u8>, String> {
-        std::fs::read(&self.0).map_err(|e| e.to_string())
-    }
 }
 
 #[test]

@@ -275,3 +275,53 @@ fn the_group_view_renders_under_xvfb() {
     });
     shoot(&x, &ad.socket, "group", "group", &[]);
 }
+
+/// A conversation with files: a text file still to download, and a
+/// photo with its preview, downloaded (Open, Show in folder).
+#[test]
+fn the_file_view_renders_under_xvfb() {
+    let Some(x) = Xvfb::start() else { return };
+    let w = World::new();
+    let (ad, mut alice) = w.user("alice");
+    let (_bd, mut bob) = w.user("bob");
+    let kinds = json!({"events": ["message", "transfer"]});
+    w.call(&mut alice, "subscribe", kinds.clone());
+    w.call(&mut bob, "subscribe", kinds);
+    w.call(
+        &mut alice,
+        "send",
+        json!({"to": "bob", "text": "How was the hike?"}),
+    );
+    w.event(&mut bob, "alice's question", |e| e["type"] == "message");
+    let notes = w.dir.path().join("route-notes.txt");
+    std::fs::write(
+        &notes,
+        "Start at the car park, left at the lake.\n".repeat(200),
+    )
+    .unwrap();
+    let photo = w.dir.path().join("summit.png");
+    write_photo(&photo, 1200, 900);
+    let files = [
+        (&notes, "The route, if you want to go"),
+        (&photo, "The view from the top"),
+    ];
+    let mut last = Value::Null;
+    for (path, caption) in files {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        w.call(
+            &mut bob,
+            "send_file",
+            json!({"to": "alice", "path": path.display().to_string(), "caption": caption}),
+        );
+        // One at a time, so that they arrive in this order.
+        last = w.event(&mut alice, name, |e| {
+            e["type"] == "message" && e["message"]["file"]["name"] == name
+        });
+    }
+    // alice has downloaded the photo; the notes are still on the server.
+    w.call(&mut alice, "download", json!({"id": last["message"]["id"]}));
+    w.event(&mut alice, "the photo downloaded", |e| {
+        e["type"] == "transfer" && e["transfer"]["state"] == "done"
+    });
+    shoot(&x, &ad.socket, "chat", "files", &[]);
+}

@@ -2,191 +2,26 @@
 //! chat-server and real chatd processes. Keys go in with `send-keys`, the
 //! screen is read with `capture-pane`; every wait is named and polls the
 //! screen until a deadline. Each test has its own tmux server (`-L`),
-//! killed when the test ends, however it ends.
+//! killed when the test ends, however it ends (test_support::tmux, which
+//! chat-gui's tests use to watch chat-tui too).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::json;
+use test_support::tmux::Tmux;
 use test_support::wait::Wait;
 use test_support::{DaemonProcess, RpcClient, ServerProcess};
 
 const PASSWORD: &str = "correct horse battery";
 const WAIT: Duration = Duration::from_secs(30);
 
-/// A private tmux server running one chat-tui.
-struct Tmux {
-    name: String,
-    /// The server's socket, removed at the end (kill-server leaves it).
-    socket: Option<std::path::PathBuf>,
-    /// Where the shell writes chat-tui's exit code.
-    exit_file: std::path::PathBuf,
-    /// A client attached through a pseudo-terminal (`script`), so that
-    /// tmux has a focused client and reports focus to the pane.
-    client: Option<std::process::Child>,
-}
-
-impl Tmux {
-    /// Starts `chat-tui ARGS` in a `width` x `height` pane, talking to the
-    /// chatd at `socket` and keeping its state file in `state`.
-    fn start(socket: &Path, state: &Path, args: &[&str], width: u16, height: u16) -> Tmux {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let name = format!(
-            "chat-tui-test-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        // The shell around chat-tui writes its exit code to a file.
-        std::fs::create_dir_all(state).unwrap();
-        let exit_file = state.join(format!("{name}.exit"));
-        let command = format!(
-            "{} --utc {}; echo $? > {}",
-            env!("CARGO_BIN_EXE_chat-tui"),
-            args.join(" "),
-            exit_file.display()
-        );
-        let mut me = Tmux {
-            name,
-            socket: None,
-            exit_file,
-            client: None,
-        };
-        me.run(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-x",
-            &width.to_string(),
-            "-y",
-            &height.to_string(),
-            "-e",
-            &format!("CHATD_SOCKET={}", socket.display()),
-            "-e",
-            &format!("XDG_STATE_HOME={}", state.display()),
-            &command,
-            ";",
-            "set-option",
-            "-g",
-            "remain-on-exit",
-            "on",
-        ]);
-        let path = me.run(&["display-message", "-p", "#{socket_path}"]).stdout;
-        me.socket = Some(String::from_utf8_lossy(&path).trim().into());
-        me
-    }
-
-    /// Turns on tmux's focus reports and attaches a client: from now on
-    /// chat-tui's pane gets focus-in and focus-out as windows change, as in
-    /// a real tmux (a detached tmux has no focused client at all). The
-    /// window takes the client's size (80x24 less the status line);
-    /// `window-size manual` would keep it but crashes tmux 3.3a on
-    /// `new-window`.
-    fn report_focus(&mut self) {
-        self.run(&["set-option", "-g", "focus-events", "on"]);
-        let client = Command::new("script")
-            .args([
-                "-qfc",
-                &format!("tmux -L {} attach", self.name),
-                "/dev/null",
-            ])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("script runs (util-linux)");
-        self.client = Some(client);
-        Wait::new("a tmux client to attach")
-            .within(WAIT)
-            .every(Duration::from_millis(50))
-            .until(|| {
-                let out = self.run(&["list-clients"]).stdout;
-                match out.is_empty() {
-                    false => Ok(()),
-                    true => Err("no client yet".to_string()),
-                }
-            });
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.name)
-            .args(args)
-            .output()
-            .expect("tmux runs (install it: apt-get install tmux)");
-        assert!(
-            out.status.success(),
-            "tmux {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-
-    /// Types text literally.
-    fn type_text(&self, text: &str) {
-        self.run(&["send-keys", "-t", "0", "-l", text]);
-    }
-
-    /// Presses keys by tmux name (`Enter`, `C-n`, `Tab`).
-    fn press(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "0"];
-        args.extend(keys);
-        self.run(&args);
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "0"]).stdout).into_owned()
-    }
-
-    /// Polls the screen until it contains `needle`.
-    fn wait_for(&self, what: &str, needle: &str) -> String {
-        self.wait_until(what, |s| s.contains(needle))
-    }
-
-    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        Wait::new(what)
-            .within(WAIT)
-            .every(Duration::from_millis(50))
-            .until(|| {
-                let screen = self.screen();
-                match ok(&screen) {
-                    true => Ok(screen),
-                    false => Err(format!("the screen:\n{screen}")),
-                }
-            })
-    }
-
-    /// Waits for chat-tui to exit and returns its exit code, as the shell
-    /// around it wrote it (tmux does not always collect it in time).
-    fn wait_exit(&self) -> String {
-        let what = "chat-tui to exit";
-        Wait::new(what)
-            .within(WAIT)
-            .every(Duration::from_millis(50))
-            .until(|| match std::fs::read_to_string(&self.exit_file) {
-                Ok(code) if code.ends_with('\n') => Ok(code.trim().to_string()),
-                _ => Err(format!("the screen:\n{}", self.screen())),
-            })
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        if let Some(mut client) = self.client.take() {
-            let _ = client.kill();
-            let _ = client.wait();
-        }
-        let _ = Command::new("tmux")
-            .args(["-L", &self.name, "kill-server"])
-            .output();
-        if let Some(socket) = &self.socket {
-            let _ = std::fs::remove_file(socket);
-        }
-    }
+/// This package's chat-tui in a tmux pane (test_support::tmux).
+fn start_tui(socket: &Path, state: &Path, args: &[&str], width: u16, height: u16) -> Tmux {
+    let bin = Path::new(env!("CARGO_BIN_EXE_chat-tui"));
+    Tmux::chat_tui(bin, socket, state, args, width, height)
 }
 
 /// Runs the `chat` CLI against the chatd at `socket`, with `stdin` as its
@@ -245,7 +80,7 @@ async fn sign_up_chat_survive_a_chatd_restart_and_quit() {
     let state = dir.path().join("state");
 
     // Sign up through the form: the password twice, masked.
-    let tui = Tmux::start(&alice.socket, &state, &[], 100, 30);
+    let tui = start_tui(&alice.socket, &state, &[], 100, 30);
     tui.wait_for("the login form", "SecureChat · log in");
     tui.press(&["C-n"]);
     tui.wait_for("the sign-up form", "create an account");
@@ -315,7 +150,7 @@ async fn sign_up_chat_survive_a_chatd_restart_and_quit() {
     )
     .await
     .unwrap();
-    let again = Tmux::start(&alice.socket, &state, &["bob"], 100, 30);
+    let again = start_tui(&alice.socket, &state, &["bob"], 100, 30);
     again.wait_for("the message sent while closed", "bob while you were away");
     assert!(state.join("securechat/chat-tui.seq").exists());
     again.press(&["C-c"]);
@@ -353,7 +188,7 @@ async fn a_login_or_logout_elsewhere_never_turns_keys_into_messages() {
     wait_reaches_server(&mut a).await;
     let state = dir.path().join("state");
 
-    let tui = Tmux::start(&alice.socket, &state, &["bob"], 80, 24);
+    let tui = start_tui(&alice.socket, &state, &["bob"], 80, 24);
     tui.wait_for("the login form", "SecureChat · log in");
     tui.type_text("alice");
     tui.press(&["Enter"]);
@@ -415,7 +250,7 @@ async fn a_hidden_tmux_window_sends_no_read_receipt() {
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut tui = Tmux::start(&alice.socket, dir.path(), &["bob"], 80, 24);
+    let mut tui = start_tui(&alice.socket, dir.path(), &["bob"], 80, 24);
     // chat-tui is drawing, so it has asked for focus reports: the focus-in
     // that attaching a client brings reaches it.
     tui.wait_for("bob's first message", "bob first");

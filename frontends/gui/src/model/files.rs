@@ -110,24 +110,6 @@ pub fn fraction(t: &Transfer) -> f32 {
     (t.bytes as f64 / t.total as f64).clamp(0.0, 1.0) as f32
 }
 
-/// A size for people: "812 B", "2.0 KiB", "14.3 MiB".
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = UNITS[0];
-    for next in &UNITS[1..] {
-        if value < 1024.0 {
-            break;
-        }
-        value /= 1024.0;
-        unit = next;
-    }
-    format!("{value:.1} {unit}")
-}
-
 /// A file's name from a peer as shown: control characters and the
 /// invisible bidirectional overrides (which make "exe.jpg" read as
 /// "gpj.exe") become "_" (a character every font has), and an empty name

@@ -19,7 +19,7 @@ use chatd_api::{
 };
 
 use crate::backend::{Command, Failure, Link, Update};
-pub use files::{FileStatus, Transfers, fraction, human_size, shown_name};
+pub use files::{FileStatus, Transfers, fraction, shown_name};
 pub use groups::{GroupAction, describe_change};
 pub use signup::{
     MAX_PASSWORD_BYTES, SignupChecks, check_confirmation, check_password, check_username,

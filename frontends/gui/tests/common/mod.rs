@@ -114,3 +114,86 @@ pub fn click(h: &mut Harness<'static, App>, name: &str) {
     h.step();
     h.step();
 }
+
+/// Waits for the button with this name and clicks it.
+pub fn click_when_shown(h: &mut Harness<'static, App>, name: &str) {
+    wait_label(h, name);
+    click(h, name);
+}
+
+/// A file dropped on the window, as the windowing layer hands it over.
+#[derive(Debug)]
+pub struct Dropped(pub std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+/// Drags `path` over the window, waits for the hint naming where it
+/// goes ("Drop to send to bob"), and drops it.
+pub fn drop_file(h: &mut Harness<'static, App>, hint: &str, path: &Path) {
+    h.input_mut().hovered_files.push(egui::HoveredFile {
+        path: Some(path.to_path_buf()),
+        ..Default::default()
+    });
+    wait_label(h, hint);
+    h.input_mut().hovered_files.clear();
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(path.to_path_buf())));
+    h.step();
+}
+
+/// Waits until the model holds the transfer of message `id` in `state`,
+/// and returns it.
+pub fn wait_transfer(
+    h: &mut Harness<'static, App>,
+    id: &str,
+    state: chatd_api::TransferState,
+) -> chatd_api::Transfer {
+    wait_ui(h, &format!("the transfer of {id} {state:?}"), |h| {
+        h.state()
+            .model
+            .transfers
+            .of(id)
+            .is_some_and(|t| t.state == state)
+    });
+    h.state().model.transfers.of(id).cloned().unwrap()
+}
+
+/// Writes a photo-like PNG of `width` x `height` to `path`: a sky, a sun
+/// and a hill, with grain in every pixel so that it does not compress
+/// (about 3 bytes a pixel: a file big enough to be cut mid-upload).
+pub fn write_photo(path: &Path, width: u32, height: u32) {
+    let mut x: u32 = 0x9e37_79b9;
+    let image = image::RgbImage::from_fn(width, height, |px, py| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        let (u, v) = (px as f32 / width as f32, py as f32 / height as f32);
+        let sun = ((u - 0.7).powi(2) + (v - 0.35).powi(2)).sqrt() < 0.08;
+        let hill = v > 0.7 - 0.12 * (u * 5.0).sin();
+        let base = match (sun, hill) {
+            (true, _) => [255.0, 214.0, 120.0],
+            (_, true) => [40.0 + 40.0 * v, 120.0 - 30.0 * v, 60.0],
+            _ => [240.0 - 150.0 * v, 120.0 + 40.0 * v, 90.0 + 120.0 * v],
+        };
+        let grain = |shift: u32| ((x >> shift) & 0x3f) as f32 - 32.0;
+        let c = |i: usize, s: u32| (base[i] + grain(s)).clamp(0.0, 255.0) as u8;
+        image::Rgb([c(0, 0), c(1, 8), c(2, 16)])
+    });
+    image.save(path).unwrap();
+}
+
+/// chat-tui (the workspace's binary, built if missing) in a tmux pane on
+/// the chatd at `socket`, opened with `args`.
+pub fn chat_tui(socket: &Path, state: &Path, args: &[&str]) -> test_support::tmux::Tmux {
+    let bin = test_support::daemon::binary("chat-tui").unwrap();
+    test_support::tmux::Tmux::chat_tui(&bin, socket, state, args, 100, 30)
+}

@@ -8,12 +8,13 @@
 
 use std::path::PathBuf;
 
+use chatd_api::domain::file_size;
 use chatd_api::{Direction, FileInfo, Message, Transfer, TransferDirection, TransferState};
 use egui::{RichText, Ui};
 
 use super::super::Palette;
 use super::thumbnail::{self, Thumbnails};
-use crate::model::{FileStatus, Transfers, human_size, shown_name};
+use crate::model::{FileStatus, Transfers, shown_name};
 
 /// The widest a preview is drawn, and the highest.
 const PREVIEW_MAX: egui::Vec2 = egui::vec2(240.0, 180.0);
@@ -80,7 +81,7 @@ pub fn show(
         ui.vertical(|ui| {
             ui.add(egui::Label::new(RichText::new(name).strong().color(text_color)).wrap());
             ui.label(
-                RichText::new(human_size(file.size))
+                RichText::new(file_size(file.size))
                     .small()
                     .color(text_color.gamma_multiply(0.75)),
             );
