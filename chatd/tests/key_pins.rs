@@ -87,6 +87,35 @@ async fn a_foreign_key_for_our_own_account_is_reported_and_never_encrypted_to() 
     );
 }
 
+/// The same, with the note sent the moment the resumed chatd says it is
+/// logged in: its own-key check may still be running, and its answer
+/// decides (the send waits for it rather than slipping through).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_note_to_self_right_after_the_resume_waits_for_the_own_key_check() {
+    let w = World::new();
+    let (mut ad, mut alice) = w.user("alice").await;
+    let since = latest_seq(&mut alice).await;
+    ad.kill9();
+    let mut rogue = WireClient::connect(w.server.addr).await.unwrap();
+    assert!(matches!(
+        rogue
+            .login("alice", PASSWORD, &public_pem("bob"))
+            .await
+            .unwrap(),
+        ServerMessage::LoginOk { .. }
+    ));
+
+    let (mut alice, _events) = restart_from(&mut ad, since).await;
+    let e = alice
+        .call("send", json!({"to": "alice", "text": "sent at once"}))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(err_code(&e), "key_changed", "{e}");
+    let history = alice.ok("history", json!({"peer": "alice"})).await.unwrap();
+    assert_eq!(history["messages"], json!([]), "nothing was queued");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_note_to_self_is_encrypted_to_the_local_key() {
     let w = World::new();

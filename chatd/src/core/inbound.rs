@@ -53,13 +53,13 @@ pub async fn run(
             e = events.recv() => match e { Some(e) => e, None => return },
         };
         match event {
-            LinkEvent::LoggedIn(user) => {
+            LinkEvent::LoggedIn { user, session } => {
                 // The new session delivers everything unacked again.
                 unstored.clear();
                 // Bound here, before the next delivery is looked at.
                 match core.bind_account(&user) {
                     Ok(()) => {
-                        tokio::spawn(logged_in(core.clone(), user));
+                        tokio::spawn(logged_in(core.clone(), user, session));
                     }
                     Err(e) => tracing::error!("{e}"),
                 }
@@ -137,8 +137,8 @@ async fn sleep_until(due: Option<tokio::time::Instant>) {
 /// After login or resume (the account is bound already): pin our own key
 /// and compare it with the server's, watch every peer (and ourselves, to
 /// hear of a login to our account with another key), re-check every
-/// pinned key, examine held envelopes again, then flush the outbox.
-async fn logged_in(core: Arc<Core>, user: String) {
+/// pinned key, examine held envelopes again, then let the outbox go.
+async fn logged_in(core: Arc<Core>, user: String, session: u64) {
     if let Err(e) = core.pin_own_key().await {
         tracing::error!(error = %e, "cannot pin our own key");
     }
@@ -162,6 +162,7 @@ async fn logged_in(core: Arc<Core>, user: String) {
     }
     super::groups::change::finish_pending(&core).await;
     retry_group_held(&core).await;
+    core.outbox.ready(session);
     core.kick_outbox();
 }
 

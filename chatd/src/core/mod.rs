@@ -149,6 +149,14 @@ impl Core {
         self.outbox.kick();
     }
 
+    /// Waits, briefly, until the after-login chores of the current session
+    /// are done (our own key compared with the server's, pins re-checked);
+    /// false when they did not finish in time.
+    pub async fn chores_done(&self) -> bool {
+        let session = self.link.state().session;
+        self.outbox.chores_done(session).await
+    }
+
     /// The engine of the account, once there is one.
     pub fn engine(&self) -> Result<Engine, CoreError> {
         self.engine

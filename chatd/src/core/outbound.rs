@@ -15,7 +15,7 @@ use std::time::Duration;
 use chat_e2e::{E2eError, Outgoing, Payload, PinStore};
 use chat_proto::{ErrorCode as Wire, Request, ServerMessage, now_ms};
 use chatd_api::{ConnectionState, EventBody, MessageStatus};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::{Core, CoreError};
@@ -25,10 +25,20 @@ use crate::store::{OutboxItem, StoreError, Tx};
 /// How often a blocked outbox (mailbox full, server busy) is retried.
 const RETRY_EVERY: Duration = Duration::from_secs(30);
 
-/// The outbox's runtime state: the kick that wakes the pipeline. The
-/// items themselves are in the store.
+/// How long a note to ourselves waits for the after-login chores to say
+/// whether the server still holds our own key, before it is queued
+/// without knowing (it then leaves only once they have run).
+const CHORES_WAIT: Duration = Duration::from_secs(10);
+
+/// The outbox's runtime state: the kick that wakes the pipeline, and the
+/// session whose after-login chores are done. Nothing leaves in a session
+/// before its chores have run (our own key compared with the server's,
+/// every pin re-checked), even when a new item kicks the pipeline while
+/// they run. The items themselves are in the store.
 pub struct Outbox {
     kick: Notify,
+    /// [`crate::link::LinkState::session`] whose chores are done.
+    ready: watch::Sender<u64>,
 }
 
 impl Outbox {
@@ -36,12 +46,38 @@ impl Outbox {
     pub fn new() -> Self {
         Self {
             kick: Notify::new(),
+            ready: watch::Sender::new(0),
         }
     }
 
     /// Wakes the pipeline (a kick while it is busy is kept for later).
     pub fn kick(&self) {
         self.kick.notify_one();
+    }
+
+    /// The after-login chores of `session` are done: its items may leave.
+    pub fn ready(&self, session: u64) {
+        self.ready.send_if_modified(|done| {
+            let newer = *done < session;
+            if newer {
+                *done = session;
+            }
+            newer
+        });
+    }
+
+    /// Whether items may leave in `session`.
+    fn is_ready(&self, session: u64) -> bool {
+        session != 0 && *self.ready.borrow() == session
+    }
+
+    /// Waits (at most [`CHORES_WAIT`]) until the chores of `session` are
+    /// done; true when they are.
+    pub async fn chores_done(&self, session: u64) -> bool {
+        let mut done = self.ready.subscribe();
+        tokio::time::timeout(CHORES_WAIT, done.wait_for(|s| *s >= session))
+            .await
+            .is_ok_and(|r| r.is_ok())
     }
 }
 
@@ -86,11 +122,16 @@ pub(crate) enum Fate {
 /// Runs until shutdown. The outbox is drained when kicked (a new item, a
 /// trust, and the end of the after-login chores, which re-check every pin
 /// first so nothing leaves for a peer whose key changed while we were
-/// away) and every [`RETRY_EVERY`], while logged in.
+/// away) and every [`RETRY_EVERY`], while logged in and only once this
+/// session's chores are done ([`Outbox::ready`]).
 pub async fn run(core: Arc<Core>, shutdown: CancellationToken) {
     let state = core.link().watch();
     loop {
-        if state.borrow().conn == ConnectionState::LoggedIn {
+        let session = {
+            let now = state.borrow();
+            (now.conn == ConnectionState::LoggedIn).then_some(now.session)
+        };
+        if session.is_some_and(|s| core.outbox.is_ready(s)) {
             drain(&core).await;
         }
         tokio::select! {

@@ -37,6 +37,9 @@ pub struct LinkState {
     pub server_fingerprint: Option<String>,
     /// Why the last connection attempt failed; cleared on success.
     pub last_error: Option<String>,
+    /// Counts logins and resumes: the after-login chores are done per
+    /// session, and the outbox waits for this session's (0: none yet).
+    pub session: u64,
 }
 
 /// Something the server said that the daemon must act on.
@@ -46,7 +49,12 @@ pub enum LinkEvent {
     Push(ServerMessage),
     /// The session is logged in (after login or resume): watch peers and
     /// flush the outbox.
-    LoggedIn(String),
+    LoggedIn {
+        /// The account.
+        user: String,
+        /// [`LinkState::session`] of this login.
+        session: u64,
+    },
 }
 
 /// Why a request did not get a response.
@@ -199,6 +207,7 @@ impl Link {
             user: None,
             server_fingerprint: setup.pin.clone(),
             last_error: None,
+            session: 0,
         };
         let (state_tx, state) = watch::channel(initial);
         let task = tokio::spawn(session::supervise(setup, rx, state_tx));

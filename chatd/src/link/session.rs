@@ -387,11 +387,15 @@ async fn after_auth(
 
 async fn logged_in(events: &mpsc::Sender<LinkEvent>, state: &State, username: &str) {
     tracing::info!(user = %username, "logged in");
+    let mut session = 0;
     state.send_modify(|s| {
         s.user = Some(username.to_string());
         s.conn = ConnectionState::LoggedIn;
+        s.session += 1;
+        session = s.session;
     });
-    let _ = events.send(LinkEvent::LoggedIn(username.to_string())).await;
+    let user = username.to_string();
+    let _ = events.send(LinkEvent::LoggedIn { user, session }).await;
 }
 
 /// Resumes with the stored token, if there is a live one.

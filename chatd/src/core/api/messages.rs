@@ -98,10 +98,15 @@ pub(super) async fn ready_peer(core: &Core, to: &str, me: &str) -> Result<bool, 
         // reported at once rather than as a failed message later.
         core.ensure_pin(to).await?;
     }
-    if to == me
-        && let Some(refused) = core.own_key_mismatch()
-    {
-        return Err(refused.into());
+    if to == me {
+        // Right after a login or resume the comparison of our own key with
+        // the server's may still be running: its answer decides.
+        if logged_in {
+            core.chores_done().await;
+        }
+        if let Some(refused) = core.own_key_mismatch() {
+            return Err(refused.into());
+        }
     }
     if peer_blocked(core, to).await? {
         return Err(CoreError::from(chat_e2e::E2eError::PeerKeyChanged(to.to_string())).into());

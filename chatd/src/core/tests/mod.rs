@@ -113,9 +113,10 @@ impl Harness {
     /// The link logs in (or resumes): the account is bound, and the
     /// after-login chores start (tests wait for their effects).
     pub async fn login(&self) {
-        self.relay.set_logged_in(Some(&self.me));
+        let session = self.relay.set_logged_in(Some(&self.me));
+        let user = self.me.clone();
         self.events
-            .send(LinkEvent::LoggedIn(self.me.clone()))
+            .send(LinkEvent::LoggedIn { user, session })
             .await
             .unwrap();
         let (core, me) = (self.core.clone(), self.me.clone());

@@ -57,6 +57,7 @@ impl Relay {
             user: None,
             server_fingerprint: None,
             last_error: None,
+            session: 0,
         });
         Self {
             state,
@@ -69,15 +70,20 @@ impl Relay {
     }
 
     /// The link is logged in as `user` (or offline with `None`).
-    pub fn set_logged_in(&self, user: Option<&str>) {
+    /// Returns the session number (a new one for each login).
+    pub fn set_logged_in(&self, user: Option<&str>) -> u64 {
+        let mut session = 0;
         self.state.send_modify(|s| {
             s.conn = if user.is_some() {
+                s.session += 1;
                 ConnectionState::LoggedIn
             } else {
                 ConnectionState::Offline
             };
             s.user = user.map(str::to_string);
+            session = s.session;
         });
+        session
     }
 
     /// The key the server hands out for `user`.
