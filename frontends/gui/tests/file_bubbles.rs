@@ -10,11 +10,11 @@ mod common;
 use std::io::Cursor;
 
 use base64::Engine as _;
-use chat_gui::backend::{Link, Update};
+use chat_gui::backend::Update;
 use chat_gui::ui::App;
 use chatd_api::{
-    Chat, ConnectionState, Direction, Event, EventBody, FileInfo, Message, MessageStatus, Status,
-    Transfer, TransferDirection, TransferState,
+    Chat, Direction, Event, EventBody, FileInfo, Message, MessageStatus, Transfer,
+    TransferDirection, TransferState,
 };
 use common::*;
 use egui::accesskit::Role;
@@ -24,22 +24,7 @@ use egui_kittest::kittest::Queryable;
 /// The window, believing chatd attached with alice logged in, showing
 /// the conversation with bob.
 fn window(dir: &tempfile::TempDir) -> Harness<'static, App> {
-    let mut h = gui(&dir.path().join("nobody.sock"));
-    // Once chatd is reported away, nothing more comes from the worker
-    // (it reports the same failure once).
-    wait_label(&mut h, "chatd is not running");
-    let model = &mut h.state_mut().model;
-    model.apply(Update::Link(Link::Attached));
-    model.apply(Update::Status(Status {
-        state: ConnectionState::LoggedIn,
-        username: Some("alice".into()),
-        server: "127.0.0.1:1".into(),
-        server_fingerprint: None,
-        version: "0".into(),
-        error: None,
-        key_changes: Vec::new(),
-        resume: true,
-    }));
+    let mut h = logged_in_window(dir, "alice");
     h.state_mut().view.open = Some(Chat::peer("bob"));
     h
 }

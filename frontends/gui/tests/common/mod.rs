@@ -197,3 +197,28 @@ pub fn chat_tui(socket: &Path, state: &Path, args: &[&str]) -> test_support::tmu
     let bin = test_support::daemon::binary("chat-tui").unwrap();
     test_support::tmux::Tmux::chat_tui(&bin, socket, state, args, 100, 30)
 }
+
+/// The window on a socket nobody serves, then told by hand that chatd
+/// attached with `me` logged in: a test feeds the model what chatd would
+/// report and looks at the real UI.
+pub fn logged_in_window(dir: &tempfile::TempDir, me: &str) -> Harness<'static, App> {
+    use chat_gui::backend::{Link, Update};
+    use chatd_api::{ConnectionState, Status};
+    let mut h = gui(&dir.path().join("nobody.sock"));
+    // Once chatd is reported away, nothing more comes from the worker
+    // (it reports the same failure once).
+    wait_label(&mut h, "chatd is not running");
+    let model = &mut h.state_mut().model;
+    model.apply(Update::Link(Link::Attached));
+    model.apply(Update::Status(Status {
+        state: ConnectionState::LoggedIn,
+        username: Some(me.into()),
+        server: "127.0.0.1:1".into(),
+        server_fingerprint: None,
+        version: "0".into(),
+        error: None,
+        key_changes: Vec::new(),
+        resume: true,
+    }));
+    h
+}

@@ -323,6 +323,9 @@ fn lists(app: &mut App, ui: &mut Ui, palette: &Palette) {
         section(ui, palette, "Online now");
         muted(ui, palette, "Not connected to the server: presence unknown");
     } else if query.is_empty() {
+        // Everyone online but us is counted; those with a conversation
+        // are listed above already, so only the rest get a row here.
+        let online = app.model.online.iter().filter(|u| **u != me).count();
         let others: Vec<String> = app
             .model
             .online
@@ -330,9 +333,11 @@ fn lists(app: &mut App, ui: &mut Ui, palette: &Palette) {
             .filter(|u| **u != me && !app.model.threads.contains_key(*u))
             .cloned()
             .collect();
-        section(ui, palette, &format!("Online now · {}", others.len()));
-        if others.is_empty() {
+        section(ui, palette, &format!("Online now · {online}"));
+        if online == 0 {
             muted(ui, palette, "Nobody else is online");
+        } else if others.is_empty() {
+            muted(ui, palette, "Everyone online is in your conversations");
         }
         for user in &others {
             if user_row(ui, palette, user, Some(true)).clicked() {
