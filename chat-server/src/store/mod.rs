@@ -14,6 +14,8 @@ pub use sqlite::SqliteStore;
 
 use std::future::Future;
 
+use tokio::sync::oneshot;
+
 /// A row id of the `users` table.
 pub type UserId = i64;
 
@@ -123,6 +125,25 @@ pub enum StoreError {
     Db(String),
 }
 
+/// A write that holds its place in the commit order and is not committed
+/// yet: [`Commit::wait`] resolves once it is (or has failed). Lets a
+/// connection queue its next send before the previous one is durable
+/// without giving up per-sender order.
+#[derive(Debug)]
+pub struct Commit<T>(oneshot::Receiver<Result<T, StoreError>>);
+
+impl<T> Commit<T> {
+    /// A commit whose result arrives on `rx`.
+    pub fn new(rx: oneshot::Receiver<Result<T, StoreError>>) -> Self {
+        Commit(rx)
+    }
+
+    /// Waits for the outcome; a store that went away is `Unavailable`.
+    pub async fn wait(self) -> Result<T, StoreError> {
+        self.0.await.map_err(|_| StoreError::Unavailable)?
+    }
+}
+
 /// The relay's durable state. Every write is committed (durable against a
 /// crash of the process) before its future resolves.
 pub trait Store: Send + Sync + 'static {
@@ -208,6 +229,15 @@ pub trait Store: Send + Sync + 'static {
         &self,
         msg: NewMessage,
     ) -> impl Future<Output = Result<StoredMessage, StoreError>> + Send;
+
+    /// Queues a message as [`Store::enqueue`] would store it and resolves
+    /// as soon as its place in the commit order is taken: a write queued
+    /// after this one resolves is committed after it. The [`Commit`]
+    /// resolves once it is durable.
+    fn enqueue_in_order(
+        &self,
+        msg: NewMessage,
+    ) -> impl Future<Output = Result<Commit<StoredMessage>, StoreError>> + Send;
 
     /// Stores `msgs` in one transaction, in order, each as [`Store::enqueue`]
     /// would: one result per message. An item refused (`NoSuchUser`,

@@ -27,7 +27,7 @@ use self::readers::Readers;
 use self::writer::Writer;
 pub use self::writer::WriterStats;
 use super::{
-    BlobRecord, GroupRecord, KeyRecord, NewBlob, NewMessage, NewToken, QuotaRefusal, Store,
+    BlobRecord, Commit, GroupRecord, KeyRecord, NewBlob, NewMessage, NewToken, QuotaRefusal, Store,
     StoreError, StoredMessage, UserAuth, UserId,
 };
 
@@ -217,6 +217,10 @@ impl Store for SqliteStore {
 
     async fn enqueue(&self, msg: NewMessage) -> Result<StoredMessage, StoreError> {
         self.write(move |c| ops::enqueue(c, &msg)).await
+    }
+
+    async fn enqueue_in_order(&self, msg: NewMessage) -> Result<Commit<StoredMessage>, StoreError> {
+        self.writer.queue(move |c| ops::enqueue(c, &msg)).await
     }
 
     async fn enqueue_many(
