@@ -45,7 +45,8 @@ pub struct StoredMessage {
     /// Monotonic per store; the order of delivery. Ascending `seq` is the
     /// order in which sends were committed.
     pub seq: i64,
-    /// The id given to clients (`msg_id`): a UUID v4 string.
+    /// The id given to clients (`msg_id`): a UUID string, version 7 for
+    /// messages stored now (PROTOCOL.md D4).
     pub msg_id: String,
     /// Sender username.
     pub sender: String,
