@@ -139,6 +139,27 @@ async fn answer(
     }
 }
 
+/// Queues an `ack` without waiting for its commit; a refusal is answered
+/// in its turn.
+async fn pipelined_ack<S: Store>(
+    sh: &Arc<Shared<S>>,
+    s: &Session,
+    out: &Outbound,
+    pipeline: &mut Option<Pipeline>,
+    id: Option<RequestId>,
+    msg_ids: Vec<String>,
+) -> Result<(), ()> {
+    let queued = handlers::queue_ack(sh, s, msg_ids).await;
+    let p = pipeline.get_or_insert_with(|| Pipeline::start(sh, out));
+    match queued {
+        Ok(commit) => p.ack(id, commit).await.map_err(drop),
+        Err(refusal) => {
+            tracing::debug!(peer = %s.peer, request = "ack", code = %refusal.code, "refused");
+            p.ready(id, refusal.into_message()).await.map_err(drop)
+        }
+    }
+}
+
 /// Queues a `send` and its answer without waiting for the commit
 /// (see [`pipeline`]); refusals are answered in their turn too.
 async fn pipelined_send<S: Store>(
@@ -157,7 +178,7 @@ async fn pipelined_send<S: Store>(
     };
     let p = pipeline.get_or_insert_with(|| Pipeline::start(sh, out));
     match queued {
-        Ok((queued, permit)) => p.send(id, queued, permit).await.map_err(drop),
+        Ok((queued, permit)) => p.send(sh, id, queued, permit).await.map_err(drop),
         Err(refusal) => {
             tracing::debug!(peer = %s.peer, request = "send", code = %refusal.code, "refused");
             p.ready(id, refusal.into_message()).await.map_err(drop)
@@ -261,8 +282,17 @@ async fn read_loop<S: Store, R: AsyncRead + Unpin>(
                 }
                 continue;
             }
-            // An ack depends on no send and is answered only when refused.
-            request @ Request::Ack { .. } => request,
+            // An ack is answered only when refused; it need not wait for
+            // the sends before it, nor the reads after it for its commit.
+            Request::Ack { msg_ids } if s.auth.is_some() => {
+                if pipelined_ack(sh, s, out, pipeline, id, msg_ids)
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                continue;
+            }
             // Anything else sees every earlier send durable and answered,
             // as it would without pipelining.
             request => {

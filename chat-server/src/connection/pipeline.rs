@@ -1,11 +1,13 @@
-//! Answers in request order while sends wait for their commit. A `send` is
+//! Answers in request order while sends (and acks) wait for their commit. A `send` is
 //! answered `sent` only once it is durable, and a commit takes an fsync;
 //! waiting for it before reading the next frame held one connection to one
 //! fsync per message. Here the read loop queues each send with the store
 //! (which fixes its place in the commit order, so per-sender order holds)
 //! and hands the pending answer to this connection's answerer task, which
 //! writes the answers in the order the requests came, each after its
-//! commit. Many sends of one connection then share a group commit.
+//! commit. Many sends of one connection then share a group commit. An
+//! `ack` goes the same way: it has no answer, but the connection need not
+//! stop reading while its deletes are committed.
 //!
 //! Bounded twice: a connection has at most `Config::pipeline_depth`
 //! answers pending (the read loop stops reading at the bound, and a client
@@ -14,6 +16,8 @@
 //! (beyond, `server_busy`: load past what the disk can commit is pushed
 //! back at once rather than queued).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use chat_proto::ServerMessage;
@@ -23,21 +27,24 @@ use tokio::task::JoinHandle;
 
 use super::outbound::Outbound;
 use crate::context::Shared;
-use crate::handlers::{QueuedSend, Refusal};
-use crate::store::Store;
+use crate::handlers::{QueuedSend, Refusal, Reply};
+use crate::store::{Commit, Store};
 
 /// How long a client told `server_busy` for a send should wait: commits
 /// take milliseconds, so the backlog is gone soon.
 pub const BUSY_RETRY_MS: u64 = 100;
 
 /// One answer in request order.
-#[derive(Debug)]
 enum Answer {
     /// Known already (a refusal, a ping).
     Ready(Option<RequestId>, ServerMessage),
-    /// Known once the send's commit is done. The permit is the send's
-    /// place among the server's sends in flight.
-    Send(Option<RequestId>, QueuedSend, OwnedSemaphorePermit),
+    /// Known once a commit is done (a send's `sent`, or nothing for an
+    /// ack). A send holds its place among the server's sends in flight.
+    Pending(
+        Option<RequestId>,
+        Pin<Box<dyn Future<Output = Reply> + Send>>,
+        Option<OwnedSemaphorePermit>,
+    ),
     /// Everything before this is written.
     Flushed(oneshot::Sender<()>),
 }
@@ -57,9 +64,9 @@ pub struct Gone;
 
 impl Pipeline {
     /// Starts the answerer for a connection writing to `out`.
-    pub fn start<S: Store>(sh: &Arc<Shared<S>>, out: &Outbound) -> Self {
+    pub fn start<S: Store>(sh: &Shared<S>, out: &Outbound) -> Self {
         let (tx, rx) = mpsc::channel(sh.config.pipeline_depth.max(1));
-        let task = tokio::spawn(answer_loop(sh.clone(), out.clone(), rx));
+        let task = tokio::spawn(answer_loop(out.clone(), rx));
         Pipeline {
             tx,
             task,
@@ -84,13 +91,25 @@ impl Pipeline {
 
     /// Queues the answer to a send; waits while the connection has
     /// `pipeline_depth` answers pending.
-    pub async fn send(
+    pub async fn send<S: Store>(
         &self,
+        sh: &Arc<Shared<S>>,
         id: Option<RequestId>,
         queued: QueuedSend,
         permit: OwnedSemaphorePermit,
     ) -> Result<(), Gone> {
-        self.push(Answer::Send(id, queued, permit)).await
+        let sh = sh.clone();
+        let answer = Box::pin(async move { queued.answer(&sh).await });
+        self.push(Answer::Pending(id, answer, Some(permit))).await
+    }
+
+    /// Queues an ack's commit: nothing is answered unless it fails.
+    pub async fn ack(&self, id: Option<RequestId>, commit: Commit<()>) -> Result<(), Gone> {
+        let answer = Box::pin(async move {
+            commit.wait().await?;
+            Ok(None)
+        });
+        self.push(Answer::Pending(id, answer, None)).await
     }
 
     /// Queues an answer that is known already, behind the pending ones.
@@ -128,12 +147,12 @@ impl Pipeline {
     }
 }
 
-async fn answer_loop<S: Store>(sh: Arc<Shared<S>>, out: Outbound, mut rx: mpsc::Receiver<Answer>) {
+async fn answer_loop(out: Outbound, mut rx: mpsc::Receiver<Answer>) {
     while let Some(answer) = rx.recv().await {
         let (id, msg) = match answer {
             Answer::Ready(id, msg) => (id, msg),
-            Answer::Send(id, queued, permit) => {
-                let reply = queued.answer(&sh).await;
+            Answer::Pending(id, answer, permit) => {
+                let reply = answer.await;
                 drop(permit);
                 match reply {
                     Ok(Some(msg)) => (id, msg),

@@ -87,6 +87,18 @@ pub async fn queue_send<S: Store>(
 }
 
 pub(super) async fn ack<S: Store>(sh: &Arc<Shared<S>>, s: &Session, msg_ids: Vec<String>) -> Reply {
+    queue_ack(sh, s, msg_ids).await?.wait().await?;
+    Ok(None)
+}
+
+/// Checks an `ack` and queues its deletes with the store; returns once
+/// their place in the commit order is taken. An ack has no answer, so the
+/// connection need not wait for the commit before it reads on.
+pub async fn queue_ack<S: Store>(
+    sh: &Shared<S>,
+    s: &Session,
+    msg_ids: Vec<String>,
+) -> Result<Commit<()>, Refusal> {
     let me = authed(s)?.username.clone();
     if msg_ids.len() > MAX_ACK_IDS {
         return Err(Refusal::new(
@@ -94,6 +106,5 @@ pub(super) async fn ack<S: Store>(sh: &Arc<Shared<S>>, s: &Session, msg_ids: Vec
             format!("ack at most {MAX_ACK_IDS} ids at a time"),
         ));
     }
-    sh.store.ack(&me, &msg_ids).await?;
-    Ok(None)
+    Ok(sh.store.ack_in_order(&me, msg_ids).await?)
 }

@@ -10,7 +10,7 @@ pub mod groups;
 mod messages;
 mod multi;
 
-pub use messages::{QueuedSend, queue_send};
+pub use messages::{QueuedSend, queue_ack, queue_send};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -139,6 +139,13 @@ impl<T> Commit<T> {
         Commit(rx)
     }
 
+    /// A write that needed nothing done, so it is as good as committed.
+    pub fn done(value: T) -> Self {
+        let (tx, rx) = oneshot::channel();
+        let _ = tx.send(Ok(value));
+        Commit(rx)
+    }
+
     /// Waits for the outcome; a store that went away is `Unavailable`.
     pub async fn wait(self) -> Result<T, StoreError> {
         self.0.await.map_err(|_| StoreError::Unavailable)?
@@ -285,6 +292,14 @@ pub trait Store: Send + Sync + 'static {
         recipient: &str,
         msg_ids: &[String],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Queues an [`Store::ack`] and resolves once its place in the commit
+    /// order is taken; the [`Commit`] resolves once it is durable.
+    fn ack_in_order(
+        &self,
+        recipient: &str,
+        msg_ids: Vec<String>,
+    ) -> impl Future<Output = Result<Commit<()>, StoreError>> + Send;
 
     /// Deletes expired messages and expired tokens; returns how many
     /// messages went.

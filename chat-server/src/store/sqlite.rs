@@ -273,6 +273,20 @@ impl Store for SqliteStore {
         self.write(move |c| ops::ack(c, &recipient, &msg_ids)).await
     }
 
+    async fn ack_in_order(
+        &self,
+        recipient: &str,
+        msg_ids: Vec<String>,
+    ) -> Result<Commit<()>, StoreError> {
+        if msg_ids.is_empty() {
+            return Ok(Commit::done(()));
+        }
+        let recipient = recipient.to_owned();
+        self.writer
+            .queue(move |c| ops::ack(c, &recipient, &msg_ids))
+            .await
+    }
+
     async fn purge_expired(&self, now: i64) -> Result<u64, StoreError> {
         self.write(move |c| ops::purge_expired(c, now)).await
     }
