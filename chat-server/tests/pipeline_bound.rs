@@ -1,9 +1,12 @@
-//! The per-connection bound on pipelined sends: a client that writes sends
-//! and never reads an answer makes the server stop reading it, so it holds
-//! a bounded number of answers, not everything it was sent. The server runs
-//! in-process over an in-memory pipe with a 4 KiB buffer: over loopback the
-//! kernel would take megabytes of answers first and hide the bound (it is
-//! bounded there too, by the socket buffers, but not by this code).
+//! The bounds on pipelined sends. Per connection: a client that writes
+//! sends and never reads an answer makes the server stop reading it, so it
+//! holds a bounded number of answers, not everything it was sent.
+//! Server-wide: at `max_sends_in_flight` sends awaiting a commit, a send is
+//! answered `server_busy` and not stored. The server runs in-process over
+//! an in-memory pipe with a 4 KiB buffer: over loopback the kernel would
+//! take megabytes of answers first and hide the per-connection bound (it
+//! is bounded there too, by the socket buffers, but not by this code), and
+//! in-process the test can hold the server-wide permits itself.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
@@ -66,10 +69,44 @@ async fn log_in<S: AsyncRead + AsyncWrite + Unpin>(io: &mut S, user: &str) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sender_that_never_reads_its_answers_is_held_to_the_bound() {
+/// A server's shared state on a fresh data dir.
+fn shared(config: Config) -> (tempfile::TempDir, Arc<Shared<SqliteStore>>) {
     let dir = tempfile::tempdir().unwrap();
     let (key, _) = keys::load_or_create(dir.path(), None).unwrap();
+    let store = SqliteStore::open(&dir.path().join("chat.db")).unwrap();
+    let blobs = Arc::new(DiskBlobs::open(dir.path()).unwrap());
+    let sh = Shared::new(
+        config,
+        store,
+        Arc::new(LocalRouter::new()),
+        Arc::new(key),
+        blobs,
+    );
+    (dir, Arc::new(sh))
+}
+
+/// One connection to `sh` over an in-memory pipe: the client's end and
+/// the task serving the server's end.
+fn connect(
+    sh: &Arc<Shared<SqliteStore>>,
+    id: u64,
+) -> (tokio::io::DuplexStream, tokio::task::JoinHandle<()>) {
+    let (client, server) = tokio::io::duplex(PIPE);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let peer = "127.0.0.1:1".parse().unwrap();
+    let task = tokio::spawn(chat_server::connection::serve(
+        sh.clone(),
+        server,
+        peer,
+        id,
+        CancellationToken::new(),
+        deadline,
+    ));
+    (client, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sender_that_never_reads_its_answers_is_held_to_the_bound() {
     let config = Config {
         bcrypt_cost: 4,
         // The stalled connection is closed after this, so the test can
@@ -80,29 +117,8 @@ async fn a_sender_that_never_reads_its_answers_is_held_to_the_bound() {
         ..Config::default()
     };
     let (depth, queue) = (config.pipeline_depth, config.outbound_queue);
-    let store = SqliteStore::open(&dir.path().join("chat.db")).unwrap();
-    let blobs = Arc::new(DiskBlobs::open(dir.path()).unwrap());
-    let sh = Arc::new(Shared::new(
-        config,
-        store,
-        Arc::new(LocalRouter::new()),
-        Arc::new(key),
-        blobs,
-    ));
-    let serve = |id| {
-        let (client, server) = tokio::io::duplex(PIPE);
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        let peer = "127.0.0.1:1".parse().unwrap();
-        let task = tokio::spawn(chat_server::connection::serve(
-            sh.clone(),
-            server,
-            peer,
-            id,
-            CancellationToken::new(),
-            deadline,
-        ));
-        (client, task)
-    };
+    let (_dir, sh) = shared(config);
+    let serve = |id| connect(&sh, id);
     let (mut bob, _bob_task) = serve(1);
     log_in(&mut bob, "bob").await;
     let (mut alice, alice_task) = serve(2);
@@ -136,4 +152,47 @@ async fn a_sender_that_never_reads_its_answers_is_held_to_the_bound() {
         written as usize > stored,
         "the client could write more than was stored"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_server_wide_bound_a_send_is_busy_and_not_stored() {
+    let config = Config {
+        bcrypt_cost: 4,
+        max_sends_in_flight: 2,
+        ..Config::default()
+    };
+    let (_dir, sh) = shared(config);
+    let (mut bob, _bob_task) = connect(&sh, 1);
+    log_in(&mut bob, "bob").await;
+    let (mut alice, _alice_task) = connect(&sh, 2);
+    log_in(&mut alice, "alice").await;
+    let send = |id: u64| json!({"type":"send","id":id,"to":"bob","envelope":{"n":id}});
+    // Two sends of other connections awaiting their commit: the bound.
+    let held = sh
+        .sends_in_flight
+        .clone()
+        .acquire_many_owned(2)
+        .await
+        .unwrap();
+    write(&mut alice, &send(10)).await;
+    match frame(&mut alice).await {
+        ServerMessage::Error {
+            code: chat_proto::ErrorCode::ServerBusy,
+            retry_after_ms: Some(100),
+            ..
+        } => {}
+        other => panic!("{other:?}"),
+    }
+    // One of them committed: there is room for one.
+    drop(held);
+    let held = sh.sends_in_flight.clone().acquire_owned().await.unwrap();
+    write(&mut alice, &send(11)).await;
+    assert!(matches!(
+        frame(&mut alice).await,
+        ServerMessage::Sent { .. }
+    ));
+    drop(held);
+    let stored = sh.store.pending("bob", 0, 10).await.unwrap();
+    assert_eq!(stored.len(), 1, "the busy send was not stored");
+    assert_eq!(stored[0].envelope, r#"{"n":11}"#);
 }
