@@ -1,7 +1,7 @@
-//! Answers in request order while sends (and acks) wait for their commit. A `send` is
-//! answered `sent` only once it is durable, and a commit takes an fsync;
-//! waiting for it before reading the next frame held one connection to one
-//! fsync per message. Here the read loop queues each send with the store
+//! Answers in request order while sends (and acks) wait for their commit.
+//! A `send` is answered `sent` only once it is durable, and a commit takes
+//! an fsync; waiting for it before reading the next frame held one
+//! connection to one fsync per message. Here the read loop queues each send with the store
 //! (which fixes its place in the commit order, so per-sender order holds)
 //! and hands the pending answer to this connection's answerer task, which
 //! writes the answers in the order the requests came, each after its
