@@ -4,6 +4,9 @@
 //! and the client do. Throughput is messages per second; the time per
 //! iteration divided by N is the cost per message. Real files in a temp
 //! dir, `synchronous=FULL`: every commit is fsynced, as in production.
+//! `enqueue_to_backlog` sends to a recipient who is away with 5,000
+//! messages waiting, where the mailbox limits are checked against a full
+//! mailbox.
 //!
 //! ```sh
 //! cargo bench -p chat-server --bench relay_store
@@ -21,6 +24,8 @@ use tempfile::TempDir;
 const PAIRS: usize = 32;
 /// An envelope of about the size chatd sends for a short text.
 const ENVELOPE_CT: usize = 160;
+/// Messages waiting for the away recipient `away`.
+const BACKLOG: usize = 5_000;
 
 struct Bench {
     _dir: TempDir,
@@ -53,12 +58,57 @@ impl Bench {
                         .unwrap();
                 }
             }
+            store
+                .create_user("away", "$2b$04$x", &key(0), 1)
+                .await
+                .unwrap();
         });
-        Bench {
+        let bench = Bench {
             _dir: dir,
             store,
             rt,
+        };
+        bench.rt.block_on(bench.enqueue_to("away", BACKLOG, 1024));
+        bench
+    }
+
+    /// Enqueues `n` messages from the senders to `to`, `window` at a time.
+    async fn enqueue_to(&self, to: &str, n: usize, window: usize) {
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..n {
+            if set.len() >= window {
+                set.join_next().await.unwrap().unwrap();
+            }
+            let (store, to) = (self.store.clone(), to.to_owned());
+            set.spawn(async move {
+                let now = chat_proto::now_ms();
+                store
+                    .enqueue(NewMessage {
+                        sender: format!("s{}", i % PAIRS),
+                        recipient: to,
+                        envelope: format!(r#"{{"n":{i},"ct":"{}"}}"#, "x".repeat(ENVELOPE_CT)),
+                        ts: now,
+                        expires_at: now + 86_400_000,
+                        mailbox_limit: 100_000,
+                        sender_limit: 100_000,
+                    })
+                    .await
+                    .unwrap();
+            });
         }
+        while let Some(done) = set.join_next().await {
+            done.unwrap();
+        }
+    }
+
+    /// Acks what `to` got after its first `keep` messages; returns how many.
+    async fn ack_after(&self, to: &str, keep: usize) -> usize {
+        let all = self.store.pending(to, 0, 100_000).await.unwrap();
+        let ids: Vec<String> = all[keep..].iter().map(|m| m.msg_id.clone()).collect();
+        for chunk in ids.chunks(1000) {
+            self.store.ack(to, chunk).await.unwrap();
+        }
+        ids.len()
     }
 
     /// Enqueues `n` messages, `window` of them in flight at a time.
@@ -164,6 +214,21 @@ fn relay(c: &mut Criterion) {
                     assert_eq!(bench.rt.block_on(bench.drain()), n);
                 }
                 start.elapsed()
+            })
+        },
+    );
+    group.bench_function(
+        BenchmarkId::new("enqueue_to_backlog", format!("n{n}_window1024")),
+        |b| {
+            b.iter_custom(|iters| {
+                let mut spent = Duration::ZERO;
+                for _ in 0..iters {
+                    let start = Instant::now();
+                    bench.rt.block_on(bench.enqueue_to("away", n, 1024));
+                    spent += start.elapsed();
+                    assert_eq!(bench.rt.block_on(bench.ack_after("away", BACKLOG)), n);
+                }
+                spent
             })
         },
     );
