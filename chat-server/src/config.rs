@@ -42,6 +42,15 @@ pub struct Config {
     pub max_bad_frames: u32,
     /// Frames waiting to be written to one connection.
     pub outbound_queue: usize,
+    /// Sends one connection may have waiting for their commit while it
+    /// reads on (64); at the bound the connection stops reading until the
+    /// oldest is answered.
+    pub pipeline_depth: usize,
+    /// Sends the whole server may have waiting for their commit (4096);
+    /// beyond, `send` answers `server_busy` and stores nothing, so offered
+    /// load past what the disk commits is pushed back at once instead of
+    /// queueing without end.
+    pub max_sends_in_flight: usize,
     /// Users one connection may watch.
     pub max_watch: usize,
     /// Ephemeral sends (`send` and `send_multi` with `ephemeral`) one
@@ -177,6 +186,8 @@ impl Default for Config {
             token_idle: Duration::from_secs(7 * 24 * 3600),
             max_bad_frames: 10,
             outbound_queue: 256,
+            pipeline_depth: 64,
+            max_sends_in_flight: 4096,
             max_watch: 1_000,
             ephemeral_per_second: 10,
             cpu_workers: cores,

@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use tokio::sync::Semaphore;
+
 use crate::auth::pool::CpuPool;
 use crate::auth::throttle::Throttle;
 use crate::blobs::{BlobLocks, BlobStore};
@@ -31,6 +33,9 @@ pub struct Shared<S: Store> {
     pub blobs: Arc<dyn BlobStore>,
     /// One writer per blob at a time.
     pub blob_locks: BlobLocks,
+    /// Sends waiting for their commit, server-wide
+    /// (`Config::max_sends_in_flight` permits).
+    pub sends_in_flight: Arc<Semaphore>,
     /// A bcrypt hash of nothing in particular, verified against when the
     /// account does not exist so that a login for an unknown name costs the
     /// same time as one for a known name.
@@ -50,6 +55,7 @@ impl<S: Store> Shared<S> {
         let dummy_hash =
             bcrypt::non_truncating_hash("timing equaliser, never a password", config.bcrypt_cost)
                 .unwrap_or_default();
+        let sends_in_flight = Arc::new(Semaphore::new(config.max_sends_in_flight.max(1)));
         Self {
             pool: CpuPool::new(config.cpu_workers, config.cpu_queue, config.cpu_per_source),
             throttle: Throttle::new(config.throttle.clone()),
@@ -59,6 +65,7 @@ impl<S: Store> Shared<S> {
             key,
             blobs,
             blob_locks: BlobLocks::default(),
+            sends_in_flight,
             dummy_hash,
         }
     }

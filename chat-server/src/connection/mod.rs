@@ -4,17 +4,19 @@
 //! pushes from other connections never wait on this client's socket.
 
 pub mod outbound;
+pub mod pipeline;
 pub mod rate;
 pub mod session;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use chat_proto::ServerMessage;
 use chat_proto::codec::{FrameError, read_frame};
 use chat_proto::crypto;
 use chat_proto::encoding::b64_encode;
+use chat_proto::wire::RequestId;
 use chat_proto::wire::{self, ErrorCode, PROTOCOL_VERSION};
+use chat_proto::{Request, ServerMessage};
 use tokio::io::{AsyncRead, AsyncWrite, BufReader};
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -25,6 +27,7 @@ use crate::handlers;
 use crate::router::{ConnHandle, ConnId};
 use crate::store::Store;
 use outbound::{Outbound, write_loop};
+use pipeline::Pipeline;
 use session::Session;
 
 /// The `server` string of hello.
@@ -67,15 +70,22 @@ pub async fn serve<S, IO>(
         mail: Arc::new(Notify::new()),
     };
     let mut session = Session::new(handle, peer, nonce, sh.config.ephemeral_per_second);
+    let mut pipeline = None;
     if out.send(None, &hello).await.is_ok() {
         read_loop(
             &sh,
             &mut session,
             BufReader::with_capacity(4096, reader),
             &out,
+            &mut pipeline,
             login_deadline,
         )
         .await;
+    }
+    // Sends already queued are stored either way; their answers go out
+    // unless the connection is closing under them.
+    if let Some(pipeline) = pipeline {
+        pipeline.finish().await;
     }
     session.close(&sh);
     close.cancel();
@@ -116,11 +126,72 @@ async fn next_frame<R: AsyncRead + Unpin>(
     }
 }
 
+/// Writes an answer behind the pending ones, if any are pending.
+async fn answer(
+    out: &Outbound,
+    pipeline: Option<&Pipeline>,
+    id: Option<RequestId>,
+    msg: ServerMessage,
+) -> Result<(), ()> {
+    match pipeline {
+        Some(p) => p.ready(id, msg).await.map_err(drop),
+        None => out.send(id.as_ref(), &msg).await.map_err(drop),
+    }
+}
+
+/// Queues an `ack` without waiting for its commit; a refusal is answered
+/// in its turn.
+async fn pipelined_ack<S: Store>(
+    sh: &Arc<Shared<S>>,
+    s: &Session,
+    out: &Outbound,
+    pipeline: &mut Option<Pipeline>,
+    id: Option<RequestId>,
+    msg_ids: Vec<String>,
+) -> Result<(), ()> {
+    let queued = handlers::queue_ack(sh, s, msg_ids).await;
+    let p = pipeline.get_or_insert_with(|| Pipeline::start(sh, out));
+    match queued {
+        Ok(commit) => p.ack(id, commit).await.map_err(drop),
+        Err(refusal) => {
+            tracing::debug!(peer = %s.peer, request = "ack", code = %refusal.code, "refused");
+            p.ready(id, refusal.into_message()).await.map_err(drop)
+        }
+    }
+}
+
+/// Queues a `send` and its answer without waiting for the commit
+/// (see [`pipeline`]); refusals are answered in their turn too.
+async fn pipelined_send<S: Store>(
+    sh: &Arc<Shared<S>>,
+    s: &Session,
+    out: &Outbound,
+    pipeline: &mut Option<Pipeline>,
+    id: Option<RequestId>,
+    (to, envelope): (String, serde_json::Map<String, serde_json::Value>),
+) -> Result<(), ()> {
+    let queued = match Pipeline::admit(sh) {
+        Ok(permit) => handlers::queue_send(sh, s, to, envelope)
+            .await
+            .map(|q| (q, permit)),
+        Err(busy) => Err(busy),
+    };
+    let p = pipeline.get_or_insert_with(|| Pipeline::start(sh, out));
+    match queued {
+        Ok((queued, permit)) => p.send(sh, id, queued, permit).await.map_err(drop),
+        Err(refusal) => {
+            tracing::debug!(peer = %s.peer, request = "send", code = %refusal.code, "refused");
+            p.ready(id, refusal.into_message()).await.map_err(drop)
+        }
+    }
+}
+
 async fn read_loop<S: Store, R: AsyncRead + Unpin>(
     sh: &Arc<Shared<S>>,
     s: &mut Session,
     mut reader: R,
     out: &Outbound,
+    pipeline: &mut Option<Pipeline>,
     login_deadline: Instant,
 ) {
     let cfg = &sh.config;
@@ -182,10 +253,14 @@ async fn read_loop<S: Store, R: AsyncRead + Unpin>(
                 } else {
                     e.message
                 };
-                if out
-                    .send(e.id.as_ref(), &ServerMessage::error(e.code, message))
-                    .await
-                    .is_err()
+                if answer(
+                    out,
+                    pipeline.as_ref(),
+                    e.id,
+                    ServerMessage::error(e.code, message),
+                )
+                .await
+                .is_err()
                     || closing
                 {
                     return;
@@ -196,6 +271,39 @@ async fn read_loop<S: Store, R: AsyncRead + Unpin>(
         // The request owns what it needs; a blob piece is not kept twice.
         drop(payload);
         bad_in_a_row = 0;
+        let request = match request {
+            // Logged in: pipelined. Not logged in: refused below as before.
+            Request::Send { to, envelope } if s.auth.is_some() => {
+                if pipelined_send(sh, s, out, pipeline, id, (to, envelope))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                continue;
+            }
+            // An ack is answered only when refused; it need not wait for
+            // the sends before it, nor the reads after it for its commit.
+            Request::Ack { msg_ids } if s.auth.is_some() => {
+                if pipelined_ack(sh, s, out, pipeline, id, msg_ids)
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                continue;
+            }
+            // Anything else sees every earlier send durable and answered,
+            // as it would without pipelining.
+            request => {
+                if let Some(p) = pipeline.as_ref()
+                    && p.flush().await.is_err()
+                {
+                    return;
+                }
+                request
+            }
+        };
         let kind = request.kind();
         let reply = match handlers::dispatch(sh, s, request).await {
             Ok(reply) => reply,
@@ -208,9 +316,9 @@ async fn read_loop<S: Store, R: AsyncRead + Unpin>(
             // At most a few pieces of blobs wait per connection (D16), so
             // a client cannot park a queue full of them on the server.
             let sent = if matches!(reply, ServerMessage::BlobData { .. }) {
-                out.send_bulk(id.as_ref(), &reply).await
+                out.send_bulk(id.as_ref(), &reply).await.map_err(drop)
             } else {
-                out.send(id.as_ref(), &reply).await
+                answer(out, pipeline.as_ref(), id, reply).await
             };
             if sent.is_err() {
                 return;

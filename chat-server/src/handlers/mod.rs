@@ -10,6 +10,8 @@ pub mod groups;
 mod messages;
 mod multi;
 
+pub use messages::{QueuedSend, queue_ack, queue_send};
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -14,6 +14,8 @@ pub use sqlite::SqliteStore;
 
 use std::future::Future;
 
+use tokio::sync::oneshot;
+
 /// A row id of the `users` table.
 pub type UserId = i64;
 
@@ -43,7 +45,8 @@ pub struct StoredMessage {
     /// Monotonic per store; the order of delivery. Ascending `seq` is the
     /// order in which sends were committed.
     pub seq: i64,
-    /// The id given to clients (`msg_id`): a UUID v4 string.
+    /// The id given to clients (`msg_id`): a UUID string, version 7 for
+    /// messages stored now (PROTOCOL.md D4).
     pub msg_id: String,
     /// Sender username.
     pub sender: String,
@@ -121,6 +124,32 @@ pub enum StoreError {
     /// Anything else from the database.
     #[error("database error: {0}")]
     Db(String),
+}
+
+/// A write that holds its place in the commit order and is not committed
+/// yet: [`Commit::wait`] resolves once it is (or has failed). Lets a
+/// connection queue its next send before the previous one is durable
+/// without giving up per-sender order.
+#[derive(Debug)]
+pub struct Commit<T>(oneshot::Receiver<Result<T, StoreError>>);
+
+impl<T> Commit<T> {
+    /// A commit whose result arrives on `rx`.
+    pub fn new(rx: oneshot::Receiver<Result<T, StoreError>>) -> Self {
+        Commit(rx)
+    }
+
+    /// A write that needed nothing done, so it is as good as committed.
+    pub fn done(value: T) -> Self {
+        let (tx, rx) = oneshot::channel();
+        let _ = tx.send(Ok(value));
+        Commit(rx)
+    }
+
+    /// Waits for the outcome; a store that went away is `Unavailable`.
+    pub async fn wait(self) -> Result<T, StoreError> {
+        self.0.await.map_err(|_| StoreError::Unavailable)?
+    }
 }
 
 /// The relay's durable state. Every write is committed (durable against a
@@ -209,6 +238,15 @@ pub trait Store: Send + Sync + 'static {
         msg: NewMessage,
     ) -> impl Future<Output = Result<StoredMessage, StoreError>> + Send;
 
+    /// Queues a message as [`Store::enqueue`] would store it and resolves
+    /// as soon as its place in the commit order is taken: a write queued
+    /// after this one resolves is committed after it. The [`Commit`]
+    /// resolves once it is durable.
+    fn enqueue_in_order(
+        &self,
+        msg: NewMessage,
+    ) -> impl Future<Output = Result<Commit<StoredMessage>, StoreError>> + Send;
+
     /// Stores `msgs` in one transaction, in order, each as [`Store::enqueue`]
     /// would: one result per message. An item refused (`NoSuchUser`,
     /// `MailboxFull`, `SenderShareFull`) stores nothing and does not stop
@@ -254,6 +292,14 @@ pub trait Store: Send + Sync + 'static {
         recipient: &str,
         msg_ids: &[String],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Queues an [`Store::ack`] and resolves once its place in the commit
+    /// order is taken; the [`Commit`] resolves once it is durable.
+    fn ack_in_order(
+        &self,
+        recipient: &str,
+        msg_ids: Vec<String>,
+    ) -> impl Future<Output = Result<Commit<()>, StoreError>> + Send;
 
     /// Deletes expired messages and expired tokens; returns how many
     /// messages went.

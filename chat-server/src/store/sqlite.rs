@@ -27,7 +27,7 @@ use self::readers::Readers;
 use self::writer::Writer;
 pub use self::writer::WriterStats;
 use super::{
-    BlobRecord, GroupRecord, KeyRecord, NewBlob, NewMessage, NewToken, QuotaRefusal, Store,
+    BlobRecord, Commit, GroupRecord, KeyRecord, NewBlob, NewMessage, NewToken, QuotaRefusal, Store,
     StoreError, StoredMessage, UserAuth, UserId,
 };
 
@@ -219,6 +219,10 @@ impl Store for SqliteStore {
         self.write(move |c| ops::enqueue(c, &msg)).await
     }
 
+    async fn enqueue_in_order(&self, msg: NewMessage) -> Result<Commit<StoredMessage>, StoreError> {
+        self.writer.queue(move |c| ops::enqueue(c, &msg)).await
+    }
+
     async fn enqueue_many(
         &self,
         msgs: Vec<NewMessage>,
@@ -267,6 +271,20 @@ impl Store for SqliteStore {
         let recipient = recipient.to_owned();
         let msg_ids = msg_ids.to_vec();
         self.write(move |c| ops::ack(c, &recipient, &msg_ids)).await
+    }
+
+    async fn ack_in_order(
+        &self,
+        recipient: &str,
+        msg_ids: Vec<String>,
+    ) -> Result<Commit<()>, StoreError> {
+        if msg_ids.is_empty() {
+            return Ok(Commit::done(()));
+        }
+        let recipient = recipient.to_owned();
+        self.writer
+            .queue(move |c| ops::ack(c, &recipient, &msg_ids))
+            .await
     }
 
     async fn purge_expired(&self, now: i64) -> Result<u64, StoreError> {

@@ -24,6 +24,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("../migrations/0004_blobs.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("../migrations/0005_mailbox_counts.sql"),
+    },
 ];
 
 /// Applies every migration newer than the database.

@@ -141,13 +141,20 @@ pub(super) fn revoke_tokens_except(
 
 pub(super) fn enqueue(conn: &Connection, msg: &NewMessage) -> Result<StoredMessage, StoreError> {
     let recipient = user_id(conn, &msg.recipient)?.ok_or(StoreError::NoSuchUser)?;
-    if mailbox_size(conn, recipient, msg)? >= i64::from(msg.mailbox_limit) {
+    let (mailbox, share) = kept_counts(conn, recipient, &msg.sender)?;
+    // The kept counts include expired messages awaiting the purge; only
+    // at a limit is it worth counting exactly.
+    if mailbox >= i64::from(msg.mailbox_limit)
+        && mailbox_size(conn, recipient, msg)? >= i64::from(msg.mailbox_limit)
+    {
         return Err(StoreError::MailboxFull);
     }
-    if sender_share(conn, recipient, msg)? >= i64::from(msg.sender_limit) {
+    if share >= i64::from(msg.sender_limit)
+        && sender_share(conn, recipient, msg)? >= i64::from(msg.sender_limit)
+    {
         return Err(StoreError::SenderShareFull);
     }
-    let msg_id = uuid::Uuid::new_v4().to_string();
+    let msg_id = new_msg_id(msg.ts)?;
     let mut stmt = conn.prepare_cached(
         "INSERT INTO messages (msg_id, sender, recipient_id, ts, expires_at, envelope) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -167,6 +174,34 @@ pub(super) fn enqueue(conn: &Connection, msg: &NewMessage) -> Result<StoredMessa
         ts: msg.ts,
         envelope: msg.envelope.clone(),
     })
+}
+
+/// A fresh `msg_id`: a UUID of version 7 (PROTOCOL.md D4), whose first
+/// bits are the time, so that the ids of new messages land at the end of
+/// the `msg_id` index instead of on a random page of it each.
+fn new_msg_id(ts: i64) -> Result<String, StoreError> {
+    let random = chat_proto::crypto::random_bytes::<10>()
+        .map_err(|e| StoreError::Db(format!("the system random source failed: {e}")))?;
+    let ms = u64::try_from(ts).unwrap_or(0);
+    Ok(uuid::Builder::from_unix_timestamp_millis(ms, &random)
+        .into_uuid()
+        .to_string())
+}
+
+/// The recipient's stored messages and the sender's share of them, as
+/// the triggers of migration 5 keep them.
+fn kept_counts(
+    conn: &Connection,
+    recipient: UserId,
+    sender: &str,
+) -> Result<(i64, i64), StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT (SELECT stored FROM mailbox_sizes WHERE recipient_id = ?1), \
+                (SELECT stored FROM sender_shares WHERE recipient_id = ?1 AND sender = ?2)",
+    )?;
+    let (mailbox, share): (Option<i64>, Option<i64>) =
+        stmt.query_row(params![recipient, sender], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok((mailbox.unwrap_or(0), share.unwrap_or(0)))
 }
 
 /// Every message of one `send_multi`, in one savepoint of the writer's
@@ -220,11 +255,16 @@ pub(super) fn ack(
     let Some(recipient) = user_id(conn, recipient)? else {
         return Ok(());
     };
-    let mut stmt =
-        conn.prepare_cached("DELETE FROM messages WHERE msg_id = ?1 AND recipient_id = ?2")?;
-    for msg_id in msg_ids {
-        stmt.execute(params![msg_id, recipient])?;
-    }
+    // One statement for the whole ack, the ids as one JSON array. The `+`
+    // keeps the planner on the id index: by recipient it would read the
+    // whole mailbox for each ack.
+    let ids =
+        serde_json::to_string(msg_ids).map_err(|e| StoreError::Db(format!("ack ids: {e}")))?;
+    conn.prepare_cached(
+        "DELETE FROM messages WHERE +recipient_id = ?1 \
+         AND msg_id IN (SELECT value FROM json_each(?2))",
+    )?
+    .execute(params![recipient, ids])?;
     Ok(())
 }
 
@@ -234,6 +274,11 @@ pub(super) fn purge_expired(conn: &Connection, now: i64) -> Result<u64, StoreErr
         .execute([now])?;
     conn.prepare_cached("DELETE FROM tokens WHERE expires_at <= ?1")?
         .execute([now])?;
+    // Count rows the acks brought to zero (see migration 5).
+    conn.prepare_cached("DELETE FROM sender_shares WHERE stored <= 0")?
+        .execute([])?;
+    conn.prepare_cached("DELETE FROM mailbox_sizes WHERE stored <= 0")?
+        .execute([])?;
     Ok(u64::try_from(messages).unwrap_or(u64::MAX))
 }
 

@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::StoreError;
+use crate::store::{Commit, StoreError};
 
 /// Counters of the writer, for benchmarks and diagnostics.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -108,6 +108,17 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
+        self.queue(op).await?.wait().await
+    }
+
+    /// Queues `op` (waiting for room, as [`Writer::run`]) and returns as
+    /// soon as it is queued: writes queued later run after it, in the same
+    /// batch or a later one. The [`Commit`] resolves after its batch.
+    pub(super) async fn queue<T, F>(&self, op: F) -> Result<Commit<T>, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
         let sender = self.sender()?;
         let (reply, answer) = oneshot::channel();
         let job: Box<dyn Job> = Box::new(Op {
@@ -121,7 +132,7 @@ impl Writer {
             .map_err(|_| StoreError::Unavailable)?;
         // A held clone would keep the queue open and `close` waiting.
         drop(sender);
-        answer.await.map_err(|_| StoreError::Unavailable)?
+        Ok(Commit::new(answer))
     }
 
     fn sender(&self) -> Result<mpsc::Sender<Box<dyn Job>>, StoreError> {
