@@ -226,6 +226,17 @@ async fn a_dropped_connection_resumes_from_the_durable_offset() {
     let (mut first, token) = WireClient::logged_in(srv.addr, "alice", &alice_key())
         .await
         .unwrap();
+    // bob watches alice: her going offline says the server is done with
+    // the first connection, the piece in flight included.
+    let mut bob = user(&srv, "bob", &bob_key()).await;
+    let watched = bob
+        .request(json!({"type":"watch","users":["alice"]}))
+        .await
+        .unwrap();
+    assert!(
+        matches!(watched, ServerMessage::WatchOk { .. }),
+        "{watched:?}"
+    );
     let data = bytes(2 * 1024 * 1024, 2);
     let id = created(&mut first, data.len() as u64).await;
     let cut = 3 * 256 * 1024;
@@ -237,6 +248,14 @@ async fn a_dropped_connection_resumes_from_the_durable_offset() {
         .await
         .unwrap();
     drop(first);
+    loop {
+        match bob.next_push().await.unwrap() {
+            ServerMessage::Presence {
+                username, online, ..
+            } if username == "alice" && !online => break,
+            _ => {}
+        }
+    }
     let mut second = WireClient::connect(srv.addr).await.unwrap();
     assert!(matches!(
         second.resume("alice", &token).await.unwrap(),
