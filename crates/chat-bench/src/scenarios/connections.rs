@@ -1,0 +1,208 @@
+//! `connections`: how many idle logged-in users one server holds and what
+//! each costs. Every user connects and resumes with its token (RSA on the
+//! server, no bcrypt), `--concurrency` at a time; then each connection is
+//! pinged to prove it is still held. Memory per connection is the growth
+//! of the server's RSS over the run divided by the connections; listen
+//! overflows come from the host's TcpExt counters (the whole host, so run
+//! nothing else meanwhile).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chat_proto::{Request, ServerMessage};
+use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::accounts::{Accounts, Method, Retries, log_in};
+use crate::cli::{Cli, ConnectionsArgs};
+use crate::procstat::ListenCounters;
+use crate::report::{Table, f, opt};
+use crate::target::Target;
+use crate::wire::Conn;
+
+/// Logged-in connections, by user number.
+pub type Held = Vec<(usize, Conn)>;
+
+/// How many connections `args` asks for, under the open-file limit.
+pub fn count(args: &ConnectionsArgs, quick: bool, nofile: u64) -> usize {
+    let room = usize::try_from(nofile)
+        .unwrap_or(1024)
+        .saturating_sub(args.fd_margin);
+    match (args.count, quick) {
+        (Some(n), _) => n,
+        (None, true) => 200,
+        (None, false) => room,
+    }
+    .clamp(1, room.max(1))
+}
+
+/// What connecting everyone took.
+pub struct Connected {
+    /// The connections.
+    pub held: Held,
+    /// Seconds from the first connect to the last login_ok.
+    pub seconds: f64,
+    /// What the server said on the way.
+    pub retries: Retries,
+    /// Listen queue drops meanwhile.
+    pub listen: ListenCounters,
+    /// Server CPU meanwhile, microseconds.
+    pub cpu_us: Option<u64>,
+}
+
+/// Connects users `0..n` and resumes each with its token, `concurrency`
+/// at a time (all at once when `None`).
+pub async fn connect_all(
+    accounts: &Accounts,
+    n: usize,
+    concurrency: Option<usize>,
+    target: &Target,
+) -> anyhow::Result<Connected> {
+    let retries = Arc::new(Retries::default());
+    let gate = Arc::new(Semaphore::new(
+        concurrency.unwrap_or(Semaphore::MAX_PERMITS),
+    ));
+    let listen0 = ListenCounters::read();
+    let cpu0 = target.cpu_us();
+    let started = Instant::now();
+    let mut tasks = JoinSet::new();
+    for i in 0..n {
+        let account = accounts.list.get(i).context("too few accounts")?.clone();
+        let (addr, key) = (accounts.addr(), accounts.key().to_string());
+        let (gate, retries) = (gate.clone(), retries.clone());
+        tasks.spawn(async move {
+            let _permit = gate.acquire_owned().await?;
+            let (conn, _) = log_in(addr, i, &account, &key, Method::Token, &retries).await?;
+            anyhow::Ok((i, conn))
+        });
+    }
+    let mut held = Vec::with_capacity(n);
+    while let Some(done) = tasks.join_next().await {
+        held.push(done??);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let cpu_us = target.cpu_us().zip(cpu0).map(|(b, a)| b.saturating_sub(a));
+    let retries = Arc::try_unwrap(retries).unwrap_or_default();
+    Ok(Connected {
+        held,
+        seconds,
+        retries,
+        listen: ListenCounters::read().since(listen0),
+        cpu_us,
+    })
+}
+
+/// Pings every connection; gives them back with how many answered.
+pub async fn ping_all(held: Held) -> (Held, usize) {
+    let mut tasks = JoinSet::new();
+    for (i, mut conn) in held {
+        tasks.spawn(async move {
+            let ok = matches!(
+                tokio::time::timeout(Duration::from_secs(60), conn.request(&Request::Ping {}))
+                    .await,
+                Ok(Ok(Some(ServerMessage::Pong {})))
+            );
+            (i, conn, ok)
+        });
+    }
+    let mut back = Vec::new();
+    let mut alive = 0;
+    while let Some(Ok((i, conn, ok))) = tasks.join_next().await {
+        alive += usize::from(ok);
+        back.push((i, conn));
+    }
+    (back, alive)
+}
+
+/// Runs the scenario; returns its JSON and the connections, still held.
+pub async fn run(
+    cli: &Cli,
+    args: &ConnectionsArgs,
+    nofile: u64,
+    target: &Target,
+    accounts: &mut Accounts,
+) -> anyhow::Result<(Value, Held)> {
+    let n = count(args, cli.quick, nofile);
+    accounts.ensure(n, 64).await?;
+    settle().await;
+    let before = target.memory_kib();
+    crate::progress(format!(
+        "connections: {n} users connect and resume, {} at a time",
+        args.concurrency
+    ));
+    let c = connect_all(accounts, n, Some(args.concurrency.max(1)), target).await?;
+    crate::progress(format!(
+        "connections: {n} logged in after {:.1} s; pinging",
+        c.seconds
+    ));
+    let (held, alive) = ping_all(c.held).await;
+    settle().await;
+    let after = target.memory_kib();
+    let (busy, limited, closed) = c.retries.snapshot();
+    let grown_kib = before
+        .zip(after)
+        .map(|((b, _), (a, _))| a.saturating_sub(b) as f64);
+    let per_conn = grown_kib.map(|g| g / n as f64);
+    let mib = |k: Option<(u64, u64)>| k.map(|(rss, _)| rss as f64 / 1024.0);
+    let mut t = Table::new(
+        format!("connections: {n} idle logged-in connections (resume with token)"),
+        &[
+            "connections",
+            "alive (pong)",
+            "connect+resume s",
+            "logins/s",
+            "server CPU us/login",
+            "server_busy",
+            "rate_limited",
+            "closed by server",
+            "server RSS before MiB",
+            "server RSS after MiB",
+            "KiB per connection",
+            "server VmHWM MiB",
+            "ListenOverflows",
+            "ListenDrops",
+        ],
+    );
+    t.row(vec![
+        n.to_string(),
+        alive.to_string(),
+        f(c.seconds, 1),
+        f(n as f64 / c.seconds.max(1e-9), 0),
+        opt(c.cpu_us.map(|u| u as f64 / n as f64), 0),
+        busy.to_string(),
+        limited.to_string(),
+        closed.to_string(),
+        opt(mib(before), 1),
+        opt(mib(after), 1),
+        opt(per_conn, 1),
+        opt(after.map(|(_, hwm)| hwm as f64 / 1024.0), 1),
+        c.listen.overflows.to_string(),
+        c.listen.drops.to_string(),
+    ]);
+    t.print();
+    let v = json!({
+        "connections": n,
+        "alive": alive,
+        "concurrency": args.concurrency,
+        "connect_seconds": c.seconds,
+        "logins_per_s": n as f64 / c.seconds.max(1e-9),
+        "server_cpu_us_per_login": c.cpu_us.map(|u| u as f64 / n as f64),
+        "server_busy": busy,
+        "rate_limited": limited,
+        "closed_by_server": closed,
+        "server_rss_kib_before": before.map(|m| m.0),
+        "server_rss_kib_after": after.map(|m| m.0),
+        "server_hwm_kib": after.map(|m| m.1),
+        "kib_per_connection": per_conn,
+        "listen": c.listen,
+    });
+    Ok((v, held))
+}
+
+/// Lets the server finish what it was doing before memory is read: RSS
+/// read mid-burst includes buffers about to be freed.
+async fn settle() {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
