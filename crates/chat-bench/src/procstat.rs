@@ -24,7 +24,7 @@ pub fn cpu_us(pid: u32, task: Option<u32>) -> Option<u64> {
     let fields: Vec<&str> = rest.split_whitespace().collect();
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
-    let hz = u64::from(rustix::param::clock_ticks_per_second()).max(1);
+    let hz = rustix::param::clock_ticks_per_second().max(1);
     Some((utime + stime) * 1_000_000 / hz)
 }
 

@@ -295,6 +295,12 @@ impl Engine {
         };
         let delivered = (self.unique() - unique0).max(1) as f64;
         let total_s = started.elapsed().as_secs_f64();
+        let peak_rss_kib = Some(rss.stop().await).filter(|&k| k > 0 && pid.is_some());
+        let refused = self
+            .refusals
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         let mut latency = Latency::new();
         for p in &self.pairs {
             latency.merge(&p.received().latency);
@@ -304,11 +310,7 @@ impl Engine {
             seconds,
             sent,
             accepted: self.accepted() - accepted0,
-            refused: self
-                .refusals
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .clone(),
+            refused,
             delivered_per_s: delivered_while_sending as f64 / seconds.max(1e-9),
             latency: latency.summary(),
             drain_s,
@@ -321,7 +323,7 @@ impl Engine {
                 .count() as u64,
             cpu_us_per_msg: cpu.map(|c| c / delivered),
             cpu_cores: cpu.map(|c| c / 1e6 / total_s.max(1e-9)),
-            peak_rss_kib: Some(rss.stop().await).filter(|&k| k > 0 && pid.is_some()),
+            peak_rss_kib,
         }
     }
 

@@ -52,11 +52,11 @@ pub struct Connected {
     pub cpu_us: Option<u64>,
 }
 
-/// Connects users `0..n` and resumes each with its token, `concurrency`
-/// at a time (all at once when `None`).
+/// Connects `users` and resumes each with its token, `concurrency` at a
+/// time (all at once when `None`).
 pub async fn connect_all(
     accounts: &Accounts,
-    n: usize,
+    users: std::ops::Range<usize>,
     concurrency: Option<usize>,
     target: &Target,
 ) -> anyhow::Result<Connected> {
@@ -68,7 +68,8 @@ pub async fn connect_all(
     let cpu0 = target.cpu_us();
     let started = Instant::now();
     let mut tasks = JoinSet::new();
-    for i in 0..n {
+    let n = users.len();
+    for i in users {
         let account = accounts.list.get(i).context("too few accounts")?.clone();
         let (addr, key) = (accounts.addr(), accounts.key().to_string());
         let (gate, retries) = (gate.clone(), retries.clone());
@@ -132,7 +133,7 @@ pub async fn run(
         "connections: {n} users connect and resume, {} at a time",
         args.concurrency
     ));
-    let c = connect_all(accounts, n, Some(args.concurrency.max(1)), target).await?;
+    let c = connect_all(accounts, 0..n, Some(args.concurrency.max(1)), target).await?;
     crate::progress(format!(
         "connections: {n} logged in after {:.1} s; pinging",
         c.seconds

@@ -36,7 +36,7 @@ pub async fn run(
         Some(h) => h,
         None => {
             crate::progress(format!("reconnect-storm: connecting {n} sessions first"));
-            connections::connect_all(accounts, n, Some(args.concurrency.max(1)), target)
+            connections::connect_all(accounts, 0..n, Some(args.concurrency.max(1)), target)
                 .await?
                 .held
         }
@@ -67,7 +67,7 @@ pub async fn run(
     let phase = engine.run(load, Stop::When(stop), drain, &cpu, target.pid());
     let storm = async {
         drop(held);
-        let result = connections::connect_all(accounts, n, None, target).await;
+        let result = connections::connect_all(accounts, 0..n, None, target).await;
         let _ = storm_over.send(());
         result
     };
