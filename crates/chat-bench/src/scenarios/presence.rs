@@ -50,9 +50,14 @@ pub async fn run(
         "presence: {half} watchers log in, each watching {watch}"
     ));
     let watchers = connections::connect_all(accounts, 0..half, Some(256), target).await?;
+    let mut held = watchers.held;
+    if let Some((_, first)) = held.first_mut() {
+        let names: Vec<String> = (half..2 * half).map(|i| accounts.name(i)).collect();
+        wait_until_offline(first, &names).await?;
+    }
     let seen = Arc::new(Seen::default());
     let mut readers = JoinSet::new();
-    for (i, mut conn) in watchers.held {
+    for (i, mut conn) in held {
         let names: Vec<String> = (0..watch)
             .map(|j| accounts.name(half + (i * watch + j) % half))
             .collect();
@@ -132,6 +137,42 @@ pub async fn run(
         "server_cpu_us_per_offline_frame": offline_cpu,
         "note": "online CPU includes the storm's resumes (RSA); offline CPU is presence alone",
     }))
+}
+
+/// Waits until none of `names` has a live session, as the server sees it
+/// (an earlier scenario's sessions may still be closing): otherwise a
+/// login in the storm would not be anyone's first session and send no
+/// `presence`. Watches in chunks and unwatches again, under `--max-watch`.
+async fn wait_until_offline(conn: &mut wire::Conn, names: &[String]) -> anyhow::Result<()> {
+    let started = Instant::now();
+    for chunk in names.chunks(500) {
+        loop {
+            let answer = conn
+                .request(&Request::Watch {
+                    users: chunk.to_vec(),
+                })
+                .await?;
+            let online = match answer {
+                Some(ServerMessage::WatchOk { users }) => users.iter().filter(|u| u.online).count(),
+                other => anyhow::bail!("watch failed: {other:?}"),
+            };
+            conn.request(&Request::Unwatch {
+                users: chunk.to_vec(),
+            })
+            .await?;
+            if online == 0 {
+                break;
+            }
+            if started.elapsed() > WAIT {
+                anyhow::bail!(
+                    "{online} users still online after {WAIT:?}; run nothing else against the server"
+                );
+            }
+            // The server closes those sessions on its own time; ask again.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    Ok(())
 }
 
 /// Seconds until `counter` reaches `expected` (None if it never does
