@@ -100,7 +100,8 @@ pub struct RelayArgs {
     /// Size of each envelope's JSON, in bytes.
     #[arg(long, default_value_t = 200)]
     pub envelope_bytes: usize,
-    /// Seconds to wait after a phase for every accepted message to arrive.
+    /// After a phase, how long the wait for accepted messages may go on
+    /// without any arriving before the missing ones count as lost.
     #[arg(long, default_value_t = 30.0)]
     pub drain_timeout: f64,
     /// Skip the baseline relay (no ratio columns).

@@ -26,7 +26,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-use crate::procstat::RssSampler;
+use crate::procstat::{self, RssSampler};
 use crate::stats::{Latency, Summary};
 use crate::wire::{self, Reader, Writer};
 
@@ -141,7 +141,8 @@ pub struct Phase {
     pub delivered_per_s: f64,
     /// Send -> deliver latency of every message of the phase.
     pub latency: Summary,
-    /// Seconds after the last send until everything accepted had arrived.
+    /// Seconds after the last send until everything accepted had arrived
+    /// (or until nothing more arrived for the drain timeout).
     pub drain_s: f64,
     /// Accepted but never delivered, all phases so far (0 unless broken).
     pub lost: u64,
@@ -155,6 +156,9 @@ pub struct Phase {
     pub cpu_cores: Option<f64>,
     /// Peak RSS of the relay process during the phase, KiB.
     pub peak_rss_kib: Option<u64>,
+    /// CPU of the load generator itself (this process), in cores: when it
+    /// nears the machine's cores, the figures measure the generator.
+    pub generator_cores: Option<f64>,
 }
 
 /// Running pairs.
@@ -247,6 +251,8 @@ impl Engine {
             .clear();
         let (unique0, accepted0) = (self.unique(), self.accepted());
         let cpu0 = cpu_us();
+        let me = std::process::id();
+        let own0 = procstat::cpu_us(me, None);
         let rss = RssSampler::start(pid);
         let (stop_tx, stop_rx) = watch::channel(false);
         let started = Instant::now();
@@ -284,9 +290,17 @@ impl Engine {
                 self.senders[i] = Some(sender);
             }
         }
+        // Wait while messages are still arriving: a backlog built under
+        // overload is slow, not lost. `drain` is how long no progress at
+        // all may last before what is missing counts as lost.
         let drain_started = Instant::now();
-        while self.lost() > 0 && drain_started.elapsed() < drain {
+        let mut progress = (self.unique(), Instant::now());
+        while self.lost() > 0 && progress.1.elapsed() < drain {
             tokio::time::sleep(Duration::from_millis(20)).await;
+            let now = self.unique();
+            if now != progress.0 {
+                progress = (now, Instant::now());
+            }
         }
         let drain_s = drain_started.elapsed().as_secs_f64();
         let cpu = match (cpu0, cpu_us()) {
@@ -295,6 +309,9 @@ impl Engine {
         };
         let delivered = (self.unique() - unique0).max(1) as f64;
         let total_s = started.elapsed().as_secs_f64();
+        let generator_cores = own0
+            .zip(procstat::cpu_us(me, None))
+            .map(|(a, b)| b.saturating_sub(a) as f64 / 1e6 / total_s.max(1e-9));
         let peak_rss_kib = Some(rss.stop().await).filter(|&k| k > 0 && pid.is_some());
         let refused = self
             .refusals
@@ -324,6 +341,7 @@ impl Engine {
             cpu_us_per_msg: cpu.map(|c| c / delivered),
             cpu_cores: cpu.map(|c| c / 1e6 / total_s.max(1e-9)),
             peak_rss_kib,
+            generator_cores,
         }
     }
 
