@@ -1,7 +1,10 @@
 //! `connections`: how many idle logged-in users one server holds and what
-//! each costs. Every user connects and resumes with its token (RSA on the
-//! server, no bcrypt), `--concurrency` at a time; then each connection is
-//! pinged to prove it is still held. Memory per connection is the growth
+//! each costs. Every user connects and logs in with the password (RSA and
+//! bcrypt at cost 4 on the server), `--concurrency` at a time; then each
+//! connection is pinged to prove it is still held. The accounts were only
+//! signed up before: their first login here gives the tokens later
+//! scenarios resume with, which saves one RSA and one bcrypt per user and
+//! keeps `all` within its 10 minutes at 19,000 users. Memory per connection is the growth
 //! of the server's RSS over the run divided by the connections; listen
 //! overflows come from the host's TcpExt counters (the whole host, so run
 //! nothing else meanwhile).
@@ -42,6 +45,10 @@ pub fn count(args: &ConnectionsArgs, quick: bool, nofile: u64) -> usize {
 pub struct Connected {
     /// The connections.
     pub held: Held,
+    /// The tokens the logins gave, by user number.
+    pub tokens: Vec<(usize, String)>,
+    /// The server's (RSS, VmHWM) in KiB just before the first connect.
+    pub memory_before: Option<(u64, u64)>,
     /// Seconds from the first connect to the last login_ok.
     pub seconds: f64,
     /// What the server said on the way.
@@ -52,11 +59,12 @@ pub struct Connected {
     pub cpu_us: Option<u64>,
 }
 
-/// Connects `users` and resumes each with its token, `concurrency` at a
+/// Connects `users` and logs each in with `method`, `concurrency` at a
 /// time (all at once when `None`).
 pub async fn connect_all(
     accounts: &Accounts,
     users: std::ops::Range<usize>,
+    method: Method,
     concurrency: Option<usize>,
     target: &Target,
 ) -> anyhow::Result<Connected> {
@@ -64,6 +72,7 @@ pub async fn connect_all(
     let gate = Arc::new(Semaphore::new(
         concurrency.unwrap_or(Semaphore::MAX_PERMITS),
     ));
+    let memory_before = target.memory_kib();
     let listen0 = ListenCounters::read();
     let cpu0 = target.cpu_us();
     let started = Instant::now();
@@ -75,19 +84,24 @@ pub async fn connect_all(
         let (gate, retries) = (gate.clone(), retries.clone());
         tasks.spawn(async move {
             let _permit = gate.acquire_owned().await?;
-            let (conn, _) = log_in(addr, i, &account, &key, Method::Token, &retries).await?;
-            anyhow::Ok((i, conn))
+            let (conn, token) = log_in(addr, i, &account, &key, method, &retries).await?;
+            anyhow::Ok((i, conn, token))
         });
     }
     let mut held = Vec::with_capacity(n);
+    let mut tokens = Vec::with_capacity(n);
     while let Some(done) = tasks.join_next().await {
-        held.push(done??);
+        let (i, conn, token) = done??;
+        held.push((i, conn));
+        tokens.push((i, token));
     }
     let seconds = started.elapsed().as_secs_f64();
     let cpu_us = target.cpu_us().zip(cpu0).map(|(b, a)| b.saturating_sub(a));
     let retries = Arc::try_unwrap(retries).unwrap_or_default();
     Ok(Connected {
         held,
+        tokens,
+        memory_before,
         seconds,
         retries,
         listen: ListenCounters::read().since(listen0),
@@ -126,19 +140,13 @@ pub async fn run(
     accounts: &mut Accounts,
 ) -> anyhow::Result<(Value, Held)> {
     let n = count(args, cli.quick, nofile);
-    accounts.ensure(n, 64).await?;
-    settle().await;
-    let before = target.memory_kib();
-    crate::progress(format!(
-        "connections: {n} users connect and resume, {} at a time",
-        args.concurrency
-    ));
-    let c = connect_all(accounts, 0..n, Some(args.concurrency.max(1)), target).await?;
+    let mut c = log_everyone_in(args, n, target, accounts).await?;
     crate::progress(format!(
         "connections: {n} logged in after {:.1} s; pinging",
         c.seconds
     ));
-    let (held, alive) = ping_all(c.held).await;
+    let (held, alive) = ping_all(std::mem::take(&mut c.held)).await;
+    let before = c.memory_before;
     settle().await;
     let after = target.memory_kib();
     let (busy, limited, closed) = c.retries.snapshot();
@@ -148,11 +156,11 @@ pub async fn run(
     let per_conn = grown_kib.map(|g| g / n as f64);
     let mib = |k: Option<(u64, u64)>| k.map(|(rss, _)| rss as f64 / 1024.0);
     let mut t = Table::new(
-        format!("connections: {n} idle logged-in connections (resume with token)"),
+        format!("connections: {n} idle logged-in connections (password login, bcrypt cost 4)"),
         &[
             "connections",
             "alive (pong)",
-            "connect+resume s",
+            "connect+login s",
             "logins/s",
             "server CPU us/login",
             "server_busy",
@@ -200,6 +208,36 @@ pub async fn run(
         "listen": c.listen,
     });
     Ok((v, held))
+}
+
+/// Signs users 0..n up (where needed), then connects and logs each in
+/// with the password, keeping the tokens.
+pub async fn log_everyone_in(
+    args: &ConnectionsArgs,
+    n: usize,
+    target: &Target,
+    accounts: &mut Accounts,
+) -> anyhow::Result<Connected> {
+    accounts.ensure_with(n, 64, false).await?;
+    settle().await;
+    crate::progress(format!(
+        "connections: {n} users connect and log in, {} at a time",
+        args.concurrency
+    ));
+    let c = connect_all(
+        accounts,
+        0..n,
+        Method::Password,
+        Some(args.concurrency.max(1)),
+        target,
+    )
+    .await?;
+    for (i, token) in &c.tokens {
+        if let Some(a) = accounts.list.get_mut(*i) {
+            a.token.clone_from(token);
+        }
+    }
+    Ok(c)
 }
 
 /// Lets the server finish what it was doing before memory is read: RSS

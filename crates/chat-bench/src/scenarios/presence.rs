@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
 use super::connections;
-use crate::accounts::Accounts;
+use crate::accounts::{Accounts, Method};
 use crate::cli::{Cli, PresenceArgs};
 use crate::report::{Table, opt};
 use crate::target::Target;
@@ -49,7 +49,8 @@ pub async fn run(
     crate::progress(format!(
         "presence: {half} watchers log in, each watching {watch}"
     ));
-    let watchers = connections::connect_all(accounts, 0..half, Some(256), target).await?;
+    let watchers =
+        connections::connect_all(accounts, 0..half, Method::Token, Some(256), target).await?;
     let mut held = watchers.held;
     if let Some((_, first)) = held.first_mut() {
         let names: Vec<String> = (half..2 * half).map(|i| accounts.name(i)).collect();
@@ -81,7 +82,8 @@ pub async fn run(
     crate::progress(format!("presence: {half} watched users log in at once"));
     let cpu0 = target.cpu_us();
     let started = Instant::now();
-    let storm = connections::connect_all(accounts, half..2 * half, None, target).await?;
+    let storm =
+        connections::connect_all(accounts, half..2 * half, Method::Token, None, target).await?;
     let online_s = wait_for(&seen.online, expected, started).await;
     let cpu1 = target.cpu_us();
     crate::progress(format!("presence: {half} watched users drop at once"));

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 use super::connections::{self, Held};
-use crate::accounts::Accounts;
+use crate::accounts::{Accounts, Method};
 use crate::cli::{Cli, ConnectionsArgs};
 use crate::report::{Table, f, opt};
 use crate::target::Target;
@@ -31,16 +31,16 @@ pub async fn run(
         None => connections::count(args, cli.quick, nofile),
     };
     let pairs = args.pairs.max(1);
-    accounts.ensure(n + 2 * pairs, 64).await?;
     let held = match held {
         Some(h) => h,
         None => {
             crate::progress(format!("reconnect-storm: connecting {n} sessions first"));
-            connections::connect_all(accounts, 0..n, Some(args.concurrency.max(1)), target)
+            connections::log_everyone_in(args, n, target, accounts)
                 .await?
                 .held
         }
     };
+    accounts.ensure(n + 2 * pairs, 64).await?;
     let conns = super::server_pairs(accounts, n, pairs).await?;
     let mut engine = Engine::start(Mode::Server, conns, 200);
     let load = Load::Open { rate: args.rate };
@@ -67,7 +67,7 @@ pub async fn run(
     let phase = engine.run(load, Stop::When(stop), drain, &cpu, target.pid());
     let storm = async {
         drop(held);
-        let result = connections::connect_all(accounts, 0..n, None, target).await;
+        let result = connections::connect_all(accounts, 0..n, Method::Token, None, target).await;
         let _ = storm_over.send(());
         result
     };
