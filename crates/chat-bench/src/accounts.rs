@@ -42,10 +42,18 @@ pub struct Retries {
     /// Connections the server closed before answering (e.g. its login
     /// deadline ran out while we waited as told).
     pub closed_by_server: AtomicU64,
+    /// Connections that got no hello in time (never accepted: see
+    /// [`crate::wire::HELLO_TIMEOUT`]).
+    pub no_hello: AtomicU64,
 }
 
 impl Retries {
-    /// The three counters as plain numbers.
+    /// Connections that got no hello in time.
+    pub fn no_hello(&self) -> u64 {
+        self.no_hello.load(Ordering::Relaxed)
+    }
+
+    /// The first three counters as plain numbers.
     pub fn snapshot(&self) -> (u64, u64, u64) {
         (
             self.server_busy.load(Ordering::Relaxed),
@@ -184,6 +192,10 @@ pub async fn log_in(
             Some(c) => c,
             None => match Conn::connect(addr, source_for(addr, i)).await {
                 Ok(c) => c,
+                Err(e) if e.is::<crate::wire::NoHello>() => {
+                    retries.no_hello.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
                 Err(_) => {
                     // Turned away (over the connection cap) or refused.
                     retries.server_busy.fetch_add(1, Ordering::Relaxed);

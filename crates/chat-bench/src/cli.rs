@@ -94,7 +94,7 @@ pub struct RelayArgs {
     /// 1000,2000,5000,10000; quick: 200,500].
     #[arg(long, value_delimiter = ',')]
     pub rates: Option<Vec<u64>>,
-    /// Seconds each load phase runs [default: 10; quick: 1].
+    /// Seconds each load phase runs [default: 8; quick: 1].
     #[arg(long)]
     pub duration: Option<f64>,
     /// Size of each envelope's JSON, in bytes.

@@ -104,6 +104,7 @@ impl Received {
 
 #[derive(Default)]
 struct PairState {
+    written: AtomicU64,
     accepted: AtomicU64,
     refused: AtomicU64,
     closed: AtomicBool,
@@ -293,11 +294,13 @@ impl Engine {
         // Wait while messages are still arriving: a backlog built under
         // overload is slow, not lost. `drain` is how long no progress at
         // all may last before what is missing counts as lost.
+        // Answers still on their way count too: a `sent` that arrives
+        // after the check would turn into a message reported missing.
         let drain_started = Instant::now();
-        let mut progress = (self.unique(), Instant::now());
-        while self.lost() > 0 && progress.1.elapsed() < drain {
+        let mut progress = (self.settled(), Instant::now());
+        while (self.unanswered() > 0 || self.lost() > 0) && progress.1.elapsed() < drain {
             tokio::time::sleep(Duration::from_millis(20)).await;
-            let now = self.unique();
+            let now = self.settled();
             if now != progress.0 {
                 progress = (now, Instant::now());
             }
@@ -347,6 +350,29 @@ impl Engine {
 
     fn unique(&self) -> u64 {
         self.pairs.iter().map(|p| p.received().unique).sum()
+    }
+
+    /// Written but neither accepted nor refused yet.
+    fn unanswered(&self) -> u64 {
+        self.pairs
+            .iter()
+            .map(|p| {
+                let answered =
+                    p.accepted.load(Ordering::Relaxed) + p.refused.load(Ordering::Relaxed);
+                p.written.load(Ordering::Relaxed).saturating_sub(answered)
+            })
+            .sum()
+    }
+
+    /// Answers and deliveries so far: while this grows, the drain goes on.
+    fn settled(&self) -> u64 {
+        self.accepted()
+            + self.unique()
+            + self
+                .pairs
+                .iter()
+                .map(|p| p.refused.load(Ordering::Relaxed))
+                .sum::<u64>()
     }
 
     fn accepted(&self) -> u64 {
@@ -478,6 +504,7 @@ async fn write_send(s: &mut Sender, ctx: &SendCtx, due: Duration) -> std::io::Re
         envelope,
     };
     wire::write_request(&mut s.writer, Some(&RequestId::from(seq)), &req).await?;
+    ctx.state.written.fetch_add(1, Ordering::Relaxed);
     if ctx.mode == Mode::Baseline {
         ctx.state.accepted.fetch_add(1, Ordering::Relaxed);
     }

@@ -27,6 +27,13 @@ pub type Writer = BufWriter<OwnedWriteHalf>;
 /// How long one setup request (signup, login, resume) may take.
 const SETUP_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// How long to wait for hello after connecting. The server speaks first,
+/// so a connection the server never accepted is silent forever: when its
+/// accept queue overflows, a handshake completed with a SYN cookie leaves
+/// the client "connected" to no socket at all (tcp_abort_on_overflow=0).
+/// A client must give up and reconnect, as chatd does.
+pub const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The local address for connection number `n` when the server is on
 /// loopback: every connection gets its own 127.100.x.y, so the server's
 /// per-address limits (signups per hour, CPU jobs per source) treat them
@@ -55,6 +62,11 @@ pub struct Conn {
     nonce: String,
     next_id: u64,
 }
+
+/// No hello within [`HELLO_TIMEOUT`]: reconnect.
+#[derive(Debug, thiserror::Error)]
+#[error("no hello from the server within {HELLO_TIMEOUT:?}")]
+pub struct NoHello;
 
 /// A refusal worth retrying: `server_busy` or `rate_limited`.
 #[derive(Debug)]

@@ -40,7 +40,7 @@ impl Settings {
         let (pairs, windows, rates, secs) = if quick {
             (10, vec![1, 8], vec![200, 500], 1.0)
         } else {
-            (500, vec![1, 32], vec![1_000, 2_000, 5_000, 10_000], 10.0)
+            (500, vec![1, 32], vec![1_000, 2_000, 5_000, 10_000], 8.0)
         };
         Self {
             pairs: args.pairs.unwrap_or(pairs).max(1),
