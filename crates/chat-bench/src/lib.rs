@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod cli;
+pub mod held;
 pub mod procstat;
 pub mod report;
 pub mod scenarios;

@@ -1,7 +1,8 @@
 //! `connections`: how many idle logged-in users one server holds and what
 //! each costs. Every user connects and logs in with the password (RSA and
-//! bcrypt at cost 4 on the server), `--concurrency` at a time; then each
-//! connection is pinged to prove it is still held. The accounts were only
+//! bcrypt at cost 4 on the server), `--concurrency` at a time, and keeps
+//! pinging from then on (`held.rs`); once all are in, each is pinged to
+//! prove it is still held. The accounts were only
 //! signed up before: their first login here gives the tokens later
 //! scenarios resume with, which saves one RSA and one bcrypt per user and
 //! keeps `all` within its 10 minutes at 19,000 users. Memory per connection is the growth
@@ -13,20 +14,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use chat_proto::{Request, ServerMessage};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::accounts::{Accounts, Method, Retries, log_in};
 use crate::cli::{Cli, ConnectionsArgs};
+use crate::held::spawn_keep_alive;
 use crate::procstat::ListenCounters;
 use crate::report::{Table, f, opt};
 use crate::target::Target;
-use crate::wire::Conn;
 
-/// Logged-in connections, by user number.
-pub type Held = Vec<(usize, Conn)>;
+pub use crate::held::Held;
 
 /// How many connections `args` asks for, under the open-file limit.
 pub fn count(args: &ConnectionsArgs, quick: bool, nofile: u64) -> usize {
@@ -78,21 +77,21 @@ pub async fn connect_all(
     let started = Instant::now();
     let mut tasks = JoinSet::new();
     let n = users.len();
+    let mut held = Held::default();
     for i in users {
         let account = accounts.list.get(i).context("too few accounts")?.clone();
         let (addr, key) = (accounts.addr(), accounts.key().to_string());
-        let (gate, retries) = (gate.clone(), retries.clone());
+        let (gate, retries, handle) = (gate.clone(), retries.clone(), held.handle());
         tasks.spawn(async move {
             let _permit = gate.acquire_owned().await?;
             let (conn, token) = log_in(addr, i, &account, &key, method, &retries).await?;
-            anyhow::Ok((i, conn, token))
+            anyhow::Ok((i, token, spawn_keep_alive(i, conn, handle)))
         });
     }
-    let mut held = Vec::with_capacity(n);
     let mut tokens = Vec::with_capacity(n);
     while let Some(done) = tasks.join_next().await {
-        let (i, conn, token) = done??;
-        held.push((i, conn));
+        let (i, token, task) = done??;
+        held.adopt(task);
         tokens.push((i, token));
     }
     let seconds = started.elapsed().as_secs_f64();
@@ -109,28 +108,6 @@ pub async fn connect_all(
     })
 }
 
-/// Pings every connection; gives them back with how many answered.
-pub async fn ping_all(held: Held) -> (Held, usize) {
-    let mut tasks = JoinSet::new();
-    for (i, mut conn) in held {
-        tasks.spawn(async move {
-            let ok = matches!(
-                tokio::time::timeout(Duration::from_secs(60), conn.request(&Request::Ping {}))
-                    .await,
-                Ok(Ok(Some(ServerMessage::Pong {})))
-            );
-            (i, conn, ok)
-        });
-    }
-    let mut back = Vec::new();
-    let mut alive = 0;
-    while let Some(Ok((i, conn, ok))) = tasks.join_next().await {
-        alive += usize::from(ok);
-        back.push((i, conn));
-    }
-    (back, alive)
-}
-
 /// Runs the scenario; returns its JSON and the connections, still held.
 pub async fn run(
     cli: &Cli,
@@ -145,7 +122,8 @@ pub async fn run(
         "connections: {n} logged in after {:.1} s; pinging",
         c.seconds
     ));
-    let (held, alive) = ping_all(std::mem::take(&mut c.held)).await;
+    let mut held = std::mem::take(&mut c.held);
+    let alive = held.ping_all().await;
     let before = c.memory_before;
     settle().await;
     let after = target.memory_kib();

@@ -51,7 +51,7 @@ pub async fn run(
     ));
     let watchers =
         connections::connect_all(accounts, 0..half, Method::Token, Some(256), target).await?;
-    let mut held = watchers.held;
+    let mut held = watchers.held.into_conns().await;
     if let Some((_, first)) = held.first_mut() {
         let names: Vec<String> = (half..2 * half).map(|i| accounts.name(i)).collect();
         wait_until_offline(first, &names).await?;
