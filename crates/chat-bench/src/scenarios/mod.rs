@@ -37,6 +37,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         report::build_profile(),
         if cli.quick { ", quick" } else { "" }
     ));
+    let header = report::run_header(name, cli.quick);
     let mut results = Map::new();
     match &cli.scenario {
         Scenario::Relay(args) => {
@@ -77,7 +78,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         .json_out
         .clone()
         .unwrap_or_else(|| report::default_json_path(name));
-    let report = json!({"run": report::run_header(name, cli.quick), "results": results});
+    let report = json!({"run": header, "results": results});
     report::write_json(&path, &report)?;
     crate::progress(format!("wrote {}", path.display()));
     Ok(())
