@@ -1,0 +1,146 @@
+//! Every scenario, run with `--quick` as a real process against a real
+//! chat-server on loopback: the JSON report must say that nothing was lost
+//! or duplicated and hold every figure. Correctness only: how fast is the
+//! benchmark's business, never a test's.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::process::Command;
+
+use serde_json::Value;
+
+/// Runs `chat-bench --quick <args>` and returns its JSON report.
+fn run_quick(args: &[&str]) -> Value {
+    let server = test_support::daemon::binary("chat-server").expect("chat-server binary");
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_chat-bench"))
+        .arg("--quick")
+        .arg("--server-bin")
+        .arg(&server)
+        .arg("--json-out")
+        .arg(&json)
+        .args(args)
+        .output()
+        .expect("run chat-bench");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "chat-bench {args:?} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(
+        stdout.contains("| --- |"),
+        "no Markdown table on stdout:\n{stdout}"
+    );
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["run"]["quick"], true);
+    report["results"].clone()
+}
+
+fn number(v: &Value, what: &str) -> f64 {
+    v.as_f64()
+        .unwrap_or_else(|| panic!("{what} is not a number: {v}"))
+}
+
+/// A traffic phase delivered everything exactly once and has its figures.
+fn check_phase(p: &Value, with_cpu: bool) {
+    assert_eq!(p["lost"], 0, "lost messages in {p}");
+    assert_eq!(p["duplicated"], 0, "duplicated messages in {p}");
+    assert_eq!(p["closed_connections"], 0, "connections closed in {p}");
+    assert!(number(&p["accepted"], "accepted") > 0.0, "{p}");
+    assert!(number(&p["latency"]["count"], "count") > 0.0, "{p}");
+    for k in ["p50_ms", "p99_ms", "p999_ms", "max_ms"] {
+        number(&p["latency"][k], k);
+    }
+    number(&p["delivered_per_s"], "delivered_per_s");
+    if with_cpu {
+        number(&p["cpu_us_per_msg"], "cpu_us_per_msg");
+        number(&p["cpu_cores"], "cpu_cores");
+    }
+}
+
+fn check_relay(r: &Value) {
+    let phases = r["phases"].as_array().unwrap();
+    assert_eq!(phases.len(), 4, "two windows and two rates: {r}");
+    for p in phases {
+        check_phase(p, true);
+        number(&p["peak_rss_kib"], "peak_rss_kib");
+    }
+    let baseline = r["baseline"].as_array().unwrap();
+    assert_eq!(baseline.len(), 4);
+    for p in baseline {
+        check_phase(p, true);
+    }
+}
+
+#[test]
+fn relay_with_its_baseline() {
+    check_relay(&run_quick(&["relay"])["relay"]);
+}
+
+#[test]
+fn baseline_alone() {
+    let r = run_quick(&["baseline"]);
+    for p in r["baseline"]["phases"].as_array().unwrap() {
+        check_phase(p, true);
+    }
+}
+
+fn check_connections(c: &Value) {
+    assert_eq!(c["alive"], c["connections"], "{c}");
+    number(&c["logins_per_s"], "logins_per_s");
+    number(&c["kib_per_connection"], "kib_per_connection");
+    number(&c["listen"]["overflows"], "overflows");
+}
+
+#[test]
+fn connections() {
+    check_connections(&run_quick(&["connections"])["connections"]);
+}
+
+fn check_storm(s: &Value) {
+    number(&s["seconds_until_all_resumed"], "seconds_until_all_resumed");
+    number(&s["server_busy"], "server_busy");
+    check_phase(&s["before"], true);
+    check_phase(&s["during"], true);
+}
+
+#[test]
+fn reconnect_storm() {
+    check_storm(&run_quick(&["reconnect-storm"])["reconnect-storm"]);
+}
+
+fn check_login_storm(s: &Value) {
+    number(&s["logins_per_s"], "logins_per_s");
+    number(&s["seconds_until_last"], "seconds_until_last");
+    check_phase(&s["before"], true);
+    check_phase(&s["during"], true);
+}
+
+#[test]
+fn login_storm() {
+    // Cost 4 here: the test checks the scenario works, not bcrypt's speed.
+    let r = run_quick(&["login-storm", "--bcrypt-cost", "4"]);
+    check_login_storm(&r["login-storm"]);
+}
+
+fn check_presence(p: &Value) {
+    assert_eq!(p["online_frames"], p["expected_each_way"], "{p}");
+    assert_eq!(p["offline_frames"], p["expected_each_way"], "{p}");
+    number(&p["seconds_until_all_online"], "seconds_until_all_online");
+}
+
+#[test]
+fn presence() {
+    check_presence(&run_quick(&["presence"])["presence"]);
+}
+
+#[test]
+fn all_runs_every_scenario() {
+    let r = run_quick(&["all"]);
+    check_relay(&r["relay"]);
+    check_connections(&r["connections"]);
+    check_storm(&r["reconnect-storm"]);
+    check_presence(&r["presence"]);
+    check_login_storm(&r["login-storm"]);
+}
