@@ -655,3 +655,47 @@ async fn a_second_session_for_transfers_leaves_presence_alone() {
         other => panic!("bob heard {other:?} before alice's message"),
     }
 }
+
+/// A transfers-only session (`resume` with `deliver: false`, D16) is never
+/// sent deliveries: alice's mail waiting when it starts and mail coming
+/// while it uploads go to her chat session only, once.
+#[tokio::test]
+async fn a_transfers_only_session_gets_no_deliveries() {
+    let srv = server(&[]);
+    let (mut chat, token) = WireClient::logged_in(srv.addr, "alice", &alice_key())
+        .await
+        .unwrap();
+    let mut bob = user(&srv, "bob", &bob_key()).await;
+    let send = json!({"type":"send","to":"alice","envelope":{"kind":"msg"}});
+    assert!(matches!(
+        bob.request(send.clone()).await.unwrap(),
+        ServerMessage::Sent { .. }
+    ));
+    let mut bulk = WireClient::connect(srv.addr).await.unwrap();
+    assert!(matches!(
+        bulk.resume_for_transfers("alice", &token).await.unwrap(),
+        ServerMessage::LoginOk { .. }
+    ));
+    upload(&mut bulk, &bytes(300_000, 11), 64 * 1024).await;
+    assert!(matches!(
+        bob.request(send).await.unwrap(),
+        ServerMessage::Sent { .. }
+    ));
+    upload(&mut bulk, &bytes(300_000, 12), 64 * 1024).await;
+    for n in 0..2 {
+        match chat.next_push().await.unwrap() {
+            ServerMessage::Deliver { from, .. } => assert_eq!(from, "bob", "message {n}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    // A delivering session is sent the waiting message as soon as it is
+    // logged in, before the answers to the many requests of an upload.
+    assert!(
+        !bulk
+            .backlog
+            .iter()
+            .any(|(_, m)| matches!(m, ServerMessage::Deliver { .. })),
+        "{:?}",
+        bulk.backlog
+    );
+}

@@ -23,6 +23,10 @@ pub struct Authed {
     pub username: String,
     /// Hash of the token this session holds (kept on password change).
     pub token_hash: [u8; 32],
+    /// False for a transfers-only session (`resume` with `deliver:
+    /// false`): it is never sent deliveries, which the client's other
+    /// session takes.
+    pub deliver: bool,
     delivery: Option<JoinHandle<()>>,
 }
 
@@ -65,13 +69,15 @@ impl Session {
 
     /// Marks the session logged in and announces it. Delivery starts with
     /// [`Session::start_delivery`], after the `login_ok` is queued, so the
-    /// client sees its login answered before its first message.
+    /// client sees its login answered before its first message (never for
+    /// a session that asked not to `deliver`).
     pub fn log_in<S: Store>(
         &mut self,
         sh: &Shared<S>,
         user_id: UserId,
         username: String,
         token_hash: [u8; 32],
+        deliver: bool,
     ) {
         sh.router.session_up(&username, &self.handle);
         tracing::info!(peer = %self.peer, user = %username, "logged in");
@@ -80,13 +86,18 @@ impl Session {
             user_id,
             username,
             token_hash,
+            deliver,
             delivery: None,
         });
     }
 
     /// Starts the delivery loop if logged in and not yet started.
     pub fn start_delivery<S: Store>(&mut self, sh: &Arc<Shared<S>>) {
-        if let Some(auth) = self.auth.as_mut().filter(|a| a.delivery.is_none()) {
+        if let Some(auth) = self
+            .auth
+            .as_mut()
+            .filter(|a| a.deliver && a.delivery.is_none())
+        {
             auth.delivery = Some(tokio::spawn(delivery::run(
                 sh.clone(),
                 auth.username.clone(),

@@ -202,7 +202,7 @@ async fn issue_session<S: Store>(
             expires_at: expires,
         })
         .await?;
-    s.log_in(sh, user_id, username.clone(), token.hash);
+    s.log_in(sh, user_id, username.clone(), token.hash, true);
     Ok(Some(ServerMessage::LoginOk {
         username,
         token: token.text.to_string(),
@@ -210,10 +210,12 @@ async fn issue_session<S: Store>(
     }))
 }
 
+/// `deliver` false: a transfers-only session (PROTOCOL.md D16).
 pub(super) async fn resume<S: Store>(
     sh: &Arc<Shared<S>>,
     s: &mut Session,
     sealed: Sealed,
+    deliver: bool,
 ) -> Reply {
     refuse_if_logged_in(s)?;
     let creds: TokenCredentials = open_credentials(sh, s, sealed).await?;
@@ -239,7 +241,7 @@ pub(super) async fn resume<S: Store>(
         return Err(refused());
     };
     sh.throttle.success(&creds.username, source(s));
-    s.log_in(sh, user_id, creds.username.clone(), hash);
+    s.log_in(sh, user_id, creds.username.clone(), hash, deliver);
     Ok(Some(ServerMessage::LoginOk {
         username: creds.username.clone(),
         token: creds.token.clone(),

@@ -192,7 +192,10 @@ pub async fn dispatch<S: Store>(sh: &Arc<Shared<S>>, s: &mut Session, request: R
             credentials,
             public_key,
         } => account::login(sh, s, credentials, public_key).await,
-        Request::Resume { credentials } => account::resume(sh, s, credentials).await,
+        Request::Resume {
+            credentials,
+            deliver,
+        } => account::resume(sh, s, credentials, deliver != Some(false)).await,
         Request::Logout {} => account::logout(sh, s).await,
         Request::ChangePassword { credentials } => {
             account::change_password(sh, s, credentials).await

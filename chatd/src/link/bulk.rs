@@ -123,7 +123,11 @@ impl Bulk {
             username: setup.username.clone(),
             token: setup.token.to_string(),
         })?;
-        let resume = Request::Resume { credentials };
+        // Transfers only: the chat connection takes the deliveries.
+        let resume = Request::Resume {
+            credentials,
+            deliver: Some(false),
+        };
         let login = async {
             write_frame(
                 &mut writer,

@@ -420,7 +420,11 @@ async fn resume(setup: &LinkSetup, state: &State, conn: &mut Conn) {
     }) else {
         return;
     };
-    match conn.call(&Request::Resume { credentials }).await {
+    let resume = Request::Resume {
+        credentials,
+        deliver: None,
+    };
+    match conn.call(&resume).await {
         Ok(ServerMessage::LoginOk { username, .. }) => {
             logged_in(&setup.events, state, &username).await
         }

@@ -224,7 +224,11 @@ impl Conn {
         auth_answer(
             "resume",
             user,
-            self.request(&Request::Resume { credentials }).await?,
+            self.request(&Request::Resume {
+                credentials,
+                deliver: None,
+            })
+            .await?,
         )
     }
 }

@@ -71,7 +71,12 @@ fn request() -> impl Strategy<Value = Request> {
             credentials,
             public_key
         }),
-        sealed().prop_map(|credentials| Request::Resume { credentials }),
+        (sealed(), proptest::option::of(any::<bool>())).prop_map(|(credentials, deliver)| {
+            Request::Resume {
+                credentials,
+                deliver,
+            }
+        }),
         Just(Request::Logout {}),
         sealed().prop_map(|credentials| Request::ChangePassword { credentials }),
         (

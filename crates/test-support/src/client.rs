@@ -218,6 +218,17 @@ impl WireClient {
             .await
     }
 
+    /// resume with a token as a transfers-only session (`deliver: false`).
+    pub async fn resume_for_transfers(
+        &mut self,
+        user: &str,
+        token: &str,
+    ) -> anyhow::Result<ServerMessage> {
+        let credentials = self.seal(&json!({"username": user, "token": token}))?;
+        self.request(json!({"type": "resume", "credentials": credentials, "deliver": false}))
+            .await
+    }
+
     /// Connects, signs `user` up (if needed) and logs in; returns the
     /// client and its token.
     pub async fn logged_in(

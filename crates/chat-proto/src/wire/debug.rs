@@ -80,9 +80,10 @@ impl fmt::Debug for Request {
                 .field("credentials", &SEALED)
                 .field("public_key", public_key)
                 .finish(),
-            Request::Resume { .. } => f
+            Request::Resume { deliver, .. } => f
                 .debug_struct("Resume")
                 .field("credentials", &SEALED)
+                .field("deliver", deliver)
                 .finish(),
             Request::Logout {} => f.write_str("Logout"),
             Request::ChangePassword { .. } => f
@@ -438,6 +439,7 @@ mod tests {
             },
             Request::Resume {
                 credentials: s.clone(),
+                deliver: None,
             },
             Request::ChangePassword {
                 credentials: s.clone(),

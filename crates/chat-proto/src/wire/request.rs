@@ -30,6 +30,10 @@ pub enum Request {
     Resume {
         /// Sealed username and token.
         credentials: Sealed,
+        /// `Some(false)`: a session for transfers only, which is never
+        /// sent deliveries (PROTOCOL.md D16). Absent: an ordinary session.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deliver: Option<bool>,
     },
     /// Revoke this connection's token.
     Logout {},
