@@ -25,7 +25,9 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use chat_e2e::session::{Route, SecretKey, open_msg, seal_msg};
-use chat_e2e::{Config, Engine, IdentityKey, MemoryStore, Payload, Received, SendingKeyStore};
+use chat_e2e::{
+    Config, Engine, IdentityKey, MemoryStore, Payload, PublicIdentity, Received, SendingKeyStore,
+};
 use cpu_time::CpuTime;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::{Map, Value};
@@ -191,6 +193,12 @@ fn bench_engine(c: &mut Criterion<CpuTime>) {
             )
         });
     }
+    // Both calls read the peer's pin and parse its PEM into a key (base64,
+    // DER, SHA-256 fingerprint) on every message: that part alone.
+    let pem = vector_key("alice", "public_pem");
+    group.bench_function("parse a pinned key (per message)", |b| {
+        b.iter(|| PublicIdentity::from_pem(black_box(&pem)).unwrap())
+    });
     group.finish();
 }
 
