@@ -122,32 +122,46 @@ pub(crate) enum Fate {
 /// Runs until shutdown. The outbox is drained when kicked (a new item, a
 /// trust, and the end of the after-login chores, which re-check every pin
 /// first so nothing leaves for a peer whose key changed while we were
-/// away) and every [`RETRY_EVERY`], while logged in and only once this
-/// session's chores are done ([`Outbox::ready`]).
+/// away), when the link changes, and [`RETRY_EVERY`] after a pass that
+/// left items waiting (mailbox full, server busy); but only while logged
+/// in and once this session's chores are done ([`Outbox::ready`]). An
+/// empty or drained outbox sets no timer: an idle daemon is not woken for
+/// it.
 pub async fn run(core: Arc<Core>, shutdown: CancellationToken) {
-    let state = core.link().watch();
+    let mut state = core.link().watch();
     loop {
         let session = {
-            let now = state.borrow();
+            let now = state.borrow_and_update();
             (now.conn == ConnectionState::LoggedIn).then_some(now.session)
         };
-        if session.is_some_and(|s| core.outbox.is_ready(s)) {
-            drain(&core).await;
-        }
+        let ready = session.is_some_and(|s| core.outbox.is_ready(s));
+        let retry = ready && drain(&core).await == Pass::ItemsWait;
         tokio::select! {
             () = shutdown.cancelled() => return,
             () = core.outbox.kick.notified() => {}
-            () = tokio::time::sleep(RETRY_EVERY) => {}
+            changed = state.changed() => if changed.is_err() { return },
+            () = tokio::time::sleep(RETRY_EVERY), if retry => {}
         }
     }
 }
 
-async fn drain(core: &Core) {
+/// How a pass over the outbox ended.
+#[derive(PartialEq)]
+enum Pass {
+    /// Everything that could leave left; the rest waits for a kick or the
+    /// link.
+    Done,
+    /// Some items must be tried again later (or the outbox could not be
+    /// read).
+    ItemsWait,
+}
+
+async fn drain(core: &Core) -> Pass {
     let items = match core.db().call(|tx| tx.outbox()).await {
         Ok(items) => items,
         Err(e) => {
             tracing::error!(error = %e, "cannot read the outbox");
-            return;
+            return Pass::ItemsWait;
         }
     };
     // A peer whose item must wait keeps all its later items waiting too, so
@@ -195,9 +209,14 @@ async fn drain(core: &Core) {
                 Fate::Later => {
                     waiting.insert(item.peer.clone());
                 }
-                Fate::Offline => return,
+                Fate::Offline => return Pass::Done,
             }
         }
+    }
+    if waiting.is_empty() {
+        Pass::Done
+    } else {
+        Pass::ItemsWait
     }
 }
 
