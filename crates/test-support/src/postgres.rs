@@ -20,10 +20,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use tempfile::TempDir;
+
+use crate::wait::Wait;
 
 /// Where Debian installs PostgreSQL 15's server programs.
 pub const BIN_DIR: &str = "/usr/lib/postgresql/15/bin";
@@ -76,7 +78,8 @@ impl Postgres {
     }
 
     /// Starts a new cluster in a fresh temp dir and waits until it accepts
-    /// connections.
+    /// connections (panics naming the wait and showing the server's log
+    /// when it does not within a minute).
     pub fn start() -> anyhow::Result<Postgres> {
         let bin = Path::new(BIN_DIR);
         if !bin.join("postgres").exists() {
@@ -142,38 +145,37 @@ impl Postgres {
             supervisor: Mutex::new(supervisor),
             _dir: dir,
         };
-        pg.wait_ready()?;
+        pg.wait_ready();
         Ok(pg)
     }
 
-    fn wait_ready(&self) -> anyhow::Result<()> {
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            let exited = self
-                .supervisor
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .try_wait()?;
-            if let Some(status) = exited {
-                bail!("postgres exited ({status}) while starting: {}", self.log());
-            }
-            let ready = Command::new(Path::new(BIN_DIR).join("pg_isready"))
-                .args(["-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres"])
-                .args(["-p", &self.port.to_string()])
-                .stdin(Stdio::null())
-                .status()
-                .context("running pg_isready")?;
-            if ready.success() {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                bail!(
-                    "postgres did not accept connections within {START_TIMEOUT:?}: {}",
-                    self.log()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+    /// Polls `pg_isready`; panics with the server's log when it exits or
+    /// times out.
+    fn wait_ready(&self) {
+        let port = self.port.to_string();
+        Wait::new("postgres to accept connections")
+            .within(START_TIMEOUT)
+            .every(Duration::from_millis(50))
+            .until(|| -> Result<(), String> {
+                let exited = self
+                    .supervisor
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .try_wait();
+                if let Ok(Some(status)) = exited {
+                    panic!("postgres exited ({status}) while starting: {}", self.log());
+                }
+                let ready = Command::new(Path::new(BIN_DIR).join("pg_isready"))
+                    .args(["-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres"])
+                    .args(["-p", &port])
+                    .stdin(Stdio::null())
+                    .status();
+                match ready {
+                    Ok(status) if status.success() => Ok(()),
+                    Ok(_) => Err(format!("not yet; server log:\n{}", self.log())),
+                    Err(e) => Err(format!("running pg_isready: {e}")),
+                }
+            });
     }
 
     /// The server's log so far (for failure messages).
