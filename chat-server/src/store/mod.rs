@@ -7,9 +7,11 @@
 //! async workers themselves.
 
 mod blobs;
+mod postgres;
 mod sqlite;
 
 pub use blobs::{BlobRecord, NewBlob, QuotaRefusal};
+pub use postgres::{PostgresOptions, PostgresStore};
 pub use sqlite::SqliteStore;
 
 use std::future::Future;
