@@ -1006,3 +1006,18 @@ async fn postgres_unreachable_says_what_to_check() {
     };
     assert!(e.contains("postgres://"), "{e}");
 }
+
+/// The unix-socket form of the URL that docs/DEPLOY.md shows.
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_over_the_unix_socket() {
+    let url = postgres_database().await;
+    let name = url.rsplit('/').next().unwrap().to_owned();
+    let pg = Postgres::shared().unwrap();
+    let (dir, port) = (pg.socket_dir().display().to_string(), pg.port());
+    // The test cluster's port is not the default 5432, so it is named.
+    let socket_url = format!("postgres:///{name}?user=postgres&host={dir}&port={port}");
+    let store = PostgresStore::connect(&socket_url).await.unwrap();
+    user(&store, "alice").await;
+    assert!(store.user_exists("alice").await.unwrap());
+    store.close();
+}
