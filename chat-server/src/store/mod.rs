@@ -7,9 +7,11 @@
 //! async workers themselves.
 
 mod blobs;
+mod postgres;
 mod sqlite;
 
 pub use blobs::{BlobRecord, NewBlob, QuotaRefusal};
+pub use postgres::{PostgresOptions, PostgresStore};
 pub use sqlite::SqliteStore;
 
 use std::future::Future;
@@ -141,8 +143,13 @@ impl<T> Commit<T> {
 
     /// A write that needed nothing done, so it is as good as committed.
     pub fn done(value: T) -> Self {
+        Self::finished(Ok(value))
+    }
+
+    /// A write already committed (or refused) when its place was taken.
+    pub fn finished(result: Result<T, StoreError>) -> Self {
         let (tx, rx) = oneshot::channel();
-        let _ = tx.send(Ok(value));
+        let _ = tx.send(result);
         Commit(rx)
     }
 
