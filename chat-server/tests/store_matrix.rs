@@ -270,8 +270,8 @@ async fn enqueue_pending_order_and_ack<S: Store>(s: Arc<S>) {
     let for_carol = s.enqueue(message("alice", "carol", "c")).await.unwrap();
     assert!(sent.windows(2).all(|w| w[0].seq < w[1].seq));
     for m in &sent {
-        let id = uuid_v4(&m.msg_id);
-        assert_eq!(m.msg_id, id, "lowercase hyphenated UUID v4");
+        let id = uuid_v7(&m.msg_id);
+        assert_eq!(m.msg_id, id, "lowercase hyphenated UUID v7 (D4)");
         assert_eq!(m.sender, "alice");
     }
 
@@ -301,11 +301,11 @@ async fn enqueue_pending_order_and_ack<S: Store>(s: Arc<S>) {
     assert!(next.seq > newest.seq);
 }
 
-/// The msg_id parsed as a UUID v4 and printed back in canonical form.
-fn uuid_v4(text: &str) -> String {
+/// The msg_id parsed as a UUID v7 and printed back in canonical form.
+fn uuid_v7(text: &str) -> String {
     let hex: String = text.chars().filter(|c| *c != '-').collect();
     assert_eq!(hex.len(), 32, "{text}");
-    assert_eq!(&hex[12..13], "4", "version 4: {text}");
+    assert_eq!(&hex[12..13], "7", "version 7: {text}");
     let canonical = format!(
         "{}-{}-{}-{}-{}",
         &hex[..8],

@@ -159,6 +159,18 @@ impl<T> Commit<T> {
     }
 }
 
+/// A fresh `msg_id`: a UUID of version 7 (PROTOCOL.md D4), whose first
+/// bits are the time, so that the ids of new messages land at the end of
+/// the `msg_id` index instead of on a random page of it each.
+pub(crate) fn new_msg_id(ts: i64) -> Result<String, StoreError> {
+    let random = chat_proto::crypto::random_bytes::<10>()
+        .map_err(|e| StoreError::Db(format!("the system random source failed: {e}")))?;
+    let ms = u64::try_from(ts).unwrap_or(0);
+    Ok(uuid::Builder::from_unix_timestamp_millis(ms, &random)
+        .into_uuid()
+        .to_string())
+}
+
 /// The relay's durable state. Every write is committed (durable against a
 /// crash of the process) before its future resolves.
 pub trait Store: Send + Sync + 'static {

@@ -110,7 +110,7 @@ async fn store(
     if from_sender >= sender_limit {
         return Err(StoreError::SenderShareFull);
     }
-    let msg_id = uuid::Uuid::new_v4().to_string();
+    let msg_id = super::super::new_msg_id(msg.ts)?;
     let insert = tx
         .prepare_cached(
             "WITH s AS (UPDATE mailboxes SET last_seq = last_seq + 1 WHERE user_id = $1 \
