@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::StoreLocation;
 use crate::config::{Config, FilesConfig, ThrottleConfig};
 
 /// SecureChat relay server: accounts, presence, store-and-forward of
@@ -59,6 +60,19 @@ pub struct RunArgs {
     /// else the XDG data directory, e.g. ~/.local/share/chat-server].
     #[arg(long, value_name = "DIR", env = "CHAT_SERVER_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Where accounts, keys, tokens and mailboxes live: `sqlite` (a file in
+    /// the data directory) or a PostgreSQL database,
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (the server key and
+    /// blobs stay in the data directory). Put a URL with a password in the
+    /// environment, not on the command line.
+    #[arg(
+        long,
+        value_name = "STORE",
+        default_value = "sqlite",
+        env = "CHAT_SERVER_STORE",
+        hide_env_values = true
+    )]
+    pub store: StoreLocation,
     /// Use this private key (PEM, PKCS#1 or PKCS#8) instead of
     /// <data-dir>/server_privkey.pem.
     #[arg(long, value_name = "PEM", env = "CHAT_SERVER_KEY")]

@@ -46,8 +46,46 @@ pub struct Options {
     pub key: Option<PathBuf>,
     /// Bare TCP instead of TLS 1.3 (loopback only).
     pub plaintext: bool,
+    /// Where the durable state lives.
+    pub store: StoreLocation,
     /// Limits, timeouts and costs.
     pub config: Config,
+}
+
+/// Where the relay keeps accounts, keys, tokens, mailboxes, group versions
+/// and blob metadata (`--store`).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub enum StoreLocation {
+    /// `<data dir>/chat-server.db`: one machine, no other service.
+    #[default]
+    Sqlite,
+    /// A PostgreSQL database that several nodes may share; the URL as given
+    /// (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`).
+    Postgres(String),
+}
+
+impl std::str::FromStr for StoreLocation {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "sqlite" {
+            Ok(StoreLocation::Sqlite)
+        } else if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Ok(StoreLocation::Postgres(s.to_owned()))
+        } else {
+            Err("expected `sqlite` or a postgres://USER@HOST:PORT/DATABASE URL".to_owned())
+        }
+    }
+}
+
+/// Never prints the URL: it may hold a password.
+impl std::fmt::Debug for StoreLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreLocation::Sqlite => f.write_str("Sqlite"),
+            StoreLocation::Postgres(_) => f.write_str("Postgres(..)"),
+        }
+    }
 }
 
 /// A server that is accepting connections.
@@ -121,11 +159,35 @@ pub async fn start(opts: Options) -> anyhow::Result<Running> {
         tracing::warn!("{warning}");
     }
     let key = Arc::new(key);
-    let db_path = opts.data_dir.join(DB_FILE);
+    match opts.store.clone() {
+        StoreLocation::Sqlite => {
+            let db_path = opts.data_dir.join(DB_FILE);
+            let store = tokio::task::spawn_blocking(move || store::SqliteStore::open(&db_path))
+                .await
+                .context("store opening task failed")??;
+            launch(opts, key, store).await
+        }
+        StoreLocation::Postgres(url) => {
+            let store = store::PostgresStore::connect(&url).await.context(
+                "cannot open the PostgreSQL store; check the --store URL, that the \
+                 database exists and that PostgreSQL accepts this user",
+            )?;
+            tracing::info!("using the PostgreSQL store");
+            launch(opts, key, store).await
+        }
+    }
+}
+
+/// Serves with an open store: the blob directory, the router, TLS and the
+/// listener are the same for every store.
+async fn launch<S: store::Store>(
+    opts: Options,
+    key: Arc<keys::ServerKey>,
+    store: S,
+) -> anyhow::Result<Running> {
     let (config, key2) = (opts.config.clone(), key.clone());
     let data_dir = opts.data_dir.clone();
     let shared = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let store = store::SqliteStore::open(&db_path)?;
         let blobs = blobs::DiskBlobs::open(&data_dir).with_context(|| {
             format!(
                 "cannot create the blob directory in {}; check its owner and permissions",
@@ -142,7 +204,7 @@ pub async fn start(opts: Options) -> anyhow::Result<Running> {
         )))
     })
     .await
-    .context("store opening task failed")??;
+    .context("blob store opening task failed")??;
     let tls = if opts.plaintext {
         None
     } else {

@@ -53,6 +53,7 @@ fn serve(cli: Cli) -> anyhow::Result<()> {
         data_dir,
         key: cli.run.key.clone(),
         plaintext: cli.run.plaintext,
+        store: cli.run.store.clone(),
         config: cli.run.config(),
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

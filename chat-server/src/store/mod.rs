@@ -7,9 +7,11 @@
 //! async workers themselves.
 
 mod blobs;
+mod postgres;
 mod sqlite;
 
 pub use blobs::{BlobRecord, NewBlob, QuotaRefusal};
+pub use postgres::{PostgresOptions, PostgresStore};
 pub use sqlite::SqliteStore;
 
 use std::future::Future;
@@ -141,8 +143,13 @@ impl<T> Commit<T> {
 
     /// A write that needed nothing done, so it is as good as committed.
     pub fn done(value: T) -> Self {
+        Self::finished(Ok(value))
+    }
+
+    /// A write already committed (or refused) when its place was taken.
+    pub fn finished(result: Result<T, StoreError>) -> Self {
         let (tx, rx) = oneshot::channel();
-        let _ = tx.send(Ok(value));
+        let _ = tx.send(result);
         Commit(rx)
     }
 
@@ -150,6 +157,18 @@ impl<T> Commit<T> {
     pub async fn wait(self) -> Result<T, StoreError> {
         self.0.await.map_err(|_| StoreError::Unavailable)?
     }
+}
+
+/// A fresh `msg_id`: a UUID of version 7 (PROTOCOL.md D4), whose first
+/// bits are the time, so that the ids of new messages land at the end of
+/// the `msg_id` index instead of on a random page of it each.
+pub(crate) fn new_msg_id(ts: i64) -> Result<String, StoreError> {
+    let random = chat_proto::crypto::random_bytes::<10>()
+        .map_err(|e| StoreError::Db(format!("the system random source failed: {e}")))?;
+    let ms = u64::try_from(ts).unwrap_or(0);
+    Ok(uuid::Builder::from_unix_timestamp_millis(ms, &random)
+        .into_uuid()
+        .to_string())
 }
 
 /// The relay's durable state. Every write is committed (durable against a

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, ffi, params};
 use super::connection::{fk_means_no_user, is_constraint};
 use super::queries::{group, user_id};
 use crate::store::{
-    GroupRecord, KeyRecord, NewMessage, NewToken, StoreError, StoredMessage, UserId,
+    GroupRecord, KeyRecord, NewMessage, NewToken, StoreError, StoredMessage, UserId, new_msg_id,
 };
 
 pub(super) fn create_user(
@@ -174,18 +174,6 @@ pub(super) fn enqueue(conn: &Connection, msg: &NewMessage) -> Result<StoredMessa
         ts: msg.ts,
         envelope: msg.envelope.clone(),
     })
-}
-
-/// A fresh `msg_id`: a UUID of version 7 (PROTOCOL.md D4), whose first
-/// bits are the time, so that the ids of new messages land at the end of
-/// the `msg_id` index instead of on a random page of it each.
-fn new_msg_id(ts: i64) -> Result<String, StoreError> {
-    let random = chat_proto::crypto::random_bytes::<10>()
-        .map_err(|e| StoreError::Db(format!("the system random source failed: {e}")))?;
-    let ms = u64::try_from(ts).unwrap_or(0);
-    Ok(uuid::Builder::from_unix_timestamp_millis(ms, &random)
-        .into_uuid()
-        .to_string())
 }
 
 /// The recipient's stored messages and the sender's share of them, as
