@@ -384,14 +384,7 @@ async fn busctl_and_gdbus_drive_the_daemon() {
 async fn signals_reach_a_subscriber_without_the_text() {
     let w = World::new();
     let bus = Bus::start();
-    let alice_d = chatd_on(&bus, &w.dir.path().join("alice"), &w.server).await;
-    let mut alice = alice_d.client().await.unwrap();
-    wait_state(&mut alice, "connected").await;
-    alice
-        .ok("signup", json!({"username": "alice", "password": PASSWORD}))
-        .await
-        .unwrap();
-    alice.ok("subscribe", json!({})).await.unwrap();
+    let (_alice_d, mut alice) = alice_on(&bus, &w).await;
     let (mut bob_d, mut bob) = w.user("bob").await;
     let mut monitor = bus.monitor();
 
@@ -484,14 +477,7 @@ async fn signals_reach_a_subscriber_without_the_text() {
 async fn group_and_file_signals_name_the_group_and_carry_no_text() {
     let w = World::new();
     let bus = Bus::start();
-    let alice_d = chatd_on(&bus, &w.dir.path().join("alice"), &w.server).await;
-    let mut alice = alice_d.client().await.unwrap();
-    wait_state(&mut alice, "connected").await;
-    alice
-        .ok("signup", json!({"username": "alice", "password": PASSWORD}))
-        .await
-        .unwrap();
-    alice.ok("subscribe", json!({})).await.unwrap();
+    let (_alice_d, mut alice) = alice_on(&bus, &w).await;
     let (_bob_d, mut bob) = w.user("bob").await;
     let (_carol_d, _carol) = w.user("carol").await;
     // Groups, typing and transfers are extension kinds: named to be had.
@@ -578,6 +564,20 @@ async fn group_and_file_signals_name_the_group_and_carry_no_text() {
     }
 }
 
+/// alice's chatd on `bus`, signed up on `w`'s server, with a client
+/// subscribed to the v1 events.
+async fn alice_on(bus: &Bus, w: &World) -> (DaemonProcess, RpcClient) {
+    let alice_d = chatd_on(bus, &w.dir.path().join("alice"), &w.server).await;
+    let mut alice = alice_d.client().await.unwrap();
+    wait_state(&mut alice, "connected").await;
+    alice
+        .ok("signup", json!({"username": "alice", "password": PASSWORD}))
+        .await
+        .unwrap();
+    alice.ok("subscribe", json!({})).await.unwrap();
+    (alice_d, alice)
+}
+
 /// The next item of a zbus stream.
 async fn next<S: Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
     let item = std::future::poll_fn(|cx| Pin::new(&mut *stream).poll_next(cx));
@@ -638,14 +638,7 @@ async fn replayed(stream: &mut zbus::MessageStream) -> Vec<(String, u64, Option<
 async fn subscribe_replays_to_the_caller_and_focus_follows_the_caller() {
     let w = World::new();
     let bus = Bus::start();
-    let alice_d = chatd_on(&bus, &w.dir.path().join("alice"), &w.server).await;
-    let mut alice = alice_d.client().await.unwrap();
-    wait_state(&mut alice, "connected").await;
-    alice
-        .ok("signup", json!({"username": "alice", "password": PASSWORD}))
-        .await
-        .unwrap();
-    alice.ok("subscribe", json!({})).await.unwrap();
+    let (_alice_d, mut alice) = alice_on(&bus, &w).await;
     let (_bob_d, mut bob) = w.user("bob").await;
     for text in ["one", "two"] {
         bob.ok("send", json!({"to": "alice", "text": text}))
