@@ -2,7 +2,8 @@
 //! operations a daemon performs, and holds the policy (when to rotate, what
 //! to keep, what to refuse) in one place. It owns no state itself: every
 //! call takes the store, so the daemon can wrap a call and its own writes
-//! in one transaction. Sending and receiving are in `send.rs` and
+//! in one transaction (its only cache is of parsed keys, a pure function
+//! of the pins' text). Sending and receiving are in `send.rs` and
 //! `receive.rs`; this file has the engine, its limits and the pin
 //! operations.
 
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::E2eError;
 use crate::identity::{IdentityKey, PublicIdentity};
+use crate::keycache::ParsedKeys;
 use crate::pins::{KeyObservation, Pin, PinState, Verified};
 use crate::store::{E2eStore, RetiredKey};
 
@@ -50,6 +52,8 @@ pub struct Engine {
     pub(crate) me: String,
     pub(crate) identity: Arc<IdentityKey>,
     pub(crate) config: Config,
+    /// Pinned keys parsed once (shared by clones).
+    pub(crate) keys: ParsedKeys,
 }
 
 impl Engine {
@@ -59,6 +63,7 @@ impl Engine {
             me: me.into(),
             identity,
             config: Config::default(),
+            keys: ParsedKeys::default(),
         }
     }
 
@@ -81,6 +86,11 @@ impl Engine {
     /// The limits in force.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The key `pin` holds, parsed once per engine (see `keycache`).
+    pub(crate) fn pinned_key(&self, pin: &Pin) -> Result<PublicIdentity, E2eError> {
+        Ok(self.keys.get(&pin.public_pem)?)
     }
 
     /// Records the key the server reports for `user` (a `key` answer to

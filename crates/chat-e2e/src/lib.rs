@@ -107,6 +107,7 @@ mod error;
 pub mod file;
 pub mod group;
 pub mod identity;
+mod keycache;
 mod memory;
 pub mod payload;
 pub mod pins;

@@ -145,7 +145,7 @@ impl Engine {
         if pin.state == PinState::Changed {
             return Ok(pending(PendingReason::PeerKeyChanged, envelope.key_id()));
         }
-        let sender = pin.identity()?;
+        let sender = self.pinned_key(&pin)?;
         match envelope {
             Envelope::SessionKey(e) => self.receive_session_key(store, from, &sender, &e),
             Envelope::Msg(e) => self.receive_msg(store, from, &sender, &e, now_ms),
@@ -173,7 +173,9 @@ impl Engine {
         let Some(pin) = store.pin(&from)? else {
             return Ok(pending(PendingReason::UnknownPeer, &key_id));
         };
-        if pin.state == PinState::Changed || pin.identity()?.fingerprint() != sender_fingerprint {
+        if pin.state == PinState::Changed
+            || self.pinned_key(&pin)?.fingerprint() != sender_fingerprint
+        {
             return Ok(pending(PendingReason::PeerKeyChanged, &key_id));
         }
         if self.key_is_known(store, &from, &key_id)? {

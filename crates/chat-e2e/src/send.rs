@@ -195,7 +195,7 @@ impl Engine {
         if pin.state == PinState::Changed {
             return Err(E2eError::PeerKeyChanged(user.to_string()));
         }
-        Ok(pin.identity()?)
+        self.pinned_key(&pin)
     }
 
     /// Rotation rules: 1,000 messages, 24 h (or a clock that went back
