@@ -125,6 +125,21 @@ fn entries(dir: &Path) -> Vec<String> {
     names
 }
 
+/// The downloaded blob at `part` opens (every check passed) to the same
+/// bytes as the file that was uploaded from `spool`.
+async fn opens_to_the_original(
+    part: &Path,
+    job: &UploadJob,
+    digest: chat_e2e::file::BlobDigest,
+    spool: &Path,
+) {
+    let out = tempfile::tempdir().unwrap();
+    let path = download::open(part, &attachment(job, digest), out.path())
+        .await
+        .unwrap();
+    assert!(std::fs::read(path).unwrap() == std::fs::read(spool).unwrap());
+}
+
 fn tampered(r: Result<PathBuf, TransferError>) -> FileError {
     match r {
         Err(TransferError::Tampered(e)) => e,
@@ -211,11 +226,7 @@ async fn an_upload_cut_at_30_percent_resumes_from_the_servers_offset() {
 
     let part = dir.path().join("file.part");
     fetch(&b, &job.blob, total, &part, |_, _| {}).await.unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let path = download::open(&part, &attachment(&job, digest), out.path())
-        .await
-        .unwrap();
-    assert!(std::fs::read(path).unwrap() == std::fs::read(&spool).unwrap());
+    opens_to_the_original(&part, &job, digest, &spool).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -249,11 +260,7 @@ async fn two_sessions_uploading_one_blob_follow_the_servers_offset() {
     fetch(&one, &job.blob, blob_len(job.size), &part, |_, _| {})
         .await
         .unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let path = download::open(&part, &attachment(&job, a), out.path())
-        .await
-        .unwrap();
-    assert!(std::fs::read(path).unwrap() == std::fs::read(&spool).unwrap());
+    opens_to_the_original(&part, &job, a, &spool).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -295,11 +302,7 @@ async fn a_download_cut_at_30_percent_resumes_from_the_part_file() {
         .unwrap();
     assert_eq!(calls[0], have);
     assert_eq!(calls[1], (have + 512 * 1024).min(total));
-    let out = tempfile::tempdir().unwrap();
-    let path = download::open(&part, &attachment(&job, digest), out.path())
-        .await
-        .unwrap();
-    assert!(std::fs::read(path).unwrap() == std::fs::read(&spool).unwrap());
+    opens_to_the_original(&part, &job, digest, &spool).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
