@@ -4,8 +4,12 @@
 //!
 //! Presence goes to watchers only (PROTOCOL.md §1.4), and only on the
 //! transitions that matter: a user's first session up, last session down.
+//! In a cluster (`crate::cluster`) "first" and "last" count the sessions
+//! on other nodes too: the set of users online elsewhere lives under the
+//! same lock as this node's sessions, so a local login and a refresh of
+//! that set can never both announce (or both miss) one transition.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chat_proto::ServerMessage;
@@ -62,6 +66,14 @@ struct Inner {
     sessions: BTreeMap<String, Vec<ConnHandle>>,
     watchers: HashMap<String, HashMap<ConnId, ConnHandle>>,
     watching: HashMap<ConnId, HashSet<String>>,
+    /// Users with a session on another node (always empty on one node).
+    elsewhere: BTreeSet<String>,
+}
+
+impl Inner {
+    fn online(&self, user: &str) -> bool {
+        self.sessions.contains_key(user) || self.elsewhere.contains(user)
+    }
 }
 
 /// The in-process router of a single-node server.
@@ -101,34 +113,107 @@ fn presence(user: &str, online: bool) -> ServerMessage {
     }
 }
 
-impl Router for LocalRouter {
-    fn session_up(&self, user: &str, conn: &ConnHandle) {
+impl LocalRouter {
+    /// Adds the session; returns whether it is the user's first on this
+    /// node (the cluster then records and announces it).
+    pub(crate) fn add_session(&self, user: &str, conn: &ConnHandle) -> bool {
         let mut inner = self.lock();
+        let was_online = inner.online(user);
         let list = inner.sessions.entry(user.to_string()).or_default();
         let first = list.is_empty();
         list.push(conn.clone());
-        if first {
+        if !was_online {
             tell_watchers(&inner, user, &presence(user, true));
         }
+        first
     }
 
-    fn session_down(&self, user: &str, conn: ConnId) {
+    /// Removes the session; returns whether it was the user's last on this
+    /// node.
+    pub(crate) fn remove_session(&self, user: &str, conn: ConnId) -> bool {
         let mut inner = self.lock();
         let Some(list) = inner.sessions.get_mut(user) else {
-            return;
+            return false;
         };
         let before = list.len();
         list.retain(|c| c.id != conn);
-        if list.is_empty() {
-            inner.sessions.remove(user);
-            if before > 0 {
-                tell_watchers(&inner, user, &presence(user, false));
+        if !list.is_empty() || before == 0 {
+            return false;
+        }
+        inner.sessions.remove(user);
+        if !inner.online(user) {
+            tell_watchers(&inner, user, &presence(user, false));
+        }
+        true
+    }
+
+    /// Replaces the set of users online on other nodes, telling watchers of
+    /// every user whose state (counting this node's sessions) changed.
+    pub(crate) fn set_elsewhere(&self, users: BTreeSet<String>) {
+        let mut inner = self.lock();
+        let old = std::mem::replace(&mut inner.elsewhere, users);
+        for user in old.symmetric_difference(&inner.elsewhere) {
+            if !inner.sessions.contains_key(user) {
+                let online = inner.elsewhere.contains(user);
+                tell_watchers(&inner, user, &presence(user, online));
             }
         }
     }
 
+    /// Whether `user` is online on another node, as last refreshed.
+    pub(crate) fn is_elsewhere(&self, user: &str) -> bool {
+        self.lock().elsewhere.contains(user)
+    }
+
+    /// Users with a session on this node, each with their connections.
+    pub(crate) fn local_sessions(&self) -> Vec<(String, Vec<ConnId>)> {
+        self.lock()
+            .sessions
+            .iter()
+            .map(|(u, list)| (u.clone(), list.iter().map(|c| c.id).collect()))
+            .collect()
+    }
+
+    /// Wakes the delivery loop of every session on this node (the slow
+    /// poll that makes up for lost wake-ups).
+    pub(crate) fn wake_all(&self) {
+        let inner = self.lock();
+        for conn in inner.sessions.values().flatten() {
+            conn.mail.notify_one();
+        }
+    }
+
+    /// Tells `user`'s watchers on this node that their key changed.
+    pub(crate) fn tell_key_changed(&self, user: &str, fingerprint: &str) {
+        let inner = self.lock();
+        let msg = ServerMessage::KeyChanged {
+            username: user.to_string(),
+            fingerprint: fingerprint.to_string(),
+        };
+        tell_watchers(&inner, user, &msg);
+    }
+}
+
+/// The first `limit` names in `names` after `start` that begin with `prefix`.
+fn names_in<'a>(
+    names: impl Iterator<Item = &'a String>,
+    prefix: &str,
+    limit: usize,
+) -> impl Iterator<Item = &'a String> {
+    names.take_while(move |n| n.starts_with(prefix)).take(limit)
+}
+
+impl Router for LocalRouter {
+    fn session_up(&self, user: &str, conn: &ConnHandle) {
+        self.add_session(user, conn);
+    }
+
+    fn session_down(&self, user: &str, conn: ConnId) {
+        self.remove_session(user, conn);
+    }
+
     fn is_online(&self, user: &str) -> bool {
-        self.lock().sessions.contains_key(user)
+        self.lock().online(user)
     }
 
     fn online_users(&self, prefix: &str, after: Option<&str>, limit: usize) -> Vec<String> {
@@ -137,11 +222,20 @@ impl Router for LocalRouter {
             Some(a) if a >= prefix => std::ops::Bound::Excluded(a.to_string()),
             _ => std::ops::Bound::Included(prefix.to_string()),
         };
-        inner
-            .sessions
-            .range((start, std::ops::Bound::Unbounded))
-            .map(|(name, _)| name)
-            .take_while(|name| name.starts_with(prefix))
+        let range = (start, std::ops::Bound::Unbounded);
+        let here = names_in(
+            inner
+                .sessions
+                .range::<String, _>(range.clone())
+                .map(|(n, _)| n),
+            prefix,
+            limit,
+        );
+        // The first `limit` of the union are among the first `limit` of each.
+        let there = names_in(inner.elsewhere.range::<String, _>(range), prefix, limit);
+        here.chain(there)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
             .take(limit)
             .cloned()
             .collect()
@@ -217,12 +311,7 @@ impl Router for LocalRouter {
     }
 
     fn key_changed(&self, user: &str, fingerprint: &str) {
-        let inner = self.lock();
-        let msg = ServerMessage::KeyChanged {
-            username: user.to_string(),
-            fingerprint: fingerprint.to_string(),
-        };
-        tell_watchers(&inner, user, &msg);
+        self.tell_key_changed(user, fingerprint);
     }
 
     fn end_sessions(&self, user: &str, except: ConnId, reason: &str) {
