@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::StoreLocation;
+use crate::cluster::{BusOptions, BusUrl};
 use crate::config::{Config, FilesConfig, ThrottleConfig};
 
 /// SecureChat relay server: accounts, presence, store-and-forward of
@@ -73,6 +74,26 @@ pub struct RunArgs {
         hide_env_values = true
     )]
     pub store: StoreLocation,
+    /// Join a cluster of nodes through this NATS server, nats://HOST:PORT
+    /// (needs a postgres:// --store shared by every node). NATS carries
+    /// only wake-ups; the node keeps working, at --bus-poll-secs speed,
+    /// while NATS is down.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "CHAT_SERVER_BUS",
+        hide_env_values = true
+    )]
+    pub bus: Option<BusUrl>,
+    /// With --bus: seconds between polls of logged-in users' mailboxes and
+    /// of the cluster's sessions table, the most a lost wake-up delays a
+    /// delivery or a presence change.
+    #[arg(long, value_name = "SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub bus_poll_secs: u64,
+    /// With --bus: a node that has not heartbeaten for this many seconds is
+    /// taken for dead; its sessions are removed and its users go offline.
+    #[arg(long, value_name = "SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(3..=3600))]
+    pub node_timeout_secs: u64,
     /// Use this private key (PEM, PKCS#1 or PKCS#8) instead of
     /// <data-dir>/server_privkey.pem.
     #[arg(long, value_name = "PEM", env = "CHAT_SERVER_KEY")]
@@ -176,6 +197,15 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
+    /// How this node joins a cluster, if `--bus` was given.
+    pub fn bus_options(&self) -> Option<BusOptions> {
+        self.bus.clone().map(|url| BusOptions {
+            url,
+            poll: Duration::from_secs(self.bus_poll_secs),
+            node_timeout: Duration::from_secs(self.node_timeout_secs),
+        })
+    }
+
     /// The server configuration these options describe.
     pub fn config(&self) -> Config {
         let defaults = Config::default();

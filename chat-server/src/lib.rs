@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod blobs;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod connection;
 pub mod context;
@@ -48,6 +49,9 @@ pub struct Options {
     pub plaintext: bool,
     /// Where the durable state lives.
     pub store: StoreLocation,
+    /// The bus to other nodes (`--bus`; needs a PostgreSQL store); `None`
+    /// for a single node.
+    pub bus: Option<cluster::BusOptions>,
     /// Limits, timeouts and costs.
     pub config: Config,
 }
@@ -142,6 +146,12 @@ pub async fn start(opts: Options) -> anyhow::Result<Running> {
         );
     }
     check_files(&opts.config)?;
+    if opts.bus.is_some() && opts.store == StoreLocation::Sqlite {
+        bail!(
+            "--bus needs --store postgres://...: the nodes of a cluster share one PostgreSQL \
+             database; drop --bus to run a single node on SQLite"
+        );
+    }
     let (data_dir, key_path) = (opts.data_dir.clone(), opts.key.clone());
     let (key, source) =
         tokio::task::spawn_blocking(move || keys::load_or_create(&data_dir, key_path.as_deref()))
@@ -159,13 +169,15 @@ pub async fn start(opts: Options) -> anyhow::Result<Running> {
         tracing::warn!("{warning}");
     }
     let key = Arc::new(key);
+    let shutdown = CancellationToken::new();
     match opts.store.clone() {
         StoreLocation::Sqlite => {
             let db_path = opts.data_dir.join(DB_FILE);
             let store = tokio::task::spawn_blocking(move || store::SqliteStore::open(&db_path))
                 .await
                 .context("store opening task failed")??;
-            launch(opts, key, store).await
+            let router: Arc<dyn router::Router> = Arc::new(router::LocalRouter::new());
+            launch(opts, key, store, router, shutdown).await
         }
         StoreLocation::Postgres(url) => {
             let store = store::PostgresStore::connect(&url).await.context(
@@ -173,7 +185,15 @@ pub async fn start(opts: Options) -> anyhow::Result<Running> {
                  database exists and that PostgreSQL accepts this user",
             )?;
             tracing::info!("using the PostgreSQL store");
-            launch(opts, key, store).await
+            let router: Arc<dyn router::Router> = match &opts.bus {
+                None => Arc::new(router::LocalRouter::new()),
+                // The cluster's tasks stop with the server; the node then
+                // leaves the sessions table (best effort: else it is reaped).
+                Some(bus) => {
+                    cluster::ClusterRouter::start(bus, &url, shutdown.child_token()).await?
+                }
+            };
+            launch(opts, key, store, router, shutdown).await
         }
     }
 }
@@ -184,6 +204,8 @@ async fn launch<S: store::Store>(
     opts: Options,
     key: Arc<keys::ServerKey>,
     store: S,
+    router: Arc<dyn router::Router>,
+    shutdown: CancellationToken,
 ) -> anyhow::Result<Running> {
     let (config, key2) = (opts.config.clone(), key.clone());
     let data_dir = opts.data_dir.clone();
@@ -194,7 +216,6 @@ async fn launch<S: store::Store>(
                 data_dir.display()
             )
         })?;
-        let router: Arc<dyn router::Router> = Arc::new(router::LocalRouter::new());
         Ok(Arc::new(context::Shared::new(
             config,
             store,
@@ -217,7 +238,6 @@ async fn launch<S: store::Store>(
         )
     })?;
     let addr = listener.local_addr()?;
-    let shutdown = CancellationToken::new();
     let task = tokio::spawn(server::run(listener, shared, tls, shutdown.clone()));
     Ok(Running {
         addr,

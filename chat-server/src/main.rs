@@ -54,6 +54,7 @@ fn serve(cli: Cli) -> anyhow::Result<()> {
         key: cli.run.key.clone(),
         plaintext: cli.run.plaintext,
         store: cli.run.store.clone(),
+        bus: cli.run.bus_options(),
         config: cli.run.config(),
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

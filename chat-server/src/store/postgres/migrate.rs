@@ -14,10 +14,16 @@ pub(super) struct Migration {
 }
 
 /// Every migration, in order. Append only: a shipped file never changes.
-pub(super) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../migrations/postgres/0001_init.sql"),
-}];
+pub(super) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("../migrations/postgres/0002_cluster.sql"),
+    },
+];
 
 /// Key of the advisory lock taken while migrating ("chatmigr").
 const LOCK_KEY: i64 = 0x6368_6174_6d69_6772;
