@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_chat_server_global_optspecs
-    string join \n listen= data-dir= store= key= plaintext bcrypt-cost= max-frame= max-frame-pre-auth= max-connections= backlog= idle-timeout= login-timeout= write-timeout= mailbox-limit= mailbox-per-sender= max-watch= ephemeral-per-second= cpu-workers= cpu-queue= cpu-per-source= throttle-per-source= throttle-per-account-source= throttle-per-account= signups-per-source= message-ttl-days= max-blob= max-piece= blob-quota= max-uploads= upload-ttl-secs= blob-ttl-secs= blob-sweep-secs= h/help V/version
+    string join \n listen= data-dir= store= bus= bus-poll-secs= node-timeout-secs= key= plaintext bcrypt-cost= max-frame= max-frame-pre-auth= max-connections= backlog= idle-timeout= login-timeout= write-timeout= mailbox-limit= mailbox-per-sender= max-watch= ephemeral-per-second= cpu-workers= cpu-queue= cpu-per-source= throttle-per-source= throttle-per-account-source= throttle-per-account= signups-per-source= message-ttl-days= max-blob= max-piece= blob-quota= max-uploads= upload-ttl-secs= blob-ttl-secs= blob-sweep-secs= h/help V/version
 end
 
 function __fish_chat_server_needs_command
@@ -27,6 +27,9 @@ end
 complete -c chat-server -n "__fish_chat_server_needs_command" -l listen -d 'Address and port to listen on' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l data-dir -d 'Where the database and the generated key live [default: $STATE_DIRECTORY, else the XDG data directory, e.g. ~/.local/share/chat-server]' -r -F
 complete -c chat-server -n "__fish_chat_server_needs_command" -l store -d 'Where accounts, keys, tokens and mailboxes live: `sqlite` (a file in the data directory) or a PostgreSQL database, postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (the server key and blobs stay in the data directory). Put a URL with a password in the environment, not on the command line' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l bus -d 'Join a cluster of nodes through this NATS server, nats://HOST:PORT (needs a postgres:// --store shared by every node). NATS carries only wake-ups; the node keeps working, at --bus-poll-secs speed, while NATS is down' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l bus-poll-secs -d 'With --bus: seconds between polls of logged-in users\' mailboxes and of the cluster\'s sessions table, the most a lost wake-up delays a delivery or a presence change' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l node-timeout-secs -d 'With --bus: a node that has not heartbeaten for this many seconds is taken for dead; its sessions are removed and its users go offline' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l key -d 'Use this private key (PEM, PKCS#1 or PKCS#8) instead of <data-dir>/server_privkey.pem' -r -F
 complete -c chat-server -n "__fish_chat_server_needs_command" -l bcrypt-cost -d 'bcrypt cost for new password hashes (4 to 31). Lower it only for tests' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l max-frame -d 'Largest frame after login, in bytes' -r

@@ -101,6 +101,7 @@ if has chat-notify; then
 fi
 if has chat-server; then
     put_unit 0644 "$here/systemd/system/chat-server.service" "$SYSTEMD_SYSTEM_DIR"
+    put_unit 0644 "$here/systemd/system/chat-server-node.service" "$SYSTEMD_SYSTEM_DIR"
 fi
 if [ -f "$here/dbus/org.securechat.Chatd1.service" ]; then
     put_unit 0644 "$here/dbus/org.securechat.Chatd1.service" "$DBUS_SERVICES_DIR"

@@ -105,6 +105,7 @@ fn install_lays_out_every_file_under_destdir() {
     let out = install(&target, Path::new("/usr"), Some(&dest));
     assert!(out.status.success(), "{}", text(&out));
     let mut expected: Vec<String> = vec![
+        "usr/lib/systemd/system/chat-server-node.service".into(),
         "usr/lib/systemd/system/chat-server.service".into(),
         "usr/share/applications/chat-gui.desktop".into(),
         "usr/share/systemd/user/chat-notify.service".into(),
@@ -221,7 +222,8 @@ fn systemd_analyze_verify_accepts_every_unit_silently() {
     let out = run(
         Command::new("systemd-analyze")
             .args(["--man=no", "verify"])
-            .arg(prefix.join("lib/systemd/system/chat-server.service")),
+            .arg(prefix.join("lib/systemd/system/chat-server.service"))
+            .arg(prefix.join("lib/systemd/system/chat-server-node.service")),
         "systemd",
     );
     assert!(
