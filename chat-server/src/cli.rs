@@ -44,6 +44,54 @@ pub enum Command {
         #[arg(long, value_name = "PEM")]
         key: Option<PathBuf>,
     },
+    /// Copy a single-node installation from its SQLite file into an empty
+    /// PostgreSQL database: accounts, identity keys, session tokens, queued
+    /// messages, groups and blob metadata, in one transaction (all or
+    /// nothing). Stop the server first. Blob bytes and the server key stay
+    /// in the data directory: start the server on PostgreSQL with the same
+    /// --data-dir.
+    Migrate {
+        /// The stopped server's database, sqlite:PATH (e.g.
+        /// sqlite:/var/lib/chat-server/chat-server.db). Read only; refused
+        /// while any process has it open.
+        #[arg(long, value_name = "sqlite:PATH", value_parser = parse_sqlite_source)]
+        from: PathBuf,
+        /// The PostgreSQL database to fill,
+        /// postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE; its schema is
+        /// created if missing. Put a URL with a password in the environment.
+        #[arg(
+            long,
+            value_name = "URL",
+            env = "CHAT_SERVER_STORE",
+            hide_env_values = true,
+            value_parser = parse_postgres_target
+        )]
+        to: String,
+        /// Empty the target first (in the same transaction) instead of
+        /// refusing a target that already holds data.
+        #[arg(long)]
+        overwrite: bool,
+    },
+}
+
+/// `sqlite:PATH` (also `sqlite://PATH`) to the path.
+fn parse_sqlite_source(s: &str) -> Result<PathBuf, String> {
+    let path = s
+        .strip_prefix("sqlite:")
+        .map(|p| p.strip_prefix("//").unwrap_or(p))
+        .ok_or("expected sqlite:PATH, e.g. sqlite:/var/lib/chat-server/chat-server.db")?;
+    if path.is_empty() {
+        return Err("expected sqlite:PATH with a path after the colon".to_owned());
+    }
+    Ok(PathBuf::from(path))
+}
+
+/// A `postgres://` URL, checked as `--store` checks it.
+fn parse_postgres_target(s: &str) -> Result<String, String> {
+    match s.parse::<StoreLocation>() {
+        Ok(StoreLocation::Postgres(url)) => Ok(url),
+        _ => Err("expected a postgres://USER@HOST:PORT/DATABASE URL".to_owned()),
+    }
 }
 
 /// Options of the running server.

@@ -17,6 +17,7 @@ mod delivery;
 pub mod handlers;
 pub mod keys;
 pub mod logs;
+pub mod migrate;
 mod purge;
 pub mod router;
 pub mod server;

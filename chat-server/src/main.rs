@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chat_server::cli::{Cli, Command, data_dir};
 use chat_server::keys;
+use chat_server::migrate::MigrateOptions;
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -20,6 +21,15 @@ fn main() -> ExitCode {
         .init();
     let result = match cli.command {
         Some(Command::Fingerprint { data_dir: dir, key }) => fingerprint(dir, key),
+        Some(Command::Migrate {
+            from,
+            to,
+            overwrite,
+        }) => migrate(MigrateOptions {
+            from,
+            to,
+            overwrite,
+        }),
         None => serve(cli),
     };
     match result {
@@ -42,6 +52,13 @@ fn fingerprint(
             .join(keys::DEFAULT_KEY_FILE),
     };
     println!("{}", keys::fingerprint_of_file(&path)?);
+    Ok(())
+}
+
+fn migrate(opts: MigrateOptions) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let summary = runtime.block_on(chat_server::migrate::run(&opts))?;
+    println!("{summary}");
     Ok(())
 }
 

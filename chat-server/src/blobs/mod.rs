@@ -13,7 +13,7 @@ mod disk;
 mod id;
 mod locks;
 
-pub use disk::DiskBlobs;
+pub use disk::{BLOB_DIR, DiskBlobs};
 pub use id::BlobId;
 pub use locks::BlobLocks;
 

@@ -100,6 +100,12 @@ impl SqliteStore {
         self.writer.stats()
     }
 
+    /// The newest schema version this build applies (`chat-server
+    /// migrate` reads files up to this version and refuses newer ones).
+    pub fn schema_version() -> i64 {
+        migrate::latest()
+    }
+
     async fn read<T, F>(&self, read: F) -> Result<T, StoreError>
     where
         T: Send + 'static,

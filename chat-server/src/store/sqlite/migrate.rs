@@ -37,7 +37,6 @@ pub(super) fn apply(conn: &mut Connection, now_ms: i64) -> Result<(), StoreError
 }
 
 /// The newest version this build knows.
-#[cfg(test)]
 pub(super) fn latest() -> i64 {
     sqlite_support::latest(MIGRATIONS)
 }
