@@ -22,6 +22,7 @@ pub mod inbound;
 mod notices;
 pub mod outbound;
 pub mod peers;
+mod runs;
 pub mod typing;
 mod unstored;
 

@@ -4,6 +4,9 @@
 //! envelopes and only then removes the item. A crash between the server's
 //! `sent` and the removal sends the message again; the recipient drops the
 //! copy by its payload id, so nothing is lost and nothing is shown twice.
+//! Consecutive one-to-one items leave as a run ([`super::runs`]): one
+//! commit for their sequence numbers, one `send_multi`, one commit for
+//! their removal, instead of three commits each.
 //!
 //! This module owns the outbox: appending to it ([`queue`]), the kick that
 //! wakes the pipeline ([`Outbox`]), and the rules for what may leave.
@@ -18,6 +21,7 @@ use chatd_api::{ConnectionState, EventBody, MessageStatus};
 use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 
+use super::runs::Step;
 use super::{Core, CoreError};
 use crate::link::LinkError;
 use crate::store::{OutboxItem, StoreError, Tx};
@@ -108,6 +112,7 @@ pub fn queue(
 }
 
 /// What became of one item.
+#[derive(Clone)]
 pub(crate) enum Fate {
     /// Sent: remove it.
     Sent,
@@ -169,12 +174,36 @@ async fn drain(core: &Core) -> Pass {
     let mut waiting: HashSet<String> = HashSet::new();
     // Batches already handled in this pass (their items leave together).
     let mut batches_done: HashSet<String> = HashSet::new();
+    // Items up to this index were handled by a run.
+    let mut ran_until = 0;
     for (n, (id, item)) in items.iter().enumerate() {
-        if waiting.contains(&item.peer) {
+        if n < ran_until || waiting.contains(&item.peer) {
             continue;
         }
         let fates = match &item.batch {
-            None => vec![(*id, item, send_one(core, item).await)],
+            None => {
+                // This item and the one-to-one items right after it.
+                let run: Vec<(i64, &OutboxItem)> = items[n..]
+                    .iter()
+                    .take_while(|(_, i)| i.batch.is_none())
+                    .take(super::runs::MAX_RUN)
+                    .filter(|(_, i)| !waiting.contains(&i.peer))
+                    .map(|(id, i)| (*id, i))
+                    .collect();
+                if run.len() < 2 {
+                    vec![(*id, item, send_one(core, item).await)]
+                } else {
+                    ran_until = n + items[n..]
+                        .iter()
+                        .take_while(|(_, i)| i.batch.is_none())
+                        .take(super::runs::MAX_RUN)
+                        .count();
+                    match send_direct_run(core, &run, &mut waiting).await {
+                        Some(fates) => fates,
+                        None => return Pass::Done,
+                    }
+                }
+            }
             Some(batch) => {
                 if !batches_done.insert(batch.clone()) {
                     continue;
@@ -220,44 +249,89 @@ async fn drain(core: &Core) -> Pass {
     }
 }
 
+/// A run of one-to-one items sent together ([`super::runs`]), then the
+/// items it left alone one by one; the fates still to apply (a run
+/// removes what it sent itself). `None` when the link went away.
+async fn send_direct_run<'a>(
+    core: &Core,
+    run: &[(i64, &'a OutboxItem)],
+    waiting: &mut HashSet<String>,
+) -> Option<Vec<(i64, &'a OutboxItem, Fate)>> {
+    let mut one_by_one = Vec::new();
+    for (&(id, item), step) in run.iter().zip(super::runs::send_run(core, run).await) {
+        match step {
+            Step::Done => {}
+            Step::Later => {
+                waiting.insert(item.peer.clone());
+            }
+            Step::Offline => return None,
+            Step::Untouched => one_by_one.push((id, item)),
+        }
+    }
+    let mut fates = Vec::new();
+    for (id, item) in one_by_one {
+        if waiting.contains(&item.peer) {
+            continue;
+        }
+        let fate = send_one(core, item).await;
+        let offline = matches!(fate, Fate::Offline);
+        if matches!(fate, Fate::Later) {
+            waiting.insert(item.peer.clone());
+        }
+        fates.push((id, item, fate));
+        if offline {
+            break;
+        }
+    }
+    Some(fates)
+}
+
 async fn finish(core: &Core, id: i64, item: &OutboxItem, status: MessageStatus) {
-    let message_id = item.message_id.clone();
-    let member = item.peer.clone();
-    let fanned_out = item.batch.is_some();
+    let item = item.clone();
     let now = now_ms();
     let result = core
         .db()
-        .call(move |tx| {
-            tx.outbox_remove(id)?;
-            let mut events = Vec::new();
-            if fanned_out {
-                // One member's copy of a group message: its receipt, and
-                // the aggregate.
-                if let Some(mid) = message_id
-                    && tx.group_receipt_set(&mid, &member, status)?
-                {
-                    events.push(tx.append_event(&group_receipt(tx, &mid, &member)?, now)?);
-                }
-                return Ok(events);
-            }
-            if let Some(mid) = message_id
-                && tx.set_status(&mid, status)?
-            {
-                let body = EventBody::Receipt {
-                    id: mid,
-                    status,
-                    user: None,
-                    receipts: None,
-                };
-                events.push(tx.append_event(&body, now)?);
-            }
-            Ok(events)
-        })
+        .call(move |tx| finish_in(tx, id, &item, status, now))
         .await;
     match result {
         Ok(events) => core.hub().announce(events),
         Err(e) => tracing::error!(error = %e, "cannot update the outbox"),
     }
+}
+
+/// Removes a sent (or failed) item and moves its message's status,
+/// inside the caller's transaction; the events to announce once committed.
+pub(crate) fn finish_in(
+    tx: &mut Tx<'_>,
+    id: i64,
+    item: &OutboxItem,
+    status: MessageStatus,
+    now: i64,
+) -> Result<Vec<chatd_api::Event>, StoreError> {
+    tx.outbox_remove(id)?;
+    let mut events = Vec::new();
+    if item.batch.is_some() {
+        // One member's copy of a group message: its receipt, and the
+        // aggregate.
+        if let Some(mid) = &item.message_id
+            && tx.group_receipt_set(mid, &item.peer, status)?
+        {
+            events.push(tx.append_event(&group_receipt(tx, mid, &item.peer)?, now)?);
+        }
+        return Ok(events);
+    }
+    if let Some(mid) = &item.message_id
+        && tx.set_status(mid, status)?
+    {
+        let body = EventBody::Receipt {
+            id: mid.clone(),
+            status,
+            user: None,
+            receipts: None,
+        };
+        events.push(tx.append_event(&body, now)?);
+    }
+    Ok(events)
 }
 
 /// The `receipt` event of a group message after `member`'s status moved:

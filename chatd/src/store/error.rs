@@ -2,7 +2,7 @@
 //! message says what went wrong and what to do about it.
 
 /// Why a store operation failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// SQLite failed: I/O, a full disk, a file locked by another program,
     /// a damaged file.

@@ -33,7 +33,7 @@ mod tests;
 
 use std::path::Path;
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::Connection;
 
 pub use db::Db;
 pub use error::StoreError;
@@ -50,10 +50,13 @@ pub struct Store {
     conn: Connection,
 }
 
-/// One open transaction. Every method of the store lives here, so that a
-/// caller composes several of them atomically.
+/// One transaction, as its jobs see it. Every method of the store lives
+/// here, so that a caller composes several of them atomically. It is a
+/// savepoint inside the database thread's batch transaction (see
+/// [`db`](self::db)), so its writes are kept or undone as one, whatever
+/// the other jobs of the batch do.
 pub struct Tx<'a> {
-    tx: rusqlite::Transaction<'a>,
+    tx: rusqlite::Savepoint<'a>,
 }
 
 impl std::fmt::Debug for Store {
@@ -89,20 +92,77 @@ impl Store {
         &mut self,
         f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
-        // IMMEDIATE takes the write lock up front: a transaction that reads
-        // and then writes cannot fail half-way on a lock held elsewhere.
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?;
-        let mut tx = Tx { tx };
-        let value = f(&mut tx)?;
-        tx.tx.commit().map_err(|e| match StoreError::from(e) {
-            StoreError::Db(e) => {
-                StoreError::Db(format!("cannot commit to the local database: {e}"))
+        self.begin()?;
+        match self.in_savepoint(f) {
+            Ok(value) => {
+                self.commit()?;
+                Ok(value)
             }
-            full_or_read_only => full_or_read_only,
-        })?;
+            Err(e) => {
+                self.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    /// Opens a transaction that several jobs then share, each in a
+    /// savepoint ([`Store::in_savepoint`]), until [`Store::commit`].
+    /// IMMEDIATE takes the write lock up front: a transaction that reads
+    /// and then writes cannot fail half-way on a lock held elsewhere.
+    pub(crate) fn begin(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(StoreError::from)
+    }
+
+    /// Runs `f` in a savepoint of the open transaction: its writes stay
+    /// (until the transaction ends) when it returns `Ok`, and are undone
+    /// when it returns `Err` or panics.
+    pub(crate) fn in_savepoint<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let sp = self.conn.savepoint().map_err(StoreError::from)?;
+        let mut tx = Tx { tx: sp };
+        // On `Err` (or a panic) the savepoint is dropped: rolled back.
+        let value = f(&mut tx)?;
+        tx.tx.commit().map_err(StoreError::from)?;
         Ok(value)
+    }
+
+    /// Commits the open transaction (with the fsync `synchronous=FULL`
+    /// asks for); on failure it is rolled back and nothing of it stays.
+    pub(crate) fn commit(&mut self) -> Result<(), StoreError> {
+        match self.conn.execute_batch("COMMIT") {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.rollback();
+                Err(match StoreError::from(e) {
+                    StoreError::Db(e) => {
+                        StoreError::Db(format!("cannot commit to the local database: {e}"))
+                    }
+                    full_or_read_only => full_or_read_only,
+                })
+            }
+        }
+    }
+
+    /// Whether a transaction is open (SQLite ends one itself after some
+    /// errors).
+    pub(crate) fn in_transaction(&self) -> bool {
+        !self.conn.is_autocommit()
+    }
+
+    /// Rows inserted, updated or deleted since the connection opened (a
+    /// job that leaves it unchanged only read).
+    pub(crate) fn total_changes(&self) -> u64 {
+        self.conn.total_changes()
+    }
+
+    /// Ends the open transaction without keeping anything of it.
+    pub(crate) fn rollback(&mut self) {
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
     }
 }

@@ -28,6 +28,10 @@ pub struct Cli {
     /// this executable, built with cargo if missing].
     #[arg(long, value_name = "PATH", global = true)]
     pub server_bin: Option<PathBuf>,
+    /// The chatd binary the `e2e` scenario starts [default: `chatd` next
+    /// to this executable, built with cargo if missing].
+    #[arg(long, value_name = "PATH", global = true)]
+    pub chatd_bin: Option<PathBuf>,
     /// Make every scenario tiny (seconds): for tests and smoke checks.
     #[arg(long, global = true)]
     pub quick: bool,
@@ -60,6 +64,10 @@ pub enum Scenario {
     LoginStorm(LoginStormArgs),
     /// Users watching others while those log in at once.
     Presence(PresenceArgs),
+    /// Two real chatd daemons through the server: `send` on one to the
+    /// `message` event on the other, steady state and the first message
+    /// of fresh conversations, with the daemons' CPU and memory.
+    E2e(E2eArgs),
     /// Every scenario above with its defaults, on one server (login-storm
     /// on its own, at cost 12).
     All,
@@ -75,6 +83,7 @@ impl Scenario {
             Scenario::ReconnectStorm(_) => "reconnect-storm",
             Scenario::LoginStorm(_) => "login-storm",
             Scenario::Presence(_) => "presence",
+            Scenario::E2e(_) => "e2e",
             Scenario::All => "all",
         }
     }
@@ -158,4 +167,36 @@ pub struct PresenceArgs {
     /// Users each watcher watches [default: 20; quick: 5].
     #[arg(long)]
     pub watch: Option<usize>,
+}
+
+/// Knobs of `e2e`.
+#[derive(Debug, Clone, Args)]
+pub struct E2eArgs {
+    /// Daemons started and signed up; the first message is measured on
+    /// every pair of them, steady state on the first two [default: 5
+    /// (10 conversations); quick: 2].
+    #[arg(long)]
+    pub daemons: Option<usize>,
+    /// Closed-loop windows: messages in flight from `send` to the
+    /// recipient's `message` event [default: 1,16; quick: 1,4].
+    #[arg(long, value_delimiter = ',')]
+    pub windows: Option<Vec<usize>>,
+    /// Open-loop rates, messages per second [default: 100,300,1000;
+    /// quick: 20,50].
+    #[arg(long, value_delimiter = ',')]
+    pub rates: Option<Vec<u64>>,
+    /// Seconds each steady-state phase runs [default: 8; quick: 1].
+    #[arg(long)]
+    pub duration: Option<f64>,
+    /// Bytes of each message's text.
+    #[arg(long, default_value_t = 200)]
+    pub text_bytes: usize,
+    /// Local-API connections to the sender's daemon the sends are spread
+    /// over (chatd answers one connection's requests in order).
+    #[arg(long, default_value_t = 4)]
+    pub connections: usize,
+    /// After a phase, how long the wait for accepted messages may go on
+    /// without any arriving before the missing ones count as lost.
+    #[arg(long, default_value_t = 30.0)]
+    pub drain_timeout: f64,
 }

@@ -3,11 +3,14 @@
 //! the numbers in docs/BENCHMARKS.md measure the server and not a client
 //! library. It starts a server in a temp dir (or targets one), creates
 //! accounts once per run, runs the scenarios of issue 14 and prints a
-//! Markdown table per scenario plus a JSON file.
+//! Markdown table per scenario plus a JSON file. One scenario, `e2e`,
+//! measures through real chatd daemons instead, over their local API.
 
 pub mod accounts;
 pub mod cli;
+pub mod daemons;
 pub mod held;
+pub mod local;
 pub mod procstat;
 pub mod report;
 pub mod scenarios;

@@ -83,6 +83,15 @@ impl Target {
         }
     }
 
+    /// Its key's fingerprint, for daemons to pin (unknown for a server
+    /// given with --server: daemons then trust it on first use).
+    pub fn fingerprint(&self) -> Option<&str> {
+        match self {
+            Target::Own(s) => Some(&s.fingerprint),
+            Target::External { .. } => None,
+        }
+    }
+
     /// Its CPU time so far, in microseconds.
     pub fn cpu_us(&self) -> Option<u64> {
         procstat::cpu_us(self.pid()?, None)
@@ -94,45 +103,50 @@ impl Target {
     }
 }
 
-/// `chat-server` next to this executable (target/<profile>/), built with
-/// cargo in the same profile when it is not there: `cargo run -p
-/// chat-bench` builds only the bench.
+/// `chat-server` next to this executable, built if missing.
 fn server_binary() -> anyhow::Result<PathBuf> {
+    sibling_binary("chat-server", "--server-bin")
+}
+
+/// A workspace binary `name` next to this executable (target/<profile>/),
+/// built with cargo in the same profile when it is not there: `cargo run
+/// -p chat-bench` builds only the bench. `flag` names the option that
+/// passes another binary instead.
+pub fn sibling_binary(name: &str, flag: &str) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
     let dir = exe
         .parent()
         .context("the bench's executable has no directory")?;
-    let path = dir.join("chat-server");
+    let path = dir.join(name);
     if path.exists() {
         return Ok(path);
     }
-    build_server(dir)?;
+    build(dir, name)?;
     if !path.exists() {
         bail!(
-            "no chat-server at {}; build it with `cargo build --release -p chat-server` \
-             or pass --server-bin",
+            "no {name} at {}; build it with `cargo build --release -p {name}` or pass {flag}",
             path.display()
         );
     }
     Ok(path)
 }
 
-fn build_server(dir: &Path) -> anyhow::Result<()> {
+fn build(dir: &Path, name: &str) -> anyhow::Result<()> {
     let release = dir.file_name().is_some_and(|n| n == "release");
     crate::progress(format!(
-        "building chat-server ({})",
+        "building {name} ({})",
         if release { "release" } else { "debug" }
     ));
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.args(["build", "-p", "chat-server", "--bin", "chat-server"]);
+    cmd.args(["build", "-p", name, "--bin", name]);
     if release {
         cmd.arg("--release");
     }
     let status = cmd
         .status()
-        .context("cannot run cargo to build chat-server")?;
+        .with_context(|| format!("cannot run cargo to build {name}"))?;
     if !status.success() {
-        bail!("building chat-server failed; run `cargo build --release -p chat-server` and retry");
+        bail!("building {name} failed; run `cargo build --release -p {name}` and retry");
     }
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! Every scenario, run with `--quick` as a real process against a real
-//! chat-server on loopback: the JSON report must say that nothing was lost
+//! chat-server on loopback (and, for `e2e`, real chatd daemons): the JSON report must say that nothing was lost
 //! or duplicated and hold every figure. Correctness only: how fast is the
 //! benchmark's business, never a test's.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -11,12 +11,15 @@ use serde_json::Value;
 /// Runs `chat-bench --quick <args>` and returns its JSON report.
 fn run_quick(args: &[&str]) -> Value {
     let server = test_support::daemon::binary("chat-server").expect("chat-server binary");
+    let chatd = test_support::daemon::binary("chatd").expect("chatd binary");
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("report.json");
     let out = Command::new(env!("CARGO_BIN_EXE_chat-bench"))
         .arg("--quick")
         .arg("--server-bin")
         .arg(&server)
+        .arg("--chatd-bin")
+        .arg(&chatd)
         .arg("--json-out")
         .arg(&json)
         .args(args)
@@ -135,6 +138,37 @@ fn presence() {
     check_presence(&run_quick(&["presence"])["presence"]);
 }
 
+fn check_e2e(e: &Value) {
+    let phases = e["phases"].as_array().unwrap();
+    assert_eq!(phases.len(), 4, "two windows and two rates: {e}");
+    for p in phases {
+        check_phase(p, true);
+        number(&p["sender_cpu_us_per_msg"], "sender_cpu_us_per_msg");
+        number(&p["receiver_cpu_us_per_msg"], "receiver_cpu_us_per_msg");
+        assert!(number(&p["sender_peak_rss_kib"], "sender RSS") > 0.0, "{p}");
+        assert!(
+            number(&p["receiver_peak_rss_kib"], "receiver RSS") > 0.0,
+            "{p}"
+        );
+    }
+    let first = &e["first_message"];
+    assert_eq!(first["conversations"], 1, "two daemons, one pair: {first}");
+    assert_eq!(first["samples_ms"].as_array().unwrap().len(), 1, "{first}");
+    for k in ["p50_ms", "max_ms"] {
+        number(&first["delivered"][k], k);
+        number(&first["send_answered"][k], k);
+    }
+    assert!(number(&first["rsa_on_path_ms"], "rsa_on_path_ms") > 0.0);
+    for d in e["daemon_memory_kib"].as_array().unwrap() {
+        assert!(number(&d["rss_at_end"], "rss_at_end") > 0.0, "{d}");
+    }
+}
+
+#[test]
+fn e2e_through_two_daemons() {
+    check_e2e(&run_quick(&["e2e"])["e2e"]);
+}
+
 #[test]
 fn all_runs_every_scenario() {
     let r = run_quick(&["all"]);
@@ -142,5 +176,6 @@ fn all_runs_every_scenario() {
     check_connections(&r["connections"]);
     check_storm(&r["reconnect-storm"]);
     check_presence(&r["presence"]);
+    check_e2e(&r["e2e"]);
     check_login_storm(&r["login-storm"]);
 }

@@ -111,12 +111,49 @@ pub(crate) async fn send_batch(core: &Core, items: &[&OutboxItem]) -> Vec<Fate> 
             Err(e) => fates[i] = Some(Fate::Failed(e.to_string())),
         }
     }
+    let peers: Vec<&str> = items.iter().map(|i| i.peer.as_str()).collect();
+    if send_sealed(core, &peers, sealed, &mut fates).await.is_err() {
+        return items.iter().map(|_| Fate::Offline).collect();
+    }
+    fates
+        .into_iter()
+        .map(|f| f.unwrap_or(Fate::Later))
+        .collect()
+}
+
+/// Sends sealed envelopes (owner index, its envelopes in order) as
+/// `send_multi` frames, in order, and records each owner's fate in
+/// `fates` (the worst of its envelopes'). `peers[i]` is owner i's
+/// recipient. An owner whose recipient had an envelope refused in an
+/// earlier frame is not sent in a later one (it waits, `Later`), so a
+/// peer never receives messages out of the order they were queued.
+/// `Err` when the link went away: nothing more was sent.
+pub(crate) async fn send_sealed(
+    core: &Core,
+    peers: &[&str],
+    sealed: Vec<(usize, Vec<Envelope>)>,
+    fates: &mut [Option<Fate>],
+) -> Result<(), LinkError> {
+    let mut stopped: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for frame in frames(sealed) {
+        let frame: Vec<(usize, Envelope)> = frame
+            .into_iter()
+            .filter(|(i, _)| {
+                let held = stopped.contains(peers[*i]);
+                if held {
+                    fates[*i] = Some(Fate::Later);
+                }
+                !held
+            })
+            .collect();
+        if frame.is_empty() {
+            continue;
+        }
         let owners: Vec<usize> = frame.iter().map(|(i, _)| *i).collect();
         let messages: Vec<MultiItem> = frame
             .into_iter()
             .map(|(i, env)| MultiItem {
-                to: items[i].peer.clone(),
+                to: peers[i].to_string(),
                 envelope: serde_json::Value::Object(env.to_json()),
             })
             .collect();
@@ -132,9 +169,7 @@ pub(crate) async fn send_batch(core: &Core, items: &[&OutboxItem]) -> Vec<Fate> 
                 for (owner, result) in owners.iter().zip(results) {
                     let fate = match result.outcome {
                         MultiOutcome::Sent { .. } => Fate::Sent,
-                        MultiOutcome::Failed { error } => {
-                            item_fate(error.code, &items[*owner].peer)
-                        }
+                        MultiOutcome::Failed { error } => item_fate(error.code, peers[*owner]),
                     };
                     // The worst outcome of a member's envelopes wins.
                     fates[*owner] = Some(match fates[*owner].take() {
@@ -148,9 +183,7 @@ pub(crate) async fn send_batch(core: &Core, items: &[&OutboxItem]) -> Vec<Fate> 
                     fates[o] = Some(Fate::Failed(format!("unexpected answer {other:?}")));
                 }
             }
-            Err(LinkError::Offline | LinkError::NotLoggedIn) => {
-                return items.iter().map(|_| Fate::Offline).collect();
-            }
+            Err(LinkError::Offline | LinkError::NotLoggedIn) => return Err(LinkError::Offline),
             Err(LinkError::Server {
                 code: Wire::MailboxFull | Wire::ServerBusy | Wire::RateLimited,
                 ..
@@ -165,11 +198,13 @@ pub(crate) async fn send_batch(core: &Core, items: &[&OutboxItem]) -> Vec<Fate> 
                 }
             }
         }
+        for (i, fate) in fates.iter().enumerate() {
+            if matches!(fate, Some(Fate::Later | Fate::Failed(_))) && i < peers.len() {
+                stopped.insert(peers[i]);
+            }
+        }
     }
-    fates
-        .into_iter()
-        .map(|f| f.unwrap_or(Fate::Later))
-        .collect()
+    Ok(())
 }
 
 /// The fate of one refused item of `send_multi`.

@@ -71,6 +71,55 @@ async fn a_failed_job_rolls_back_its_writes() {
     assert_eq!((message, setting), (None, None));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_committed_together_keep_their_own_outcome() {
+    let (_dir, db) = open();
+    // Queued at once, so the thread takes them as one batch (one commit):
+    // every third job writes and then fails, one panics; each failure
+    // undoes only its own writes, and every other job's writes stand.
+    let calls: Vec<_> = (0..60)
+        .map(|n| {
+            let db = db.clone();
+            let mut fut = Box::pin(async move {
+                db.call(move |tx| {
+                    tx.set_setting(&format!("k{n}"), Some("v"))?;
+                    if n == 31 {
+                        panic!("a bug in one job of the batch");
+                    }
+                    if n % 3 == 0 {
+                        return Err(StoreError::InvalidQuery(format!("job {n} fails")));
+                    }
+                    Ok(n)
+                })
+                .await
+            });
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            assert!(fut.as_mut().poll(&mut cx).is_pending(), "queued");
+            fut
+        })
+        .collect();
+    for (n, call) in calls.into_iter().enumerate() {
+        match call.await {
+            Ok(got) => assert_eq!(got, n),
+            Err(StoreError::InvalidQuery(_)) => assert_eq!(n % 3, 0, "job {n}"),
+            Err(StoreError::JobPanicked) => assert_eq!(n, 31),
+            Err(e) => panic!("job {n}: {e}"),
+        }
+    }
+    let kept = db
+        .call(|tx| {
+            (0..60)
+                .map(|n| tx.setting(&format!("k{n}")))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .unwrap();
+    for (n, v) in kept.iter().enumerate() {
+        let stands = n % 3 != 0 && n != 31;
+        assert_eq!(v.is_some(), stands, "job {n}'s write");
+    }
+}
+
 #[tokio::test]
 async fn a_panicking_job_rolls_back_and_the_thread_lives_on() {
     let (_dir, db) = open();

@@ -5,6 +5,7 @@
 
 pub mod baseline;
 pub mod connections;
+pub mod e2e;
 pub mod login_storm;
 pub mod presence;
 pub mod reconnect_storm;
@@ -18,7 +19,9 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::accounts::{Accounts, Method, Retries, log_in};
-use crate::cli::{Cli, ConnectionsArgs, LoginStormArgs, PresenceArgs, RelayArgs, Scenario};
+use crate::cli::{
+    Cli, ConnectionsArgs, E2eArgs, LoginStormArgs, PresenceArgs, RelayArgs, Scenario,
+};
 use crate::procstat;
 use crate::report;
 use crate::target::Target;
@@ -72,6 +75,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let v = presence::run(&cli, args, &target, &mut accounts).await?;
             results.insert("presence".into(), v);
         }
+        Scenario::E2e(args) => {
+            let target = Target::start(&cli, 4, max_connections)?;
+            let v = e2e::run(&cli, args, &target).await?;
+            results.insert("e2e".into(), v);
+        }
         Scenario::All => all(&cli, nofile, max_connections, &mut results).await?,
     }
     let path = cli
@@ -122,6 +130,17 @@ async fn all(
     };
     let v = presence::run(cli, &presence_args, &target, &mut accounts).await?;
     results.insert("presence".into(), v);
+    let e2e_args = E2eArgs {
+        daemons: None,
+        windows: None,
+        rates: None,
+        duration: None,
+        text_bytes: 200,
+        connections: 4,
+        drain_timeout: 30.0,
+    };
+    let v = e2e::run(cli, &e2e_args, &target).await?;
+    results.insert("e2e".into(), v);
     drop(target);
     let storm_args = LoginStormArgs {
         logins: None,
