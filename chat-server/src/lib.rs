@@ -23,6 +23,7 @@ pub mod router;
 pub mod server;
 pub mod store;
 pub mod tls;
+pub mod unseal;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

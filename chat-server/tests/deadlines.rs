@@ -190,3 +190,66 @@ async fn logout_after_the_login_deadline_keeps_the_connection_and_its_watch_set(
         ServerMessage::Pong {}
     );
 }
+
+/// Issue 14 ("Storms"): a client told `server_busy` waits `retry_after_ms`
+/// and tries again; that wait must not count toward its login deadline, or
+/// a storm cuts off the clients that obey it. One CPU worker and no queue,
+/// so while `hog`'s signup hashes its password at bcrypt cost 16 (seconds)
+/// every other login is answered `server_busy`; `patient` obeys for longer
+/// than its 1 s login deadline and must still be answered once the worker
+/// is free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_waiting_as_told_by_server_busy_outlives_its_login_deadline() {
+    let srv = server(&[
+        "--bcrypt-cost",
+        "16",
+        "--cpu-workers",
+        "1",
+        "--cpu-queue",
+        "0",
+        "--login-timeout",
+        "1",
+    ]);
+    // The hog's signup is on the wire before `patient` connects.
+    let mut hog = WireClient::connect(srv.addr).await.unwrap();
+    let creds = hog
+        .seal(&json!({"username": "hog", "password": PASSWORD}))
+        .unwrap();
+    hog.send_value(
+        &json!({"type": "signup", "id": 1, "credentials": creds, "public_key": alice_key()}),
+    )
+    .await
+    .unwrap();
+    let hog = tokio::spawn(async move { hog.recv().await });
+
+    let mut patient = WireClient::connect(srv.addr).await.unwrap();
+    let token = "A".repeat(43) + "=";
+    let mut waited_ms = 0;
+    let answer = loop {
+        let r = patient.resume("patient", &token).await.unwrap();
+        match r {
+            ServerMessage::Error {
+                code,
+                retry_after_ms: Some(wait),
+                ..
+            } => {
+                if code == ErrorCode::ServerBusy {
+                    waited_ms += wait;
+                }
+                test_support::wait::elapse(Duration::from_millis(wait), "wait as told").await;
+            }
+            other => break other,
+        }
+    };
+    // The scenario held: the client waited as told for at least twice its
+    // login deadline (without the fix it is closed during the first or
+    // second wait).
+    assert!(waited_ms >= 2000, "waited only {waited_ms} ms");
+    // Answered on its merits (no such token), not closed for being late.
+    assert_eq!(code(&answer), ErrorCode::BadCredentials, "{answer:?}");
+    let hog = hog.await.unwrap().unwrap();
+    assert!(
+        matches!(hog, Some((_, ServerMessage::SignupOk { .. }))),
+        "the hog's signup completes: {hog:?}"
+    );
+}

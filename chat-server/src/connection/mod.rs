@@ -3,6 +3,7 @@
 //! handlers. Writing happens in a separate task fed by a bounded queue, so
 //! pushes from other connections never wait on this client's socket.
 
+pub mod login_clock;
 pub mod outbound;
 pub mod pipeline;
 pub mod rate;
@@ -10,6 +11,7 @@ pub mod session;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chat_proto::codec::{FrameError, read_frame};
 use chat_proto::crypto;
@@ -26,6 +28,7 @@ use crate::context::Shared;
 use crate::handlers;
 use crate::router::{ConnHandle, ConnId};
 use crate::store::Store;
+use login_clock::LoginClock;
 use outbound::{Outbound, write_loop};
 use pipeline::Pipeline;
 use session::Session;
@@ -36,7 +39,8 @@ pub const SERVER_NAME: &str = concat!("chat-server/", env!("CARGO_PKG_VERSION"))
 /// Serves one connection until the client leaves, misbehaves, times out or
 /// `close` is cancelled (server shutdown, slow consumer, password change).
 /// `login_deadline` is fixed at accept (PROTOCOL.md §1.2: 30 s from
-/// accept, the TLS handshake included).
+/// accept, the TLS handshake included), and moves back only by the time
+/// the client waits as told ([`LoginClock`]).
 pub async fn serve<S, IO>(
     sh: Arc<Shared<S>>,
     io: IO,
@@ -196,6 +200,7 @@ async fn read_loop<S: Store, R: AsyncRead + Unpin>(
 ) {
     let cfg = &sh.config;
     let mut idle_deadline = Instant::now() + cfg.idle_timeout;
+    let mut login_clock = LoginClock::new(login_deadline);
     let mut bad_in_a_row = 0u32;
     loop {
         // The login deadline is for connections that never logged in; one
@@ -204,7 +209,7 @@ async fn read_loop<S: Store, R: AsyncRead + Unpin>(
         let (max, login) = match (&s.auth, s.logged_in_once) {
             (Some(_), _) => (cfg.max_frame, None),
             (None, true) => (cfg.max_frame_pre_auth, None),
-            (None, false) => (cfg.max_frame_pre_auth, Some(login_deadline)),
+            (None, false) => (cfg.max_frame_pre_auth, Some(login_clock.deadline())),
         };
         let payload = match next_frame(&mut reader, max, idle_deadline, login, out.closed()).await {
             Wait::Frame(Ok(Some(payload))) => payload,
@@ -238,7 +243,9 @@ async fn read_loop<S: Store, R: AsyncRead + Unpin>(
                 return;
             }
         };
-        idle_deadline = Instant::now() + cfg.idle_timeout;
+        let now = Instant::now();
+        idle_deadline = now + cfg.idle_timeout;
+        login_clock.frame_arrived(now);
         let (id, request) = match wire::decode_request(&payload) {
             Ok(decoded) => decoded,
             Err(e) => {
@@ -312,6 +319,16 @@ async fn read_loop<S: Store, R: AsyncRead + Unpin>(
                 Some(refusal.into_message())
             }
         };
+        if let Some(ServerMessage::Error {
+            retry_after_ms: Some(wait),
+            ..
+        }) = &reply
+            && !s.logged_in_once
+        {
+            // `server_busy` in a storm (or `rate_limited`): the time the
+            // client waits as told does not count toward its login deadline.
+            login_clock.told_to_wait(Instant::now(), Duration::from_millis(*wait));
+        }
         if let Some(reply) = reply {
             // At most a few pieces of blobs wait per connection (D16), so
             // a client cannot park a queue full of them on the server.

@@ -278,7 +278,7 @@ async fn open_credentials<S: Store, T: DeserializeOwned + Send + 'static>(
     let aad = credentials_aad(&s.nonce);
     let opened = sh
         .pool
-        .run_for(src, move || sealed.open(key.private_key(), &aad))
+        .run_for(src, move || sealed.open(key.unseal_key(), &aad))
         .await?;
     let Ok(plaintext) = opened else {
         sh.throttle.source_failure(src, Instant::now());

@@ -161,6 +161,23 @@ pub fn oaep_decrypt(
         .map_err(|_| CryptoError::Decrypt)
 }
 
+/// A private key that undoes [`oaep_encrypt`]: RSA-OAEP with SHA-256,
+/// MGF1-SHA-256 and an empty label. [`crate::sealed::Sealed::open`] takes
+/// any of them, so the server can open credentials with a faster
+/// implementation of the same operation than the `rsa` crate's while the
+/// format is still parsed and checked in one place.
+pub trait OaepDecrypt {
+    /// The plaintext of `ciphertext`, or [`CryptoError::Decrypt`]. A
+    /// private-key operation: keep it off the async workers.
+    fn oaep_decrypt(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError>;
+}
+
+impl OaepDecrypt for RsaPrivateKey {
+    fn oaep_decrypt(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        oaep_decrypt(self, ciphertext)
+    }
+}
+
 /// RSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt.
 pub fn pss_sign(key: &RsaPrivateKey, msg: &[u8]) -> Result<Vec<u8>, CryptoError> {
     key.pss_sign::<Sha256>(msg).map_err(|_| CryptoError::Rng)

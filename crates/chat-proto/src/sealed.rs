@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::crypto::{self, AEAD_KEY_LEN, AEAD_NONCE_LEN, CryptoError, RsaPrivateKey, RsaPublicKey};
+use crate::crypto::{self, AEAD_KEY_LEN, AEAD_NONCE_LEN, CryptoError, OaepDecrypt, RsaPublicKey};
 use crate::encoding::{b64_decode, b64_decode_array, b64_encode, tbs};
 
 /// Domain label of the credentials associated data.
@@ -37,13 +37,18 @@ impl Sealed {
         })
     }
 
-    /// Opens the blob with the private key. An RSA private-key operation:
-    /// run it off the async workers.
-    pub fn open(&self, key: &RsaPrivateKey, aad: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    /// Opens the blob with the private key (an [`RsaPrivateKey`](crate::crypto::RsaPrivateKey), or the
+    /// server's faster implementation of the same decryption). An RSA
+    /// private-key operation: run it off the async workers.
+    pub fn open<K: OaepDecrypt + ?Sized>(
+        &self,
+        key: &K,
+        aad: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         let ek = b64_decode(&self.ek, "ek")?;
         let nonce = b64_decode_array::<AEAD_NONCE_LEN>(&self.nonce, "nonce")?;
         let ct = b64_decode(&self.ct, "ct")?;
-        let k = crypto::oaep_decrypt(key, &ek)?;
+        let k = key.oaep_decrypt(&ek)?;
         let k: Zeroizing<[u8; AEAD_KEY_LEN]> =
             Zeroizing::new(k.as_slice().try_into().map_err(|_| CryptoError::Decrypt)?);
         crypto::aead_open(&k, &nonce, &ct, aad)
