@@ -22,11 +22,17 @@ _chat__server() {
             chat__server,help)
                 cmd="chat__server__subcmd__help"
                 ;;
+            chat__server,migrate)
+                cmd="chat__server__subcmd__migrate"
+                ;;
             chat__server__subcmd__help,fingerprint)
                 cmd="chat__server__subcmd__help__subcmd__fingerprint"
                 ;;
             chat__server__subcmd__help,help)
                 cmd="chat__server__subcmd__help__subcmd__help"
+                ;;
+            chat__server__subcmd__help,migrate)
+                cmd="chat__server__subcmd__help__subcmd__migrate"
                 ;;
             *)
                 ;;
@@ -35,7 +41,7 @@ _chat__server() {
 
     case "${cmd}" in
         chat__server)
-            opts="-h -V --listen --data-dir --store --bus --bus-poll-secs --node-timeout-secs --key --plaintext --bcrypt-cost --max-frame --max-frame-pre-auth --max-connections --backlog --idle-timeout --login-timeout --write-timeout --mailbox-limit --mailbox-per-sender --max-watch --ephemeral-per-second --cpu-workers --cpu-queue --cpu-per-source --throttle-per-source --throttle-per-account-source --throttle-per-account --signups-per-source --message-ttl-days --max-blob --max-piece --blob-quota --max-uploads --upload-ttl-secs --blob-ttl-secs --blob-sweep-secs --help --version fingerprint help"
+            opts="-h -V --listen --data-dir --store --bus --bus-poll-secs --node-timeout-secs --key --plaintext --bcrypt-cost --max-frame --max-frame-pre-auth --max-connections --backlog --idle-timeout --login-timeout --write-timeout --mailbox-limit --mailbox-per-sender --max-watch --ephemeral-per-second --cpu-workers --cpu-queue --cpu-per-source --throttle-per-source --throttle-per-account-source --throttle-per-account --signups-per-source --message-ttl-days --max-blob --max-piece --blob-quota --max-uploads --upload-ttl-secs --blob-ttl-secs --blob-sweep-secs --help --version fingerprint migrate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -207,7 +213,7 @@ _chat__server() {
             return 0
             ;;
         chat__subcmd__server__subcmd__help)
-            opts="fingerprint help"
+            opts="fingerprint migrate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -241,6 +247,42 @@ _chat__server() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__server__subcmd__help__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chat__subcmd__server__subcmd__migrate)
+            opts="-h --from --to --overwrite --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
