@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::*;
+use test_support::wait::until_async;
 use test_support::{Nats, Postgres};
 
 /// A poll so slow that only the bus can be what delivered something.
@@ -148,13 +149,11 @@ async fn alice_on_node1_and_bob_on_node2_chat_by_bus_wake_ups() {
 /// refreshed on a poke, so a watch right after a login elsewhere may still
 /// miss it).
 async fn until_seen(c: &mut WireClient, who: &str, online: bool) {
-    for _ in 0..600 {
-        if watch(c, &[who]).await.contains(who) == online {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{who} never showed online={online}");
+    let what = format!("{who} to show online={online}");
+    until_async(&what, async || {
+        watch(c, &[who]).await.contains(who) == online
+    })
+    .await;
 }
 
 async fn until_online(c: &mut WireClient, who: &str) {
