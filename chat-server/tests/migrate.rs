@@ -87,40 +87,6 @@ async fn rows(url: &str) -> i64 {
     .await
 }
 
-async fn send(c: &mut WireClient, to: &str, text: &str) {
-    let envelope = json!({"kind":"msg","key_id":"k","seq":1,"nonce":"AAAA","ct":text});
-    match c
-        .request(json!({"type":"send","to":to,"envelope":envelope}))
-        .await
-        .unwrap()
-    {
-        ServerMessage::Sent { .. } => {}
-        other => panic!("send to {to}: {other:?}"),
-    }
-}
-
-/// The next delivery's sender and `ct`, skipping presence pushes; acks it
-/// and waits for a later answer, so the ack is handled.
-async fn delivery(c: &mut WireClient) -> (String, String) {
-    loop {
-        match c.next_push().await.unwrap() {
-            ServerMessage::Deliver {
-                from,
-                envelope,
-                msg_id,
-                ..
-            } => {
-                c.send_value(&json!({"type":"ack","msg_ids":[msg_id]}))
-                    .await
-                    .unwrap();
-                return (from, envelope["ct"].as_str().unwrap().to_owned());
-            }
-            ServerMessage::Presence { .. } | ServerMessage::KeyChanged { .. } => {}
-            other => panic!("unexpected push {other:?}"),
-        }
-    }
-}
-
 async fn fingerprint_of(c: &mut WireClient, who: &str) -> String {
     match c
         .request(json!({"type":"get_key","username":who}))
@@ -151,7 +117,7 @@ async fn small_installation(dir: &Path) {
     let mut srv = sqlite_server(dir);
     let _bob = user(&srv, "bob", &bob_key()).await;
     let mut alice = user(&srv, "alice", &alice_key()).await;
-    send(&mut alice, "bob", "hello").await;
+    send_text(&mut alice, "bob", "hello").await;
     srv.terminate().unwrap();
 }
 
@@ -174,8 +140,8 @@ async fn an_installation_moves_to_postgres_and_its_users_carry_on() {
 
     // Delivered and acked before the move: never delivered again.
     for n in 0..3 {
-        send(&mut alice, "bob", &format!("d{n}")).await;
-        assert_eq!(delivery(&mut bob).await, ("alice".into(), format!("d{n}")));
+        send_text(&mut alice, "bob", &format!("d{n}")).await;
+        assert_eq!(next_text(&mut bob).await, ("alice".into(), format!("d{n}")));
     }
     assert_eq!(
         bob.request(json!({"type":"ping"})).await.unwrap(),
@@ -197,7 +163,7 @@ async fn an_installation_moves_to_postgres_and_its_users_carry_on() {
         } else {
             &mut carol
         };
-        send(c, "bob", text).await;
+        send_text(c, "bob", text).await;
     }
     // A group at version 2 (bob became an admin) and a finished blob.
     let all = ["alice", "bob", "carol"];
@@ -257,24 +223,24 @@ async fn an_installation_moves_to_postgres_and_its_users_carry_on() {
     // bob's token still resumes, and his queue arrives once, in order.
     let mut bob = resume(srv.addr, "bob", &bob_token).await;
     for (from, text) in queued {
-        assert_eq!(delivery(&mut bob).await, (from.into(), text.into()));
+        assert_eq!(next_text(&mut bob).await, (from.into(), text.into()));
     }
     let mut alice = WireClient::connect(srv.addr).await.unwrap();
     match alice.login("alice", PASSWORD, &alice_key()).await.unwrap() {
         ServerMessage::LoginOk { .. } => {}
         other => panic!("alice logs in with her password: {other:?}"),
     }
-    send(&mut alice, "bob", "after").await;
-    assert_eq!(delivery(&mut bob).await, ("alice".into(), "after".into()));
+    send_text(&mut alice, "bob", "after").await;
+    assert_eq!(next_text(&mut bob).await, ("alice".into(), "after".into()));
     assert_eq!(
         bob.request(json!({"type":"ping"})).await.unwrap(),
         ServerMessage::Pong {}
     );
     drop(bob);
     // Acked on PostgreSQL: a new session gets only what is new.
-    send(&mut alice, "bob", "later").await;
+    send_text(&mut alice, "bob", "later").await;
     let mut bob = resume(srv.addr, "bob", &bob_token).await;
-    assert_eq!(delivery(&mut bob).await, ("alice".into(), "later".into()));
+    assert_eq!(next_text(&mut bob).await, ("alice".into(), "later".into()));
 
     assert_eq!(fingerprint_of(&mut bob, "alice").await, alice_fp);
     assert_eq!(fingerprint_of(&mut bob, "carol").await, carol_fp);
@@ -310,9 +276,9 @@ async fn an_installation_moves_to_postgres_and_its_users_carry_on() {
 
     // New accounts get ids after the copied ones.
     let mut dave = user(&srv, "dave", &bob_key()).await;
-    send(&mut dave, "bob", "from dave").await;
+    send_text(&mut dave, "bob", "from dave").await;
     assert_eq!(
-        delivery(&mut bob).await,
+        next_text(&mut bob).await,
         ("dave".into(), "from dave".into())
     );
 }

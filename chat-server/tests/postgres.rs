@@ -15,65 +15,32 @@ async fn database() -> String {
         .unwrap()
 }
 
-async fn send(c: &mut WireClient, to: &str, text: &str) {
-    let envelope = json!({"kind":"msg","key_id":"k","seq":1,"nonce":"AAAA","ct":text});
-    match c
-        .request(json!({"type":"send","to":to,"envelope":envelope}))
-        .await
-        .unwrap()
-    {
-        ServerMessage::Sent { .. } => {}
-        other => panic!("send to {to}: {other:?}"),
-    }
-}
-
-/// The next delivery's sender and `ct`, skipping presence pushes; acks it.
-async fn delivery(c: &mut WireClient) -> (String, String) {
-    loop {
-        match c.next_push().await.unwrap() {
-            ServerMessage::Deliver {
-                from,
-                envelope,
-                msg_id,
-                ..
-            } => {
-                c.send_value(&json!({"type":"ack","msg_ids":[msg_id]}))
-                    .await
-                    .unwrap();
-                return (from, envelope["ct"].as_str().unwrap().to_owned());
-            }
-            ServerMessage::Presence { .. } | ServerMessage::KeyChanged { .. } => {}
-            other => panic!("unexpected push {other:?}"),
-        }
-    }
-}
-
 #[tokio::test]
 async fn two_clients_chat_and_sent_survives_kill9() {
     let url = database().await;
     let mut srv = server(&["--store", &url]);
     let mut bob = user(&srv, "bob", &bob_key()).await;
     let mut alice = user(&srv, "alice", &alice_key()).await;
-    send(&mut alice, "bob", "hello bob").await;
+    send_text(&mut alice, "bob", "hello bob").await;
     assert_eq!(
-        delivery(&mut bob).await,
+        next_text(&mut bob).await,
         ("alice".into(), "hello bob".into())
     );
-    send(&mut bob, "alice", "hi alice").await;
+    send_text(&mut bob, "alice", "hi alice").await;
     assert_eq!(
-        delivery(&mut alice).await,
+        next_text(&mut alice).await,
         ("bob".into(), "hi alice".into())
     );
 
     // Bob goes away; what alice is told is `sent` is in PostgreSQL.
     bob.request(json!({"type":"logout"})).await.unwrap();
     drop(bob);
-    send(&mut alice, "bob", "while you were away").await;
+    send_text(&mut alice, "bob", "while you were away").await;
     drop(alice);
     srv.kill9_and_restart().unwrap();
     let mut bob = user(&srv, "bob", &bob_key()).await;
     assert_eq!(
-        delivery(&mut bob).await,
+        next_text(&mut bob).await,
         ("alice".into(), "while you were away".into()),
         "acked messages are gone, the unacked one survived the kill"
     );
@@ -90,10 +57,10 @@ async fn a_second_node_on_the_same_database_delivers_what_the_first_stored() {
     drop(bob);
     let mut alice = user(&node1, "alice", &alice_key()).await;
     for n in 0..5 {
-        send(&mut alice, "bob", &format!("m{n}")).await;
+        send_text(&mut alice, "bob", &format!("m{n}")).await;
     }
     let mut bob = user(&node2, "bob", &bob_key()).await;
     for n in 0..5 {
-        assert_eq!(delivery(&mut bob).await, ("alice".into(), format!("m{n}")));
+        assert_eq!(next_text(&mut bob).await, ("alice".into(), format!("m{n}")));
     }
 }

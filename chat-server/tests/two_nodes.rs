@@ -52,43 +52,6 @@ async fn cluster(poll: &str) -> (Nats, ServerProcess, ServerProcess) {
     (nats, n1, n2)
 }
 
-fn envelope(text: &str) -> serde_json::Value {
-    json!({"kind":"msg","key_id":"k","seq":1,"nonce":"AAAA","ct":text})
-}
-
-async fn send(c: &mut WireClient, to: &str, text: &str) {
-    match c
-        .request(json!({"type":"send","to":to,"envelope":envelope(text)}))
-        .await
-        .unwrap()
-    {
-        ServerMessage::Sent { .. } => {}
-        other => panic!("send to {to}: {other:?}"),
-    }
-}
-
-/// The next delivery's sender and `ct`, skipping presence and key pushes;
-/// acks it.
-async fn delivery(c: &mut WireClient) -> (String, String) {
-    loop {
-        match c.next_push().await.unwrap() {
-            ServerMessage::Deliver {
-                from,
-                envelope,
-                msg_id,
-                ..
-            } => {
-                c.send_value(&json!({"type":"ack","msg_ids":[msg_id]}))
-                    .await
-                    .unwrap();
-                return (from, envelope["ct"].as_str().unwrap().to_owned());
-            }
-            ServerMessage::Presence { .. } | ServerMessage::KeyChanged { .. } => {}
-            other => panic!("unexpected push {other:?}"),
-        }
-    }
-}
-
 /// The next presence push about `who`, skipping deliveries.
 async fn presence_of(c: &mut WireClient, who: &str) -> bool {
     loop {
@@ -130,17 +93,17 @@ async fn alice_on_node1_and_bob_on_node2_chat_by_bus_wake_ups() {
     let mut bob = user(&n2, "bob", &bob_key()).await;
     let mut alice = user(&n1, "alice", &alice_key()).await;
     for n in 0..3 {
-        send(&mut alice, "bob", &format!("hello {n}")).await;
+        send_text(&mut alice, "bob", &format!("hello {n}")).await;
     }
     for n in 0..3 {
         assert_eq!(
-            delivery(&mut bob).await,
+            next_text(&mut bob).await,
             ("alice".into(), format!("hello {n}"))
         );
     }
-    send(&mut bob, "alice", "hi alice").await;
+    send_text(&mut bob, "alice", "hi alice").await;
     assert_eq!(
-        delivery(&mut alice).await,
+        next_text(&mut alice).await,
         ("bob".into(), "hi alice".into())
     );
 }
@@ -193,7 +156,9 @@ async fn key_changed_and_ephemeral_envelopes_cross_nodes() {
     until_online(&mut alice, "bob").await;
 
     let r = alice
-        .request(json!({"type":"send","to":"bob","envelope":envelope("typing"),"ephemeral":true}))
+        .request(
+            json!({"type":"send","to":"bob","envelope":text_envelope("typing"),"ephemeral":true}),
+        )
         .await
         .unwrap();
     assert!(
@@ -329,7 +294,7 @@ async fn kill9_of_a_node_mid_burst_loses_no_sent_message_and_its_users_resume_on
     for n in 0..BURST {
         alice
             .send_value(
-                &json!({"id":n,"type":"send","to":"bob","envelope":envelope(&format!("m{n}"))}),
+                &json!({"id":n,"type":"send","to":"bob","envelope":text_envelope(&format!("m{n}"))}),
             )
             .await
             .unwrap();
@@ -363,7 +328,7 @@ async fn kill9_of_a_node_mid_burst_loses_no_sent_message_and_its_users_resume_on
     // Every message answered `sent` reaches bob (some that were committed
     // but never answered may come too).
     while !sent.is_subset(&got) {
-        let (from, text) = delivery(&mut bob).await;
+        let (from, text) = next_text(&mut bob).await;
         assert_eq!(from, "alice");
         got.insert(text);
     }
@@ -382,9 +347,9 @@ async fn with_nats_down_messages_and_presence_get_through_by_polling_and_the_bus
     until_online(&mut alice, "bob").await;
 
     nats.stop();
-    send(&mut alice, "bob", "through the database").await;
+    send_text(&mut alice, "bob", "through the database").await;
     assert_eq!(
-        delivery(&mut bob).await,
+        next_text(&mut bob).await,
         ("alice".into(), "through the database".into())
     );
     // Presence is slower (the sessions table is re-read every poll) but
@@ -416,9 +381,9 @@ async fn with_nats_down_messages_and_presence_get_through_by_polling_and_the_bus
             other => panic!("unexpected push {other:?}"),
         }
     }
-    send(&mut carol, "bob", "and through the bus again").await;
+    send_text(&mut carol, "bob", "and through the bus again").await;
     assert_eq!(
-        delivery(&mut bob).await,
+        next_text(&mut bob).await,
         ("carol".into(), "and through the bus again".into())
     );
 }

@@ -155,3 +155,42 @@ impl Drop for LoggedServer {
         let _ = self.child.wait();
     }
 }
+
+/// A `msg` envelope whose `ct` is `text` (the server never reads it).
+pub fn text_envelope(text: &str) -> serde_json::Value {
+    json!({"kind":"msg","key_id":"k","seq":1,"nonce":"AAAA","ct":text})
+}
+
+/// Sends `text` to `to` and expects `sent`.
+pub async fn send_text(c: &mut WireClient, to: &str, text: &str) {
+    match c
+        .request(json!({"type":"send","to":to,"envelope":text_envelope(text)}))
+        .await
+        .unwrap()
+    {
+        ServerMessage::Sent { .. } => {}
+        other => panic!("send to {to}: {other:?}"),
+    }
+}
+
+/// The next delivery's sender and `ct`, skipping presence and key pushes;
+/// acks it.
+pub async fn next_text(c: &mut WireClient) -> (String, String) {
+    loop {
+        match c.next_push().await.unwrap() {
+            ServerMessage::Deliver {
+                from,
+                envelope,
+                msg_id,
+                ..
+            } => {
+                c.send_value(&json!({"type":"ack","msg_ids":[msg_id]}))
+                    .await
+                    .unwrap();
+                return (from, envelope["ct"].as_str().unwrap().to_owned());
+            }
+            ServerMessage::Presence { .. } | ServerMessage::KeyChanged { .. } => {}
+            other => panic!("unexpected push {other:?}"),
+        }
+    }
+}
