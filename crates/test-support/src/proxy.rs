@@ -108,7 +108,8 @@ impl FaultProxy {
         self.fault(Fault::Cut);
     }
 
-    /// Aborts every open connection (both sides get RST).
+    /// Aborts every open connection (both sides get RST). Bytes a stall
+    /// holds die with them, even if [`FaultProxy::resume`] follows at once.
     pub fn reset(&self) {
         self.fault(Fault::Reset);
     }
@@ -223,13 +224,18 @@ async fn forward(
         let (mut sr, mut sw) = server.split();
         let up = pump(&mut cr, &mut sw, shared, Dir::Up);
         let down = pump(&mut sr, &mut cw, shared, Dir::Down);
+        // A fault comes first: a test that resets and then resumes
+        // (`reset(); resume();`) means the bytes held by the stall to
+        // die with the connection. Unbiased, `select!` could poll a pump
+        // first, see the resume and forward them before the reset.
         tokio::select! {
-            () = up => None,
-            () = down => None,
+            biased;
             f = faults.changed() => match f {
                 Ok(()) => faults.borrow_and_update().1,
                 Err(_) => Some(Fault::Reset),
             },
+            () = up => None,
+            () = down => None,
         }
     };
     if fault == Some(Fault::Reset) {
