@@ -41,12 +41,16 @@ _chat__server() {
 
     case "${cmd}" in
         chat__server)
-            opts="-h -V --listen --data-dir --store --bus --bus-poll-secs --node-timeout-secs --key --plaintext --bcrypt-cost --max-frame --max-frame-pre-auth --max-connections --backlog --idle-timeout --login-timeout --write-timeout --mailbox-limit --mailbox-per-sender --max-watch --ephemeral-per-second --cpu-workers --cpu-queue --cpu-per-source --throttle-per-source --throttle-per-account-source --throttle-per-account --signups-per-source --message-ttl-days --max-blob --max-piece --blob-quota --max-uploads --upload-ttl-secs --blob-ttl-secs --blob-sweep-secs --help --version fingerprint migrate help"
+            opts="-h -V --config --listen --data-dir --store --bus --bus-poll-secs --node-timeout-secs --key --plaintext --bcrypt-cost --max-frame --max-frame-pre-auth --max-connections --backlog --idle-timeout --login-timeout --write-timeout --mailbox-limit --mailbox-per-sender --max-watch --ephemeral-per-second --cpu-workers --cpu-queue --cpu-per-source --throttle-per-source --throttle-per-account-source --throttle-per-account --signups-per-source --message-ttl-days --max-blob --max-piece --blob-quota --max-uploads --upload-ttl-secs --blob-ttl-secs --blob-sweep-secs --help --version fingerprint migrate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --listen)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

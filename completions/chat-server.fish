@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_chat_server_global_optspecs
-    string join \n listen= data-dir= store= bus= bus-poll-secs= node-timeout-secs= key= plaintext bcrypt-cost= max-frame= max-frame-pre-auth= max-connections= backlog= idle-timeout= login-timeout= write-timeout= mailbox-limit= mailbox-per-sender= max-watch= ephemeral-per-second= cpu-workers= cpu-queue= cpu-per-source= throttle-per-source= throttle-per-account-source= throttle-per-account= signups-per-source= message-ttl-days= max-blob= max-piece= blob-quota= max-uploads= upload-ttl-secs= blob-ttl-secs= blob-sweep-secs= h/help V/version
+    string join \n config= listen= data-dir= store= bus= bus-poll-secs= node-timeout-secs= key= plaintext bcrypt-cost= max-frame= max-frame-pre-auth= max-connections= backlog= idle-timeout= login-timeout= write-timeout= mailbox-limit= mailbox-per-sender= max-watch= ephemeral-per-second= cpu-workers= cpu-queue= cpu-per-source= throttle-per-source= throttle-per-account-source= throttle-per-account= signups-per-source= message-ttl-days= max-blob= max-piece= blob-quota= max-uploads= upload-ttl-secs= blob-ttl-secs= blob-sweep-secs= h/help V/version
 end
 
 function __fish_chat_server_needs_command
@@ -24,6 +24,7 @@ function __fish_chat_server_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c chat-server -n "__fish_chat_server_needs_command" -l config -d 'Read options from this TOML file: each key is a long option of the running server with `_` for `-` (e.g. `store = "postgres://..."`, `bus = "nats://..."`, `bus_poll_secs = 5`, `plaintext = false`). An option given on the command line or in its environment variable wins over the file; an unknown key is refused' -r -F
 complete -c chat-server -n "__fish_chat_server_needs_command" -l listen -d 'Address and port to listen on' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l data-dir -d 'Where the database and the generated key live [default: $STATE_DIRECTORY, else the XDG data directory, e.g. ~/.local/share/chat-server]' -r -F
 complete -c chat-server -n "__fish_chat_server_needs_command" -l store -d 'Where accounts, keys, tokens and mailboxes live: `sqlite` (a file in the data directory) or a PostgreSQL database, postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (the server key and blobs stay in the data directory). Put a URL with a password in the environment, not on the command line' -r

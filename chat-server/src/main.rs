@@ -3,13 +3,21 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
+use chat_server::cli::file::ParseError;
 use chat_server::cli::{Cli, Command, data_dir};
 use chat_server::keys;
 use chat_server::migrate::MigrateOptions;
-use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let parsed = match chat_server::cli::file::parse() {
+        Ok(parsed) => parsed,
+        Err(ParseError::Clap(e)) => e.exit(),
+        Err(e @ ParseError::File(_)) => {
+            eprintln!("chat-server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let cli = parsed.cli;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -19,6 +27,9 @@ fn main() -> ExitCode {
         // or the journal.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    for warning in &parsed.warnings {
+        tracing::warn!("{warning}");
+    }
     let result = match cli.command {
         Some(Command::Fingerprint { data_dir: dir, key }) => fingerprint(dir, key),
         Some(Command::Migrate {

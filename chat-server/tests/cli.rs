@@ -162,3 +162,52 @@ fn a_piece_that_cannot_fit_a_frame_is_refused_at_start() {
     let out = run(&["--max-piece", "0"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_config_file_runs_the_server_and_its_environment_variable_wins() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = dir.path().join("chat-server.toml");
+    // 192.0.2.1 (TEST-NET-1) is no address of this machine: were the
+    // file's listen used, the server could not start.
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"192.0.2.1:9876\"\nplaintext = true\nbcrypt_cost = 4\ndata_dir = {:?}\n",
+            data.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(binary())
+        .arg("--config")
+        .arg(&config)
+        .env("CHAT_SERVER_LISTEN", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let first = std::io::BufReader::new(stdout).lines().next();
+    let _ = child.kill();
+    let _ = child.wait();
+    let first = first.unwrap().unwrap();
+    assert!(
+        first.starts_with("Server Listening on address 127.0.0.1 port "),
+        "{first}"
+    );
+    assert!(
+        data.join("server_privkey.pem").exists(),
+        "the file's data_dir holds the key"
+    );
+
+    // A bad key is a usage error naming the file and the key.
+    std::fs::write(&config, "listen = \"127.0.0.1:0\"\nstroe = \"sqlite\"\n").unwrap();
+    let out = run(&["--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(config.to_str().unwrap()) && err.contains("`stroe`"),
+        "{err}"
+    );
+}

@@ -1,6 +1,8 @@
 //! The command line of chat-server, in the library so that man pages and
 //! shell completions are generated from the same definition the binary
-//! parses.
+//! parses. A configuration file ([`file`]) sets the same options.
+
+pub mod file;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -97,6 +99,13 @@ fn parse_postgres_target(s: &str) -> Result<String, String> {
 /// Options of the running server.
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    /// Read options from this TOML file: each key is a long option of the
+    /// running server with `_` for `-` (e.g. `store = "postgres://..."`,
+    /// `bus = "nats://..."`, `bus_poll_secs = 5`, `plaintext = false`).
+    /// An option given on the command line or in its environment variable
+    /// wins over the file; an unknown key is refused.
+    #[arg(long, value_name = "FILE", env = "CHAT_SERVER_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Address and port to listen on.
     #[arg(
         long,
