@@ -96,6 +96,48 @@ async fn messages_written_while_the_server_is_down_arrive_once() {
     );
 }
 
+/// More deliveries than one inbound batch (64), the first contact's
+/// session key among them, all pushed at once when bob's daemon logs in:
+/// every one is stored once, in order, and acked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_waiting_at_login_arrives_whole_and_in_order() {
+    const N: usize = 150;
+    let w = World::new();
+    let (_ad, mut alice) = w.user("alice").await;
+    let (mut bd, _bob) = w.user("bob").await;
+    bd.kill9();
+    let sent: Vec<String> = (1..=N).map(|n| format!("burst {n}")).collect();
+    for t in &sent {
+        alice
+            .ok("send", json!({"to": "bob", "text": t}))
+            .await
+            .unwrap();
+    }
+    let server_dir = w.server.data_dir();
+    test_support::wait::until_async("the burst stored on the server", async || {
+        unacked_on_server(server_dir, "bob").len() >= N
+    })
+    .await;
+    bd.restart().await.unwrap();
+    let mut bob = bd.client().await.unwrap();
+    let got = test_support::wait::Wait::new("the whole burst in bob's history")
+        .every(std::time::Duration::from_millis(200))
+        .until_async(async || {
+            let h = bob
+                .ok("history", json!({"peer": "alice", "limit": 500}))
+                .await
+                .ok()?;
+            let t = texts(&h);
+            (t.len() >= N).then_some(t)
+        })
+        .await;
+    assert_eq!(got, sent);
+    test_support::wait::until_async("bob's mailbox on the server to empty", async || {
+        unacked_on_server(server_dir, "bob").is_empty()
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscribe_since_replays_exactly_the_missed_events() {
     let w = World::new();

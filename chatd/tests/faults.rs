@@ -248,25 +248,6 @@ async fn the_server_killed_during_bursts_twenty_times_loses_nothing() {
     );
 }
 
-/// Server message ids stored for `user` (not acked yet).
-fn unacked_on_server(server_dir: &Path, user: &str) -> Vec<String> {
-    let db = rusqlite::Connection::open_with_flags(
-        server_dir.join("chat-server.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
-    let mut q = db
-        .prepare(
-            "SELECT msg_id FROM messages JOIN users ON users.id = messages.recipient_id \
-             WHERE users.username = ?1",
-        )
-        .unwrap();
-    q.query_map([user], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
-}
-
 /// Server message ids the daemon in `daemon_dir` committed.
 fn seen_by_daemon(daemon_dir: &Path) -> Vec<String> {
     let db = rusqlite::Connection::open_with_flags(

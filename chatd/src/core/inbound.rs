@@ -3,6 +3,9 @@
 //! message, a receipt, a held envelope) committed in one transaction with
 //! the engine's own state; only then is it acked, so a crash at any point
 //! means the server delivers it again and the duplicate is dropped.
+//! Deliveries already waiting when one is taken are handled with it: each
+//! still in its own transaction, but queued together so that they share
+//! one commit (one fsync, not one per message) and one `ack`.
 //!
 //! Nothing in this loop waits on the server: a response can only be read
 //! after the pushes queued before it, so a loop that awaited one while
@@ -12,6 +15,7 @@
 //! known yet is held and examined again once the key arrives.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chat_e2e::{Payload, ReceiptStatus, Received};
 use chat_proto::{ServerMessage, now_ms};
@@ -38,9 +42,14 @@ pub async fn run(
         return;
     };
     let mut unstored = Unstored::default();
+    // An event taken from the queue while gathering a batch of deliveries.
+    let mut next: Option<LinkEvent> = None;
     loop {
         let due = unstored.due();
-        let event = tokio::select! {
+        let event = if let Some(event) = next.take() {
+            event
+        } else {
+            tokio::select! {
             () = shutdown.cancelled() => return,
             Some(peer) = learned.recv() => {
                 retry_pending(&core, &peer).await;
@@ -51,6 +60,7 @@ pub async fn run(
                 continue;
             }
             e = events.recv() => match e { Some(e) => e, None => return },
+            }
         };
         match event {
             LinkEvent::LoggedIn { user, session } => {
@@ -70,15 +80,41 @@ pub async fn run(
                 envelope,
                 ..
             }) => {
+                let mut batch = vec![Delivery {
+                    msg_id,
+                    from,
+                    envelope,
+                }];
                 // Behind deliveries waiting for storage, to keep the order.
-                if unstored.is_empty() && deliver(&core, &msg_id, &from, &envelope).await {
-                    core.link().ack(vec![msg_id]).await;
-                } else {
-                    unstored.push(Delivery {
-                        msg_id,
-                        from,
-                        envelope,
-                    });
+                if unstored.is_empty() {
+                    // What the server pushed meanwhile joins the batch.
+                    while batch.len() < MAX_BATCH {
+                        match events.try_recv() {
+                            Ok(LinkEvent::Push(ServerMessage::Deliver {
+                                msg_id,
+                                from,
+                                envelope,
+                                ..
+                            })) => batch.push(Delivery {
+                                msg_id,
+                                from,
+                                envelope,
+                            }),
+                            Ok(other) => {
+                                next = Some(other);
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    let done = deliver_batch(&core, &batch).await;
+                    let stored: Vec<String> = batch.drain(..done).map(|d| d.msg_id).collect();
+                    if !stored.is_empty() {
+                        core.link().ack(stored).await;
+                    }
+                }
+                for d in batch {
+                    unstored.push(d);
                 }
             }
             // Never stored, never acked: only typing indicators travel so.
@@ -117,7 +153,7 @@ pub async fn run(
 /// each once stored; stops at the first that still fails.
 async fn retry_unstored(core: &Arc<Core>, unstored: &mut Unstored) {
     while let Some(d) = unstored.front() {
-        if !deliver(core, &d.msg_id, &d.from, &d.envelope).await {
+        if deliver_batch(core, std::slice::from_ref(d)).await == 0 {
             unstored.later();
             return;
         }
@@ -166,59 +202,131 @@ async fn logged_in(core: Arc<Core>, user: String, session: u64) {
     core.kick_outbox();
 }
 
-/// Handles one delivered envelope; true when it may be acked.
-async fn deliver(
-    core: &Arc<Core>,
-    msg_id: &str,
-    from: &str,
-    envelope: &Map<String, Value>,
-) -> bool {
-    let Ok(engine) = core.engine() else {
-        return false;
-    };
-    let known = core.db().call({
-        let f = from.to_string();
-        move |tx| Ok(chat_e2e::PinStore::pin(tx, &f)?.is_some())
-    });
-    if !known.await.unwrap_or(true) {
-        // The engine holds the envelope (unknown peer); learn the key
-        // meanwhile, then examine it again.
-        core.learn_peer(from);
+/// Most deliveries handled, and acked, together.
+const MAX_BATCH: usize = 64;
+
+/// What one job of a batch did.
+enum Step {
+    /// Received; `known` says whether the sender's key was pinned.
+    Ran { known: bool, outcome: Outcome },
+    /// Not run: a delivery before it did not end in [`Outcome::Done`].
+    Skipped,
+}
+
+/// Handles deliveries in arrival order, each in its own transaction but
+/// queued together so that they share one commit (the store's group
+/// commit): one fsync for a burst instead of one per message. Returns how
+/// many, from the front, are stored and may be acked; the rest wait.
+///
+/// A job runs only while every job before it in its round ended in
+/// `Done`: after a failure, later ones would be stored out of order; after
+/// a session key to unwrap (off this thread), later ones may need the key.
+/// Those are skipped, doing nothing, and queued again once it is settled.
+async fn deliver_batch(core: &Arc<Core>, batch: &[Delivery]) -> usize {
+    let mut done = 0;
+    while done < batch.len() {
+        let Ok(engine) = core.engine() else {
+            return done;
+        };
+        let snap = Arc::new(core.snapshot());
+        let go_on = Arc::new(AtomicBool::new(true));
+        let mut queued = Vec::with_capacity(batch.len() - done);
+        for d in &batch[done..] {
+            let job = receive_job(&engine, d, &snap, &go_on);
+            match core.db().submit(job).await {
+                Ok(s) => queued.push(s),
+                Err(e) => {
+                    // The store is closing; what was queued still counts.
+                    tracing::debug!(error = %e, "cannot queue a delivery");
+                    break;
+                }
+            }
+        }
+        if queued.is_empty() {
+            return done;
+        }
+        for (d, job) in batch[done..].iter().zip(queued) {
+            let outcome = match job.answer().await {
+                Ok(Step::Skipped) => break,
+                Ok(Step::Ran { known, outcome }) => {
+                    if !known {
+                        // The engine held the envelope (unknown peer):
+                        // learn the key, then examine it again.
+                        core.learn_peer(&d.from);
+                    }
+                    Ok(outcome)
+                }
+                Err(e) => Err(e),
+            };
+            if !settle(core, &d.from, &d.msg_id, outcome).await {
+                return done;
+            }
+            done += 1;
+        }
     }
-    let snap = core.snapshot();
+    done
+}
+
+/// The transaction that receives `d`, as one job of a batch.
+fn receive_job(
+    engine: &chat_e2e::Engine,
+    d: &Delivery,
+    snap: &Arc<Snapshot>,
+    go_on: &Arc<AtomicBool>,
+) -> impl FnOnce(&mut Tx<'_>) -> Result<Step, CoreError> + Send + 'static {
     let (e, f, env, id) = (
         engine.clone(),
-        from.to_string(),
-        envelope.clone(),
-        msg_id.to_string(),
+        d.from.clone(),
+        d.envelope.clone(),
+        d.msg_id.clone(),
     );
-    let outcome = core
-        .db()
-        .run(move |tx| {
-            let now = now_ms();
-            let first_time = tx.mark_delivery_seen(&id, &f, now)?;
-            let received = e.receive(tx, &f, &env, now)?;
-            if matches!(received, Received::Duplicate)
-                && first_time
-                && env.get("kind") == Some(&Value::from("msg"))
-            {
-                // Accepted before under another server id: not a lost ack
-                // but a replay (by the server or someone who can inject).
-                tracing::warn!(peer = %f, "a replayed envelope was dropped");
-                let body = EventBody::Security {
-                    user: f.clone(),
-                    reason: SecurityReason::Replayed,
-                    group: None,
-                };
-                return Ok(Outcome::Done(Effects {
-                    events: vec![tx.append_event(&body, now)?],
-                    ..Effects::default()
-                }));
-            }
-            apply(tx, &e, &f, &id, &env, received, &snap)
-        })
-        .await;
-    settle(core, from, msg_id, outcome).await
+    let (snap, go_on) = (snap.clone(), go_on.clone());
+    move |tx| {
+        // Cleared until this one ends in `Done` (a panic leaves it so).
+        if !go_on.swap(false, Ordering::AcqRel) {
+            return Ok(Step::Skipped);
+        }
+        let known = chat_e2e::PinStore::pin(tx, &f)
+            .map_err(crate::store::StoreError::from)?
+            .is_some();
+        let outcome = receive(tx, &e, &f, &id, &env, &snap)?;
+        if matches!(outcome, Outcome::Done(_)) {
+            go_on.store(true, Ordering::Release);
+        }
+        Ok(Step::Ran { known, outcome })
+    }
+}
+
+/// Receives one delivered envelope inside the caller's transaction.
+fn receive(
+    tx: &mut Tx<'_>,
+    e: &chat_e2e::Engine,
+    f: &str,
+    id: &str,
+    env: &Map<String, Value>,
+    snap: &Snapshot,
+) -> Result<Outcome, CoreError> {
+    let now = now_ms();
+    let first_time = tx.mark_delivery_seen(id, f, now)?;
+    let received = e.receive(tx, f, env, now)?;
+    if matches!(received, Received::Duplicate)
+        && first_time
+        && env.get("kind") == Some(&Value::from("msg"))
+    {
+        // Accepted before under another server id: not a lost ack but a
+        // replay (by the server or someone who can inject).
+        tracing::warn!(peer = %f, "a replayed envelope was dropped");
+        let body = EventBody::Security {
+            user: f.to_owned(),
+            reason: SecurityReason::Replayed,
+            group: None,
+        };
+        return Ok(Outcome::Done(Effects {
+            events: vec![tx.append_event(&body, now)?],
+            ..Effects::default()
+        }));
+    }
+    apply(tx, e, f, id, env, received, snap)
 }
 
 /// What a receive led to, after its transaction committed.

@@ -122,6 +122,21 @@ impl Db {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
+        self.submit(f).await?.answer().await
+    }
+
+    /// [`Db::run`] in two steps: queues `f` (waiting only for room in the
+    /// queue) and hands back what answers it. A pipeline that queues
+    /// several jobs before awaiting the first gets them into one group
+    /// commit, still run in the order queued.
+    pub async fn submit<T, E>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
+    ) -> Result<Submitted<T, E>, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
         if self.shared.closing.load(Ordering::Acquire) {
             return Err(StoreError::Closed.into());
         }
@@ -146,7 +161,7 @@ impl Db {
             .send(Msg::Job(job))
             .await
             .map_err(|_| StoreError::Closed)?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        Ok(Submitted { answer })
     }
 
     /// Refuses new calls ([`StoreError::Closed`]), lets every job already
@@ -160,6 +175,20 @@ impl Db {
         let mut stopped = self.shared.stopped.clone();
         // An error means the thread dropped its sender: it has stopped too.
         let _ = stopped.wait_for(|stopped| *stopped).await;
+    }
+}
+
+/// A job queued by [`Db::submit`].
+#[must_use = "a submitted job runs anyway; its answer says whether it was committed"]
+pub struct Submitted<T, E> {
+    answer: oneshot::Receiver<Result<T, E>>,
+}
+
+impl<T, E: From<StoreError>> Submitted<T, E> {
+    /// The job's result once its transaction is committed (or the error
+    /// that rolled it back).
+    pub async fn answer(self) -> Result<T, E> {
+        self.answer.await.map_err(|_| StoreError::Closed)?
     }
 }
 

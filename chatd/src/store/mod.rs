@@ -35,7 +35,7 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
-pub use db::Db;
+pub use db::{Db, Submitted};
 pub use error::StoreError;
 pub use events::{EVENTS_KEEP_COUNT, EVENTS_KEEP_MS};
 pub use files::{StoredFile, TransferRow};

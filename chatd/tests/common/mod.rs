@@ -96,3 +96,22 @@ pub async fn reached(d: &DaemonProcess, failpoint: &str) {
     .await
     .unwrap_or_else(|e| panic!("{e}; its log:\n{}", d.log_text()));
 }
+
+/// Server message ids stored for `user` (not acked yet).
+pub fn unacked_on_server(server_dir: &std::path::Path, user: &str) -> Vec<String> {
+    let db = rusqlite::Connection::open_with_flags(
+        server_dir.join("chat-server.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let mut q = db
+        .prepare(
+            "SELECT msg_id FROM messages JOIN users ON users.id = messages.recipient_id \
+             WHERE users.username = ?1",
+        )
+        .unwrap();
+    q.query_map([user], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
