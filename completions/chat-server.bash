@@ -41,7 +41,7 @@ _chat__server() {
 
     case "${cmd}" in
         chat__server)
-            opts="-h -V --config --listen --data-dir --store --bus --bus-poll-secs --node-timeout-secs --key --plaintext --bcrypt-cost --max-frame --max-frame-pre-auth --max-connections --backlog --idle-timeout --login-timeout --write-timeout --mailbox-limit --mailbox-per-sender --max-watch --ephemeral-per-second --cpu-workers --cpu-queue --cpu-per-source --throttle-per-source --throttle-per-account-source --throttle-per-account --signups-per-source --message-ttl-days --max-blob --max-piece --blob-quota --max-uploads --upload-ttl-secs --blob-ttl-secs --blob-sweep-secs --help --version fingerprint migrate help"
+            opts="-h -V --config --listen --data-dir --store --store-ca --bus --bus-poll-secs --node-timeout-secs --key --plaintext --bcrypt-cost --max-frame --max-frame-pre-auth --max-connections --backlog --idle-timeout --login-timeout --write-timeout --mailbox-limit --mailbox-per-sender --max-watch --ephemeral-per-second --cpu-workers --cpu-queue --cpu-per-source --throttle-per-source --throttle-per-account-source --throttle-per-account --signups-per-source --message-ttl-days --max-blob --max-piece --blob-quota --max-uploads --upload-ttl-secs --blob-ttl-secs --blob-sweep-secs --help --version fingerprint migrate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -60,6 +60,10 @@ _chat__server() {
                     return 0
                     ;;
                 --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -273,7 +277,7 @@ _chat__server() {
             return 0
             ;;
         chat__subcmd__server__subcmd__migrate)
-            opts="-h --from --to --overwrite --help"
+            opts="-h --from --to --overwrite --store-ca --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -284,6 +288,10 @@ _chat__server() {
                     return 0
                     ;;
                 --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

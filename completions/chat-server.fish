@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_chat_server_global_optspecs
-    string join \n config= listen= data-dir= store= bus= bus-poll-secs= node-timeout-secs= key= plaintext bcrypt-cost= max-frame= max-frame-pre-auth= max-connections= backlog= idle-timeout= login-timeout= write-timeout= mailbox-limit= mailbox-per-sender= max-watch= ephemeral-per-second= cpu-workers= cpu-queue= cpu-per-source= throttle-per-source= throttle-per-account-source= throttle-per-account= signups-per-source= message-ttl-days= max-blob= max-piece= blob-quota= max-uploads= upload-ttl-secs= blob-ttl-secs= blob-sweep-secs= h/help V/version
+    string join \n config= listen= data-dir= store= store-ca= bus= bus-poll-secs= node-timeout-secs= key= plaintext bcrypt-cost= max-frame= max-frame-pre-auth= max-connections= backlog= idle-timeout= login-timeout= write-timeout= mailbox-limit= mailbox-per-sender= max-watch= ephemeral-per-second= cpu-workers= cpu-queue= cpu-per-source= throttle-per-source= throttle-per-account-source= throttle-per-account= signups-per-source= message-ttl-days= max-blob= max-piece= blob-quota= max-uploads= upload-ttl-secs= blob-ttl-secs= blob-sweep-secs= h/help V/version
 end
 
 function __fish_chat_server_needs_command
@@ -28,6 +28,7 @@ complete -c chat-server -n "__fish_chat_server_needs_command" -l config -d 'Read
 complete -c chat-server -n "__fish_chat_server_needs_command" -l listen -d 'Address and port to listen on' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l data-dir -d 'Where the database and the generated key live [default: $STATE_DIRECTORY, else the XDG data directory, e.g. ~/.local/share/chat-server]' -r -F
 complete -c chat-server -n "__fish_chat_server_needs_command" -l store -d 'Where accounts, keys, tokens and mailboxes live: `sqlite` (a file in the data directory) or a PostgreSQL database, postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (the server key and blobs stay in the data directory). Put a URL with a password in the environment, not on the command line' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l store-ca -d 'With a postgres:// --store: connect over TLS and verify PostgreSQL\'s certificate against the CA certificates in this PEM file (chain and host name, as libpq\'s sslmode=verify-full). Without it the connection is plain text (a unix socket or a network you trust), and a URL asking for sslmode=require is refused' -r -F
 complete -c chat-server -n "__fish_chat_server_needs_command" -l bus -d 'Join a cluster of nodes through this NATS server, nats://HOST:PORT (needs a postgres:// --store shared by every node). NATS carries only wake-ups; the node keeps working, at --bus-poll-secs speed, while NATS is down' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l bus-poll-secs -d 'With --bus: seconds between polls of logged-in users\' mailboxes and of the cluster\'s sessions table, the most a lost wake-up delays a delivery or a presence change' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l node-timeout-secs -d 'With --bus: a node that has not heartbeaten for this many seconds is taken for dead; its sessions are removed and its users go offline' -r
@@ -70,6 +71,7 @@ complete -c chat-server -n "__fish_chat_server_using_subcommand fingerprint" -l 
 complete -c chat-server -n "__fish_chat_server_using_subcommand fingerprint" -s h -l help -d 'Print help'
 complete -c chat-server -n "__fish_chat_server_using_subcommand migrate" -l from -d 'The stopped server\'s database, sqlite:PATH (e.g. sqlite:/var/lib/chat-server/chat-server.db). Read only; refused while any process has it open' -r -F
 complete -c chat-server -n "__fish_chat_server_using_subcommand migrate" -l to -d 'The PostgreSQL database to fill, postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE; its schema is created if missing. Put a URL with a password in the environment' -r
+complete -c chat-server -n "__fish_chat_server_using_subcommand migrate" -l store-ca -d 'Reach the target over TLS, verified against the CA certificates in this PEM file (as --store-ca does)' -r -F
 complete -c chat-server -n "__fish_chat_server_using_subcommand migrate" -l overwrite -d 'Empty the target first (in the same transaction) instead of refusing a target that already holds data'
 complete -c chat-server -n "__fish_chat_server_using_subcommand migrate" -s h -l help -d 'Print help'
 complete -c chat-server -n "__fish_chat_server_using_subcommand help; and not __fish_seen_subcommand_from fingerprint migrate help" -f -a "fingerprint" -d 'Print the server key\'s fingerprint (lowercase hex SHA-256 of its SubjectPublicKeyInfo), the value clients pin'

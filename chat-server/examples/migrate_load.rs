@@ -54,6 +54,7 @@ async fn main() {
         from: db,
         to: url,
         overwrite: false,
+        ca: None,
     };
     let start = Instant::now();
     let summary = run(&opts).await.unwrap();

@@ -51,6 +51,9 @@ pub struct Options {
     pub plaintext: bool,
     /// Where the durable state lives.
     pub store: StoreLocation,
+    /// The CA (PEM) that PostgreSQL's certificate must chain to
+    /// (`--store-ca`); `None`: plain text to PostgreSQL.
+    pub store_ca: Option<PathBuf>,
     /// The bus to other nodes (`--bus`; needs a PostgreSQL store); `None`
     /// for a single node.
     pub bus: Option<cluster::BusOptions>,
@@ -174,6 +177,11 @@ pub async fn start(opts: Options) -> anyhow::Result<Running> {
     let shutdown = CancellationToken::new();
     match opts.store.clone() {
         StoreLocation::Sqlite => {
+            if opts.store_ca.is_some() {
+                anyhow::bail!(
+                    "--store-ca is for a postgres:// --store; the SQLite store is a local file"
+                );
+            }
             let db_path = opts.data_dir.join(DB_FILE);
             let store = tokio::task::spawn_blocking(move || store::SqliteStore::open(&db_path))
                 .await
@@ -182,17 +190,25 @@ pub async fn start(opts: Options) -> anyhow::Result<Running> {
             launch(opts, key, store, router, shutdown).await
         }
         StoreLocation::Postgres(url) => {
-            let store = store::PostgresStore::connect(&url).await.context(
-                "cannot open the PostgreSQL store; check the --store URL, that the \
-                 database exists and that PostgreSQL accepts this user",
-            )?;
-            tracing::info!("using the PostgreSQL store");
+            let options = store::PostgresOptions {
+                ca: opts.store_ca.clone(),
+                ..store::PostgresOptions::default()
+            };
+            let target =
+                store::PgTarget::new(&url, options.ca.as_deref(), options.connect_timeout)?;
+            let store = store::PostgresStore::open(&target, &options)
+                .await
+                .context(
+                    "cannot open the PostgreSQL store; check the --store URL, that the \
+                     database exists and that PostgreSQL accepts this user",
+                )?;
+            tracing::info!(tls = target.uses_tls(), "using the PostgreSQL store");
             let router: Arc<dyn router::Router> = match &opts.bus {
                 None => Arc::new(router::LocalRouter::new()),
                 // The cluster's tasks stop with the server; the node then
                 // leaves the sessions table (best effort: else it is reaped).
                 Some(bus) => {
-                    cluster::ClusterRouter::start(bus, &url, shutdown.child_token()).await?
+                    cluster::ClusterRouter::start(bus, &target, shutdown.child_token()).await?
                 }
             };
             launch(opts, key, store, router, shutdown).await

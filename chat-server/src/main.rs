@@ -36,10 +36,12 @@ fn main() -> ExitCode {
             from,
             to,
             overwrite,
+            store_ca,
         }) => migrate(MigrateOptions {
             from,
             to,
             overwrite,
+            ca: store_ca,
         }),
         None => serve(cli),
     };
@@ -82,6 +84,7 @@ fn serve(cli: Cli) -> anyhow::Result<()> {
         key: cli.run.key.clone(),
         plaintext: cli.run.plaintext,
         store: cli.run.store.clone(),
+        store_ca: cli.run.store_ca.clone(),
         bus: cli.run.bus_options(),
         config: cli.run.config(),
     };

@@ -211,3 +211,23 @@ fn a_config_file_runs_the_server_and_its_environment_variable_wins() {
         "{err}"
     );
 }
+
+#[test]
+fn store_ca_with_the_sqlite_store_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "--plaintext",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--store-ca",
+        "/etc/ssl/certs/ca-certificates.crt",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--store-ca") && err.contains("postgres://"),
+        "{err}"
+    );
+}

@@ -852,6 +852,7 @@ async fn postgres() -> Arc<PostgresStore> {
     let options = PostgresOptions {
         max_connections: 8,
         connect_timeout: Duration::from_secs(30),
+        ..PostgresOptions::default()
     };
     Arc::new(PostgresStore::connect_with(&url, &options).await.unwrap())
 }
@@ -996,6 +997,7 @@ async fn postgres_unreachable_says_what_to_check() {
     let options = PostgresOptions {
         max_connections: 1,
         connect_timeout: Duration::from_secs(5),
+        ..PostgresOptions::default()
     };
     let Err(StoreError::Db(e)) = PostgresStore::connect_with(&url, &options).await else {
         panic!("connected to nothing");

@@ -73,6 +73,10 @@ pub enum Command {
         /// refusing a target that already holds data.
         #[arg(long)]
         overwrite: bool,
+        /// Reach the target over TLS, verified against the CA
+        /// certificates in this PEM file (as --store-ca does).
+        #[arg(long, value_name = "PEM", env = "CHAT_SERVER_STORE_CA")]
+        store_ca: Option<PathBuf>,
     },
 }
 
@@ -131,6 +135,13 @@ pub struct RunArgs {
         hide_env_values = true
     )]
     pub store: StoreLocation,
+    /// With a postgres:// --store: connect over TLS and verify
+    /// PostgreSQL's certificate against the CA certificates in this PEM
+    /// file (chain and host name, as libpq's sslmode=verify-full). Without
+    /// it the connection is plain text (a unix socket or a network you
+    /// trust), and a URL asking for sslmode=require is refused.
+    #[arg(long, value_name = "PEM", env = "CHAT_SERVER_STORE_CA")]
+    pub store_ca: Option<PathBuf>,
     /// Join a cluster of nodes through this NATS server, nats://HOST:PORT
     /// (needs a postgres:// --store shared by every node). NATS carries
     /// only wake-ups; the node keeps working, at --bus-poll-secs speed,

@@ -29,6 +29,7 @@ use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::router::{ConnHandle, ConnId, LocalRouter, Router};
+use crate::store::PgTarget;
 use event::Event;
 use sessions::Sessions;
 
@@ -114,22 +115,18 @@ pub struct ClusterRouter {
 }
 
 impl ClusterRouter {
-    /// Joins the cluster: registers this node in PostgreSQL at `pg_url`
+    /// Joins the cluster: registers this node in PostgreSQL at `pg`
     /// (which must work: the node refuses to start otherwise), connects to
     /// the bus (which may be down: the node then runs on polling until it
     /// is back) and starts the tasks, which run until `stop` is cancelled;
     /// the node then leaves the sessions table.
     pub async fn start(
         options: &BusOptions,
-        pg_url: &str,
+        pg: &PgTarget,
         stop: CancellationToken,
     ) -> anyhow::Result<Arc<ClusterRouter>> {
         let node = uuid::Uuid::new_v4().to_string();
-        let sessions = Sessions::open(
-            pg_url,
-            &node,
-            options.node_timeout.max(Duration::from_secs(1)),
-        )?;
+        let sessions = Sessions::open(pg, &node, options.node_timeout.max(Duration::from_secs(1)))?;
         sessions.heartbeat().await.map_err(|e| {
             anyhow::anyhow!(
                 "cannot register this node in PostgreSQL's cluster tables: {e:#}; \

@@ -11,10 +11,10 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
+use deadpool_postgres::{Pool, Runtime};
 
 use crate::router::ConnId;
+use crate::store::PgTarget;
 
 /// Connections presence needs: writes and refreshes run one at a time.
 const POOL_SIZE: usize = 2;
@@ -28,21 +28,10 @@ pub(crate) struct Sessions {
 type Result<T> = std::result::Result<T, anyhow::Error>;
 
 impl Sessions {
-    /// A pool on `url` for node `node` (connections are made on first use).
-    pub(crate) fn open(url: &str, node: &str, timeout: Duration) -> Result<Self> {
-        let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
-            anyhow::anyhow!("bad PostgreSQL URL: {e}; expected postgres://USER@HOST:PORT/DATABASE")
-        })?;
-        config.connect_timeout(timeout);
-        config.application_name("chat-server presence");
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
+    /// A pool on `target` for node `node` (connections are made on first
+    /// use).
+    pub(crate) fn open(target: &PgTarget, node: &str, timeout: Duration) -> Result<Self> {
+        let pool = Pool::builder(target.manager("chat-server presence"))
             .max_size(POOL_SIZE)
             .runtime(Runtime::Tokio1)
             .wait_timeout(Some(timeout))

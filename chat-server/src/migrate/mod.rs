@@ -42,6 +42,8 @@ pub struct MigrateOptions {
     pub to: String,
     /// Replace what the target holds instead of refusing it.
     pub overwrite: bool,
+    /// Reach the target over TLS verified against this CA (PEM).
+    pub ca: Option<PathBuf>,
 }
 
 /// Never prints the URL: it may hold a password.
@@ -91,7 +93,7 @@ pub async fn run(opts: &MigrateOptions) -> anyhow::Result<Summary> {
         .await
         .context("the task reading the SQLite file failed")??;
     let schema_version = source.version();
-    let mut client = target::connect(&opts.to).await?;
+    let mut client = target::connect(&opts.to, opts.ca.as_deref()).await?;
     let mut summary = copy(&mut client, source, opts.overwrite)
         .await
         .context("nothing was written to the target (its transaction was rolled back)")?;

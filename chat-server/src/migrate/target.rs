@@ -14,12 +14,12 @@
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use tokio_postgres::Transaction;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{NoTls, Transaction};
 
 use super::Summary;
 use super::source::{Batch, Blobs, Groups, Keys, Messages, Tokens, Users};
-use crate::store::{PostgresOptions, PostgresStore, StoreError};
+use crate::store::{PgTarget, PostgresOptions, PostgresStore, StoreError};
 
 /// The tables the relay's durable state lives in, in an order that
 /// `LOCK` and `TRUNCATE` accept.
@@ -33,32 +33,24 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Brings the target's schema up to date (refusing one newer than this
 /// build, as a server start would) and opens the connection the copy runs
 /// on.
-pub(super) async fn connect(url: &str) -> anyhow::Result<tokio_postgres::Client> {
+pub(super) async fn connect(
+    url: &str,
+    ca: Option<&std::path::Path>,
+) -> anyhow::Result<tokio_postgres::Client> {
+    let target = PgTarget::new(url, ca, CONNECT_TIMEOUT)?;
     let options = PostgresOptions {
         max_connections: 1,
         connect_timeout: CONNECT_TIMEOUT,
+        ca: ca.map(ToOwned::to_owned),
     };
-    let schema = PostgresStore::connect_with(url, &options)
+    let schema = PostgresStore::open(&target, &options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot prepare the target database: {e}"))?;
     schema.close();
-    let mut config: tokio_postgres::Config = url
-        .parse()
-        .map_err(|e| anyhow::anyhow!("bad PostgreSQL URL: {e}"))?;
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(CONNECT_TIMEOUT);
-    }
-    config.application_name("chat-server migrate");
-    let (client, connection) = config
-        .connect(NoTls)
+    target
+        .connect("chat-server migrate")
         .await
-        .map_err(|e| anyhow::anyhow!("cannot connect to the target: {}", StoreError::from(e)))?;
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::warn!(error = %e, "connection to the target ended");
-        }
-    });
-    Ok(client)
+        .map_err(|e| anyhow::anyhow!("cannot connect to the target: {e}"))
 }
 
 /// Locks the tables against every other writer and checks that they are

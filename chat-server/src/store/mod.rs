@@ -11,7 +11,7 @@ mod postgres;
 mod sqlite;
 
 pub use blobs::{BlobRecord, NewBlob, QuotaRefusal};
-pub use postgres::{PostgresOptions, PostgresStore};
+pub use postgres::{PgTarget, PostgresOptions, PostgresStore};
 pub use sqlite::SqliteStore;
 
 use std::future::Future;

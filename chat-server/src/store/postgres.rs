@@ -12,12 +12,16 @@
 
 mod accounts;
 mod blobs;
+mod connect;
 mod groups;
 mod mailbox;
 mod migrate;
 mod pool;
 mod tokens;
 
+pub use connect::PgTarget;
+
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use deadpool_postgres::Pool;
@@ -37,6 +41,9 @@ pub struct PostgresOptions {
     /// How long connecting, or waiting for a free connection, may take
     /// before a call fails.
     pub connect_timeout: Duration,
+    /// Verified TLS against the CA certificates (PEM) in this file
+    /// (`--store-ca`); plain text without it.
+    pub ca: Option<PathBuf>,
 }
 
 impl Default for PostgresOptions {
@@ -44,6 +51,7 @@ impl Default for PostgresOptions {
         PostgresOptions {
             max_connections: 16,
             connect_timeout: Duration::from_secs(10),
+            ca: None,
         }
     }
 }
@@ -66,7 +74,17 @@ impl PostgresStore {
         url: &str,
         options: &PostgresOptions,
     ) -> Result<PostgresStore, StoreError> {
-        let pool = pool::open(url, options.max_connections, options.connect_timeout)?;
+        let target = PgTarget::new(url, options.ca.as_deref(), options.connect_timeout)?;
+        Self::open(&target, options).await
+    }
+
+    /// Connects to `target` with the given tunables (their `ca` is
+    /// `target`'s already) and brings the schema up to date.
+    pub async fn open(
+        target: &PgTarget,
+        options: &PostgresOptions,
+    ) -> Result<PostgresStore, StoreError> {
+        let pool = pool::open(target, options.max_connections, options.connect_timeout)?;
         migrate::apply(&pool, now_ms()).await?;
         Ok(PostgresStore { pool })
     }

@@ -43,6 +43,7 @@ exec 3<&0
 "$bin/postgres" -D "$dir/data" -p "$port" -k "$dir" \
     -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on \
     -c full_page_writes=on -c max_connections=400 -c shared_buffers=32MB \
+    -c ssl=on \
     >"$dir/postgres.log" 2>&1 &
 pid=$!
 { read -r _ ; kill -INT "$pid" 2>/dev/null; } <&3 &
@@ -51,6 +52,26 @@ status=$?
 rm -rf "$dir"
 exit $status
 "#;
+
+/// Gives the cluster in `data` its TLS certificate and key
+/// (`testdata/postgres-tls`, made by its `gen.sh`): PostgreSQL wants the
+/// key owned by the user it runs as and readable by nobody else.
+fn install_tls(data: &Path, as_postgres: bool) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let fixtures = crate::fixtures::testdata().join("postgres-tls");
+    for name in ["server.crt", "server.key"] {
+        let to = data.join(name);
+        std::fs::copy(fixtures.join(name), &to)
+            .with_context(|| format!("copying {name} into the cluster"))?;
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600))?;
+        if as_postgres {
+            let (uid, gid) = postgres_user()?;
+            std::os::unix::fs::chown(&to, Some(uid), Some(gid))
+                .with_context(|| format!("handing {name} to the postgres user"))?;
+        }
+    }
+    Ok(())
+}
 
 /// A running PostgreSQL cluster on a loopback port, trusting local
 /// connections (a test cluster only: no passwords). Stopped on drop.
@@ -124,6 +145,7 @@ impl Postgres {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
+        install_tls(&data, as_postgres)?;
         let port = free_port()?;
         let mut supervisor = command(as_postgres, Path::new("/bin/sh"))
             .arg("-c")
@@ -185,6 +207,19 @@ impl Postgres {
             let _ = f.read_to_string(&mut log);
         }
         log
+    }
+
+    /// The CA (PEM) that signed the cluster's TLS certificate, which
+    /// names `localhost` and `127.0.0.1`. The cluster accepts TLS and
+    /// plain connections alike.
+    pub fn tls_ca() -> PathBuf {
+        crate::fixtures::testdata().join("postgres-tls/ca.pem")
+    }
+
+    /// A CA that signed nothing the cluster shows: a client verifying
+    /// against it must refuse the cluster.
+    pub fn other_ca() -> PathBuf {
+        crate::fixtures::testdata().join("postgres-tls/other-ca.pem")
     }
 
     /// The loopback port it listens on.

@@ -5,39 +5,20 @@
 
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
+use deadpool_postgres::{Pool, PoolError, Runtime};
 use tokio_postgres::error::SqlState;
 
+use super::PgTarget;
 use crate::store::StoreError;
 
-/// Opens a pool on `url` (a libpq-style `postgres://` URL or key=value
-/// string). Connections are made lazily; the caller checks the server is
-/// reachable by running the migrations.
+/// Opens a pool on `target`. Connections are made lazily; the caller
+/// checks the server is reachable by running the migrations.
 pub(super) fn open(
-    url: &str,
+    target: &PgTarget,
     max_connections: usize,
     connect_timeout: Duration,
 ) -> Result<Pool, StoreError> {
-    let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
-        StoreError::Db(format!(
-            "bad PostgreSQL URL: {e}; expected postgres://USER@HOST:PORT/DATABASE"
-        ))
-    })?;
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(connect_timeout);
-    }
-    if config.get_application_name().is_none() {
-        config.application_name("chat-server");
-    }
-    let manager = Manager::from_config(
-        config,
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
-    Pool::builder(manager)
+    Pool::builder(target.manager("chat-server"))
         .max_size(max_connections.max(1))
         .runtime(Runtime::Tokio1)
         .wait_timeout(Some(connect_timeout))
@@ -66,6 +47,12 @@ impl From<tokio_postgres::Error> for StoreError {
             text.push_str(": ");
             text.push_str(&s.to_string());
             source = s.source();
+        }
+        if text.contains("TLS handshake") {
+            text.push_str(
+                "; check that --store-ca holds the CA that signed PostgreSQL's certificate \
+                 and that the URL's host is a name the certificate carries",
+            );
         }
         StoreError::Db(format!("PostgreSQL: {text}"))
     }
