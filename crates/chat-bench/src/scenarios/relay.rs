@@ -99,7 +99,7 @@ pub async fn run(cli: &Cli, cmd: &RelayCmd, max_connections: usize) -> anyhow::R
         let target = Target::start(cli, 4, max_connections)?;
         let mut accounts = Accounts::new(target.addr())?;
         let measured = measure(&settings, &target, &mut accounts).await?;
-        return finish(&settings, vec![measured], cmd.topology.is_some()).await;
+        return finish(&settings, vec![measured], false).await;
     }
     let mut services = Services::default();
     let mut runs = Vec::new();
