@@ -5,7 +5,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::target::Topology;
 
 /// Load generator for chat-server: drives it over the wire protocol and
 /// prints a Markdown table per scenario (stdout) plus a JSON file.
@@ -49,8 +51,9 @@ pub struct Cli {
 pub enum Scenario {
     /// Sender/receiver pairs through the server, closed loop for the peak
     /// and open loop at fixed rates for latency, with the in-process
-    /// baseline relay alongside.
-    Relay(RelayArgs),
+    /// baseline relay alongside; on one node on SQLite, or on each
+    /// --topology in turn with a comparison table.
+    Relay(RelayCmd),
     /// The same traffic through a minimal in-process relay only.
     Baseline(RelayArgs),
     /// Many idle logged-in connections: memory per connection, login rate,
@@ -87,6 +90,58 @@ impl Scenario {
             Scenario::All => "all",
         }
     }
+}
+
+/// `relay`: its knobs and the servers it runs against.
+#[derive(Debug, Clone, Args)]
+pub struct RelayCmd {
+    /// The traffic.
+    #[command(flatten)]
+    pub args: RelayArgs,
+    /// Servers to measure, one after the other, each on a fresh database,
+    /// then compared in one table: `sqlite` (one node), `postgres` (one
+    /// node on a PostgreSQL cluster the bench starts), `two-nodes` (two
+    /// nodes on that cluster and a nats-server, senders on node 1 and
+    /// receivers on node 2), or `all`. A topology whose PostgreSQL or
+    /// nats-server is not installed is skipped. Not with --server
+    /// [default: sqlite].
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub topology: Option<Vec<TopologyArg>>,
+}
+
+impl RelayCmd {
+    /// The topologies asked for, each once, in the order given (`all`
+    /// stands for every one in its place).
+    pub fn topologies(&self) -> Vec<Topology> {
+        let mut out = Vec::new();
+        for arg in self.topology.as_deref().unwrap_or(&[TopologyArg::Sqlite]) {
+            let these: &[Topology] = match arg {
+                TopologyArg::Sqlite => &[Topology::Sqlite],
+                TopologyArg::Postgres => &[Topology::Postgres],
+                TopologyArg::TwoNodes => &[Topology::TwoNodes],
+                TopologyArg::All => &Topology::ALL,
+            };
+            for t in these {
+                if !out.contains(t) {
+                    out.push(*t);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A value of `relay --topology`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TopologyArg {
+    /// One chat-server on SQLite.
+    Sqlite,
+    /// One chat-server on PostgreSQL.
+    Postgres,
+    /// Two chat-servers on one PostgreSQL database and one nats-server.
+    TwoNodes,
+    /// All three.
+    All,
 }
 
 /// Knobs of `relay` and `baseline`.

@@ -28,6 +28,44 @@ pub fn cpu_us(pid: u32, task: Option<u32>) -> Option<u64> {
     Some((utime + stime) * 1_000_000 / hz)
 }
 
+/// CPU time of a process and all its descendants, in microseconds: for
+/// services that fork a process per connection (PostgreSQL's backends).
+/// Each process counts utime + stime + cutime + cstime, so a child that
+/// exits between two readings moves from its own count into its
+/// parent's reaped-children count instead of vanishing. `None` when the
+/// root cannot be read.
+pub fn tree_cpu_us(root: u32) -> Option<u64> {
+    let mut children: std::collections::HashMap<u32, Vec<u32>> = Default::default();
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+            continue;
+        };
+        if let Some(ppid) = stat_fields(pid).and_then(|f| f.get(1)?.parse().ok()) {
+            children.entry(ppid).or_default().push(pid);
+        }
+    }
+    let own = |pid: u32| -> Option<u64> {
+        let f = stat_fields(pid)?;
+        // utime, stime, cutime, cstime: fields 14 to 17 of stat(5).
+        (11..15).map(|i| f.get(i)?.parse::<u64>().ok()).sum()
+    };
+    let mut total = own(root)?;
+    let mut todo = children.remove(&root).unwrap_or_default();
+    while let Some(pid) = todo.pop() {
+        total += own(pid).unwrap_or(0);
+        todo.extend(children.remove(&pid).unwrap_or_default());
+    }
+    let hz = rustix::param::clock_ticks_per_second().max(1);
+    Some(total * 1_000_000 / hz)
+}
+
+/// The fields of /proc/<pid>/stat after the command name (state first).
+fn stat_fields(pid: u32) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &text[text.rfind(')')? + 1..];
+    Some(rest.split_whitespace().map(str::to_owned).collect())
+}
+
 /// Resident memory of a process in KiB: (now, high-water mark).
 pub fn memory_kib(pid: u32) -> Option<(u64, u64)> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -87,33 +125,37 @@ pub fn raise_nofile_limit() -> u64 {
     getrlimit(Resource::Nofile).current.unwrap_or(1024)
 }
 
-/// Samples a process's RSS every 100 ms until stopped, keeping the peak:
-/// VmHWM covers the whole life of the process, this covers one phase.
+/// Samples the RSS of some processes every 100 ms until stopped, keeping
+/// the peak of their sum: VmHWM covers the whole life of one process, this
+/// covers one phase of all of them (the nodes of a cluster together).
 pub struct RssSampler {
     stop: watch::Sender<bool>,
     task: JoinHandle<u64>,
 }
 
 impl RssSampler {
-    /// Starts sampling `pid` (a sampler of nothing when `None`).
-    pub fn start(pid: Option<u32>) -> Self {
+    /// Starts sampling `pids` (a sampler of nothing when empty).
+    pub fn start(pids: Vec<u32>) -> Self {
         let (stop, mut stopped) = watch::channel(false);
         let task = tokio::spawn(async move {
             let mut peak = 0;
-            let Some(pid) = pid else { return 0 };
+            if pids.is_empty() {
+                return 0;
+            }
+            let sum = || -> u64 {
+                pids.iter()
+                    .filter_map(|&pid| memory_kib(pid))
+                    .map(|(rss, _)| rss)
+                    .sum()
+            };
             loop {
-                if let Some((rss, _)) = memory_kib(pid) {
-                    peak = peak.max(rss);
-                }
+                peak = peak.max(sum());
                 tokio::select! {
                     _ = tokio::time::sleep(Duration::from_millis(100)) => {}
                     _ = stopped.changed() => break,
                 }
             }
-            if let Some((rss, _)) = memory_kib(pid) {
-                peak = peak.max(rss);
-            }
-            peak
+            peak.max(sum())
         });
         Self { stop, task }
     }
@@ -122,5 +164,25 @@ impl RssSampler {
     pub async fn stop(self) -> u64 {
         let _ = self.stop.send(true);
         self.task.await.unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tree_counts_its_children() {
+        let me = std::process::id();
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let tree = tree_cpu_us(me).unwrap();
+        assert!(tree >= cpu_us(me, None).unwrap(), "the root's own time");
+        assert!(tree_cpu_us(child.id()).is_some());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(tree_cpu_us(u32::MAX), None, "no such process");
     }
 }

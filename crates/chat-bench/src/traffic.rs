@@ -155,11 +155,32 @@ pub struct Phase {
     pub cpu_us_per_msg: Option<f64>,
     /// CPU of the relay in cores (CPU time / wall time of the phase).
     pub cpu_cores: Option<f64>,
-    /// Peak RSS of the relay process during the phase, KiB.
+    /// CPU microseconds of the services under the relay (PostgreSQL and
+    /// nats-server) per delivered message; `None` without any.
+    pub services_cpu_us_per_msg: Option<f64>,
+    /// Their CPU in cores.
+    pub services_cpu_cores: Option<f64>,
+    /// Peak RSS of the relay's processes during the phase (summed), KiB.
     pub peak_rss_kib: Option<u64>,
     /// CPU of the load generator itself (this process), in cores: when it
     /// nears the machine's cores, the figures measure the generator.
     pub generator_cores: Option<f64>,
+}
+
+/// What a phase reads about the relay besides the traffic: its CPU time,
+/// that of the services it stands on, and the processes whose memory is
+/// sampled. A chat-server target (one node or several) and the baseline's
+/// relay thread each answer in their own way.
+pub trait Probe {
+    /// The relay's CPU time so far, in microseconds (all its processes).
+    fn cpu_us(&self) -> Option<u64>;
+    /// CPU time so far of the services the relay stands on (PostgreSQL,
+    /// nats-server), in microseconds; `None` when it has none.
+    fn services_cpu_us(&self) -> Option<u64> {
+        None
+    }
+    /// Processes whose RSS is sampled, summed (none: no RSS figure).
+    fn rss_pids(&self) -> Vec<u32>;
 }
 
 /// Running pairs.
@@ -233,15 +254,14 @@ impl Engine {
     }
 
     /// Runs one phase: sends under `load` until `stop`, then waits up to
-    /// `drain` for every accepted message. `cpu_us` reads the relay's CPU
-    /// time, `pid` is the process whose RSS is sampled.
+    /// `drain` for every accepted message, reading CPU and memory through
+    /// `probe`.
     pub async fn run(
         &mut self,
         load: Load,
         stop: Stop,
         drain: Duration,
-        cpu_us: &dyn Fn() -> Option<u64>,
-        pid: Option<u32>,
+        probe: &dyn Probe,
     ) -> Phase {
         for p in &self.pairs {
             p.received().latency = Latency::new();
@@ -251,10 +271,12 @@ impl Engine {
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
         let (unique0, accepted0) = (self.unique(), self.accepted());
-        let cpu0 = cpu_us();
+        let (cpu0, services0) = (probe.cpu_us(), probe.services_cpu_us());
         let me = std::process::id();
         let own0 = procstat::cpu_us(me, None);
-        let rss = RssSampler::start(pid);
+        let rss_pids = probe.rss_pids();
+        let sampled = !rss_pids.is_empty();
+        let rss = RssSampler::start(rss_pids);
         let (stop_tx, stop_rx) = watch::channel(false);
         let started = Instant::now();
         let pairs = self.pairs.len();
@@ -306,16 +328,16 @@ impl Engine {
             }
         }
         let drain_s = drain_started.elapsed().as_secs_f64();
-        let cpu = match (cpu0, cpu_us()) {
-            (Some(a), Some(b)) => Some(b.saturating_sub(a) as f64),
-            _ => None,
-        };
+        let delta =
+            |a: Option<u64>, b: Option<u64>| a.zip(b).map(|(a, b)| b.saturating_sub(a) as f64);
+        let cpu = delta(cpu0, probe.cpu_us());
+        let services = delta(services0, probe.services_cpu_us());
         let delivered = (self.unique() - unique0).max(1) as f64;
         let total_s = started.elapsed().as_secs_f64();
         let generator_cores = own0
             .zip(procstat::cpu_us(me, None))
             .map(|(a, b)| b.saturating_sub(a) as f64 / 1e6 / total_s.max(1e-9));
-        let peak_rss_kib = Some(rss.stop().await).filter(|&k| k > 0 && pid.is_some());
+        let peak_rss_kib = Some(rss.stop().await).filter(|&k| k > 0 && sampled);
         let refused = self
             .refusals
             .lock()
@@ -343,6 +365,8 @@ impl Engine {
                 .count() as u64,
             cpu_us_per_msg: cpu.map(|c| c / delivered),
             cpu_cores: cpu.map(|c| c / 1e6 / total_s.max(1e-9)),
+            services_cpu_us_per_msg: services.map(|c| c / delivered),
+            services_cpu_cores: services.map(|c| c / 1e6 / total_s.max(1e-9)),
             peak_rss_kib,
             generator_cores,
         }

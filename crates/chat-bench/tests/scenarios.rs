@@ -62,13 +62,27 @@ fn check_phase(p: &Value, with_cpu: bool) {
     }
 }
 
-fn check_relay(r: &Value) {
-    let phases = r["phases"].as_array().unwrap();
-    assert_eq!(phases.len(), 4, "two windows and two rates: {r}");
+/// Every phase of one topology of a relay report, which must have run.
+fn check_topology(t: &Value, name: &str) {
+    assert_eq!(t["topology"], name, "{t}");
+    assert!(t["skipped"].is_null(), "{name} was skipped: {t}");
+    let phases = t["phases"].as_array().unwrap();
+    assert_eq!(phases.len(), 4, "two windows and two rates: {t}");
     for p in phases {
         check_phase(p, true);
         number(&p["peak_rss_kib"], "peak_rss_kib");
+        if name == "sqlite" {
+            assert!(p["services_cpu_us_per_msg"].is_null(), "{p}");
+        } else {
+            number(&p["services_cpu_us_per_msg"], "services_cpu_us_per_msg");
+        }
     }
+}
+
+fn check_relay(r: &Value) {
+    let topologies = r["topologies"].as_array().unwrap();
+    assert_eq!(topologies.len(), 1, "one node on SQLite by default: {r}");
+    check_topology(&topologies[0], "sqlite");
     let baseline = r["baseline"].as_array().unwrap();
     assert_eq!(baseline.len(), 4);
     for p in baseline {
@@ -79,6 +93,45 @@ fn check_relay(r: &Value) {
 #[test]
 fn relay_with_its_baseline() {
     check_relay(&run_quick(&["relay"])["relay"]);
+}
+
+/// One node on SQLite, one on PostgreSQL, two on PostgreSQL + NATS (with
+/// every pair split across them), one after the other in one run: each
+/// delivers every message exactly once. Needs Debian's `postgresql` and
+/// `nats-server` (.ci/packages.d/).
+#[test]
+fn relay_on_every_topology() {
+    let r = run_quick(&[
+        "relay",
+        "--topology",
+        "all",
+        "--pairs",
+        "3",
+        "--no-baseline",
+    ]);
+    let r = &r["relay"];
+    let topologies = r["topologies"].as_array().unwrap();
+    let names: Vec<&str> = topologies
+        .iter()
+        .map(|t| t["topology"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["sqlite", "postgres", "two-nodes"], "{r}");
+    for (t, name) in topologies.iter().zip(names) {
+        check_topology(t, name);
+    }
+    assert_eq!(topologies[0]["pairs_split"], "all on one node");
+    assert_eq!(
+        topologies[2]["pairs_split"],
+        "senders on node 1, receivers on node 2"
+    );
+    assert_eq!(
+        topologies[2]["server_memory_kib_at_end"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "two nodes: {r}"
+    );
 }
 
 #[test]

@@ -65,6 +65,11 @@ impl Nats {
         self.port
     }
 
+    /// The server's process id while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Kills the server with SIGKILL (no goodbye to its clients).
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -151,7 +156,10 @@ mod tests {
         let port = nats.port();
         assert!(nats.url().ends_with(&format!(":{port}")));
         TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let pid = nats.pid().expect("running");
+        assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
         nats.stop();
+        assert_eq!(nats.pid(), None);
         assert!(TcpStream::connect(("127.0.0.1", port)).is_err(), "stopped");
         nats.restart().unwrap();
         TcpStream::connect(("127.0.0.1", port)).unwrap();

@@ -232,6 +232,14 @@ impl Postgres {
         &self.socket_dir
     }
 
+    /// The postmaster's process id (the first line of its `postmaster.pid`),
+    /// for reading the CPU time of the cluster's processes, which are its
+    /// children; `None` when the file cannot be read.
+    pub fn server_pid(&self) -> Option<u32> {
+        let text = std::fs::read_to_string(self.socket_dir.join("data/postmaster.pid")).ok()?;
+        text.lines().next()?.trim().parse().ok()
+    }
+
     /// A `postgres://` URL of database `name` on this cluster.
     pub fn url(&self, name: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
@@ -342,6 +350,11 @@ mod tests {
             .unwrap();
         assert_eq!(found, "1");
         assert_eq!(pg.psql("SHOW fsync").unwrap(), "on");
+        let pid = pg.server_pid().expect("postmaster.pid");
+        assert!(
+            std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            "postmaster {pid} runs"
+        );
         let other = pg.database().unwrap();
         assert_ne!(url, other);
         let (port, dir) = (pg.port(), pg.socket_dir.clone());

@@ -21,7 +21,7 @@ use tokio::sync::oneshot;
 use super::relay::Settings;
 use crate::procstat;
 use crate::report::{Table, f, opt};
-use crate::traffic::{Engine, Mode, PairConns, Phase, Stop};
+use crate::traffic::{Engine, Mode, PairConns, Phase, Probe, Stop};
 
 /// Runs the baseline alone: prints its table, returns its JSON.
 pub async fn run(settings: &Settings) -> anyhow::Result<Value> {
@@ -66,8 +66,7 @@ pub async fn measure(settings: &Settings) -> anyhow::Result<Vec<Phase>> {
                 load,
                 Stop::After(settings.duration),
                 settings.drain,
-                &|| procstat::cpu_us(pid, Some(tid)),
-                None,
+                &RelayThread { pid, tid },
             )
             .await;
         crate::progress(format!(
@@ -78,6 +77,23 @@ pub async fn measure(settings: &Settings) -> anyhow::Result<Vec<Phase>> {
     }
     engine.close();
     Ok(phases)
+}
+
+/// The baseline relay's thread: its CPU time is the relay's; its memory is
+/// the bench's own, so none is reported.
+struct RelayThread {
+    pid: u32,
+    tid: u32,
+}
+
+impl Probe for RelayThread {
+    fn cpu_us(&self) -> Option<u64> {
+        procstat::cpu_us(self.pid, Some(self.tid))
+    }
+
+    fn rss_pids(&self) -> Vec<u32> {
+        Vec::new()
+    }
 }
 
 /// The baseline's table.

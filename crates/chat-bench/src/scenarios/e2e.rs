@@ -553,8 +553,8 @@ impl Steady {
         let me = std::process::id();
         let own0 = procstat::cpu_us(me, None);
         let (rss_a, rss_b) = (
-            RssSampler::start(Some(alice.pid())),
-            RssSampler::start(Some(bob.pid())),
+            RssSampler::start(vec![alice.pid()]),
+            RssSampler::start(vec![bob.pid()]),
         );
         let started = Instant::now();
         let end = started + s.duration;

@@ -44,16 +44,13 @@ pub async fn run(
         "login-storm: {pairs} pairs at {}/s, before the storm",
         args.rate
     ));
-    let cpu = || target.cpu_us();
-    let before = engine
-        .run(load, Stop::After(calm), drain, &cpu, target.pid())
-        .await;
+    let before = engine.run(load, Stop::After(calm), drain, &target).await;
     crate::progress(format!(
         "login-storm: {logins} password logins at once, bcrypt cost {}",
         args.bcrypt_cost
     ));
     let (storm_over, stop) = oneshot::channel();
-    let phase = engine.run(load, Stop::When(stop), drain, &cpu, target.pid());
+    let phase = engine.run(load, Stop::When(stop), drain, &target);
     let storm = async {
         let result = storm(&accounts, 2 * pairs..2 * pairs + logins).await;
         let _ = storm_over.send(());

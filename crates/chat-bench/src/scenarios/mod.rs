@@ -11,6 +11,7 @@ pub mod presence;
 pub mod reconnect_storm;
 pub mod relay;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -43,10 +44,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let header = report::run_header(name, cli.quick);
     let mut results = Map::new();
     match &cli.scenario {
-        Scenario::Relay(args) => {
-            let target = Target::start(&cli, 4, max_connections)?;
-            let mut accounts = Accounts::new(target.addr())?;
-            let v = relay::run(&cli, args, &target, &mut accounts).await?;
+        Scenario::Relay(cmd) => {
+            let v = relay::run(&cli, cmd, max_connections).await?;
             results.insert("relay".into(), v);
         }
         Scenario::Baseline(args) => {
@@ -110,7 +109,7 @@ async fn all(
         drain_timeout: 30.0,
         no_baseline: false,
     };
-    let v = relay::run(cli, &relay_args, &target, &mut accounts).await?;
+    let v = relay::run_on(cli, &relay_args, &target, &mut accounts).await?;
     results.insert("relay".into(), v);
     let conn_args = ConnectionsArgs {
         count: None,
@@ -161,12 +160,29 @@ pub async fn server_pairs(
     first: usize,
     pairs: usize,
 ) -> anyhow::Result<Vec<PairConns>> {
+    server_pairs_on(accounts, first, pairs, accounts.addr(), accounts.addr()).await
+}
+
+/// Like [`server_pairs`], with the senders logged in to `tx_node` and the
+/// receivers to `rx_node` (two nodes of a cluster: every message crosses).
+pub async fn server_pairs_on(
+    accounts: &Accounts,
+    first: usize,
+    pairs: usize,
+    tx_node: SocketAddr,
+    rx_node: SocketAddr,
+) -> anyhow::Result<Vec<PairConns>> {
     let retries = Arc::new(Retries::default());
     let gate = Arc::new(Semaphore::new(64));
     let mut tasks = JoinSet::new();
     for i in first..first + 2 * pairs {
         let account = accounts.list.get(i).context("too few accounts")?.clone();
-        let (addr, key) = (accounts.addr(), accounts.key().to_string());
+        let addr = if (i - first).is_multiple_of(2) {
+            tx_node
+        } else {
+            rx_node
+        };
+        let key = accounts.key().to_string();
         let (gate, retries) = (gate.clone(), retries.clone());
         tasks.spawn(async move {
             let _permit = gate.acquire_owned().await?;

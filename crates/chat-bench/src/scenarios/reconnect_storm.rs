@@ -50,21 +50,12 @@ pub async fn run(
         "reconnect-storm: {pairs} pairs at {}/s, before the storm",
         args.rate
     ));
-    let before = engine
-        .run(
-            load,
-            Stop::After(calm),
-            drain,
-            &|| target.cpu_us(),
-            target.pid(),
-        )
-        .await;
+    let before = engine.run(load, Stop::After(calm), drain, target).await;
     crate::progress(format!(
         "reconnect-storm: dropping {n} sessions and resuming all at once"
     ));
     let (storm_over, stop) = oneshot::channel();
-    let cpu = || target.cpu_us();
-    let phase = engine.run(load, Stop::When(stop), drain, &cpu, target.pid());
+    let phase = engine.run(load, Stop::When(stop), drain, target);
     let storm = async {
         drop(held);
         let result = connections::connect_all(accounts, 0..n, Method::Token, None, target).await;
