@@ -19,7 +19,7 @@ use chat_proto::encoding::b64_encode;
 use chat_proto::wire::RequestId;
 use chat_proto::wire::{self, ErrorCode, PROTOCOL_VERSION};
 use chat_proto::{Request, ServerMessage};
-use tokio::io::{AsyncRead, AsyncWrite, BufReader};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -79,7 +79,7 @@ pub async fn serve<S, IO>(
         read_loop(
             &sh,
             &mut session,
-            BufReader::with_capacity(4096, reader),
+            tokio::io::BufReader::with_capacity(4096, reader),
             &out,
             &mut pipeline,
             login_deadline,
