@@ -3,6 +3,7 @@
 //! handlers. Writing happens in a separate task fed by a bounded queue, so
 //! pushes from other connections never wait on this client's socket.
 
+pub mod lazy_read;
 pub mod login_clock;
 pub mod outbound;
 pub mod pipeline;
@@ -28,6 +29,7 @@ use crate::context::Shared;
 use crate::handlers;
 use crate::router::{ConnHandle, ConnId};
 use crate::store::Store;
+use lazy_read::LazyBufReader;
 use login_clock::LoginClock;
 use outbound::{Outbound, write_loop};
 use pipeline::Pipeline;
@@ -79,7 +81,7 @@ pub async fn serve<S, IO>(
         read_loop(
             &sh,
             &mut session,
-            tokio::io::BufReader::with_capacity(4096, reader),
+            LazyBufReader::with_capacity(4096, reader),
             &out,
             &mut pipeline,
             login_deadline,
