@@ -110,11 +110,21 @@ async fn accept_one<S: Store>(
     let login_deadline = tokio::time::Instant::now() + sh.config.login_timeout;
     match tls {
         None => connection::serve(sh, tcp, peer, id, close, login_deadline).await,
+        // Boxed: a TLS stream and its handshake are large, and inline they
+        // would take room in every connection's task, plaintext or not.
         Some(acceptor) => {
             let handshake = tokio::time::timeout_at(login_deadline, acceptor.accept(tcp));
-            match handshake.await {
+            match Box::pin(handshake).await {
                 Ok(Ok(stream)) => {
-                    connection::serve(sh, stream, peer, id, close, login_deadline).await
+                    Box::pin(connection::serve(
+                        sh,
+                        stream,
+                        peer,
+                        id,
+                        close,
+                        login_deadline,
+                    ))
+                    .await
                 }
                 Ok(Err(e)) => {
                     let error = e.to_string();
