@@ -7,6 +7,7 @@ pub mod lazy_read;
 pub mod login_clock;
 pub mod outbound;
 pub mod pipeline;
+pub mod queue;
 pub mod rate;
 pub mod session;
 
