@@ -51,10 +51,16 @@ pub async fn run<S: Store>(sh: Arc<Shared<S>>, user: String, out: Outbound, mail
             }
             Err(e) => {
                 tracing::warn!(error = %e, "reading the mailbox failed; retrying in a second");
-                tokio::select! {
-                    () = tokio::time::sleep(Duration::from_secs(1)) => continue,
-                    () = out.closed().cancelled() => return,
+                let retry = Box::pin(async {
+                    tokio::select! {
+                        () = tokio::time::sleep(Duration::from_secs(1)) => true,
+                        () = out.closed().cancelled() => false,
+                    }
+                });
+                if retry.await {
+                    continue;
                 }
+                return;
             }
         }
         tokio::select! {

@@ -64,17 +64,19 @@ pub async fn serve<S, IO>(
         close.cancel();
         return;
     };
-    let hello = ServerMessage::Hello {
-        protocol: PROTOCOL_VERSION,
-        server: SERVER_NAME.into(),
-        server_key: sh.key.public_pem().to_string(),
-        nonce: nonce.clone(),
-        files: Some(sh.config.files.limits()),
+    // Scoped and boxed, like every large future this task awaits only
+    // once: a local whose scope spans an await keeps its room in the task
+    // for as long as the connection lives, even after it is moved or dropped.
+    let greeted = {
+        let hello = ServerMessage::Hello {
+            protocol: PROTOCOL_VERSION,
+            server: SERVER_NAME.into(),
+            server_key: sh.key.public_pem().to_string(),
+            nonce: nonce.clone(),
+            files: Some(sh.config.files.limits()),
+        };
+        Box::pin(out.send(None, &hello)).await
     };
-    // Boxed and dropped once sent, like every large future this task
-    // awaits: its task lives as long as the connection (see `read_loop`).
-    let greeted = Box::pin(out.send(None, &hello)).await;
-    drop(hello);
     let handle = ConnHandle {
         id,
         out: out.clone(),

@@ -170,29 +170,37 @@ async fn write_until_closed<W: AsyncWrite + Unpin>(
                 let Some(mut frames) = frames else { break };
                 loop {
                     for frame in frames {
-                        batch.add(&mut writer, &rx, frame, stall).await?;
+                        Box::pin(batch.add(&mut writer, &rx, frame, stall)).await?;
                     }
                     match rx.try_recv_all() {
                         Some(more) => frames = more,
                         None => break,
                     }
                 }
-                batch.write_out(&mut writer, stall).await?;
-                bounded(stall, writer.flush()).await?;
+                Box::pin(async {
+                    batch.write_out(&mut writer, stall).await?;
+                    bounded(stall, writer.flush()).await
+                })
+                .await?;
             }
             () = close.cancelled() => {
                 while let Some(frames) = rx.try_recv_all() {
                     for frame in frames {
-                        batch.add(&mut writer, &rx, frame, stall).await?;
+                        Box::pin(batch.add(&mut writer, &rx, frame, stall)).await?;
                     }
                 }
                 break;
             }
         }
     }
-    batch.write_out(&mut writer, stall).await?;
-    bounded(stall, writer.flush()).await?;
-    bounded(stall, writer.shutdown()).await
+    // Every write step is boxed: the writer waits for frames most of its
+    // life, and its task should hold only what that wait needs.
+    Box::pin(async move {
+        batch.write_out(&mut writer, stall).await?;
+        bounded(stall, writer.flush()).await?;
+        bounded(stall, writer.shutdown()).await
+    })
+    .await
 }
 
 /// Frames gathered into one write while the queue has more of them. The
