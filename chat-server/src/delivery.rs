@@ -24,7 +24,9 @@ const BATCH: u32 = 64;
 pub async fn run<S: Store>(sh: Arc<Shared<S>>, user: String, out: Outbound, mail: Arc<Notify>) {
     let mut cursor = 0i64;
     loop {
-        match sh.store.pending(&user, cursor, BATCH).await {
+        // Boxed, like the sends below: this task waits for mail most of
+        // its life, and should hold only what that wait needs.
+        match Box::pin(sh.store.pending(&user, cursor, BATCH)).await {
             Ok(batch) => {
                 let full = batch.len() == BATCH as usize;
                 for msg in batch {
@@ -39,7 +41,7 @@ pub async fn run<S: Store>(sh: Arc<Shared<S>>, user: String, out: Outbound, mail
                         ts: msg.ts,
                         envelope,
                     };
-                    if out.send(None, &frame).await.is_err() {
+                    if Box::pin(out.send(None, &frame)).await.is_err() {
                         return;
                     }
                 }
@@ -49,10 +51,16 @@ pub async fn run<S: Store>(sh: Arc<Shared<S>>, user: String, out: Outbound, mail
             }
             Err(e) => {
                 tracing::warn!(error = %e, "reading the mailbox failed; retrying in a second");
-                tokio::select! {
-                    () = tokio::time::sleep(Duration::from_secs(1)) => continue,
-                    () = out.closed().cancelled() => return,
+                let retry = Box::pin(async {
+                    tokio::select! {
+                        () = tokio::time::sleep(Duration::from_secs(1)) => true,
+                        () = out.closed().cancelled() => false,
+                    }
+                });
+                if retry.await {
+                    continue;
                 }
+                return;
             }
         }
         tokio::select! {

@@ -110,19 +110,42 @@ async fn accept_one<S: Store>(
     let login_deadline = tokio::time::Instant::now() + sh.config.login_timeout;
     match tls {
         None => connection::serve(sh, tcp, peer, id, close, login_deadline).await,
+        // Boxed, with its handshake: a TLS stream is large (rustls keeps its
+        // state inline), and inline it would take room in every
+        // connection's task for the connection's whole life, plaintext or not.
         Some(acceptor) => {
-            let handshake = tokio::time::timeout_at(login_deadline, acceptor.accept(tcp));
-            match handshake.await {
-                Ok(Ok(stream)) => {
-                    connection::serve(sh, stream, peer, id, close, login_deadline).await
-                }
-                Ok(Err(e)) => {
-                    let error = e.to_string();
-                    tracing::debug!(%peer, error = %peer_text(&error), "TLS handshake failed")
-                }
-                Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
-            }
+            Box::pin(serve_tls(
+                sh,
+                tcp,
+                peer,
+                id,
+                acceptor,
+                close,
+                login_deadline,
+            ))
+            .await
         }
+    }
+}
+
+/// The TLS handshake, then the connection over it.
+async fn serve_tls<S: Store>(
+    sh: Arc<Shared<S>>,
+    tcp: TcpStream,
+    peer: SocketAddr,
+    id: u64,
+    acceptor: TlsAcceptor,
+    close: CancellationToken,
+    login_deadline: tokio::time::Instant,
+) {
+    let handshake = tokio::time::timeout_at(login_deadline, acceptor.accept(tcp));
+    match handshake.await {
+        Ok(Ok(stream)) => connection::serve(sh, stream, peer, id, close, login_deadline).await,
+        Ok(Err(e)) => {
+            let error = e.to_string();
+            tracing::debug!(%peer, error = %peer_text(&error), "TLS handshake failed")
+        }
+        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
     }
 }
 

@@ -3,9 +3,11 @@
 //! handlers. Writing happens in a separate task fed by a bounded queue, so
 //! pushes from other connections never wait on this client's socket.
 
+pub mod lazy_read;
 pub mod login_clock;
 pub mod outbound;
 pub mod pipeline;
+pub mod queue;
 pub mod rate;
 pub mod session;
 
@@ -19,7 +21,7 @@ use chat_proto::encoding::b64_encode;
 use chat_proto::wire::RequestId;
 use chat_proto::wire::{self, ErrorCode, PROTOCOL_VERSION};
 use chat_proto::{Request, ServerMessage};
-use tokio::io::{AsyncRead, AsyncWrite, BufReader};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -28,6 +30,7 @@ use crate::context::Shared;
 use crate::handlers;
 use crate::router::{ConnHandle, ConnId};
 use crate::store::Store;
+use lazy_read::LazyBufReader;
 use login_clock::LoginClock;
 use outbound::{Outbound, write_loop};
 use pipeline::Pipeline;
@@ -61,12 +64,18 @@ pub async fn serve<S, IO>(
         close.cancel();
         return;
     };
-    let hello = ServerMessage::Hello {
-        protocol: PROTOCOL_VERSION,
-        server: SERVER_NAME.into(),
-        server_key: sh.key.public_pem().to_string(),
-        nonce: nonce.clone(),
-        files: Some(sh.config.files.limits()),
+    // Scoped and boxed, like every large future this task awaits only
+    // once: a local whose scope spans an await keeps its room in the task
+    // for as long as the connection lives, even after it is moved or dropped.
+    let greeted = {
+        let hello = ServerMessage::Hello {
+            protocol: PROTOCOL_VERSION,
+            server: SERVER_NAME.into(),
+            server_key: sh.key.public_pem().to_string(),
+            nonce: nonce.clone(),
+            files: Some(sh.config.files.limits()),
+        };
+        Box::pin(out.send(None, &hello)).await
     };
     let handle = ConnHandle {
         id,
@@ -75,11 +84,11 @@ pub async fn serve<S, IO>(
     };
     let mut session = Session::new(handle, peer, nonce, sh.config.ephemeral_per_second);
     let mut pipeline = None;
-    if out.send(None, &hello).await.is_ok() {
+    if greeted.is_ok() {
         read_loop(
             &sh,
             &mut session,
-            BufReader::with_capacity(4096, reader),
+            LazyBufReader::with_capacity(4096, reader),
             &out,
             &mut pipeline,
             login_deadline,
@@ -216,9 +225,8 @@ async fn read_loop<S: Store, R: AsyncRead + Unpin>(
             Wait::Frame(Ok(None)) | Wait::Closed => return,
             Wait::Frame(Err(FrameError::BadLength { len, max })) => {
                 let msg = format!("frame length {len} is outside 1..={max}; closing");
-                let _ = out
-                    .send(None, &ServerMessage::error(ErrorCode::FrameTooLarge, msg))
-                    .await;
+                let bye = ServerMessage::error(ErrorCode::FrameTooLarge, msg);
+                let _ = Box::pin(out.send(None, &bye)).await;
                 return;
             }
             Wait::Frame(Err(e)) => {
@@ -230,12 +238,8 @@ async fn read_loop<S: Store, R: AsyncRead + Unpin>(
                     "not logged in within {} s; closing",
                     cfg.login_timeout.as_secs()
                 );
-                let _ = out
-                    .send(
-                        None,
-                        &ServerMessage::error(ErrorCode::NotAuthenticated, msg),
-                    )
-                    .await;
+                let bye = ServerMessage::error(ErrorCode::NotAuthenticated, msg);
+                let _ = Box::pin(out.send(None, &bye)).await;
                 return;
             }
             Wait::IdleTimeout => {
@@ -246,101 +250,115 @@ async fn read_loop<S: Store, R: AsyncRead + Unpin>(
         let now = Instant::now();
         idle_deadline = now + cfg.idle_timeout;
         login_clock.frame_arrived(now);
-        let (id, request) = match wire::decode_request(&payload) {
-            Ok(decoded) => decoded,
-            Err(e) => {
-                bad_in_a_row = if e.code == ErrorCode::BadFrame {
-                    bad_in_a_row + 1
-                } else {
-                    0
-                };
-                let closing = bad_in_a_row >= cfg.max_bad_frames;
-                let message = if closing {
-                    format!("{}; too many bad frames, closing", e.message)
-                } else {
-                    e.message
-                };
-                if answer(
-                    out,
-                    pipeline.as_ref(),
-                    e.id,
-                    ServerMessage::error(e.code, message),
-                )
-                .await
-                .is_err()
-                    || closing
-                {
-                    return;
-                }
-                continue;
-            }
+        // Boxed: handling a request (a login, a send) is a large future,
+        // and inline it would take room in every connection's task for the
+        // whole of its life, idle or not.
+        let frame = Frame {
+            login_clock: &mut login_clock,
+            bad_in_a_row: &mut bad_in_a_row,
         };
-        // The request owns what it needs; a blob piece is not kept twice.
-        drop(payload);
-        bad_in_a_row = 0;
-        let request = match request {
-            // Logged in: pipelined. Not logged in: refused below as before.
-            Request::Send { to, envelope } if s.auth.is_some() => {
-                if pipelined_send(sh, s, out, pipeline, id, (to, envelope))
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-                continue;
-            }
-            // An ack is answered only when refused; it need not wait for
-            // the sends before it, nor the reads after it for its commit.
-            Request::Ack { msg_ids } if s.auth.is_some() => {
-                if pipelined_ack(sh, s, out, pipeline, id, msg_ids)
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-                continue;
-            }
-            // Anything else sees every earlier send durable and answered,
-            // as it would without pipelining.
-            request => {
-                if let Some(p) = pipeline.as_ref()
-                    && p.flush().await.is_err()
-                {
-                    return;
-                }
-                request
-            }
-        };
-        let kind = request.kind();
-        let reply = match handlers::dispatch(sh, s, request).await {
-            Ok(reply) => reply,
-            Err(refusal) => {
-                tracing::debug!(peer = %s.peer, request = kind, code = %refusal.code, "refused");
-                Some(refusal.into_message())
-            }
-        };
-        if let Some(ServerMessage::Error {
-            retry_after_ms: Some(wait),
-            ..
-        }) = &reply
-            && !s.logged_in_once
+        if Box::pin(on_frame(sh, s, out, pipeline, frame, payload))
+            .await
+            .is_err()
         {
-            // `server_busy` in a storm (or `rate_limited`): the time the
-            // client waits as told does not count toward its login deadline.
-            login_clock.told_to_wait(Instant::now(), Duration::from_millis(*wait));
+            return;
         }
-        if let Some(reply) = reply {
-            // At most a few pieces of blobs wait per connection (D16), so
-            // a client cannot park a queue full of them on the server.
-            let sent = if matches!(reply, ServerMessage::BlobData { .. }) {
-                out.send_bulk(id.as_ref(), &reply).await.map_err(drop)
-            } else {
-                answer(out, pipeline.as_ref(), id, reply).await
-            };
-            if sent.is_err() {
-                return;
-            }
-        }
-        s.start_delivery(sh);
     }
+}
+
+/// What the read loop keeps across frames that handling one updates.
+struct Frame<'a> {
+    login_clock: &'a mut LoginClock,
+    bad_in_a_row: &'a mut u32,
+}
+
+/// Decodes and handles one frame; `Err` ends the connection.
+async fn on_frame<S: Store>(
+    sh: &Arc<Shared<S>>,
+    s: &mut Session,
+    out: &Outbound,
+    pipeline: &mut Option<Pipeline>,
+    state: Frame<'_>,
+    payload: Vec<u8>,
+) -> Result<(), ()> {
+    let cfg = &sh.config;
+    let Frame {
+        login_clock,
+        bad_in_a_row,
+    } = state;
+    let (id, request) = match wire::decode_request(&payload) {
+        Ok(decoded) => decoded,
+        Err(e) => {
+            *bad_in_a_row = if e.code == ErrorCode::BadFrame {
+                *bad_in_a_row + 1
+            } else {
+                0
+            };
+            let closing = *bad_in_a_row >= cfg.max_bad_frames;
+            let message = if closing {
+                format!("{}; too many bad frames, closing", e.message)
+            } else {
+                e.message
+            };
+            let answered = answer(
+                out,
+                pipeline.as_ref(),
+                e.id,
+                ServerMessage::error(e.code, message),
+            )
+            .await;
+            return if closing { Err(()) } else { answered };
+        }
+    };
+    // The request owns what it needs; a blob piece is not kept twice.
+    drop(payload);
+    *bad_in_a_row = 0;
+    let request = match request {
+        // Logged in: pipelined. Not logged in: refused below as before.
+        Request::Send { to, envelope } if s.auth.is_some() => {
+            return pipelined_send(sh, s, out, pipeline, id, (to, envelope)).await;
+        }
+        // An ack is answered only when refused; it need not wait for
+        // the sends before it, nor the reads after it for its commit.
+        Request::Ack { msg_ids } if s.auth.is_some() => {
+            return pipelined_ack(sh, s, out, pipeline, id, msg_ids).await;
+        }
+        // Anything else sees every earlier send durable and answered,
+        // as it would without pipelining.
+        request => {
+            if let Some(p) = pipeline.as_ref() {
+                p.flush().await.map_err(drop)?;
+            }
+            request
+        }
+    };
+    let kind = request.kind();
+    let reply = match handlers::dispatch(sh, s, request).await {
+        Ok(reply) => reply,
+        Err(refusal) => {
+            tracing::debug!(peer = %s.peer, request = kind, code = %refusal.code, "refused");
+            Some(refusal.into_message())
+        }
+    };
+    if let Some(ServerMessage::Error {
+        retry_after_ms: Some(wait),
+        ..
+    }) = &reply
+        && !s.logged_in_once
+    {
+        // `server_busy` in a storm (or `rate_limited`): the time the
+        // client waits as told does not count toward its login deadline.
+        login_clock.told_to_wait(Instant::now(), Duration::from_millis(*wait));
+    }
+    if let Some(reply) = reply {
+        // At most a few pieces of blobs wait per connection (D16), so
+        // a client cannot park a queue full of them on the server.
+        if matches!(reply, ServerMessage::BlobData { .. }) {
+            out.send_bulk(id.as_ref(), &reply).await.map_err(drop)?;
+        } else {
+            answer(out, pipeline.as_ref(), id, reply).await?;
+        }
+    }
+    s.start_delivery(sh);
+    Ok(())
 }

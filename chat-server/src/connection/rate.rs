@@ -22,7 +22,9 @@ impl RateWindow {
         Self {
             max,
             window,
-            recent: VecDeque::with_capacity(max.min(64)),
+            // Grown on the first admission: most connections never send
+            // an ephemeral envelope, and each would hold the room anyway.
+            recent: VecDeque::new(),
         }
     }
 
