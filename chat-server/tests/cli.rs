@@ -7,6 +7,21 @@ use common::*;
 
 use std::process::Command;
 
+/// A plaintext server on a loopback port in a fresh data dir, with `extra`.
+fn run_local(extra: &[&str]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_str().unwrap();
+    let mut args = vec![
+        "--plaintext",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data_dir,
+    ];
+    args.extend(extra);
+    run(&args)
+}
+
 fn run(args: &[&str]) -> std::process::Output {
     Command::new(binary())
         .args(args)
@@ -141,18 +156,7 @@ fn a_log_written_to_a_file_has_no_colour_codes() {
 
 #[test]
 fn a_piece_that_cannot_fit_a_frame_is_refused_at_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = run(&[
-        "--plaintext",
-        "--listen",
-        "127.0.0.1:0",
-        "--data-dir",
-        dir.path().to_str().unwrap(),
-        "--max-frame",
-        "100000",
-        "--max-piece",
-        "100000",
-    ]);
+    let out = run_local(&["--max-frame", "100000", "--max-piece", "100000"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -214,16 +218,7 @@ fn a_config_file_runs_the_server_and_its_environment_variable_wins() {
 
 #[test]
 fn store_ca_with_the_sqlite_store_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = run(&[
-        "--plaintext",
-        "--listen",
-        "127.0.0.1:0",
-        "--data-dir",
-        dir.path().to_str().unwrap(),
-        "--store-ca",
-        "/etc/ssl/certs/ca-certificates.crt",
-    ]);
+    let out = run_local(&["--store-ca", "/etc/ssl/certs/ca-certificates.crt"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

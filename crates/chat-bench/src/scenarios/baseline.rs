@@ -20,7 +20,7 @@ use tokio::sync::oneshot;
 
 use super::relay::Settings;
 use crate::procstat;
-use crate::report::{Table, f, opt};
+use crate::report::{Table, opt};
 use crate::traffic::{Engine, Mode, PairConns, Phase, Probe, Stop};
 
 /// Runs the baseline alone: prints its table, returns its JSON.
@@ -117,18 +117,14 @@ pub fn table(settings: &Settings, phases: &[Phase]) -> Table {
         ],
     );
     for p in phases {
-        t.row(vec![
-            p.load.clone(),
-            f(p.delivered_per_s, 0),
-            f(p.latency.p50_ms, 2),
-            f(p.latency.p99_ms, 2),
-            f(p.latency.p999_ms, 2),
-            f(p.latency.max_ms, 2),
+        let mut row = super::relay::speed_cells(p);
+        row.extend([
             opt(p.cpu_us_per_msg, 2),
             opt(p.cpu_cores, 2),
             p.lost.to_string(),
             p.duplicated.to_string(),
         ]);
+        t.row(row);
     }
     t
 }

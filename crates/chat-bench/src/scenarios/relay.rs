@@ -264,13 +264,8 @@ fn table(settings: &Settings, run: &TopologyRun, baseline: Option<&[Phase]>) -> 
             (Some(a), Some(b)) if b > 0.0 => format!("{:.3}x", a / b),
             _ => "n/a".to_string(),
         };
-        t.row(vec![
-            p.load.clone(),
-            f(p.delivered_per_s, 0),
-            f(p.latency.p50_ms, 2),
-            f(p.latency.p99_ms, 2),
-            f(p.latency.p999_ms, 2),
-            f(p.latency.max_ms, 2),
+        let mut row = speed_cells(p);
+        row.extend([
             opt(p.cpu_us_per_msg, 1),
             opt(p.cpu_cores, 2),
             opt(p.peak_rss_kib.map(|k| k as f64 / 1024.0), 1),
@@ -283,8 +278,22 @@ fn table(settings: &Settings, run: &TopologyRun, baseline: Option<&[Phase]>) -> 
             ratio(Some(p.latency.p99_ms), base.map(|b| b.latency.p99_ms)),
             ratio(p.cpu_us_per_msg, base.and_then(|b| b.cpu_us_per_msg)),
         ]);
+        t.row(row);
     }
     t
+}
+
+/// The cells every relay-like table starts with: the load, then how much
+/// got through and how fast (delivered msgs/s, p50, p99, p99.9, max ms).
+pub(crate) fn speed_cells(p: &Phase) -> Vec<String> {
+    vec![
+        p.load.clone(),
+        f(p.delivered_per_s, 0),
+        f(p.latency.p50_ms, 2),
+        f(p.latency.p99_ms, 2),
+        f(p.latency.p999_ms, 2),
+        f(p.latency.max_ms, 2),
+    ]
 }
 
 /// One row per topology and phase: the figures that differ between them.
@@ -334,15 +343,9 @@ fn comparison(settings: &Settings, runs: &[TopologyRun]) -> Table {
                 (a, None) => a,
                 (None, Some(_)) => None,
             };
-            t.row(vec![
-                name.clone(),
-                r.pairs_split.to_string(),
-                p.load.clone(),
-                f(p.delivered_per_s, 0),
-                f(p.latency.p50_ms, 2),
-                f(p.latency.p99_ms, 2),
-                f(p.latency.p999_ms, 2),
-                f(p.latency.max_ms, 2),
+            let mut row = vec![name.clone(), r.pairs_split.to_string()];
+            row.extend(speed_cells(p));
+            row.extend([
                 opt(p.cpu_us_per_msg, 1),
                 p.services_cpu_us_per_msg.map_or("-".into(), |v| f(v, 1)),
                 opt(total, 1),
@@ -352,6 +355,7 @@ fn comparison(settings: &Settings, runs: &[TopologyRun]) -> Table {
                 p.lost.to_string(),
                 p.duplicated.to_string(),
             ]);
+            t.row(row);
         }
     }
     t
