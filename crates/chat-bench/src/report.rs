@@ -126,6 +126,38 @@ pub fn utc_stamp(secs: u64) -> String {
     )
 }
 
+/// The columns every relay-like table starts with ([`speed_cells`]).
+pub const SPEED_COLUMNS: [&str; 6] = [
+    "load",
+    "delivered msgs/s",
+    "p50 ms",
+    "p99 ms",
+    "p99.9 ms",
+    "max ms",
+];
+
+/// The cells under [`SPEED_COLUMNS`]: the load, then how much got through
+/// and how fast.
+pub fn speed_cells(
+    load: &str,
+    delivered_per_s: f64,
+    latency: &crate::stats::Summary,
+) -> Vec<String> {
+    vec![
+        load.to_owned(),
+        f(delivered_per_s, 0),
+        f(latency.p50_ms, 2),
+        f(latency.p99_ms, 2),
+        f(latency.p999_ms, 2),
+        f(latency.max_ms, 2),
+    ]
+}
+
+/// [`SPEED_COLUMNS`] after `before` and before `after`.
+pub fn columns_around<'a>(before: &[&'a str], after: &[&'a str]) -> Vec<&'a str> {
+    [before, &SPEED_COLUMNS[..], after].concat()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

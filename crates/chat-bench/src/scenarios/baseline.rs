@@ -20,7 +20,7 @@ use tokio::sync::oneshot;
 
 use super::relay::Settings;
 use crate::procstat;
-use crate::report::{Table, opt};
+use crate::report::{Table, columns_around, opt, speed_cells};
 use crate::traffic::{Engine, Mode, PairConns, Phase, Probe, Stop};
 
 /// Runs the baseline alone: prints its table, returns its JSON.
@@ -103,21 +103,13 @@ pub fn table(settings: &Settings, phases: &[Phase]) -> Table {
             "baseline relay (one thread, no storage): {} pairs, {}-byte envelopes",
             settings.pairs, settings.envelope_bytes
         ),
-        &[
-            "load",
-            "delivered msgs/s",
-            "p50 ms",
-            "p99 ms",
-            "p99.9 ms",
-            "max ms",
-            "relay CPU us/msg",
-            "relay cores",
-            "lost",
-            "duplicated",
-        ],
+        &columns_around(
+            &[],
+            &["relay CPU us/msg", "relay cores", "lost", "duplicated"],
+        ),
     );
     for p in phases {
-        let mut row = super::relay::speed_cells(p);
+        let mut row = speed_cells(&p.load, p.delivered_per_s, &p.latency);
         row.extend([
             opt(p.cpu_us_per_msg, 2),
             opt(p.cpu_cores, 2),

@@ -25,7 +25,7 @@ use crate::cli::{Cli, E2eArgs};
 use crate::daemons::Chatd;
 use crate::local::{LineReader, LineWriter, Local, event_params};
 use crate::procstat::{self, RssSampler};
-use crate::report::{Table, f, opt};
+use crate::report::{Table, columns_around, f, opt, speed_cells};
 use crate::stats::{Latency, Summary};
 use crate::target::{Target, sibling_binary};
 
@@ -757,30 +757,22 @@ fn steady_table(s: &Settings, phases: &[Phase]) -> Table {
             "e2e: alice's chatd -> server -> bob's chatd, {}-byte texts over {} local-API connections, {:?} per phase",
             s.text_bytes, s.connections, s.duration
         ),
-        &[
-            "load",
-            "delivered msgs/s",
-            "p50 ms",
-            "p99 ms",
-            "p99.9 ms",
-            "max ms",
-            "chatd CPU us/msg (sender + receiver)",
-            "chatd cores",
-            "peak RSS MiB (sender, receiver)",
-            "bench cores",
-            "refused",
-            "lost",
-            "duplicated",
-        ],
+        &columns_around(
+            &[],
+            &[
+                "chatd CPU us/msg (sender + receiver)",
+                "chatd cores",
+                "peak RSS MiB (sender, receiver)",
+                "bench cores",
+                "refused",
+                "lost",
+                "duplicated",
+            ],
+        ),
     );
     for p in phases {
-        t.row(vec![
-            p.load.clone(),
-            f(p.delivered_per_s, 0),
-            f(p.latency.p50_ms, 2),
-            f(p.latency.p99_ms, 2),
-            f(p.latency.p999_ms, 2),
-            f(p.latency.max_ms, 2),
+        let mut row = speed_cells(&p.load, p.delivered_per_s, &p.latency);
+        row.extend([
             format!(
                 "{} ({} + {})",
                 opt(p.cpu_us_per_msg, 0),
@@ -798,6 +790,7 @@ fn steady_table(s: &Settings, phases: &[Phase]) -> Table {
             p.lost.to_string(),
             p.duplicated.to_string(),
         ]);
+        t.row(row);
     }
     t
 }

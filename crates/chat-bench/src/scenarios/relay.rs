@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::accounts::Accounts;
 use crate::cli::{Cli, RelayArgs, RelayCmd};
-use crate::report::{Table, f, opt};
+use crate::report::{Table, columns_around, f, opt, speed_cells};
 use crate::target::{Services, Target};
 use crate::traffic::{Engine, Load, Mode, Phase, Stop};
 
@@ -238,25 +238,22 @@ fn table(settings: &Settings, run: &TopologyRun, baseline: Option<&[Phase]>) -> 
             settings.envelope_bytes,
             settings.duration
         ),
-        &[
-            "load",
-            "delivered msgs/s",
-            "p50 ms",
-            "p99 ms",
-            "p99.9 ms",
-            "max ms",
-            "server CPU us/msg",
-            "server cores",
-            "server peak RSS MiB",
-            "bench cores",
-            "refused",
-            "lost",
-            "duplicated",
-            "closed conns",
-            "msgs/s vs baseline",
-            "p99 vs baseline",
-            "CPU/msg vs baseline",
-        ],
+        &columns_around(
+            &[],
+            &[
+                "server CPU us/msg",
+                "server cores",
+                "server peak RSS MiB",
+                "bench cores",
+                "refused",
+                "lost",
+                "duplicated",
+                "closed conns",
+                "msgs/s vs baseline",
+                "p99 vs baseline",
+                "CPU/msg vs baseline",
+            ],
+        ),
     );
     for (i, p) in run.phases.iter().enumerate() {
         let base = baseline.and_then(|b| b.get(i));
@@ -264,7 +261,7 @@ fn table(settings: &Settings, run: &TopologyRun, baseline: Option<&[Phase]>) -> 
             (Some(a), Some(b)) if b > 0.0 => format!("{:.3}x", a / b),
             _ => "n/a".to_string(),
         };
-        let mut row = speed_cells(p);
+        let mut row = speed_cells(&p.load, p.delivered_per_s, &p.latency);
         row.extend([
             opt(p.cpu_us_per_msg, 1),
             opt(p.cpu_cores, 2),
@@ -283,19 +280,6 @@ fn table(settings: &Settings, run: &TopologyRun, baseline: Option<&[Phase]>) -> 
     t
 }
 
-/// The cells every relay-like table starts with: the load, then how much
-/// got through and how fast (delivered msgs/s, p50, p99, p99.9, max ms).
-pub(crate) fn speed_cells(p: &Phase) -> Vec<String> {
-    vec![
-        p.load.clone(),
-        f(p.delivered_per_s, 0),
-        f(p.latency.p50_ms, 2),
-        f(p.latency.p99_ms, 2),
-        f(p.latency.p999_ms, 2),
-        f(p.latency.max_ms, 2),
-    ]
-}
-
 /// One row per topology and phase: the figures that differ between them.
 fn comparison(settings: &Settings, runs: &[TopologyRun]) -> Table {
     let mut t = Table::new(
@@ -310,24 +294,19 @@ fn comparison(settings: &Settings, runs: &[TopologyRun]) -> Table {
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
-        &[
-            "topology",
-            "pairs",
-            "load",
-            "delivered msgs/s",
-            "p50 ms",
-            "p99 ms",
-            "p99.9 ms",
-            "max ms",
-            "chat-server CPU us/msg",
-            "PG+NATS CPU us/msg",
-            "total CPU us/msg",
-            "chat-server cores",
-            "PG+NATS cores",
-            "chat-server peak RSS MiB",
-            "lost",
-            "duplicated",
-        ],
+        &columns_around(
+            &["topology", "pairs"],
+            &[
+                "chat-server CPU us/msg",
+                "PG+NATS CPU us/msg",
+                "total CPU us/msg",
+                "chat-server cores",
+                "PG+NATS cores",
+                "chat-server peak RSS MiB",
+                "lost",
+                "duplicated",
+            ],
+        ),
     );
     for r in runs {
         let name = r.topology.to_string();
@@ -344,7 +323,7 @@ fn comparison(settings: &Settings, runs: &[TopologyRun]) -> Table {
                 (None, Some(_)) => None,
             };
             let mut row = vec![name.clone(), r.pairs_split.to_string()];
-            row.extend(speed_cells(p));
+            row.extend(speed_cells(&p.load, p.delivered_per_s, &p.latency));
             row.extend([
                 opt(p.cpu_us_per_msg, 1),
                 p.services_cpu_us_per_msg.map_or("-".into(), |v| f(v, 1)),
