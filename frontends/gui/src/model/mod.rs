@@ -423,6 +423,20 @@ impl Model {
         }
         self.checking.remove(&fingerprint.user);
         if fingerprint.state == TrustState::Changed {
+            let settled = self
+                .fingerprints
+                .get(&fingerprint.user)
+                .is_some_and(|known| {
+                    known.fingerprint == fingerprint.fingerprint
+                        && known.state != TrustState::Changed
+                });
+            if settled {
+                // An answer computed before a trust event settled this
+                // very key, arriving after it: a key, once accepted, is
+                // never "changed" again (a new key comes with its own
+                // event), so the event is newer.
+                return;
+            }
             self.key_changed(&fingerprint.user);
         } else if self.changed_keys.contains(&fingerprint.user) {
             // An answer computed before the key changed, arriving after

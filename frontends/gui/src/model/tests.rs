@@ -518,6 +518,21 @@ fn pending_key_changes_in_the_status_and_the_list_are_put_to_the_person() {
         },
     ));
     assert!(m.key_alerts.is_empty(), "settled elsewhere meanwhile");
+    // A fingerprint answer computed before that event, arriving after it,
+    // does not raise the settled key's question again.
+    m.apply(Update::Fingerprint {
+        own: false,
+        fingerprint: Fingerprint {
+            user: "bob".into(),
+            fingerprint: "cd".repeat(32),
+            state: TrustState::Changed,
+            safety_number: None,
+        },
+    });
+    assert!(
+        m.key_alerts.is_empty() && m.changed_keys.is_empty(),
+        "a stale answer does not bring the question back"
+    );
 }
 
 #[test]
