@@ -12,7 +12,7 @@ use crate::blobs::{BlobLocks, BlobStore};
 use crate::config::Config;
 use crate::keys::ServerKey;
 use crate::router::Router;
-use crate::store::Store;
+use crate::store::{CommitSink, Store, StoredMessage};
 
 /// Shared by every connection of one server.
 pub struct Shared<S: Store> {
@@ -33,6 +33,10 @@ pub struct Shared<S: Store> {
     pub blobs: Arc<dyn BlobStore>,
     /// One writer per blob at a time.
     pub blob_locks: BlobLocks,
+    /// Whether the store hands each committed message to the router
+    /// ([`Store::publish_commits`]); if not, a send wakes the recipient's
+    /// sessions to read it from the store.
+    pub(crate) store_hands_over: bool,
     /// Sends waiting for their commit, server-wide
     /// (`Config::max_sends_in_flight` permits).
     pub sends_in_flight: Arc<Semaphore>,
@@ -56,6 +60,7 @@ impl<S: Store> Shared<S> {
             bcrypt::non_truncating_hash("timing equaliser, never a password", config.bcrypt_cost)
                 .unwrap_or_default();
         let sends_in_flight = Arc::new(Semaphore::new(config.max_sends_in_flight.max(1)));
+        let store_hands_over = store.publish_commits(Arc::new(ToRouter(Arc::clone(&router))));
         Self {
             pool: CpuPool::new(config.cpu_workers, config.cpu_queue, config.cpu_per_source),
             throttle: Throttle::new(config.throttle.clone()),
@@ -66,7 +71,25 @@ impl<S: Store> Shared<S> {
             blobs,
             blob_locks: BlobLocks::default(),
             sends_in_flight,
+            store_hands_over,
             dummy_hash,
         }
+    }
+
+    /// Mail for `user` was committed: wake their sessions, unless the
+    /// store already handed it to them.
+    pub(crate) fn mail_committed(&self, user: &str) {
+        if !self.store_hands_over {
+            self.router.mail_for(user);
+        }
+    }
+}
+
+/// The router as the store's [`CommitSink`].
+struct ToRouter(Arc<dyn Router>);
+
+impl CommitSink for ToRouter {
+    fn committed(&self, recipient: &str, msg: &StoredMessage) {
+        self.0.committed(recipient, msg);
     }
 }

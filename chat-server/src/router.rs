@@ -12,10 +12,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use chat_proto::ServerMessage;
-use tokio::sync::Notify;
-
 use crate::connection::outbound::Outbound;
+use crate::delivery::MailSlot;
+use crate::store::StoredMessage;
+use chat_proto::ServerMessage;
 
 /// Identifies one connection for the life of the process.
 pub type ConnId = u64;
@@ -28,8 +28,8 @@ pub struct ConnHandle {
     pub id: ConnId,
     /// Its outbound queue.
     pub out: Outbound,
-    /// Wakes its delivery loop when mail arrives.
-    pub mail: Arc<Notify>,
+    /// Its delivery loop's mail slot.
+    pub mail: Arc<MailSlot>,
 }
 
 /// Routing of live events between connections.
@@ -49,8 +49,16 @@ pub trait Router: Send + Sync + 'static {
     fn unwatch(&self, watcher: ConnId, users: &[String]);
     /// Drops everything `watcher` watched (the connection closed).
     fn forget_watcher(&self, watcher: ConnId);
-    /// New mail is stored for `user`: wake every live session of theirs.
+    /// New mail is stored for `user`: wake every live session of theirs
+    /// to read it from the store.
     fn mail_for(&self, user: &str);
+    /// `msg` was committed for `user`, by this node's store, after every
+    /// message handed over before it: hand it to their live sessions here
+    /// ([`crate::store::CommitSink`]). Runs on the store's writer thread.
+    fn committed(&self, user: &str, msg: &StoredMessage) {
+        let _ = msg;
+        self.mail_for(user);
+    }
     /// Queues `msg` (an ephemeral envelope) on every live session of
     /// `user` that has room for it, at once; returns whether any took it.
     /// A full queue drops it without closing anything.
@@ -179,7 +187,7 @@ impl LocalRouter {
     pub(crate) fn wake_all(&self) {
         let inner = self.lock();
         for conn in inner.sessions.values().flatten() {
-            conn.mail.notify_one();
+            conn.mail.ring();
         }
     }
 
@@ -297,7 +305,14 @@ impl Router for LocalRouter {
     fn mail_for(&self, user: &str) {
         let inner = self.lock();
         for conn in inner.sessions.get(user).into_iter().flatten() {
-            conn.mail.notify_one();
+            conn.mail.ring();
+        }
+    }
+
+    fn committed(&self, user: &str, msg: &StoredMessage) {
+        let inner = self.lock();
+        for conn in inner.sessions.get(user).into_iter().flatten() {
+            conn.mail.hand_over(msg);
         }
     }
 

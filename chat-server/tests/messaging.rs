@@ -116,6 +116,64 @@ async fn live_delivery_reaches_every_session_of_the_recipient() {
     }
 }
 
+/// Three senders pipeline hundreds of sends each at a recipient who is
+/// online but not reading: the server hands committed messages straight to
+/// his delivery loop until his socket is full, then falls back to reading
+/// his mailbox. He gets every message once, each sender's in order.
+#[tokio::test]
+async fn a_burst_to_a_recipient_who_is_not_reading_arrives_whole_and_in_order() {
+    const EACH: usize = 300;
+    let srv = server(&[]);
+    let mut bob = user(&srv, "bob", &bob_key()).await;
+    let mut senders = Vec::new();
+    for name in ["alice", "carol", "dave"] {
+        senders.push((name, user(&srv, name, &alice_key()).await));
+    }
+    // 30 MB in all: more than the sockets between the server and bob hold.
+    let padding = "x".repeat(32_000);
+    let bursts = senders.iter_mut().enumerate().map(|(i, (_, c))| {
+        let frames = (0..EACH)
+            .map(|n| {
+                let mut env = envelope(i * 10_000 + n);
+                env["pad"] = json!(padding);
+                json!({"type":"send","to":"bob","envelope":env})
+            })
+            .collect();
+        pipeline(c, frames)
+    });
+    for answers in futures_util::future::join_all(bursts).await {
+        assert!(
+            answers
+                .iter()
+                .all(|a| matches!(a, ServerMessage::Sent { queued: false, .. })),
+            "every send is committed for an online bob"
+        );
+    }
+    let got = deliveries(&mut bob, 3 * EACH).await;
+    for (i, (name, _)) in senders.iter().enumerate() {
+        let from: Vec<u64> = got.iter().filter(|d| d.1 == *name).map(|d| d.2).collect();
+        let want: Vec<u64> = (0..EACH).map(|n| (i * 10_000 + n) as u64).collect();
+        assert_eq!(from, want, "{name}'s messages, once each, in order");
+    }
+    let ids: Vec<&str> = got.iter().map(|d| d.0.as_str()).collect();
+    for chunk in ids.chunks(500) {
+        bob.send_value(&json!({"type":"ack","msg_ids":chunk}))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        bob.request(json!({"type":"ping"})).await.unwrap(),
+        ServerMessage::Pong {}
+    );
+    let (_, alice) = &mut senders[0];
+    send(alice, "bob", 99).await;
+    assert_eq!(
+        deliveries(&mut bob, 1).await[0].2,
+        99,
+        "nothing delivered twice"
+    );
+}
+
 #[tokio::test]
 async fn sent_messages_survive_kill_9_of_the_server() {
     let mut srv = server(&[]);

@@ -15,6 +15,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::delivery::MailSlot;
 use chat_proto::codec::{FrameError, read_frame};
 use chat_proto::crypto;
 use chat_proto::encoding::b64_encode;
@@ -22,7 +23,6 @@ use chat_proto::wire::RequestId;
 use chat_proto::wire::{self, ErrorCode, PROTOCOL_VERSION};
 use chat_proto::{Request, ServerMessage};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -80,7 +80,7 @@ pub async fn serve<S, IO>(
     let handle = ConnHandle {
         id,
         out: out.clone(),
-        mail: Arc::new(Notify::new()),
+        mail: Arc::new(MailSlot::new()),
     };
     let mut session = Session::new(handle, peer, nonce, sh.config.ephemeral_per_second);
     let mut pipeline = None;

@@ -43,7 +43,7 @@ impl QueuedSend {
     pub async fn answer<S: Store>(self, sh: &Shared<S>) -> Reply {
         let stored = self.commit.wait().await?;
         let queued = !sh.router.is_online(&self.to);
-        sh.router.mail_for(&self.to);
+        sh.mail_committed(&self.to);
         Ok(Some(ServerMessage::Sent {
             msg_id: stored.msg_id,
             ts: stored.ts,

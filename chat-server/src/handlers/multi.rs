@@ -131,7 +131,7 @@ async fn store_all<S: Store>(
         });
     }
     for user in woken {
-        sh.router.mail_for(user);
+        sh.mail_committed(user);
     }
     Ok(messages
         .into_iter()

@@ -159,6 +159,16 @@ impl<T> Commit<T> {
     }
 }
 
+/// Told of every message a store commits, in commit (`seq`) order, right
+/// after the commit: the store's way of handing new mail straight to the
+/// recipient's delivery loop, which otherwise reads it back from the store
+/// after a wake-up. Called on the store's writer thread: it must not block.
+pub trait CommitSink: Send + Sync + 'static {
+    /// `msg` for `recipient` is committed; every message committed before
+    /// it was passed here before it.
+    fn committed(&self, recipient: &str, msg: &StoredMessage);
+}
+
 /// A fresh `msg_id`: a UUID of version 7 (PROTOCOL.md D4), whose first
 /// bits are the time, so that the ids of new messages land at the end of
 /// the `msg_id` index instead of on a random page of it each.
@@ -294,6 +304,15 @@ pub trait Store: Send + Sync + 'static {
         by: &str,
         now: i64,
     ) -> impl Future<Output = Result<Result<(), Option<GroupRecord>>, StoreError>> + Send;
+
+    /// Passes every message committed from now on to `sink`, in `seq`
+    /// order, if this store can ([`CommitSink`]); returns whether it will.
+    /// A store that cannot (several nodes commit to it) returns `false`,
+    /// and callers wake the recipients to read their mail themselves.
+    fn publish_commits(&self, sink: std::sync::Arc<dyn CommitSink>) -> bool {
+        let _ = sink;
+        false
+    }
 
     /// Unacked, unexpired messages for `recipient` with `seq > after`,
     /// ascending, at most `limit`.

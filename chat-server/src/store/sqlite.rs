@@ -19,6 +19,7 @@ mod writer;
 mod tests;
 
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::Connection;
@@ -27,8 +28,8 @@ use self::readers::Readers;
 use self::writer::Writer;
 pub use self::writer::WriterStats;
 use super::{
-    BlobRecord, Commit, GroupRecord, KeyRecord, NewBlob, NewMessage, NewToken, QuotaRefusal, Store,
-    StoreError, StoredMessage, UserAuth, UserId,
+    BlobRecord, Commit, CommitSink, GroupRecord, KeyRecord, NewBlob, NewMessage, NewToken,
+    QuotaRefusal, Store, StoreError, StoredMessage, UserAuth, UserId,
 };
 
 /// Tunables of [`SqliteStore::open_with`]; the defaults suit one server.
@@ -62,6 +63,9 @@ impl Default for SqliteOptions {
 pub struct SqliteStore {
     writer: Writer,
     readers: Readers,
+    /// Where committed messages go ([`Store::publish_commits`]). One
+    /// writer thread commits everything, so its order is `seq` order.
+    sink: Arc<OnceLock<Arc<dyn CommitSink>>>,
 }
 
 impl SqliteStore {
@@ -78,7 +82,11 @@ impl SqliteStore {
         // Readers are opened after the writer made the file a WAL database.
         let readers = Readers::open(path, options.readers, options.busy_timeout)?;
         let writer = Writer::spawn(conn, options.batch_max, options.queue_capacity)?;
-        Ok(SqliteStore { writer, readers })
+        Ok(SqliteStore {
+            writer,
+            readers,
+            sink: Arc::default(),
+        })
     }
 
     /// Refuses new calls (they fail with [`StoreError::Unavailable`]),
@@ -120,6 +128,43 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
         self.writer.run(op).await
+    }
+
+    /// Queues `msgs` to be stored by `op` and, once committed, passed to
+    /// the sink (if any) in order, each with its recipient.
+    async fn queue_mail<T, F>(
+        &self,
+        recipients: Vec<String>,
+        op: F,
+        stored: fn(&T) -> Vec<Option<&StoredMessage>>,
+    ) -> Result<Commit<T>, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let sink = Arc::clone(&self.sink);
+        self.writer
+            .queue_then(op, move |result: &T| {
+                let Some(sink) = sink.get() else {
+                    return;
+                };
+                for (to, msg) in recipients.iter().zip(stored(result)) {
+                    if let Some(msg) = msg {
+                        sink.committed(to, msg);
+                    }
+                }
+            })
+            .await
+    }
+
+    async fn queue_one(&self, msg: NewMessage) -> Result<Commit<StoredMessage>, StoreError> {
+        let recipients = vec![msg.recipient.clone()];
+        self.queue_mail(
+            recipients,
+            move |c| ops::enqueue(c, &msg),
+            |m| vec![Some(m)],
+        )
+        .await
     }
 }
 
@@ -222,11 +267,16 @@ impl Store for SqliteStore {
     }
 
     async fn enqueue(&self, msg: NewMessage) -> Result<StoredMessage, StoreError> {
-        self.write(move |c| ops::enqueue(c, &msg)).await
+        self.queue_one(msg).await?.wait().await
     }
 
     async fn enqueue_in_order(&self, msg: NewMessage) -> Result<Commit<StoredMessage>, StoreError> {
-        self.writer.queue(move |c| ops::enqueue(c, &msg)).await
+        self.queue_one(msg).await
+    }
+
+    fn publish_commits(&self, sink: Arc<dyn CommitSink>) -> bool {
+        // Set once, at start; a second sink would have missed messages.
+        self.sink.set(sink).is_ok()
     }
 
     async fn enqueue_many(
@@ -236,7 +286,15 @@ impl Store for SqliteStore {
         if msgs.is_empty() {
             return Ok(Vec::new());
         }
-        self.write(move |c| ops::enqueue_many(c, &msgs)).await
+        let recipients = msgs.iter().map(|m| m.recipient.clone()).collect();
+        self.queue_mail(
+            recipients,
+            move |c| ops::enqueue_many(c, &msgs),
+            |results| results.iter().map(|r| r.as_ref().ok()).collect(),
+        )
+        .await?
+        .wait()
+        .await
     }
 
     async fn group(&self, group_id: &str) -> Result<Option<GroupRecord>, StoreError> {
