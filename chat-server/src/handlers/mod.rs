@@ -130,11 +130,15 @@ impl From<StoreError> for Refusal {
 }
 
 impl From<Busy> for Refusal {
-    fn from(_: Busy) -> Self {
+    fn from(busy: Busy) -> Self {
         Refusal {
             code: ErrorCode::ServerBusy,
             message: "the server is busy; try again in a moment".into(),
-            retry_after_ms: Some(1_000),
+            retry_after_ms: Some(
+                u64::try_from(busy.retry_after.as_millis())
+                    .unwrap_or(u64::MAX)
+                    .max(1),
+            ),
             current: None,
             offset: None,
         }
@@ -144,7 +148,7 @@ impl From<Busy> for Refusal {
 impl From<Denied> for Refusal {
     fn from(d: Denied) -> Self {
         match d {
-            Denied::Busy => Busy.into(),
+            Denied::Busy(busy) => busy.into(),
             Denied::SourceShare => Refusal {
                 code: ErrorCode::RateLimited,
                 message: "too many requests from your address at once; wait for the answers first"
@@ -321,10 +325,12 @@ mod tests {
                 .message
                 .contains("disk")
         );
-        let busy = Refusal::from(Busy);
+        let busy = Refusal::from(Busy {
+            retry_after: std::time::Duration::from_millis(420),
+        });
         assert_eq!(
             (busy.code, busy.retry_after_ms),
-            (ErrorCode::ServerBusy, Some(1_000))
+            (ErrorCode::ServerBusy, Some(420))
         );
     }
 }
