@@ -210,8 +210,14 @@ pub async fn log_in(
             Method::Token => c.resume(&account.name, &account.token).await?,
         };
         match answer {
-            Auth::Ok(token) => return Ok((c, token)),
-            Auth::Taken => return Ok((c, String::new())),
+            Auth::Ok(token) => {
+                c.forget_sealed();
+                return Ok((c, token));
+            }
+            Auth::Taken => {
+                c.forget_sealed();
+                return Ok((c, String::new()));
+            }
             Auth::Busy(busy) => {
                 let counter = match busy.code {
                     chat_proto::ErrorCode::ServerBusy => &retries.server_busy,
