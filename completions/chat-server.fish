@@ -46,7 +46,7 @@ complete -c chat-server -n "__fish_chat_server_needs_command" -l mailbox-per-sen
 complete -c chat-server -n "__fish_chat_server_needs_command" -l max-watch -d 'Users one connection may watch' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l ephemeral-per-second -d 'Ephemeral sends (never stored) one connection may make in any second; beyond, `rate_limited`' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l cpu-workers -d 'bcrypt/RSA jobs running at once [default: the number of CPUs]' -r
-complete -c chat-server -n "__fish_chat_server_needs_command" -l cpu-queue -d 'bcrypt/RSA jobs allowed to wait; beyond, `server_busy`, naming a wait of about the time the queue takes to drain' -r
+complete -c chat-server -n "__fish_chat_server_needs_command" -l cpu-queue -d 'bcrypt/RSA jobs allowed to wait; beyond, `server_busy`, naming the client\'s turn in a line that starts once the queue has drained' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l cpu-per-source -d 'bcrypt/RSA jobs one source (IPv4 address or IPv6 /64) may have admitted at once; beyond, `rate_limited`' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l throttle-per-source -d 'Failed logins from one source (all accounts) within 15 minutes before it must wait; credentials that do not open count too' -r
 complete -c chat-server -n "__fish_chat_server_needs_command" -l throttle-per-account-source -d 'Failed logins from one source against one account within 15 minutes before it must wait' -r

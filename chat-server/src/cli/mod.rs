@@ -213,8 +213,8 @@ pub struct RunArgs {
     /// bcrypt/RSA jobs running at once [default: the number of CPUs].
     #[arg(long, value_name = "N")]
     pub cpu_workers: Option<usize>,
-    /// bcrypt/RSA jobs allowed to wait; beyond, `server_busy`, naming a
-    /// wait of about the time the queue takes to drain.
+    /// bcrypt/RSA jobs allowed to wait; beyond, `server_busy`, naming the
+    /// client's turn in a line that starts once the queue has drained.
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub cpu_queue: usize,
     /// bcrypt/RSA jobs one source (IPv4 address or IPv6 /64) may have
