@@ -42,14 +42,16 @@ pub(crate) fn locate_in(dir: &Path) -> anyhow::Result<Binaries> {
 /// Says what is missing and the exact command that builds it, for the
 /// profile the `chat` binary itself was built with.
 pub(crate) fn missing_message(dir: &Path, missing: &[&str]) -> String {
-    let release = if dir.file_name().is_some_and(|n| n == "debug") {
-        ""
-    } else {
-        "--release "
+    // target/<profile>/chat: the directory is named after the profile,
+    // except that the dev profile's is `debug`.
+    let profile = match dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") => String::new(),
+        Some("release") | None => "--release ".to_owned(),
+        Some(other) => format!("--profile {other} "),
     };
     format!(
         "the demo runs the real programs, and {} not next to chat in {}; build them with \
-         `cargo build {release}-p chat-server -p chatd`",
+         `cargo build {profile}-p chat-server -p chatd`",
         match missing {
             [one] => format!("{one} is"),
             _ => format!("{} are", missing.join(" and ")),
@@ -77,6 +79,11 @@ mod tests {
         assert!(msg.contains("chat-server and chatd are"), "{msg}");
         assert!(
             msg.contains("`cargo build -p chat-server -p chatd`"),
+            "{msg}"
+        );
+        let msg = missing_message(Path::new("/w/target/demo"), &["chatd"]);
+        assert!(
+            msg.contains("`cargo build --profile demo -p chat-server -p chatd`"),
             "{msg}"
         );
     }
