@@ -210,38 +210,65 @@ async fn a_client_waiting_as_told_by_server_busy_outlives_its_login_deadline() {
         "--login-timeout",
         "1",
     ]);
-    // The hog's signup is on the wire before `patient` connects.
+    // The hog's signup is on the wire before `patient` connects. It is two
+    // jobs (opening the credentials, then the hash), and the patient's
+    // resume may take the one worker first or in between: then whoever
+    // was refused asks again, as told, until the hog's hash holds the
+    // worker.
     let mut hog = WireClient::connect(srv.addr).await.unwrap();
     let creds = hog
         .seal(&json!({"username": "hog", "password": PASSWORD}))
         .unwrap();
-    hog.send_value(
-        &json!({"type": "signup", "id": 1, "credentials": creds, "public_key": alice_key()}),
-    )
-    .await
-    .unwrap();
-    let hog = tokio::spawn(async move { hog.recv().await });
+    let signup =
+        json!({"type": "signup", "id": 1, "credentials": creds, "public_key": alice_key()});
+    let hog = tokio::spawn(async move {
+        loop {
+            hog.send_value(&signup).await?;
+            match hog.recv().await? {
+                Some((
+                    _,
+                    ServerMessage::Error {
+                        code: ErrorCode::ServerBusy,
+                        retry_after_ms: Some(wait),
+                        ..
+                    },
+                )) => {
+                    test_support::wait::elapse(Duration::from_millis(wait), "hog waits as told")
+                        .await;
+                }
+                other => return anyhow::Ok(other),
+            }
+        }
+    });
 
     let mut patient = WireClient::connect(srv.addr).await.unwrap();
     let token = "A".repeat(43) + "=";
     let mut waited_ms = 0;
+    // Answers that came at once because the patient had the worker (before
+    // the hash held it, or between the hog's two jobs, or after a hash too
+    // short); each starts the scenario again and names another user, so that the failed-login throttle (5 failures
+    // per account and source) does not step in.
     let mut early_answers = 0;
     let answer = loop {
-        let r = patient.resume("patient", &token).await.unwrap();
+        let r = patient
+            .resume(&format!("patient{early_answers}"), &token)
+            .await
+            .unwrap();
         match r {
-            // The hog's signup is two jobs (opening its credentials, then
-            // the hash): ours can take the worker before the hash does, and
-            // is then answered at once. Until the hash holds the worker,
-            // ask again.
             ServerMessage::Error {
                 code: ErrorCode::BadCredentials,
                 ..
-            } if waited_ms == 0 => {
+            } if waited_ms < 2000 => {
                 early_answers += 1;
                 assert!(
-                    early_answers < 20,
-                    "the worker was never busy with the hog's hash: {early_answers} answers came at once"
+                    early_answers < 10,
+                    "the hog's hash never kept the worker busy for 2 s: {early_answers} answers came at once, after {waited_ms} ms of waiting as told"
                 );
+                // Give the hog its turn, then start again on a connection
+                // whose login deadline is fresh.
+                test_support::wait::elapse(Duration::from_millis(300), "the hog's turn").await;
+                patient = WireClient::connect(srv.addr).await.unwrap();
+                waited_ms = 0;
             }
             ServerMessage::Error {
                 code,
