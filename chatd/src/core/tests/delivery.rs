@@ -113,11 +113,12 @@ async fn redeliveries_are_dropped_and_replays_reported() {
         h.deliver("bob", &e).await;
     }
     assert_eq!(h.next_event().await["message"]["text"], "and then this");
-    assert_eq!(
-        h.relay.acked().iter().filter(|id| **id == first).count(),
-        2,
-        "the redelivery was acked too"
-    );
+    // The redelivery was acked too (with its batch, which may go out just
+    // after the batch's events).
+    h.relay_until("the redelivery acked", |r| {
+        r.acked().iter().filter(|id| **id == first).count() == 2
+    })
+    .await;
     let history = h.ok("history", json!({"peer": "bob"})).await;
     let texts: Vec<&Value> = history["messages"]
         .as_array()
@@ -162,7 +163,11 @@ async fn refused_envelopes_are_reported_and_unknown_kinds_ignored() {
         h.deliver("bob", &e).await;
     }
     assert_eq!(h.next_event().await["message"]["text"], "still talking");
-    assert!(h.relay.acked().contains(&ignored));
+    // Acked with its batch, which may go out just after the batch's events.
+    h.relay_until("the ignored envelope acked", |r| {
+        r.acked().contains(&ignored)
+    })
+    .await;
     // Only the genuine texts reached the history.
     let history = h.ok("history", json!({"peer": "bob"})).await;
     assert_eq!(history["messages"].as_array().unwrap().len(), 2);
@@ -198,8 +203,11 @@ async fn typing_payloads_are_acked_and_ignored_until_typing_is_implemented() {
     }
     let after = h.next_event().await["message"].clone();
     assert_eq!(after["text"], "after");
-    let acked = h.relay.acked();
-    assert!(ignored.iter().all(|id| acked.contains(id)), "all acked");
+    h.relay_until("every typing payload acked", |r| {
+        let acked = r.acked();
+        ignored.iter().all(|id| acked.contains(id))
+    })
+    .await;
     let history = h.ok("history", json!({"peer": "bob"})).await;
     let texts: Vec<&Value> = history["messages"]
         .as_array()
