@@ -10,15 +10,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
+use super::bystanders::{Beside, Bystanders};
 use crate::accounts::{Accounts, Method, Retries, log_in};
 use crate::cli::{Cli, LoginStormArgs};
 use crate::report::{Table, f, opt};
 use crate::stats::Latency;
 use crate::target::Target;
-use crate::traffic::{Engine, Load, Mode, Stop};
 
 /// Starts a server at the scenario's bcrypt cost and runs the storm.
 pub async fn run(
@@ -35,30 +34,30 @@ pub async fn run(
     let mut accounts = Accounts::new(target.addr())?;
     accounts.ensure(2 * pairs, 32).await?;
     accounts.ensure_with(2 * pairs + logins, 32, false).await?;
-    let conns = super::server_pairs(&accounts, 0, pairs).await?;
-    let mut engine = Engine::start(Mode::Server, conns, 200);
-    let load = Load::Open { rate: args.rate };
-    let drain = Duration::from_secs(30);
-    let calm = Duration::from_secs_f64(if cli.quick { 1.0 } else { args.before.max(0.1) });
     crate::progress(format!(
         "login-storm: {pairs} pairs at {}/s, before the storm",
         args.rate
     ));
-    let before = engine.run(load, Stop::After(calm), drain, &target).await;
-    crate::progress(format!(
-        "login-storm: {logins} password logins at once, bcrypt cost {}",
-        args.bcrypt_cost
-    ));
-    let (storm_over, stop) = oneshot::channel();
-    let phase = engine.run(load, Stop::When(stop), drain, &target);
-    let storm = async {
-        let result = storm(&accounts, 2 * pairs..2 * pairs + logins).await;
-        let _ = storm_over.send(());
-        result
+    let pairs_around = Bystanders {
+        accounts: &accounts,
+        first: 0,
+        pairs,
+        rate: args.rate,
+        calm: Duration::from_secs_f64(if cli.quick { 1.0 } else { args.before.max(0.1) }),
+        target: &target,
     };
-    let (during, storm) = tokio::join!(phase, storm);
-    let (waits, last, retries) = storm?;
-    engine.close();
+    let Beside {
+        before,
+        during,
+        storm,
+    } = pairs_around.around(async {
+        crate::progress(format!(
+            "login-storm: {logins} password logins at once, bcrypt cost {}",
+            args.bcrypt_cost
+        ));
+        storm(&accounts, 2 * pairs..2 * pairs + logins).await
+    })?;
+    let (waits, last, retries) = storm;
     let (busy, limited, closed) = retries.snapshot();
     let waited = waits.summary();
     crate::progress(format!("login-storm: the last login took {last:.1} s"));

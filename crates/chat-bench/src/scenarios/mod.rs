@@ -4,6 +4,7 @@
 //! next (login-storm starts its own, at bcrypt cost 12).
 
 pub mod baseline;
+pub mod bystanders;
 pub mod connections;
 pub mod e2e;
 pub mod login_storm;

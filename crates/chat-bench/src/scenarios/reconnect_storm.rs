@@ -7,14 +7,14 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
+use super::bystanders::{Beside, Bystanders};
 use super::connections::{self, Held};
 use crate::accounts::{Accounts, Method};
 use crate::cli::{Cli, ConnectionsArgs};
 use crate::report::{Table, f, opt};
 use crate::target::Target;
-use crate::traffic::{Engine, Load, Mode, Phase, Stop};
+use crate::traffic::Phase;
 
 /// Runs the storm on `held` connections (users 0..n), or connects them
 /// first when `None`.
@@ -41,30 +41,29 @@ pub async fn run(
         }
     };
     accounts.ensure(n + 2 * pairs, 64).await?;
-    let conns = super::server_pairs(accounts, n, pairs).await?;
-    let mut engine = Engine::start(Mode::Server, conns, 200);
-    let load = Load::Open { rate: args.rate };
-    let calm = Duration::from_secs(if cli.quick { 1 } else { 3 });
-    let drain = Duration::from_secs(30);
     crate::progress(format!(
         "reconnect-storm: {pairs} pairs at {}/s, before the storm",
         args.rate
     ));
-    let before = engine.run(load, Stop::After(calm), drain, target).await;
-    crate::progress(format!(
-        "reconnect-storm: dropping {n} sessions and resuming all at once"
-    ));
-    let (storm_over, stop) = oneshot::channel();
-    let phase = engine.run(load, Stop::When(stop), drain, target);
-    let storm = async {
-        drop(held);
-        let result = connections::connect_all(accounts, 0..n, Method::Token, None, target).await;
-        let _ = storm_over.send(());
-        result
+    let pairs_around = Bystanders {
+        accounts,
+        first: n,
+        pairs,
+        rate: args.rate,
+        calm: Duration::from_secs(if cli.quick { 1 } else { 3 }),
+        target,
     };
-    let (during, storm) = tokio::join!(phase, storm);
-    let mut storm = storm?;
-    engine.close();
+    let Beside {
+        before,
+        during,
+        mut storm,
+    } = pairs_around.around(async {
+        crate::progress(format!(
+            "reconnect-storm: dropping {n} sessions and resuming all at once"
+        ));
+        drop(held);
+        connections::connect_all(accounts, 0..n, Method::Token, None, target).await
+    })?;
     let (busy, limited, closed) = storm.retries.snapshot();
     crate::progress(format!(
         "reconnect-storm: all {n} resumed after {:.1} s",
