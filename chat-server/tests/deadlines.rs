@@ -246,8 +246,9 @@ async fn a_client_waiting_as_told_by_server_busy_outlives_its_login_deadline() {
     let mut waited_ms = 0;
     // Answers that came at once because the patient had the worker (before
     // the hash held it, or between the hog's two jobs, or after a hash too
-    // short); each starts the scenario again and names another user, so that the failed-login throttle (5 failures
-    // per account and source) does not step in.
+    // short); each starts the scenario again and names another user, so
+    // that the failed-login throttle (5 failures per account and source)
+    // does not step in.
     let mut early_answers = 0;
     let answer = loop {
         let r = patient
